@@ -1,0 +1,1 @@
+"""The action server package (rasa_sdk), and the ATS store it shares with the channels."""

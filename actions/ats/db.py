@@ -1,0 +1,68 @@
+"""Connections to the ATS database named by ATS_DATABASE_URL (SQLite by default, or PostgreSQL).
+
+Everything talks to the database through SQLAlchemy's asyncio extension, so the action server
+and the channels never block their event loop on a query.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.engine.url import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.orm import sessionmaker
+
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+
+
+class UnsupportedDatabase(ValueError):
+    """ATS_DATABASE_URL names a database the help desk does not run on."""
+
+
+def async_url(url: str) -> URL:
+    """The async-driver form of a database URL: `postgresql://` becomes `postgresql+asyncpg://`."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # SQLAlchemy raises ArgumentError with a terse message
+        raise UnsupportedDatabase(f"ATS_DATABASE_URL is not a database URL: {exc}") from None
+    backend = parsed.get_backend_name()
+    if backend == "postgres":
+        backend = "postgresql"
+    if backend not in _ASYNC_DRIVERS:
+        raise UnsupportedDatabase(
+            f"ATS_DATABASE_URL must be a sqlite:/// or postgresql:// URL, not {backend}://"
+        )
+    return parsed.set(drivername=_ASYNC_DRIVERS[backend])
+
+
+def display_url(url: str) -> str:
+    """The URL with its password hidden, for logs and messages."""
+    return async_url(url).render_as_string(hide_password=True)
+
+
+def create_engine(url: str, **kwargs) -> AsyncEngine:
+    parsed = async_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        # Writers wait for each other instead of failing with "database is locked".
+        kwargs.setdefault("connect_args", {"timeout": 30})
+        engine = create_async_engine(parsed, **kwargs)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_async_engine(parsed, **kwargs)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def session_factory(engine: AsyncEngine) -> sessionmaker:
+    return sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)

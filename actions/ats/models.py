@@ -1,0 +1,242 @@
+"""SQLAlchemy models of the ATS vocabulary in DESIGN.md: who applied for what, and where it stands.
+
+Times are stored in UTC (`UTCDateTime`), whatever the database: SQLite keeps no offsets and
+PostgreSQL's timestamptz returns the session's zone, so both are normalised on the way in and out.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.types import TypeDecorator
+
+UTC = timezone.utc
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware datetime stored as UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; give a time zone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Status(str, enum.Enum):
+    APPLIED = "applied"
+    ACKNOWLEDGED = "acknowledged"
+    SCREENING = "screening"
+    INTERVIEW = "interview"
+    OFFER = "offer"
+    HIRED = "hired"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    ON_HOLD = "on_hold"
+
+
+CLOSED_STATUSES = frozenset({Status.HIRED, Status.REJECTED, Status.WITHDRAWN})
+STATUS_VALUES = tuple(s.value for s in Status)
+_CLOSED_SQL = ", ".join(f"'{s.value}'" for s in sorted(CLOSED_STATUSES))
+
+
+class EscalationReason(str, enum.Enum):
+    ACK_OVERDUE = "ack_overdue"
+    UPDATE_OVERDUE = "update_overdue"
+    APPLICANT_REQUEST = "applicant_request"
+    WITHDRAWAL = "withdrawal"
+    PRIVACY_REQUEST = "privacy_request"
+    UNKNOWN_APPLICANT = "unknown_applicant"
+
+
+class EscalationState(str, enum.Enum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    RESOLVED = "resolved"
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+Base = declarative_base(metadata=metadata)
+
+
+class Recruiter(Base):
+    __tablename__ = "recruiters"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(200), nullable=False)
+    email = Column(String(320), nullable=False, unique=True)  # stored lower-case
+
+    def __repr__(self) -> str:
+        return f"<Recruiter {self.name}>"
+
+
+class Vacancy(Base):
+    __tablename__ = "vacancies"
+
+    id = Column(Integer, primary_key=True)
+    code = Column(String(100), nullable=False, unique=True)
+    title = Column(String(300), nullable=False)
+    recruiter_id = Column(ForeignKey("recruiters.id"), nullable=False, index=True)
+    backup_recruiter_id = Column(ForeignKey("recruiters.id"), nullable=True)
+    ack_working_days = Column(Integer, nullable=False, default=5)
+    process_description = Column(Text, nullable=True)
+
+    recruiter = relationship(Recruiter, foreign_keys=[recruiter_id], lazy="joined")
+    backup_recruiter = relationship(Recruiter, foreign_keys=[backup_recruiter_id])
+
+
+class Candidate(Base):
+    __tablename__ = "candidates"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(200), nullable=False)
+    email = Column(String(320), nullable=False, unique=True)  # stored lower-case
+    phone = Column(String(50), nullable=True)
+    language = Column(String(8), nullable=False, default="en")
+
+
+class Application(Base):
+    __tablename__ = "applications"
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(12), nullable=False, unique=True)
+    candidate_id = Column(ForeignKey("candidates.id"), nullable=False, index=True)
+    vacancy_id = Column(ForeignKey("vacancies.id"), nullable=False, index=True)
+    applied_at = Column(UTCDateTime, nullable=False)
+    ack_due_at = Column(UTCDateTime, nullable=False)
+    acknowledged_at = Column(UTCDateTime, nullable=True)
+    status = Column(String(20), nullable=False, default=Status.APPLIED.value)
+    stage = Column(String(200), nullable=True)
+    next_update_due_at = Column(UTCDateTime, nullable=True)
+    close_reason = Column(String(300), nullable=True)
+    ats_system = Column(String(50), nullable=True)
+    ats_id = Column(String(100), nullable=True)
+    created_at = Column(UTCDateTime, nullable=False)
+    updated_at = Column(UTCDateTime, nullable=False)
+
+    candidate = relationship(Candidate, lazy="joined")
+    vacancy = relationship(Vacancy, lazy="joined")
+    events = relationship(
+        "StatusEvent", order_by="StatusEvent.id", back_populates="application", lazy="noload"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("ats_system", "ats_id"),
+        # The deadline monitor's two questions, each answered from a partial index that holds
+        # only the rows it could ever return.
+        Index(
+            "ix_applications_unacknowledged_ack_due_at",
+            "ack_due_at",
+            sqlite_where=text(f"acknowledged_at IS NULL AND status NOT IN ({_CLOSED_SQL})"),
+            postgresql_where=text(f"acknowledged_at IS NULL AND status NOT IN ({_CLOSED_SQL})"),
+        ),
+        Index(
+            "ix_applications_open_next_update_due_at",
+            "next_update_due_at",
+            sqlite_where=text(f"next_update_due_at IS NOT NULL AND status NOT IN ({_CLOSED_SQL})"),
+            postgresql_where=text(
+                f"next_update_due_at IS NOT NULL AND status NOT IN ({_CLOSED_SQL})"
+            ),
+        ),
+    )
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in {s.value for s in CLOSED_STATUSES}
+
+
+class StatusEvent(Base):
+    """One status change of an application: who, when, from, to."""
+
+    __tablename__ = "status_events"
+
+    id = Column(Integer, primary_key=True)
+    application_id = Column(ForeignKey("applications.id"), nullable=False, index=True)
+    occurred_at = Column(UTCDateTime, nullable=False)
+    actor = Column(String(200), nullable=False)
+    source = Column(String(50), nullable=False)
+    from_status = Column(String(20), nullable=True)
+    to_status = Column(String(20), nullable=False)
+    stage = Column(String(200), nullable=True)
+    note = Column(Text, nullable=True)
+
+    application = relationship(Application, back_populates="events")
+
+
+class Escalation(Base):
+    """An applicant handed to a human: why, for which application, who has it, and by when."""
+
+    __tablename__ = "escalations"
+
+    id = Column(Integer, primary_key=True)
+    application_id = Column(ForeignKey("applications.id"), nullable=True)
+    # An applicant the ATS does not know is escalated with the details they gave.
+    applicant_name = Column(String(200), nullable=True)
+    applicant_email = Column(String(320), nullable=True)
+    vacancy_hint = Column(String(300), nullable=True)
+    reason = Column(String(30), nullable=False)
+    channel = Column(String(50), nullable=True)
+    conversation_id = Column(String(200), nullable=True)
+    recruiter_id = Column(ForeignKey("recruiters.id"), nullable=False, index=True)
+    state = Column(String(20), nullable=False, default=EscalationState.OPEN.value)
+    respond_by = Column(UTCDateTime, nullable=False)
+    summary = Column(Text, nullable=True)
+    created_at = Column(UTCDateTime, nullable=False)
+    claimed_at = Column(UTCDateTime, nullable=True)
+    resolved_at = Column(UTCDateTime, nullable=True)
+
+    application = relationship(Application, lazy="joined")
+    recruiter = relationship(Recruiter, lazy="joined")
+
+    __table_args__ = (
+        # At most one unresolved escalation per application and reason, enforced by the database
+        # so that concurrent conversations and sweepers cannot both open one.
+        Index(
+            "uq_escalations_open_application_reason",
+            "application_id",
+            "reason",
+            unique=True,
+            sqlite_where=text("state <> 'resolved' AND application_id IS NOT NULL"),
+            postgresql_where=text("state <> 'resolved' AND application_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_escalations_unresolved_respond_by",
+            "respond_by",
+            sqlite_where=text("state <> 'resolved'"),
+            postgresql_where=text("state <> 'resolved'"),
+        ),
+    )

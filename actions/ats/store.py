@@ -1,0 +1,322 @@
+"""The one async API through which actions, channels and the command line use the ATS store."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+
+from sqlalchemy import func, select, text, union_all
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from actions.ats.db import create_engine, session_factory
+from actions.ats.models import (
+    CLOSED_STATUSES,
+    Application,
+    Candidate,
+    Escalation,
+    EscalationReason,
+    EscalationState,
+    Recruiter,
+    Status,
+    StatusEvent,
+)
+from actions.ats.records import (
+    ApplicationRecord,
+    EscalationRecord,
+    EscalationRequest,
+    OverdueApplication,
+    StatusEventRecord,
+)
+from actions.ats.reference import InvalidReference, parse_reference
+from actions.settings import Settings
+
+UTC = timezone.utc
+_CLOSED = [s.value for s in CLOSED_STATUSES]
+
+
+class ApplicationNotFound(LookupError):
+    """No application has that reference."""
+
+
+class RecruiterNotFound(LookupError):
+    """No recruiter has that email address."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+class ATSStore:
+    """Async access to the ATS database. Create one per process and `close()` it at the end."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = session_factory(engine)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> ATSStore:
+        settings = settings or Settings.from_env()
+        return cls(create_engine(settings.ats_database_url))
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    def session(self) -> AsyncSession:
+        return self._sessions()
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    async def find_application(self, reference: str) -> ApplicationRecord | None:
+        """The application with this reference as an applicant typed it, or None."""
+        try:
+            canonical = parse_reference(reference, lenient=True)
+        except InvalidReference:
+            return None
+        async with self.session() as session:
+            row = await session.scalar(
+                select(Application).where(Application.reference == canonical)
+            )
+            return ApplicationRecord.of(row) if row else None
+
+    async def find_applications_by_email(self, email: str) -> list[ApplicationRecord]:
+        """Every application of the candidate with this email address, newest first."""
+        async with self.session() as session:
+            rows = await session.scalars(
+                select(Application)
+                .join(Candidate, Application.candidate_id == Candidate.id)
+                .where(Candidate.email == normalise_email(email))
+                .order_by(Application.applied_at.desc())
+            )
+            return [ApplicationRecord.of(row) for row in rows.unique()]
+
+    async def status_history(self, reference: str) -> list[StatusEventRecord]:
+        async with self.session() as session:
+            rows = await session.scalars(
+                select(StatusEvent)
+                .join(Application, StatusEvent.application_id == Application.id)
+                .where(Application.reference == parse_reference(reference, lenient=True))
+                .order_by(StatusEvent.occurred_at, StatusEvent.id)
+            )
+            return [StatusEventRecord.of(row) for row in rows]
+
+    async def count_applications(self) -> int:
+        async with self.session() as session:
+            return await session.scalar(select(func.count()).select_from(Application))
+
+    # -- changes ---------------------------------------------------------------------------
+
+    async def record_status_change(
+        self,
+        reference: str,
+        to_status: Status | str,
+        *,
+        actor: str,
+        source: str,
+        stage: str | None = None,
+        note: str | None = None,
+        close_reason: str | None = None,
+        at: datetime | None = None,
+    ) -> ApplicationRecord:
+        """Move an application to a status, keeping the change as a StatusEvent.
+
+        Leaving `applied` for any open status counts as the acknowledgement when none was
+        recorded: the applicant has evidently been heard. Nothing is recorded when neither the
+        status nor the stage changes.
+        """
+        to_status = Status(to_status)
+        at = at or utcnow()
+        async with self.session() as session, session.begin():
+            row = await session.scalar(
+                select(Application)
+                .where(Application.reference == parse_reference(reference, lenient=True))
+                .with_for_update(of=Application)
+            )
+            if row is None:
+                raise ApplicationNotFound(reference)
+            from_status = row.status
+            if apply_status(row, to_status, stage=stage, close_reason=close_reason, at=at):
+                session.add(
+                    StatusEvent(
+                        application_id=row.id,
+                        occurred_at=at,
+                        actor=actor,
+                        source=source,
+                        from_status=from_status,
+                        to_status=to_status.value,
+                        stage=row.stage,
+                        note=note,
+                    )
+                )
+            await session.flush()
+            return ApplicationRecord.of(row)
+
+    async def open_escalation(self, request: EscalationRequest) -> tuple[EscalationRecord, bool]:
+        """Open an escalation, or return the one already open for this application and reason.
+
+        Returns the escalation and whether this call created it. The database's partial unique
+        index decides between concurrent callers, so exactly one of them creates it.
+        """
+        now = utcnow()
+        async with self.session() as session, session.begin():
+            application = None
+            if request.application_reference:
+                application = await session.scalar(
+                    select(Application).where(
+                        Application.reference
+                        == parse_reference(request.application_reference, lenient=True)
+                    )
+                )
+                if application is None:
+                    raise ApplicationNotFound(request.application_reference)
+            recruiter_id = await self._recruiter_id(session, request, application)
+            values = {
+                "application_id": application.id if application else None,
+                "applicant_name": request.applicant_name
+                or (application.candidate.name if application else None),
+                "applicant_email": normalise_email(request.applicant_email)
+                if request.applicant_email
+                else (application.candidate.email if application else None),
+                "vacancy_hint": request.vacancy_hint,
+                "reason": EscalationReason(request.reason).value,
+                "channel": request.channel,
+                "conversation_id": request.conversation_id,
+                "recruiter_id": recruiter_id,
+                "state": EscalationState.OPEN.value,
+                "respond_by": request.respond_by,
+                "summary": request.summary,
+                "created_at": now,
+            }
+            if application is None:
+                row = Escalation(**values)
+                session.add(row)
+                await session.flush()
+                return EscalationRecord.of(row), True
+            insert = (
+                postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+            )
+            statement = (
+                insert(Escalation)
+                .values(**values)
+                .on_conflict_do_nothing(
+                    index_elements=["application_id", "reason"],
+                    index_where=text("state <> 'resolved' AND application_id IS NOT NULL"),
+                )
+            )
+            result = await session.execute(statement)
+            created = result.rowcount == 1
+            row = await session.scalar(
+                select(Escalation).where(
+                    Escalation.application_id == application.id,
+                    Escalation.reason == values["reason"],
+                    Escalation.state != EscalationState.RESOLVED.value,
+                )
+            )
+            return EscalationRecord.of(row), created
+
+    async def _recruiter_id(
+        self, session: AsyncSession, request: EscalationRequest, application: Application | None
+    ) -> int:
+        if request.recruiter_email:
+            recruiter_id = await session.scalar(
+                select(Recruiter.id).where(
+                    Recruiter.email == normalise_email(request.recruiter_email)
+                )
+            )
+            if recruiter_id is None:
+                raise RecruiterNotFound(request.recruiter_email)
+            return recruiter_id
+        if application is None:
+            raise RecruiterNotFound("an escalation without an application needs a recruiter")
+        return application.vacancy.recruiter_id
+
+    # -- the deadline monitor's question --------------------------------------------------
+
+    async def list_overdue(
+        self, now: datetime | None = None, limit: int | None = None
+    ) -> list[OverdueApplication]:
+        """Open applications past their acknowledgement deadline or promised update date.
+
+        Each appears once (an unacknowledged one as ack_overdue), oldest deadline first. Both
+        halves of the query are range scans of partial indexes, so the cost follows the number
+        of overdue applications, not the size of the table.
+        """
+        now = now or utcnow()
+        ack = select(
+            Application.id.label("id"),
+            Application.ack_due_at.label("due_at"),
+            text("'ack_overdue' AS reason"),
+        ).where(
+            Application.acknowledged_at.is_(None),
+            Application.status.notin_(_CLOSED),
+            Application.ack_due_at < now,
+        )
+        update = select(
+            Application.id.label("id"),
+            Application.next_update_due_at.label("due_at"),
+            text("'update_overdue' AS reason"),
+        ).where(
+            Application.next_update_due_at.isnot(None),
+            Application.status.notin_(_CLOSED),
+            Application.next_update_due_at < now,
+        )
+        async with self.session() as session:
+            due = (await session.execute(union_all(ack, update))).all()
+            first: dict[int, tuple[datetime, EscalationReason]] = {}
+            for app_id, due_at, reason in due:
+                reason = EscalationReason(reason)
+                if app_id not in first or reason is EscalationReason.ACK_OVERDUE:
+                    first[app_id] = (due_at, reason)
+            ordered = sorted(first.items(), key=lambda item: item[1][0])
+            if limit is not None:
+                ordered = ordered[:limit]
+            rows = await self._applications_by_id(session, [app_id for app_id, _ in ordered])
+            return [
+                OverdueApplication(ApplicationRecord.of(rows[app_id]), reason, due_at)
+                for app_id, (due_at, reason) in ordered
+            ]
+
+    @staticmethod
+    async def _applications_by_id(
+        session: AsyncSession, ids: Sequence[int]
+    ) -> dict[int, Application]:
+        found: dict[int, Application] = {}
+        for start in range(0, len(ids), 5000):
+            chunk = ids[start : start + 5000]
+            rows = await session.scalars(select(Application).where(Application.id.in_(chunk)))
+            found.update({row.id: row for row in rows.unique()})
+        return found
+
+
+def apply_status(
+    row: Application,
+    to_status: Status,
+    *,
+    stage: str | None,
+    close_reason: str | None,
+    at: datetime,
+) -> bool:
+    """Set an application's status fields the way every writer (bot, desk, import) must.
+
+    Returns whether the status or stage changed, which is what a StatusEvent records.
+    """
+    changed = row.status != to_status.value
+    row.status = to_status.value
+    if stage is not None and (stage or None) != row.stage:
+        row.stage = stage or None
+        changed = True
+    if to_status in CLOSED_STATUSES:
+        if close_reason is not None:
+            row.close_reason = close_reason or None
+    else:
+        row.close_reason = None
+    if to_status is not Status.APPLIED and to_status not in CLOSED_STATUSES:
+        if row.acknowledged_at is None:
+            row.acknowledged_at = at
+    if changed:
+        row.updated_at = at
+    return changed

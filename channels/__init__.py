@@ -1,0 +1,1 @@
+"""How people reach the bot: each module is a Rasa InputChannel registered in credentials.yml."""

@@ -1,0 +1,1 @@
+"""Operator command line and process runner of the help desk."""

@@ -1,0 +1,298 @@
+"""`helpdesk`: the operator's command line (ATS store, import, demo data, running the servers)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+
+from actions.ats.db import UnsupportedDatabase, display_url
+from actions.ats.demo import APPLICANTS, seed_demo
+from actions.ats.importer import ImportFailed, ImportSummary, import_file
+from actions.ats.migrate import upgrade
+from actions.ats.records import ApplicationRecord
+from actions.ats.reference import InvalidReference, parse_reference
+from actions.ats.rows import UnreadableFile
+from actions.ats.store import ATSStore, utcnow
+from actions.settings import ConfigurationError, Settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class CommandError(Exception):
+    """A failure to report to the operator in one line, without a traceback."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILED) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _store(settings: Settings) -> ATSStore:
+    try:
+        return ATSStore.from_settings(settings)
+    except UnsupportedDatabase as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from None
+
+
+async def _with_store(settings: Settings, work: Callable[[ATSStore], Awaitable[int]]) -> int:
+    store = _store(settings)
+    try:
+        return await work(store)
+    except (OSError, ConnectionError) as exc:
+        raise CommandError(
+            f"cannot reach the ATS database {display_url(settings.ats_database_url)}: {exc}"
+        ) from None
+    finally:
+        await store.close()
+
+
+async def _migrate(store: ATSStore) -> None:
+    await upgrade(store.engine)
+
+
+# -- ats commands ------------------------------------------------------------------------------
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    async def work(store: ATSStore) -> int:
+        await _migrate(store)
+        print(f"ATS database is up to date: {display_url(settings.ats_database_url)}")
+        return EXIT_OK
+
+    return asyncio.run(_with_store(settings, work))
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandError(f"no such file: {path}", EXIT_USAGE)
+    progress = _Progress(enabled=not args.quiet)
+
+    async def work(store: ATSStore) -> int:
+        await _migrate(store)
+        try:
+            summary = await import_file(
+                store, path, settings, actor=f"import {path.name}", progress=progress
+            )
+        except ImportFailed as failure:
+            print(
+                f"{path}: {len(failure.errors)} problem(s); nothing was imported.", file=sys.stderr
+            )
+            for error in failure.errors:
+                print(f"  {error}", file=sys.stderr)
+            return EXIT_FAILED
+        progress.finish()
+        _print_summary(path, summary)
+        return EXIT_OK
+
+    try:
+        return asyncio.run(_with_store(settings, work))
+    except UnreadableFile as exc:
+        raise CommandError(f"{exc}; nothing was imported") from None
+
+
+def _print_summary(path: Path, summary: ImportSummary) -> None:
+    print(
+        f"{path}: {summary.rows} application(s): {summary.created} created, "
+        f"{summary.updated} updated, {summary.unchanged} unchanged."
+    )
+
+
+class _Progress:
+    """Progress on stderr for large files, at most one line per tenth of the work."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.shown: dict[str, int] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if total:
+            if total < 20000:
+                return
+            tenth = done * 10 // total
+            if self.shown.get(stage) == tenth:
+                return
+            self.shown[stage] = tenth
+            print(f"  {stage} {done:,}/{total:,} ({tenth * 10}%)", file=sys.stderr, flush=True)
+        else:
+            print(f"  {stage} {done:,} rows", file=sys.stderr, flush=True)
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    async def work(store: ATSStore) -> int:
+        await _migrate(store)
+        if args.if_empty and await store.count_applications():
+            print("The ATS already holds applications; demo data not added.")
+            return EXIT_OK
+        summary = await seed_demo(store, settings)
+        print(
+            f"Demo data: {summary.created} created, {summary.updated} updated, "
+            f"{summary.unchanged} unchanged."
+        )
+        print("Try these applicants:")
+        for applicant in APPLICANTS[:6]:
+            print(f"  {applicant.reference}  {applicant.email:<30} {applicant.note}")
+        return EXIT_OK
+
+    return asyncio.run(_with_store(settings, work))
+
+
+def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        reference = parse_reference(args.reference, lenient=True)
+    except InvalidReference as exc:
+        raise CommandError(f"{args.reference!r} is not a reference: {exc}", EXIT_USAGE) from None
+
+    async def work(store: ATSStore) -> int:
+        await _migrate(store)
+        application = await store.find_application(reference)
+        if application is None:
+            raise CommandError(f"no application with reference {reference}")
+        history = await store.status_history(reference)
+        for line in describe(application, settings, utcnow()):
+            print(line)
+        print("History:")
+        for event in history:
+            moved = f"{event.from_status.value} -> " if event.from_status else ""
+            stage = f" ({event.stage})" if event.stage else ""
+            print(
+                f"  {_local(event.occurred_at, settings)}  {moved}{event.to_status.value}{stage}"
+                f"  by {event.actor} via {event.source}"
+            )
+        return EXIT_OK
+
+    return asyncio.run(_with_store(settings, work))
+
+
+def cmd_overdue(args: argparse.Namespace, settings: Settings) -> int:
+    async def work(store: ATSStore) -> int:
+        await _migrate(store)
+        overdue = await store.list_overdue(limit=args.limit)
+        for item in overdue:
+            app = item.application
+            print(
+                f"{app.reference}  {item.reason.value:<15} due {_local(item.due_at, settings)}  "
+                f"{app.vacancy.title}  recruiter {app.recruiter.name}"
+            )
+        print(f"{len(overdue)} overdue application(s).")
+        return EXIT_OK
+
+    return asyncio.run(_with_store(settings, work))
+
+
+def _local(moment: datetime | None, settings: Settings) -> str:
+    if moment is None:
+        return "-"
+    return moment.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def describe(app: ApplicationRecord, settings: Settings, now: datetime) -> list[str]:
+    acknowledged = _local(app.acknowledged_at, settings) if app.acknowledged_at else "not yet"
+    if app.is_ack_overdue(now):
+        acknowledged += "  (OVERDUE)"
+    next_update = _local(app.next_update_due_at, settings) if app.next_update_due_at else "-"
+    if app.is_update_overdue(now):
+        next_update += "  (OVERDUE)"
+    stage = f" ({app.stage})" if app.stage else ""
+    lines = [
+        f"{app.reference}  {app.vacancy.title} [{app.vacancy.code}]",
+        f"  Candidate:        {app.candidate.name} <{app.candidate.email}>, "
+        f"language {app.candidate.language}",
+        f"  Recruiter:        {app.recruiter.name} <{app.recruiter.email}>",
+        f"  Applied:          {_local(app.applied_at, settings)}",
+        f"  Acknowledge by:   {_local(app.ack_due_at, settings)}",
+        f"  Acknowledged:     {acknowledged}",
+        f"  Status:           {app.status.value}{stage}",
+        f"  Next update due:  {next_update}",
+    ]
+    if app.close_reason:
+        lines.append(f"  Close reason:     {app.close_reason}")
+    if app.ats_system:
+        lines.append(f"  Source:           {app.ats_system} {app.ats_id}")
+    return lines
+
+
+# -- parser ------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="helpdesk",
+        description="Operate the candidate help desk. The ATS database comes from "
+        "ATS_DATABASE_URL (default: SQLite under var/).",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = commands.add_parser(
+        "run", help="start the action server and the Rasa server (what `make run` does)"
+    )
+    run.add_argument("--no-train", action="store_true", help="use the latest trained model")
+    run.set_defaults(handler=_cmd_run)
+
+    ats = commands.add_parser("ats", help="the ATS store: migrate, import, demo, show, overdue")
+    ats_commands = ats.add_subparsers(dest="ats_command", metavar="ATS_COMMAND", required=True)
+
+    migrate = ats_commands.add_parser("migrate", help="create or upgrade the ATS database schema")
+    migrate.set_defaults(handler=cmd_migrate)
+
+    imp = ats_commands.add_parser(
+        "import",
+        help="import applications from a CSV or JSON file",
+        description="Import applications from a CSV file (header row, comma or semicolon) or "
+        "a JSON list of objects with the same fields. A file with any bad row imports "
+        "nothing; every bad row is listed. Importing the same file again changes nothing.",
+    )
+    imp.add_argument("file", metavar="FILE", help="the CSV or JSON file")
+    imp.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    imp.set_defaults(handler=cmd_import)
+
+    demo = ats_commands.add_parser("demo", help="seed the ATS with realistic demo applications")
+    demo.add_argument(
+        "--if-empty", action="store_true", help="only when the ATS holds no applications yet"
+    )
+    demo.set_defaults(handler=cmd_demo)
+
+    show = ats_commands.add_parser("show", help="show one application and its status history")
+    show.add_argument("reference", metavar="REFERENCE", help="for example AP-7K3M-9XQ2")
+    show.set_defaults(handler=cmd_show)
+
+    overdue = ats_commands.add_parser(
+        "overdue", help="list applications past their acknowledgement or update deadline"
+    )
+    overdue.add_argument("--limit", type=int, default=None, help="show at most this many")
+    overdue.set_defaults(handler=cmd_overdue)
+    return parser
+
+
+def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from helpdesk.run import run
+
+    return run(settings, train_model=not args.no_train)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        return args.handler(args, settings)
+    except ConfigurationError as exc:
+        print(f"helpdesk: configuration: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except CommandError as exc:
+        print(f"helpdesk: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+
+
+def console() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    console()

@@ -1,0 +1,144 @@
+"""`helpdesk run`: everything `make run` does after installing, in the foreground.
+
+Brings the ATS schema up to date, seeds demo data into an empty ATS, trains the model when the
+training data, config or domain changed, then runs the action server and the Rasa server until
+Ctrl-C, and stops both cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from actions.ats.demo import APPLICANTS, seed_demo
+from actions.ats.migrate import upgrade
+from actions.ats.store import ATSStore
+from actions.settings import PROJECT_ROOT, Settings
+
+RASA_PORT = int(os.environ.get("HELPDESK_RASA_PORT", "5005"))
+ACTIONS_PORT = int(os.environ.get("HELPDESK_ACTIONS_PORT", "5055"))
+
+
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).with_name(name))
+
+
+async def prepare_ats(settings: Settings) -> int:
+    """Migrate, and seed the demo data when the ATS is empty; returns the number seeded."""
+    store = ATSStore.from_settings(settings)
+    try:
+        await upgrade(store.engine)
+        if await store.count_applications():
+            return 0
+        return (await seed_demo(store, settings)).created
+    finally:
+        await store.close()
+
+
+def train() -> None:
+    # `rasa train` compares the fingerprint of data, config and domain with the latest model
+    # and skips training when nothing changed.
+    print("Checking the model (trains only when data, config or domain changed)...", flush=True)
+    subprocess.run(
+        [_bin("rasa"), "train", "--out", "models", "--quiet"], cwd=PROJECT_ROOT, check=True
+    )
+
+
+def _wait_for(url: str, processes: list[subprocess.Popen], timeout: float = 180) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in processes):
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return True
+        except OSError:
+            time.sleep(1)
+    return False
+
+
+def _stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+    deadline = time.monotonic() + 15
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def run(settings: Settings, *, train_model: bool = True) -> int:
+    seeded = asyncio.run(prepare_ats(settings))
+    if seeded:
+        print(f"Seeded the empty ATS with {seeded} demo applications.")
+    if train_model:
+        train()
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    processes = [
+        subprocess.Popen(
+            [_bin("rasa"), "run", "actions", "--actions", "actions", "--port", str(ACTIONS_PORT)],
+            cwd=PROJECT_ROOT,
+            env=environment,
+        ),
+        subprocess.Popen(
+            [
+                _bin("rasa"),
+                "run",
+                "--model",
+                "models",
+                "--port",
+                str(RASA_PORT),
+                "--credentials",
+                "credentials.yml",
+                "--endpoints",
+                "endpoints.yml",
+            ],
+            cwd=PROJECT_ROOT,
+            env=environment,
+        ),
+    ]
+    try:
+        if not _wait_for(f"http://localhost:{RASA_PORT}/", processes):
+            print("The Rasa server did not start; see the messages above.", file=sys.stderr)
+            return 1
+        _print_welcome()
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.5)
+        print("A server stopped; stopping the other.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping the help desk...")
+        return 0
+    finally:
+        _stop(processes)
+
+
+def _print_welcome() -> None:
+    example = APPLICANTS[0]
+    print(
+        f"""
+The candidate help desk is running.
+  Rasa server (REST channel):  http://localhost:{RASA_PORT}/webhooks/rest/webhook
+  Action server:               http://localhost:{ACTIONS_PORT}/webhook
+
+Try it:
+  curl -s http://localhost:{RASA_PORT}/webhooks/rest/webhook \\
+       -H 'Content-Type: application/json' \\
+       -d '{{"sender": "me", "message": "Hello"}}'
+
+Demo applicant: {example.name}, {example.email}, reference {example.reference}
+  .venv/bin/helpdesk ats show {example.reference}
+
+Press Ctrl-C to stop.
+""",
+        flush=True,
+    )
