@@ -195,6 +195,7 @@ class ATSStore:
                 row = Escalation(**values)
                 session.add(row)
                 await session.flush()
+                await session.refresh(row, ["recruiter", "application"])
                 return EscalationRecord.of(row), True
             insert = (
                 postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert

@@ -1,0 +1,99 @@
+"""Shared fixtures: the ATS store on SQLite and on PostgreSQL, and the settings it runs with.
+
+The PostgreSQL half uses ATS_TEST_POSTGRES_URL (default: the local server's `test` database).
+When it cannot be reached those tests are skipped with the reason, unless
+HELPDESK_REQUIRE_POSTGRES=1 (as in CI), which turns the skip into a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from actions.ats.db import create_engine
+from actions.ats.migrate import upgrade
+from actions.ats.store import ATSStore
+from actions.settings import Settings
+
+POSTGRES_URL = os.environ.get("ATS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REQUIRE_POSTGRES = os.environ.get("HELPDESK_REQUIRE_POSTGRES") == "1"
+TABLES = ("escalations", "status_events", "applications", "candidates", "vacancies", "recruiters")
+
+_postgres_state: dict[str, object] = {}
+
+
+def _postgres_problem() -> str | None:
+    """None when the test PostgreSQL is reachable and migrated; else why not (checked once)."""
+    if "problem" not in _postgres_state:
+
+        async def prepare() -> None:
+            engine = create_engine(POSTGRES_URL)
+            try:
+                async with engine.begin() as connection:
+                    await connection.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+                    await connection.exec_driver_sql("CREATE SCHEMA public")
+                await upgrade(engine)
+            finally:
+                await engine.dispose()
+
+        try:
+            asyncio.run(asyncio.wait_for(prepare(), timeout=20))
+            _postgres_state["problem"] = None
+        except Exception as exc:  # any failure to connect or migrate means "not available"
+            _postgres_state["problem"] = f"{type(exc).__name__}: {exc}"
+    return _postgres_state["problem"]  # type: ignore[return-value]
+
+
+def require_postgres() -> str:
+    problem = _postgres_problem()
+    if problem:
+        message = f"PostgreSQL at {POSTGRES_URL} is not reachable ({problem})"
+        if REQUIRE_POSTGRES:
+            pytest.fail(message + " and HELPDESK_REQUIRE_POSTGRES=1", pytrace=False)
+        pytest.skip(message + "; the PostgreSQL half of the ATS tests is skipped")
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        ats_database_url=f"sqlite:///{tmp_path / 'ats.db'}",
+        timezone=ZoneInfo("Europe/Amsterdam"),
+        ack_working_days=5,
+        holiday_country="NL",
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ats.db'}"
+    return require_postgres()
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[ATSStore]:
+    """A migrated, empty ATS store on each database."""
+    engine = create_engine(database_url)
+    if engine.dialect.name == "postgresql":
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql(
+                f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"
+            )
+    else:
+        await upgrade(engine)
+    ats = ATSStore(engine)
+    yield ats
+    await ats.close()
+
+
+@pytest.fixture
+def db_settings(settings: Settings, database_url: str) -> Settings:
+    """Settings pointing at the database under test."""
+    return dataclasses.replace(settings, ats_database_url=database_url)
