@@ -124,6 +124,10 @@ class _ImportRun:
         self.actor = actor
         self.progress = progress
         self.now = now
+        # Emails and vacancy codes whose stored details this import changed: their rows count
+        # as updated even when the application itself did not change.
+        self.changed_people: set[str] = set()
+        self.changed_vacancies: set[str] = set()
 
     async def execute(self, rows: Sequence[ImportRow]) -> ImportSummary:
         existing = await self._match_existing(rows)
@@ -267,6 +271,7 @@ class _ImportRun:
                 ids[stored.email] = stored.id
                 values = wanted[stored.email]
                 if any(getattr(stored, f) != values[f] for f in fields):
+                    self.changed_people.add(stored.email)
                     changed.append({"_id": stored.id, **{f"new_{f}": v for f, v in values.items()}})
         new = [{"email": email, **values} for email, values in wanted.items() if email not in ids]
         for chunk in _chunks(new):
@@ -301,6 +306,11 @@ class _ImportRun:
             result = await self.session.execute(select(Vacancy).where(Vacancy.code.in_(chunk)))
             for vacancy in result.scalars():
                 values = wanted[vacancy.code]
+                if (vacancy.title, vacancy.recruiter_id) != (
+                    values["title"],
+                    values["recruiter_id"],
+                ):
+                    self.changed_vacancies.add(vacancy.code)
                 vacancy.title = values["title"]
                 vacancy.recruiter_id = values["recruiter_id"]
                 found[vacancy.code] = (vacancy.id, vacancy.ack_working_days)
@@ -439,7 +449,14 @@ class _ImportRun:
                 "ats_id": row.ats_id or stored.ats_id,
             }
             if all(getattr(stored, name) == value for name, value in wanted.items()):
-                summary.unchanged += 1
+                if (
+                    row.candidate_email in self.changed_people
+                    or row.recruiter_email in self.changed_people
+                    or row.vacancy_code in self.changed_vacancies
+                ):
+                    summary.updated += 1
+                else:
+                    summary.unchanged += 1
                 continue
             summary.updated += 1
             wanted["updated_at"] = self.now
