@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
+
 from actions.ats.db import UnsupportedDatabase, display_url
 from actions.ats.demo import APPLICANTS, seed_demo
 from actions.ats.importer import ImportFailed, ImportSummary, import_file
@@ -44,6 +46,10 @@ async def _with_store(settings: Settings, work: Callable[[ATSStore], Awaitable[i
     except (OSError, ConnectionError) as exc:
         raise CommandError(
             f"cannot reach the ATS database {display_url(settings.ats_database_url)}: {exc}"
+        ) from None
+    except DBAPIError as exc:
+        raise CommandError(
+            f"the ATS database {display_url(settings.ats_database_url)} failed: {exc.orig}"
         ) from None
     finally:
         await store.close()
@@ -84,7 +90,6 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
             for error in failure.errors:
                 print(f"  {error}", file=sys.stderr)
             return EXIT_FAILED
-        progress.finish()
         _print_summary(path, summary)
         return EXIT_OK
 

@@ -76,6 +76,17 @@ def _stop(processes: list[subprocess.Popen]) -> None:
             process.wait()
 
 
+def _endpoints() -> str:
+    """endpoints.yml, or a copy pointing at the action server's port when that was changed."""
+    if ACTIONS_PORT == 5055:
+        return "endpoints.yml"
+    text = (PROJECT_ROOT / "endpoints.yml").read_text()
+    derived = PROJECT_ROOT / "var" / f"endpoints-{ACTIONS_PORT}.yml"
+    derived.parent.mkdir(exist_ok=True)
+    derived.write_text(text.replace("localhost:5055", f"localhost:{ACTIONS_PORT}"))
+    return str(derived)
+
+
 def run(settings: Settings, *, train_model: bool = True) -> int:
     seeded = asyncio.run(prepare_ats(settings))
     if seeded:
@@ -100,7 +111,7 @@ def run(settings: Settings, *, train_model: bool = True) -> int:
                 "--credentials",
                 "credentials.yml",
                 "--endpoints",
-                "endpoints.yml",
+                _endpoints(),
             ],
             cwd=PROJECT_ROOT,
             env=environment,
