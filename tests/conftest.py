@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import os
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -43,7 +44,9 @@ def _postgres_problem() -> str | None:
                 await engine.dispose()
 
         try:
-            asyncio.run(asyncio.wait_for(prepare(), timeout=20))
+            # A thread of its own, so this works from async tests with a loop already running.
+            with ThreadPoolExecutor(1) as thread:
+                thread.submit(asyncio.run, asyncio.wait_for(prepare(), timeout=20)).result()
             _postgres_state["problem"] = None
         except Exception as exc:  # any failure to connect or migrate means "not available"
             _postgres_state["problem"] = f"{type(exc).__name__}: {exc}"

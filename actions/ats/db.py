@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.engine.url import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
@@ -49,10 +50,15 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # Writers wait for each other instead of failing with "database is locked".
         kwargs.setdefault("connect_args", {"timeout": 30})
+        if parsed.database and parsed.database != ":memory:":
+            # SQLAlchemy 1.4 opens a new SQLite connection per checkout by default; keep them.
+            kwargs.setdefault("poolclass", AsyncAdaptedQueuePool)
         engine = create_async_engine(parsed, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pre-ping: it costs a round trip per lookup. The store retries a read once when the
+    # server dropped a pooled connection instead, and connections are renewed half-hourly.
+    kwargs.setdefault("pool_recycle", 1800)
     return create_async_engine(parsed, **kwargs)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.engine import Row
+
 from actions.ats.models import (
     CLOSED_STATUSES,
     Application,
@@ -89,6 +91,35 @@ class ApplicationRecord:
         if self.is_update_overdue(now):
             return EscalationReason.UPDATE_OVERDUE
         return None
+
+    @classmethod
+    def from_row(cls, row: Row) -> ApplicationRecord:
+        """From a row of `store.application_query()`: one flat join, no ORM objects."""
+        return cls(
+            reference=row.reference,
+            candidate=CandidateRecord(
+                name=row.candidate_name,
+                email=row.candidate_email,
+                language=row.candidate_language,
+                phone=row.candidate_phone,
+            ),
+            vacancy=VacancyRecord(
+                code=row.vacancy_code,
+                title=row.vacancy_title,
+                recruiter=RecruiterRecord(name=row.recruiter_name, email=row.recruiter_email),
+                ack_working_days=row.ack_working_days,
+                process_description=row.process_description,
+            ),
+            applied_at=row.applied_at,
+            ack_due_at=row.ack_due_at,
+            acknowledged_at=row.acknowledged_at,
+            status=Status(row.status),
+            stage=row.stage,
+            next_update_due_at=row.next_update_due_at,
+            close_reason=row.close_reason,
+            ats_system=row.ats_system,
+            ats_id=row.ats_id,
+        )
 
     @classmethod
     def of(cls, row: Application) -> ApplicationRecord:

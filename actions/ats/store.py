@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timezone
 
-from sqlalchemy import func, select, text, union_all
+from sqlalchemy import bindparam, func, select, text, union_all
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.sql import Select
 
 from actions.ats.db import create_engine, session_factory
 from actions.ats.models import (
@@ -20,6 +21,7 @@ from actions.ats.models import (
     Recruiter,
     Status,
     StatusEvent,
+    Vacancy,
 )
 from actions.ats.records import (
     ApplicationRecord,
@@ -33,6 +35,51 @@ from actions.settings import Settings
 
 UTC = timezone.utc
 _CLOSED = [s.value for s in CLOSED_STATUSES]
+
+
+def application_query() -> Select:
+    """Applications with their candidate, vacancy and recruiter, as flat rows.
+
+    The bot's lookups go through this single join rather than ORM objects: a status question is
+    answered from one round trip with nothing to build but the record.
+    """
+    return (
+        select(
+            Application.id,
+            Application.reference,
+            Application.applied_at,
+            Application.ack_due_at,
+            Application.acknowledged_at,
+            Application.status,
+            Application.stage,
+            Application.next_update_due_at,
+            Application.close_reason,
+            Application.ats_system,
+            Application.ats_id,
+            Candidate.name.label("candidate_name"),
+            Candidate.email.label("candidate_email"),
+            Candidate.language.label("candidate_language"),
+            Candidate.phone.label("candidate_phone"),
+            Vacancy.code.label("vacancy_code"),
+            Vacancy.title.label("vacancy_title"),
+            Vacancy.ack_working_days,
+            Vacancy.process_description,
+            Recruiter.name.label("recruiter_name"),
+            Recruiter.email.label("recruiter_email"),
+        )
+        .select_from(Application)
+        .join(Candidate, Application.candidate_id == Candidate.id)
+        .join(Vacancy, Application.vacancy_id == Vacancy.id)
+        .join(Recruiter, Vacancy.recruiter_id == Recruiter.id)
+    )
+
+
+_BY_REFERENCE = application_query().where(Application.reference == bindparam("reference"))
+_BY_EMAIL = (
+    application_query()
+    .where(Candidate.email == bindparam("email"))
+    .order_by(Application.applied_at.desc())
+)
 
 
 class ApplicationNotFound(LookupError):
@@ -57,6 +104,8 @@ class ATSStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = session_factory(engine)
+        # Lookups read one consistent row set; autocommit spares them BEGIN and ROLLBACK.
+        self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> ATSStore:
@@ -77,22 +126,32 @@ class ATSStore:
             canonical = parse_reference(reference, lenient=True)
         except InvalidReference:
             return None
-        async with self.session() as session:
-            row = await session.scalar(
-                select(Application).where(Application.reference == canonical)
-            )
-            return ApplicationRecord.of(row) if row else None
+        rows = await self._read(_BY_REFERENCE, {"reference": canonical})
+        return ApplicationRecord.from_row(rows[0]) if rows else None
 
     async def find_applications_by_email(self, email: str) -> list[ApplicationRecord]:
         """Every application of the candidate with this email address, newest first."""
-        async with self.session() as session:
-            rows = await session.scalars(
-                select(Application)
-                .join(Candidate, Application.candidate_id == Candidate.id)
-                .where(Candidate.email == normalise_email(email))
-                .order_by(Application.applied_at.desc())
-            )
-            return [ApplicationRecord.of(row) for row in rows.unique()]
+        rows = await self._read(_BY_EMAIL, {"email": normalise_email(email)})
+        return [ApplicationRecord.from_row(row) for row in rows]
+
+    async def _read(self, statement: Select, parameters: dict) -> list[Row]:
+        """Run a read-only query, once more on a fresh connection if the first one failed.
+
+        A database restart leaves dead connections in the pool. Reads are safe to repeat, so
+        the connection that failed is discarded and the query tried once more.
+        """
+        for attempt in (1, 2):
+            async with self._reader.connect() as connection:
+                try:
+                    return (await connection.execute(statement, parameters)).all()
+                # asyncpg raises some broken-connection errors unwrapped (InternalClientError),
+                # so any failure of this idempotent read earns the one retry.
+                except Exception:
+                    if attempt == 2:
+                        raise
+                    if not connection.invalidated:
+                        await connection.invalidate()
+        raise AssertionError("unreachable")
 
     async def status_history(self, reference: str) -> list[StatusEventRecord]:
         async with self.session() as session:
@@ -265,8 +324,8 @@ class ATSStore:
             Application.status.notin_(_CLOSED),
             Application.next_update_due_at < now,
         )
-        async with self.session() as session:
-            due = (await session.execute(union_all(ack, update))).all()
+        async with self.engine.connect() as connection:
+            due = (await connection.execute(union_all(ack, update))).all()
             first: dict[int, tuple[datetime, EscalationReason]] = {}
             for app_id, due_at, reason in due:
                 reason = EscalationReason(reason)
@@ -275,22 +334,17 @@ class ATSStore:
             ordered = sorted(first.items(), key=lambda item: item[1][0])
             if limit is not None:
                 ordered = ordered[:limit]
-            rows = await self._applications_by_id(session, [app_id for app_id, _ in ordered])
+            records: dict[int, ApplicationRecord] = {}
+            ids = [app_id for app_id, _ in ordered]
+            for start in range(0, len(ids), 5000):
+                result = await connection.execute(
+                    application_query().where(Application.id.in_(ids[start : start + 5000]))
+                )
+                records.update({row.id: ApplicationRecord.from_row(row) for row in result})
             return [
-                OverdueApplication(ApplicationRecord.of(rows[app_id]), reason, due_at)
+                OverdueApplication(records[app_id], reason, due_at)
                 for app_id, (due_at, reason) in ordered
             ]
-
-    @staticmethod
-    async def _applications_by_id(
-        session: AsyncSession, ids: Sequence[int]
-    ) -> dict[int, Application]:
-        found: dict[int, Application] = {}
-        for start in range(0, len(ids), 5000):
-            chunk = ids[start : start + 5000]
-            rows = await session.scalars(select(Application).where(Application.id.in_(chunk)))
-            found.update({row.id: row for row in rows.unique()})
-        return found
 
 
 def apply_status(

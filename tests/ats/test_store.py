@@ -1,6 +1,7 @@
 """The ATS store's async API, on SQLite and on PostgreSQL."""
 
 import asyncio
+import dataclasses
 from datetime import datetime
 
 import pytest
@@ -260,3 +261,43 @@ async def test_an_unknown_applicant_is_escalated_to_the_named_recruiter(store, d
                 recruiter_email="nobody@example.com",
             )
         )
+
+
+async def test_a_lookup_survives_postgresql_dropping_its_connections(settings):
+    """After a database restart the pool holds dead connections: the next lookup still answers."""
+    import asyncpg
+
+    from actions.ats.db import create_engine
+    from actions.ats.store import ATSStore
+    from tests.conftest import TABLES, require_postgres
+
+    url = require_postgres()
+    store = ATSStore(create_engine(url))
+    try:
+        async with store.engine.begin() as connection:
+            await connection.exec_driver_sql(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY")
+        settings = dataclasses.replace(settings, ats_database_url=url)
+        await add(store, settings, row(reference="AP-7K3M-9XQ2"))
+        assert await store.find_application("AP-7K3M-9XQ2") is not None
+        admin = await asyncpg.connect(url)
+        try:
+            killed = await admin.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            assert killed >= 1
+            # termination is asynchronous: wait until the server has really closed them
+            for _ in range(100):
+                left = await admin.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                if not left:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            await admin.close()
+        found = await store.find_application("AP-7K3M-9XQ2")
+        assert found is not None and found.candidate.name == "Sanne de Vries"
+    finally:
+        await store.close()
