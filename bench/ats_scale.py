@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import os
 import random
 import resource
 import statistics
@@ -62,6 +63,7 @@ def generate(path: Path, rows: int, overdue: int, seed: int = 7) -> tuple[list[s
     statuses = ["acknowledged", "screening", "interview", "offer", "hired", "rejected", "withdrawn"]
     overdue_lines = set(rng.sample(range(rows), overdue))
     references, emails = [], []
+    used: set[str] = set()  # 40 random bits: a million draws do collide now and then
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
@@ -69,6 +71,9 @@ def generate(path: Path, rows: int, overdue: int, seed: int = 7) -> tuple[list[s
         for i in range(rows):
             code, title, (rname, remail) = vacancies[i % len(vacancies)]
             reference = generate_reference()
+            while reference in used:
+                reference = generate_reference()
+            used.add(reference)
             email = f"candidate{i}@example.com"
             if i in overdue_lines:
                 applied = NOW - timedelta(days=rng.uniform(10, 60))
@@ -240,7 +245,10 @@ async def main() -> None:
     parser.add_argument("--overdue", type=int, default=10_000)
     parser.add_argument("--database", choices=["postgresql", "sqlite", "both"], default="both")
     parser.add_argument(
-        "--postgres-url", default="postgresql://postgres@127.0.0.1:5432/helpdesk_bench"
+        "--postgres-url",
+        default=os.environ.get(
+            "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/helpdesk_bench"
+        ),
     )
     args = parser.parse_args()
 
