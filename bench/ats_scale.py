@@ -28,12 +28,12 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from actions.ats.db import create_engine
+from actions.ats.db import create_engine, explain
 from actions.ats.importer import import_file
 from actions.ats.migrate import upgrade
 from actions.ats.reference import generate_reference
 from actions.ats.rows import COLUMNS
-from actions.ats.store import ATSStore
+from actions.ats.store import ATSStore, overdue_query
 from actions.settings import Settings
 
 OUT = Path(__file__).with_name("out")
@@ -150,17 +150,6 @@ async def timed(calls, repeat: int) -> list[float]:
     return samples
 
 
-OVERDUE_SQL = """
-SELECT id, ack_due_at FROM applications
- WHERE acknowledged_at IS NULL AND status NOT IN ('hired', 'rejected', 'withdrawn')
-   AND ack_due_at < {now}
-UNION ALL
-SELECT id, next_update_due_at FROM applications
- WHERE next_update_due_at IS NOT NULL AND status NOT IN ('hired', 'rejected', 'withdrawn')
-   AND next_update_due_at < {now}
-"""
-
-
 async def measure(
     database: str, url: str, csv_path: Path, references: list[str], emails: list[str]
 ) -> Result:
@@ -196,17 +185,7 @@ async def measure(
     overdue_ms = await timed(lambda _: store.list_overdue(NOW), 20)
 
     async with store.engine.connect() as connection:
-        if database == "postgresql":
-            now = f"'{NOW.isoformat()}'::timestamptz"
-            rows = await connection.exec_driver_sql(
-                "EXPLAIN (ANALYZE, BUFFERS) " + OVERDUE_SQL.format(now=now)
-            )
-        else:
-            now = f"'{NOW.replace(tzinfo=None).isoformat(sep=' ')}'"
-            rows = await connection.exec_driver_sql(
-                "EXPLAIN QUERY PLAN " + OVERDUE_SQL.format(now=now)
-            )
-        plan = "\n".join(" | ".join(str(c) for c in row) for row in rows)
+        plan = await explain(connection, overdue_query(NOW), analyze=True)
     await store.close()
     return Result(
         database,

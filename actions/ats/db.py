@@ -11,9 +11,10 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.url import URL
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import AsyncAdaptedQueuePool
+from sqlalchemy.sql.expression import Executable
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
@@ -72,3 +73,21 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def session_factory(engine: AsyncEngine) -> sessionmaker:
     return sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+async def explain(connection: AsyncConnection, query: Executable, *, analyze: bool = False) -> str:
+    """The database's plan for `query` with its real parameters, for benchmarks and tests."""
+    dialect = connection.dialect
+    compiled = query.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    parameters = compiled.construct_params()
+    arguments = []
+    for name in compiled.positiontup:
+        value = parameters[name]
+        processor = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+        arguments.append(processor(value) if processor else value)
+    if dialect.name == "postgresql":
+        prefix = "EXPLAIN (ANALYZE, BUFFERS) " if analyze else "EXPLAIN "
+    else:
+        prefix = "EXPLAIN QUERY PLAN "
+    rows = await connection.exec_driver_sql(prefix + str(compiled), tuple(arguments))
+    return "\n".join(" | ".join(str(column) for column in row) for row in rows)

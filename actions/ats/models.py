@@ -64,6 +64,9 @@ class Status(str, enum.Enum):
 CLOSED_STATUSES = frozenset({Status.HIRED, Status.REJECTED, Status.WITHDRAWN})
 STATUS_VALUES = tuple(s.value for s in Status)
 _CLOSED_SQL = ", ".join(f"'{s.value}'" for s in sorted(CLOSED_STATUSES))
+# Queries that should use the partial indexes below repeat their predicate with literal values:
+# neither SQLite nor a generic PostgreSQL plan can match a partial index on bound parameters.
+OPEN_APPLICATION_SQL = f"applications.status NOT IN ({_CLOSED_SQL})"
 
 
 class EscalationReason(str, enum.Enum):

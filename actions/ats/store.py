@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import bindparam, func, select, text, union_all
+from sqlalchemy import and_, bindparam, func, literal, not_, select, text, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -13,6 +13,7 @@ from sqlalchemy.sql import Select
 from actions.ats.db import create_engine, session_factory
 from actions.ats.models import (
     CLOSED_STATUSES,
+    OPEN_APPLICATION_SQL,
     Application,
     Candidate,
     Escalation,
@@ -80,6 +81,46 @@ _BY_EMAIL = (
     .where(Candidate.email == bindparam("email"))
     .order_by(Application.applied_at.desc())
 )
+
+
+def overdue_query(now: datetime, limit: int | None = None) -> Select:
+    """The deadline monitor's question, as rows of `application_query()` plus due_at, reason.
+
+    Both halves are range scans of partial indexes that hold only open applications waiting
+    for an acknowledgement or an update, so the cost follows the overdue rows, not the table.
+    """
+    is_open = text(OPEN_APPLICATION_SQL)
+    ack_overdue = and_(
+        Application.acknowledged_at.is_(None),
+        is_open,
+        Application.ack_due_at < now,
+    )
+    ack = (
+        application_query()
+        .add_columns(
+            Application.ack_due_at.label("due_at"),
+            literal(EscalationReason.ACK_OVERDUE.value).label("reason"),
+        )
+        .where(ack_overdue)
+    )
+    update = (
+        application_query()
+        .add_columns(
+            Application.next_update_due_at.label("due_at"),
+            literal(EscalationReason.UPDATE_OVERDUE.value).label("reason"),
+        )
+        .where(
+            Application.next_update_due_at.isnot(None),
+            is_open,
+            Application.next_update_due_at < now,
+            not_(ack_overdue),  # listed once, as ack_overdue
+        )
+    )
+    both = union_all(ack, update).subquery()
+    query = select(both).order_by(both.c.due_at, both.c.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return query
 
 
 class ApplicationNotFound(LookupError):
@@ -305,45 +346,14 @@ class ATSStore:
         halves of the query are range scans of partial indexes, so the cost follows the number
         of overdue applications, not the size of the table.
         """
-        now = now or utcnow()
-        ack = select(
-            Application.id.label("id"),
-            Application.ack_due_at.label("due_at"),
-            text("'ack_overdue' AS reason"),
-        ).where(
-            Application.acknowledged_at.is_(None),
-            Application.status.notin_(_CLOSED),
-            Application.ack_due_at < now,
-        )
-        update = select(
-            Application.id.label("id"),
-            Application.next_update_due_at.label("due_at"),
-            text("'update_overdue' AS reason"),
-        ).where(
-            Application.next_update_due_at.isnot(None),
-            Application.status.notin_(_CLOSED),
-            Application.next_update_due_at < now,
-        )
-        async with self.engine.connect() as connection:
-            due = (await connection.execute(union_all(ack, update))).all()
-            first: dict[int, tuple[datetime, EscalationReason]] = {}
-            for app_id, due_at, reason in due:
-                reason = EscalationReason(reason)
-                if app_id not in first or reason is EscalationReason.ACK_OVERDUE:
-                    first[app_id] = (due_at, reason)
-            ordered = sorted(first.items(), key=lambda item: item[1][0])
-            if limit is not None:
-                ordered = ordered[:limit]
-            records: dict[int, ApplicationRecord] = {}
-            ids = [app_id for app_id, _ in ordered]
-            for start in range(0, len(ids), 5000):
-                result = await connection.execute(
-                    application_query().where(Application.id.in_(ids[start : start + 5000]))
-                )
-                records.update({row.id: ApplicationRecord.from_row(row) for row in result})
+        query = overdue_query(now or utcnow(), limit)
+        async with self._reader.connect() as connection:
+            result = await connection.execute(query)
             return [
-                OverdueApplication(records[app_id], reason, due_at)
-                for app_id, (due_at, reason) in ordered
+                OverdueApplication(
+                    ApplicationRecord.from_row(row), EscalationReason(row.reason), row.due_at
+                )
+                for row in result
             ]
 
 

@@ -301,3 +301,19 @@ async def test_a_lookup_survives_postgresql_dropping_its_connections(settings):
         assert found is not None and found.candidate.name == "Sanne de Vries"
     finally:
         await store.close()
+
+
+async def test_the_overdue_query_reads_the_partial_index_not_the_table(store, db_settings):
+    from actions.ats.db import explain
+    from actions.ats.store import overdue_query
+
+    await add(store, db_settings, row(reference="AP-7K3M-9XQ2"))
+    async with store.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # a tiny table is cheapest to scan: forbid that, to see whether the index applies
+            await connection.exec_driver_sql("SET enable_seqscan = off")
+        plan = await explain(connection, overdue_query(NOW))
+    assert "ix_applications_unacknowledged_ack_due_at" in plan, plan
+    assert "ix_applications_open_next_update_due_at" in plan, plan
+    assert "SCAN applications" not in plan  # SQLite's word for reading the whole table
+    assert "Seq Scan on applications" not in plan
