@@ -13,7 +13,6 @@ from sqlalchemy.engine import Row
 
 from actions.ats.models import (
     CLOSED_STATUSES,
-    Application,
     Escalation,
     EscalationReason,
     EscalationState,
@@ -109,35 +108,6 @@ class ApplicationRecord:
                 recruiter=RecruiterRecord(name=row.recruiter_name, email=row.recruiter_email),
                 ack_working_days=row.ack_working_days,
                 process_description=row.process_description,
-            ),
-            applied_at=row.applied_at,
-            ack_due_at=row.ack_due_at,
-            acknowledged_at=row.acknowledged_at,
-            status=Status(row.status),
-            stage=row.stage,
-            next_update_due_at=row.next_update_due_at,
-            close_reason=row.close_reason,
-            ats_system=row.ats_system,
-            ats_id=row.ats_id,
-        )
-
-    @classmethod
-    def of(cls, row: Application) -> ApplicationRecord:
-        candidate, vacancy = row.candidate, row.vacancy
-        return cls(
-            reference=row.reference,
-            candidate=CandidateRecord(
-                name=candidate.name,
-                email=candidate.email,
-                language=candidate.language,
-                phone=candidate.phone,
-            ),
-            vacancy=VacancyRecord(
-                code=vacancy.code,
-                title=vacancy.title,
-                recruiter=RecruiterRecord.of(vacancy.recruiter),
-                ack_working_days=vacancy.ack_working_days,
-                process_description=vacancy.process_description,
             ),
             applied_at=row.applied_at,
             ack_due_at=row.ack_due_at,

@@ -253,7 +253,8 @@ class ATSStore:
                     )
                 )
             await session.flush()
-            return ApplicationRecord.of(row)
+            changed = (await session.execute(_BY_REFERENCE, {"reference": row.reference})).one()
+            return ApplicationRecord.from_row(changed)
 
     async def open_escalation(self, request: EscalationRequest) -> tuple[EscalationRecord, bool]:
         """Open an escalation, or return the one already open for this application and reason.

@@ -224,15 +224,12 @@ async def test_a_file_that_is_not_utf8_is_refused(store, db_settings, tmp_path):
 
 
 async def _all(store):
-    from sqlalchemy import select
-
-    from actions.ats.models import Application
     from actions.ats.records import ApplicationRecord
+    from actions.ats.store import application_query
 
-    async with store.session() as session:
-        return [
-            ApplicationRecord.of(a) for a in (await session.scalars(select(Application))).unique()
-        ]
+    async with store.engine.connect() as connection:
+        rows = await connection.execute(application_query())
+        return [ApplicationRecord.from_row(row) for row in rows]
 
 
 def test_example_file_in_docs_is_valid(settings):
