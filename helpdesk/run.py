@@ -92,7 +92,11 @@ def run(settings: Settings, *, train_model: bool = True) -> int:
     if seeded:
         print(f"Seeded the empty ATS with {seeded} demo applications.")
     if train_model:
-        train()
+        try:
+            train()
+        except subprocess.CalledProcessError:
+            print("Training the model failed; see the messages above.", file=sys.stderr)
+            return 1
     environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
     processes = [
         subprocess.Popen(
