@@ -31,6 +31,21 @@ def _int(name: str, default: int, minimum: int = 0) -> int:
     return value
 
 
+def _text(name: str) -> str | None:
+    return os.environ.get(name, "").strip() or None
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigurationError(f"{name} must be true or false, not {raw!r}")
+
+
 def _zone(name: str, default: str) -> ZoneInfo:
     raw = os.environ.get(name, "").strip() or default
     try:
@@ -49,6 +64,23 @@ class Settings:
     timezone: ZoneInfo
     ack_working_days: int
     holiday_country: str
+    employer_name: str = "Northwind"
+    escalation_response_hours: int = 8
+    default_recruiter_email: str | None = None
+    default_recruiter_name: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "helpdesk@localhost"
+    outbox_dir: Path = PROJECT_ROOT / "var" / "outbox"
+    secret_key: str | None = None
+    code_minutes: int = 10
+    max_failed_attempts: int = 5
+    lock_minutes: int = 15
+    retention_weeks: int = 4
+    consent_retention_months: int = 12
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -58,4 +90,21 @@ class Settings:
             timezone=_zone("HELPDESK_TIMEZONE", "Europe/Amsterdam"),
             ack_working_days=_int("HELPDESK_ACK_WORKING_DAYS", 5, minimum=1),
             holiday_country=os.environ.get("HELPDESK_HOLIDAY_COUNTRY", "").strip().upper() or "NL",
+            employer_name=_text("HELPDESK_EMPLOYER_NAME") or "Northwind",
+            escalation_response_hours=_int("HELPDESK_ESCALATION_RESPONSE_HOURS", 8, minimum=1),
+            default_recruiter_email=_text("HELPDESK_DEFAULT_RECRUITER_EMAIL"),
+            default_recruiter_name=_text("HELPDESK_DEFAULT_RECRUITER_NAME"),
+            smtp_host=_text("SMTP_HOST"),
+            smtp_port=_int("SMTP_PORT", 25, minimum=1),
+            smtp_user=_text("SMTP_USER"),
+            smtp_password=os.environ.get("SMTP_PASSWORD") or None,
+            smtp_starttls=_bool("SMTP_STARTTLS", False),
+            mail_from=_text("HELPDESK_MAIL_FROM") or "helpdesk@localhost",
+            outbox_dir=Path(_text("HELPDESK_OUTBOX_DIR") or PROJECT_ROOT / "var" / "outbox"),
+            secret_key=os.environ.get("HELPDESK_SECRET_KEY") or None,
+            code_minutes=_int("HELPDESK_CODE_MINUTES", 10, minimum=1),
+            max_failed_attempts=_int("HELPDESK_MAX_FAILED_ATTEMPTS", 5, minimum=1),
+            lock_minutes=_int("HELPDESK_LOCK_MINUTES", 15, minimum=1),
+            retention_weeks=_int("HELPDESK_RETENTION_WEEKS", 4, minimum=1),
+            consent_retention_months=_int("HELPDESK_CONSENT_RETENTION_MONTHS", 12, minimum=1),
         )

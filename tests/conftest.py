@@ -24,7 +24,17 @@ from actions.settings import Settings
 
 POSTGRES_URL = os.environ.get("ATS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("HELPDESK_REQUIRE_POSTGRES") == "1"
-TABLES = ("escalations", "status_events", "applications", "candidates", "vacancies", "recruiters")
+TABLES = (
+    "outgoing_mail",
+    "verification_challenges",
+    "lockouts",
+    "escalations",
+    "status_events",
+    "applications",
+    "candidates",
+    "vacancies",
+    "recruiters",
+)
 
 _postgres_state: dict[str, object] = {}
 

@@ -243,3 +243,63 @@ class Escalation(Base):
             postgresql_where=text("state <> 'resolved'"),
         ),
     )
+
+
+class VerificationChallenge(Base):
+    """A one-time code sent to an applicant's email on file, to prove who is chatting.
+
+    Only a keyed hash of the code is kept. A challenge for details that match no application
+    is stored too (with no applications), so that a wrong guess looks and counts the same.
+    """
+
+    __tablename__ = "verification_challenges"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(200), nullable=False, index=True)
+    code_hash = Column(String(64), nullable=False)
+    # The applications this code unlocks, as space-separated references (empty: none).
+    references = Column(Text, nullable=False, default="")
+    created_at = Column(UTCDateTime, nullable=False)
+    expires_at = Column(UTCDateTime, nullable=False)
+    used_at = Column(UTCDateTime, nullable=True)
+    failed_attempts = Column(Integer, nullable=False, default=0)
+
+
+class Lockout(Base):
+    """Failed verification attempts against a conversation or an application, and any lock."""
+
+    __tablename__ = "lockouts"
+
+    id = Column(Integer, primary_key=True)
+    subject = Column(String(250), nullable=False, unique=True)  # "conversation:…", "application:…"
+    failures = Column(Integer, nullable=False, default=0)
+    locked_until = Column(UTCDateTime, nullable=True)
+    updated_at = Column(UTCDateTime, nullable=False)
+
+
+class OutgoingMail(Base):
+    """An email waiting to be sent or sent: the outbox that makes mail survive a failed send."""
+
+    __tablename__ = "outgoing_mail"
+
+    id = Column(Integer, primary_key=True)
+    to_address = Column(String(320), nullable=False)
+    subject = Column(String(500), nullable=False)
+    body = Column(Text, nullable=False)
+    purpose = Column(String(50), nullable=False)
+    escalation_id = Column(ForeignKey("escalations.id"), nullable=True)
+    created_at = Column(UTCDateTime, nullable=False)
+    sent_at = Column(UTCDateTime, nullable=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    last_error = Column(Text, nullable=True)
+    # A sender claims a mail for a short while, so that two processes never both send it.
+    claimed_until = Column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        Index(
+            "ix_outgoing_mail_unsent",
+            "created_at",
+            sqlite_where=text("sent_at IS NULL"),
+            postgresql_where=text("sent_at IS NULL"),
+        ),
+    )

@@ -1,0 +1,101 @@
+"""Outgoing mail over a real SMTP conversation (aiosmtpd on loopback) and into the outbox."""
+
+from __future__ import annotations
+
+import dataclasses
+import email
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from actions.ats.models import OutgoingMail
+from actions.mail import Mail, Mailer, mask_email
+
+
+class Inbox:
+    """An SMTP server's handler that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.Message] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield inbox, controller.port
+    controller.stop()
+
+
+MAIL = Mail(
+    to="sanne@example.nl",
+    subject="Je code: 123456",
+    body="Je code is 123456. Hij is 10 minuten geldig.",
+    purpose="verification_code",
+)
+
+
+async def test_mail_goes_over_smtp_to_a_plain_local_relay(store, db_settings, smtp_server):
+    inbox, port = smtp_server
+    settings = dataclasses.replace(
+        db_settings, smtp_host="127.0.0.1", smtp_port=port, mail_from="jobs@northwind.example"
+    )
+    mailer = Mailer(store, settings)
+    await mailer.send([MAIL])
+    assert inbox.envelopes == [("jobs@northwind.example", ["sanne@example.nl"])]
+    [message] = inbox.messages
+    assert message["Subject"] == "Je code: 123456"
+    assert message["To"] == "sanne@example.nl"
+    assert "Je code is 123456" in message.get_payload(decode=True).decode()
+    async with store.session() as session:
+        [stored] = (await session.scalars(select(OutgoingMail))).all()
+    assert stored.sent_at is not None and stored.attempts == 1
+
+
+async def test_without_smtp_mail_lands_in_the_outbox_folder(store, db_settings, tmp_path):
+    settings = dataclasses.replace(db_settings, smtp_host=None, outbox_dir=tmp_path / "outbox")
+    await Mailer(store, settings).send([MAIL])
+    [path] = list((tmp_path / "outbox").glob("*.eml"))
+    message = email.message_from_bytes(path.read_bytes())
+    assert message["To"] == "sanne@example.nl"
+    assert "123456" in message.get_payload(decode=True).decode()
+    assert "verification_code" in path.name
+
+
+async def test_a_failed_send_stays_queued_and_is_sent_later(store, db_settings, smtp_server):
+    inbox, port = smtp_server
+    down = dataclasses.replace(db_settings, smtp_host="127.0.0.1", smtp_port=_free_port())
+    mailer = Mailer(store, down)
+    await mailer.send([MAIL])  # nothing listens on that port
+    for task in list(mailer._retries):
+        task.cancel()
+    async with store.session() as session:
+        [stored] = (await session.scalars(select(OutgoingMail))).all()
+    assert stored.sent_at is None
+    assert stored.attempts == 1 and stored.last_error
+    assert inbox.messages == []
+
+    up = Mailer(store, dataclasses.replace(down, smtp_port=port))
+    assert await up.deliver_pending() == 1
+    assert len(inbox.messages) == 1
+    assert await up.deliver_pending() == 0  # sent once, never twice
+
+
+def test_logs_show_no_full_address():
+    assert mask_email("sanne.devries@example.nl") == "s***@example.nl"
+    assert mask_email("nonsense") == "***"
