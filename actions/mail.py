@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -20,10 +19,10 @@ from pathlib import Path
 
 import aiosmtplib
 from sqlalchemy import or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.ats.models import OutgoingMail
-from actions.ats.store import ATSStore, utcnow
+from actions.ats.records import Mail
+from actions.ats.store import ATSStore, queue_mail, utcnow
 from actions.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -33,39 +32,10 @@ MAX_ATTEMPTS = 20
 RETRY_DELAYS = (1.0, 5.0, 30.0)
 
 
-@dataclass(frozen=True)
-class Mail:
-    to: str
-    subject: str
-    body: str
-    purpose: str
-
-
 def mask_email(address: str) -> str:
     """`s***@example.nl`: enough to tell messages apart in a log, not to read the address."""
     local, _, domain = address.partition("@")
     return f"{local[:1]}***@{domain}" if domain else "***"
-
-
-async def queue_mail(
-    session: AsyncSession, mails: Sequence[Mail], escalation_id: int | None = None
-) -> list[OutgoingMail]:
-    """Add mails to the outbox inside the caller's transaction (with what they are about)."""
-    rows = [
-        OutgoingMail(
-            to_address=mail.to,
-            subject=mail.subject,
-            body=mail.body,
-            purpose=mail.purpose,
-            escalation_id=escalation_id,
-            created_at=utcnow(),
-            attempts=0,
-        )
-        for mail in mails
-    ]
-    session.add_all(rows)
-    await session.flush()
-    return rows
 
 
 class Mailer:
@@ -202,3 +172,6 @@ def _write(path: Path, content: bytes) -> None:
     temporary = path.with_suffix(".tmp")
     temporary.write_bytes(content)
     temporary.replace(path)  # readers never see half a message
+
+
+__all__ = ["Mail", "Mailer", "mask_email"]

@@ -197,3 +197,13 @@ class EscalationRecord:
             channel=row.channel,
             conversation_id=row.conversation_id,
         )
+
+
+@dataclass(frozen=True)
+class Mail:
+    """An email to send; queued in the database before anything is sent."""
+
+    to: str
+    subject: str
+    body: str
+    purpose: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
 from sqlalchemy import and_, bindparam, func, literal, not_, select, text, union_all
@@ -19,6 +20,7 @@ from actions.ats.models import (
     Escalation,
     EscalationReason,
     EscalationState,
+    OutgoingMail,
     Recruiter,
     Status,
     StatusEvent,
@@ -28,7 +30,9 @@ from actions.ats.records import (
     ApplicationRecord,
     EscalationRecord,
     EscalationRequest,
+    Mail,
     OverdueApplication,
+    RecruiterRecord,
     StatusEventRecord,
 )
 from actions.ats.reference import InvalidReference, parse_reference
@@ -129,6 +133,27 @@ class ApplicationNotFound(LookupError):
 
 class RecruiterNotFound(LookupError):
     """No recruiter has that email address."""
+
+
+async def queue_mail(
+    session: AsyncSession, mails: Sequence[Mail], escalation_id: int | None = None
+) -> list[OutgoingMail]:
+    """Add mails to the outbox inside the caller's transaction, so they share its fate."""
+    rows = [
+        OutgoingMail(
+            to_address=mail.to,
+            subject=mail.subject,
+            body=mail.body,
+            purpose=mail.purpose,
+            escalation_id=escalation_id,
+            created_at=utcnow(),
+            attempts=0,
+        )
+        for mail in mails
+    ]
+    session.add_all(rows)
+    await session.flush()
+    return rows
 
 
 def utcnow() -> datetime:
@@ -256,11 +281,18 @@ class ATSStore:
             changed = (await session.execute(_BY_REFERENCE, {"reference": row.reference})).one()
             return ApplicationRecord.from_row(changed)
 
-    async def open_escalation(self, request: EscalationRequest) -> tuple[EscalationRecord, bool]:
+    async def open_escalation(
+        self,
+        request: EscalationRequest,
+        mails: Callable[[EscalationRecord], Sequence[Mail]] | None = None,
+    ) -> tuple[EscalationRecord, bool, list[int]]:
         """Open an escalation, or return the one already open for this application and reason.
 
-        Returns the escalation and whether this call created it. The database's partial unique
-        index decides between concurrent callers, so exactly one of them creates it.
+        Returns the escalation, whether this call created it, and the ids of the mails queued
+        for it: `mails` builds them from the new escalation, in the same transaction, so the
+        escalation is stored before any mail is sent and no mail exists without it. The
+        database's partial unique index decides between concurrent callers: exactly one
+        creates the escalation (and its mails).
         """
         now = utcnow()
         async with self.session() as session, session.begin():
@@ -297,7 +329,8 @@ class ATSStore:
                 session.add(row)
                 await session.flush()
                 await session.refresh(row, ["recruiter", "application"])
-                return EscalationRecord.of(row), True
+                record = EscalationRecord.of(row)
+                return record, True, await self._queue(session, record, mails)
             insert = (
                 postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
             )
@@ -318,7 +351,48 @@ class ATSStore:
                     Escalation.state != EscalationState.RESOLVED.value,
                 )
             )
-            return EscalationRecord.of(row), created
+            record = EscalationRecord.of(row)
+            queued = await self._queue(session, record, mails) if created else []
+            return record, created, queued
+
+    @staticmethod
+    async def _queue(
+        session: AsyncSession,
+        record: EscalationRecord,
+        mails: Callable[[EscalationRecord], Sequence[Mail]] | None,
+    ) -> list[int]:
+        if mails is None:
+            return []
+        return [row.id for row in await queue_mail(session, mails(record), record.id)]
+
+    async def add_to_escalation(self, escalation_id: int, note: str) -> None:
+        """Append what the applicant told us later (name, vacancy) to an escalation's summary."""
+        async with self.session() as session, session.begin():
+            row = await session.get(Escalation, escalation_id)
+            if row is not None:
+                row.summary = f"{row.summary}\n{note}" if row.summary else note
+
+    async def default_recruiter(
+        self, email: str | None = None, name: str | None = None
+    ) -> RecruiterRecord:
+        """The recruiter who takes applicants the ATS cannot place.
+
+        HELPDESK_DEFAULT_RECRUITER_EMAIL (added as a recruiter when new), else the first
+        recruiter on record.
+        """
+        async with self.session() as session, session.begin():
+            if email:
+                address = normalise_email(email)
+                row = await session.scalar(select(Recruiter).where(Recruiter.email == address))
+                if row is None:
+                    row = Recruiter(email=address, name=name or address.split("@")[0])
+                    session.add(row)
+                    await session.flush()
+                return RecruiterRecord.of(row)
+            row = await session.scalar(select(Recruiter).order_by(Recruiter.id).limit(1))
+            if row is None:
+                raise RecruiterNotFound("there are no recruiters; import applications first")
+            return RecruiterRecord.of(row)
 
     async def _recruiter_id(
         self, session: AsyncSession, request: EscalationRequest, application: Application | None

@@ -155,7 +155,7 @@ async def test_list_overdue_finds_late_acknowledgements_and_late_updates(store, 
 
 async def test_an_escalation_goes_to_the_vacancy_recruiter(store, db_settings):
     await add(store, db_settings, row(reference="AP-7K3M-9XQ2"))
-    escalation, created = await store.open_escalation(
+    escalation, created, _ = await store.open_escalation(
         EscalationRequest(
             reason=EscalationReason.APPLICANT_REQUEST,
             respond_by=NOW + days(1),
@@ -179,12 +179,12 @@ async def test_opening_the_same_escalation_twice_returns_the_first(store, db_set
         respond_by=NOW,
         application_reference="AP-7K3M-9XQ2",
     )
-    first, created_first = await store.open_escalation(request)
-    second, created_second = await store.open_escalation(request)
+    first, created_first, _ = await store.open_escalation(request)
+    second, created_second, _ = await store.open_escalation(request)
     assert (created_first, created_second) == (True, False)
     assert first.id == second.id
     # another reason for the same application is another escalation
-    other, created = await store.open_escalation(
+    other, created, _ = await store.open_escalation(
         EscalationRequest(
             reason=EscalationReason.PRIVACY_REQUEST,
             respond_by=NOW,
@@ -200,8 +200,8 @@ async def test_concurrent_escalations_open_exactly_one(store, db_settings):
         reason=EscalationReason.ACK_OVERDUE, respond_by=NOW, application_reference="AP-7K3M-9XQ2"
     )
     results = await asyncio.gather(*(store.open_escalation(request) for _ in range(20)))
-    assert sum(created for _, created in results) == 1
-    assert len({escalation.id for escalation, _ in results}) == 1
+    assert sum(created for _, created, _ in results) == 1
+    assert len({escalation.id for escalation, _, _ in results}) == 1
 
 
 async def test_the_database_refuses_a_second_open_escalation(store, db_settings):
@@ -214,7 +214,7 @@ async def test_the_database_refuses_a_second_open_escalation(store, db_settings)
     request = EscalationRequest(
         reason=EscalationReason.ACK_OVERDUE, respond_by=NOW, application_reference="AP-7K3M-9XQ2"
     )
-    first, _ = await store.open_escalation(request)
+    first, _, _ = await store.open_escalation(request)
     async with store.session() as session:
         stored = await session.get(Escalation, first.id)
         duplicate = Escalation(
@@ -233,13 +233,13 @@ async def test_the_database_refuses_a_second_open_escalation(store, db_settings)
         stored = await session.get(Escalation, first.id)
         stored.state = "resolved"
         await session.commit()
-    again, created = await store.open_escalation(request)
+    again, created, _ = await store.open_escalation(request)
     assert created and again.id != first.id
 
 
 async def test_an_unknown_applicant_is_escalated_to_the_named_recruiter(store, db_settings):
     await add(store, db_settings, row())
-    escalation, created = await store.open_escalation(
+    escalation, created, _ = await store.open_escalation(
         EscalationRequest(
             reason=EscalationReason.UNKNOWN_APPLICANT,
             respond_by=NOW,
@@ -317,3 +317,37 @@ async def test_the_overdue_query_reads_the_partial_index_not_the_table(store, db
     assert "ix_applications_open_next_update_due_at" in plan, plan
     assert "SCAN applications" not in plan  # SQLite's word for reading the whole table
     assert "Seq Scan on applications" not in plan
+
+
+async def test_an_escalations_mails_are_queued_with_it_once(store, db_settings):
+    from sqlalchemy import func, select
+
+    from actions.ats.models import OutgoingMail
+    from actions.ats.records import Mail
+
+    await add(store, db_settings, row(reference="AP-7K3M-9XQ2"))
+    request = EscalationRequest(
+        reason=EscalationReason.ACK_OVERDUE, respond_by=NOW, application_reference="AP-7K3M-9XQ2"
+    )
+
+    def mails(escalation):
+        return [Mail(escalation.recruiter.email, f"Escalation {escalation.id}", "Late.", "esc")]
+
+    results = await asyncio.gather(*(store.open_escalation(request, mails) for _ in range(10)))
+    queued = [ids for _, created, ids in results if created]
+    assert len(queued) == 1 and len(queued[0]) == 1
+    async with store.session() as session:
+        stored = (await session.scalars(select(OutgoingMail))).all()
+        assert await session.scalar(select(func.count()).select_from(OutgoingMail)) == 1
+    assert stored[0].to_address == "eva@example.com"
+    assert stored[0].escalation_id == results[0][0].id
+
+
+async def test_the_default_recruiter(store, db_settings):
+    with pytest.raises(RecruiterNotFound):
+        await store.default_recruiter()
+    await add(store, db_settings, row())
+    assert (await store.default_recruiter()).email == "eva@example.com"
+    added = await store.default_recruiter("Talent@Example.com", "Tess Talent")
+    assert (added.name, added.email) == ("Tess Talent", "talent@example.com")
+    assert (await store.default_recruiter("talent@example.com")).name == "Tess Talent"
