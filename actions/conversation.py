@@ -1,0 +1,141 @@
+"""What every action needs: the applicant's language, the conversation's state, replying.
+
+`HelpdeskAction` is the base of all actions. It settles the language of the reply first
+(explicit request, then the channel's language, then the message's own words), answers a
+free-text question the bot asked (a name, a vacancy) before anything else, and turns a failing
+database into a polite reply instead of a crash.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.ats.reference import InvalidReference, parse_reference
+from actions.services import Services, services
+from actions.texts import say
+from helpdesk.language import (
+    DEFAULT_LANGUAGE,
+    detect_language,
+    language_of_locale,
+    requested_language,
+)
+
+logger = logging.getLogger(__name__)
+
+# What the bot asked last, when the answer is free text rather than an intent.
+FREE_TEXT = {"contact_name", "contact_email", "contact_vacancy"}
+# Intents that are never taken as the answer to a free-text question.
+INTERRUPTIONS = {"request_human", "complain", "bot_challenge", "switch_language", "goodbye"}
+
+
+def settle_language(tracker: Tracker) -> tuple[str, list[EventType]]:
+    """The language to answer this message in, and the slot events that remember it."""
+    message = tracker.latest_message or {}
+    text = message.get("text") or ""
+    current = tracker.get_slot("language")
+    if (message.get("intent") or {}).get("name") == "switch_language" or requested_language(text):
+        asked = requested_language(text)
+        if asked:
+            return asked, [SlotSet("language", asked), SlotSet("language_pinned", True)]
+    if tracker.get_slot("language_pinned") and current:
+        return current, []
+    metadata = message.get("metadata") or {}
+    language = (
+        language_of_locale(metadata.get("language"))
+        or detect_language(text)
+        or current
+        or DEFAULT_LANGUAGE
+    )
+    return language, ([] if language == current else [SlotSet("language", language)])
+
+
+@dataclass
+class Turn:
+    """One run of an action: who is talking, in which language, and what to send back."""
+
+    tracker: Tracker
+    dispatcher: CollectingDispatcher
+    language: str
+    services: Services
+    events: list[EventType] = field(default_factory=list)
+
+    @property
+    def intent(self) -> str | None:
+        return (self.tracker.latest_message.get("intent") or {}).get("name")
+
+    @property
+    def text(self) -> str:
+        return (self.tracker.latest_message.get("text") or "").strip()
+
+    @property
+    def conversation_id(self) -> str:
+        return self.tracker.sender_id
+
+    def slot(self, name: str) -> Any:
+        return self.tracker.get_slot(name)
+
+    def set(self, name: str, value: Any) -> None:
+        self.events.append(SlotSet(name, value))
+        # later reads in this same turn see the new value
+        self.tracker.slots[name] = value
+
+    def entity(self, name: str) -> str | None:
+        values = [
+            e.get("value")
+            for e in self.tracker.latest_message.get("entities") or []
+            if e.get("entity") == name and e.get("value")
+        ]
+        return str(values[-1]).strip() if values else None
+
+    def reference(self) -> str | None:
+        """A reference in this message, in its canonical form (typos like O for 0 allowed)."""
+        for candidate in [self.entity("reference"), self.text]:
+            if not candidate:
+                continue
+            try:
+                return parse_reference(candidate, lenient=True)
+            except InvalidReference:
+                continue
+        return None
+
+    def say(self, key: str, buttons: list[dict] | None = None, **values: object) -> None:
+        self.dispatcher.utter_message(text=say(key, self.language, **values), buttons=buttons)
+
+    def verified(self) -> list[str]:
+        return list(self.slot("verified_references") or [])
+
+
+class HelpdeskAction(Action):
+    """Base of the help desk's actions: subclasses implement `respond(turn)`."""
+
+    def name(self) -> str:  # pragma: no cover - every subclass names itself
+        raise NotImplementedError
+
+    async def respond(self, turn: Turn) -> None:
+        raise NotImplementedError
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        language, events = settle_language(tracker)
+        turn = Turn(tracker, dispatcher, language, services(), events)
+        try:
+            if turn.slot("awaiting") in FREE_TEXT and turn.intent not in INTERRUPTIONS:
+                from actions.escalation import answer_free_text
+
+                await answer_free_text(turn)
+            else:
+                await self.respond(turn)
+        except Exception:
+            # A database or mail failure must not leave the applicant without an answer.
+            logger.exception(
+                "action %s failed in conversation %s", self.name(), turn.conversation_id
+            )
+            turn.say("error")
+        return turn.events

@@ -1,0 +1,234 @@
+"""Handing an applicant to a named recruiter: when the employer is late, or when they ask.
+
+An escalation is stored (once per application and reason) together with the email to the
+recruiter, then the email is sent; the applicant is told who will contact them and by when.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from actions.ats.calendar import add_working_hours
+from actions.ats.models import EscalationReason
+from actions.ats.records import (
+    ApplicationRecord,
+    EscalationRecord,
+    EscalationRequest,
+    Mail,
+    RecruiterRecord,
+)
+from actions.ats.store import utcnow
+from actions.conversation import HelpdeskAction, Turn
+from actions.texts import day_and_time
+
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+
+_REASONS = {
+    EscalationReason.ACK_OVERDUE: "acknowledgement overdue",
+    EscalationReason.UPDATE_OVERDUE: "promised update overdue",
+    EscalationReason.APPLICANT_REQUEST: "the applicant asks for a person",
+    EscalationReason.WITHDRAWAL: "the applicant withdrew",
+    EscalationReason.PRIVACY_REQUEST: "privacy request",
+    EscalationReason.UNKNOWN_APPLICANT: "applicant not found in the ATS",
+}
+
+
+def respond_by(turn: Turn, now: datetime | None = None) -> datetime:
+    settings = turn.services.settings
+    return add_working_hours(
+        now or utcnow(),
+        settings.escalation_response_hours,
+        settings.timezone,
+        settings.holiday_country,
+    )
+
+
+def _recruiter_mail(
+    turn: Turn, escalation: EscalationRecord, application: ApplicationRecord | None
+) -> list[Mail]:
+    tz = turn.services.settings.timezone
+    reason = _REASONS[escalation.reason]
+    who = escalation.applicant_name or "An applicant"
+    lines = [
+        f"Hello {escalation.recruiter.name},",
+        "",
+        f"The help desk has handed an applicant to you: {reason}.",
+        "",
+        f"Applicant:   {who} <{escalation.applicant_email or 'no email given'}>",
+    ]
+    if application is not None:
+        lines += [
+            f"Application: {application.reference}, {application.vacancy.title}",
+            f"Applied:     {day_and_time(application.applied_at, 'en', tz)}",
+            f"Status:      {application.status.value}"
+            + (f" ({application.stage})" if application.stage else ""),
+            f"Ack due:     {day_and_time(application.ack_due_at, 'en', tz)}",
+        ]
+    lines += [
+        f"Channel:     {escalation.channel or 'chat'}, conversation {escalation.conversation_id}",
+        f"Respond by:  {day_and_time(escalation.respond_by, 'en', tz)}",
+        "",
+        "What the applicant wrote:",
+        f"  {turn.text or '-'}",
+        "",
+        "The applicant has been told that you will contact them personally by then.",
+    ]
+    subject = f"[Help desk] {reason}: {who}"
+    if application is not None:
+        subject += f", {application.vacancy.title} ({application.reference})"
+    return [Mail(escalation.recruiter.email, subject, "\n".join(lines), escalation.reason.value)]
+
+
+async def escalate(
+    turn: Turn,
+    reason: EscalationReason,
+    application: ApplicationRecord | None = None,
+    recruiter: RecruiterRecord | None = None,
+    applicant_name: str | None = None,
+    applicant_email: str | None = None,
+    vacancy_hint: str | None = None,
+) -> EscalationRecord:
+    """Open (or find) the escalation, queue and send the recruiter's email, remember it."""
+    store, mailer = turn.services.store, turn.services.mailer
+    request = EscalationRequest(
+        reason=reason,
+        respond_by=respond_by(turn),
+        application_reference=application.reference if application else None,
+        recruiter_email=recruiter.email if recruiter else None,
+        applicant_name=applicant_name,
+        applicant_email=applicant_email,
+        vacancy_hint=vacancy_hint,
+        channel=turn.tracker.get_latest_input_channel(),
+        conversation_id=turn.conversation_id,
+        summary=turn.text or None,
+    )
+    escalation, _created, mail_ids = await store.open_escalation(
+        request, lambda e: _recruiter_mail(turn, e, application)
+    )
+    if mail_ids:
+        await mailer.deliver(mail_ids)
+    turn.set("escalation_id", escalation.id)
+    return escalation
+
+
+async def default_recruiter(turn: Turn) -> RecruiterRecord:
+    settings = turn.services.settings
+    return await turn.services.store.default_recruiter(
+        settings.default_recruiter_email, settings.default_recruiter_name
+    )
+
+
+def when(turn: Turn, escalation: EscalationRecord) -> str:
+    return day_and_time(escalation.respond_by, turn.language, turn.services.settings.timezone)
+
+
+async def selected_application(turn: Turn) -> ApplicationRecord | None:
+    """The verified application this conversation is about, when there is exactly one."""
+    verified = turn.verified()
+    reference = turn.slot("selected_reference")
+    if reference not in verified:
+        reference = verified[0] if len(verified) == 1 else None
+    return await turn.services.store.find_application(reference) if reference else None
+
+
+async def _matching_application(turn: Turn) -> ApplicationRecord | None:
+    """What the unverified details given so far point at, for the recruiter's eyes only."""
+    email, reference = turn.slot("pending_email"), turn.slot("pending_reference")
+    store = turn.services.store
+    if reference and email:
+        found = await store.find_application(reference)
+        return found if found and found.candidate.email == email.lower() else None
+    if email:
+        found = await store.find_applications_by_email(email)
+        return found[0] if len(found) == 1 else None
+    return None
+
+
+class ActionHandToHuman(HelpdeskAction):
+    """request_human and complain: a person, at once, whatever the bot was doing."""
+
+    def name(self) -> str:
+        return "action_hand_to_human"
+
+    async def respond(self, turn: Turn) -> None:
+        turn.set("awaiting", None)
+        application = await selected_application(turn)
+        if application is not None:
+            escalation = await escalate(
+                turn, EscalationReason.APPLICANT_REQUEST, application=application
+            )
+            turn.say(
+                "handed_over",
+                recruiter=escalation.recruiter.name,
+                respond_by=when(turn, escalation),
+            )
+            return
+        # Not verified: a default recruiter takes it, named the same way whether or not the
+        # details match an application, so the reply reveals nothing.
+        matched = await _matching_application(turn)
+        escalation = await escalate(
+            turn,
+            EscalationReason.APPLICANT_REQUEST if matched else EscalationReason.UNKNOWN_APPLICANT,
+            application=matched,
+            recruiter=await default_recruiter(turn),
+            applicant_email=turn.slot("pending_email"),
+        )
+        turn.set("awaiting", "contact_name")
+        turn.say(
+            "handed_over_ask_details",
+            recruiter=escalation.recruiter.name,
+            respond_by=when(turn, escalation),
+        )
+
+
+async def answer_free_text(turn: Turn) -> None:
+    """The applicant answers a question about their contact details."""
+    awaiting = turn.slot("awaiting")
+    if awaiting == "contact_name":
+        turn.set("applicant_name", turn.text[:200])
+        if turn.slot("pending_email"):
+            turn.set("awaiting", "contact_vacancy")
+            turn.say("ask_vacancy")
+        else:
+            turn.set("awaiting", "contact_email")
+            turn.say("ask_contact_email")
+        return
+    if awaiting == "contact_email":
+        found = turn.entity("email") or next(iter(EMAIL.findall(turn.text)), None)
+        if not found:
+            turn.say("ask_contact_email")
+            return
+        turn.set("pending_email", found.lower())
+        turn.set("awaiting", "contact_vacancy")
+        turn.say("ask_vacancy")
+        return
+    # contact_vacancy: the last detail; hand over now, or add to the handover already made
+    turn.set("awaiting", None)
+    vacancy = turn.text[:300]
+    name, email = turn.slot("applicant_name"), turn.slot("pending_email")
+    escalation_id = turn.slot("escalation_id")
+    if escalation_id:
+        await turn.services.store.add_to_escalation(
+            escalation_id, f"Name: {name}; email: {email}; vacancy: {vacancy}"
+        )
+        recruiter = await default_recruiter(turn)
+        turn.say("details_added", recruiter=recruiter.name)
+        return
+    matched = await _matching_application(turn)
+    escalation = await escalate(
+        turn,
+        EscalationReason.APPLICANT_REQUEST if matched else EscalationReason.UNKNOWN_APPLICANT,
+        application=matched,
+        recruiter=await default_recruiter(turn),
+        applicant_name=name,
+        applicant_email=email,
+        vacancy_hint=vacancy,
+    )
+    turn.say(
+        "unknown_handed_over",
+        name=name,
+        email=email,
+        recruiter=escalation.recruiter.name,
+        respond_by=when(turn, escalation),
+    )

@@ -1,0 +1,48 @@
+"""Privacy questions: what is kept and for how long; access and deletion go to a person."""
+
+from __future__ import annotations
+
+import re
+
+from actions.ats.models import EscalationReason
+from actions.conversation import HelpdeskAction, Turn
+from actions.escalation import default_recruiter, escalate, selected_application, when
+
+# An applicant who asks to see or delete their data wants a person to act on it.
+_REQUEST = re.compile(
+    r"delet|remov|eras|access|copy|see my|inzage|inzien|verwijder|wissen|kopie|opvragen|"
+    r"vergeten|forget",
+    re.IGNORECASE,
+)
+
+
+async def open_privacy_request(turn: Turn) -> None:
+    application = await selected_application(turn)
+    escalation = await escalate(
+        turn,
+        EscalationReason.PRIVACY_REQUEST,
+        application=application,
+        recruiter=None if application else await default_recruiter(turn),
+        applicant_email=turn.slot("pending_email"),
+    )
+    turn.say(
+        "privacy_escalated", recruiter=escalation.recruiter.name, respond_by=when(turn, escalation)
+    )
+
+
+class ActionPrivacy(HelpdeskAction):
+    def name(self) -> str:
+        return "action_privacy"
+
+    async def respond(self, turn: Turn) -> None:
+        settings = turn.services.settings
+        turn.say(
+            "privacy",
+            weeks=settings.retention_weeks,
+            months=settings.consent_retention_months,
+        )
+        if _REQUEST.search(turn.text):
+            await open_privacy_request(turn)
+        else:
+            turn.set("awaiting", "privacy_offer")
+            turn.say("privacy_offer")

@@ -1,0 +1,104 @@
+"""Greetings, thanks, goodbyes, "are you a bot?", and what to do with messages it can't place."""
+
+from __future__ import annotations
+
+from actions.conversation import HelpdeskAction, Turn
+
+
+class ActionGreet(HelpdeskAction):
+    def name(self) -> str:
+        return "action_greet"
+
+    async def respond(self, turn: Turn) -> None:
+        turn.say("greet", employer=turn.services.settings.employer_name)
+
+
+class _Say(HelpdeskAction):
+    """An action that answers with one text."""
+
+    key = ""
+
+    async def respond(self, turn: Turn) -> None:
+        turn.say(self.key)
+
+
+class ActionBotChallenge(_Say):
+    key = "bot"
+
+    def name(self) -> str:
+        return "action_bot_challenge"
+
+
+class ActionGoodbye(_Say):
+    key = "goodbye"
+
+    def name(self) -> str:
+        return "action_goodbye"
+
+
+class ActionThank(_Say):
+    key = "thanks"
+
+    def name(self) -> str:
+        return "action_thank"
+
+
+class ActionHelp(_Say):
+    """out_of_scope: what the bot can do, and the offer of a person."""
+
+    key = "help"
+
+    def name(self) -> str:
+        return "action_help"
+
+
+class ActionNotUnderstood(HelpdeskAction):
+    """Low NLU confidence. A reference, email or code still moves verification on."""
+
+    def name(self) -> str:
+        return "action_not_understood"
+
+    async def respond(self, turn: Turn) -> None:
+        from actions.status import verify_or_ask
+
+        if turn.reference() or turn.entity("email") or turn.entity("code"):
+            await verify_or_ask(turn, turn.slot("goal") or "status")
+            return
+        turn.say("not_understood")
+
+
+class ActionSwitchLanguage(HelpdeskAction):
+    def name(self) -> str:
+        return "action_switch_language"
+
+    async def respond(self, turn: Turn) -> None:
+        turn.say("language_switched")
+
+
+class ActionYesNo(HelpdeskAction):
+    """affirm and deny: the answer to whatever the bot asked last."""
+
+    def name(self) -> str:
+        return "action_yes_no"
+
+    async def respond(self, turn: Turn) -> None:
+        from actions.privacy import open_privacy_request
+        from actions.withdrawal import withdraw
+
+        awaiting, yes = turn.slot("awaiting"), turn.intent == "affirm"
+        if awaiting == "withdraw_confirm":
+            if yes:
+                await withdraw(turn)
+            else:
+                turn.set("awaiting", None)
+                turn.say("withdraw_cancelled")
+        elif awaiting == "privacy_offer" and yes:
+            turn.set("awaiting", None)
+            await open_privacy_request(turn)
+        elif awaiting == "code" and not yes:
+            # "No, nothing arrived": a person takes it from here.
+            turn.set("awaiting", "contact_name")
+            turn.say("ask_name")
+        else:
+            turn.set("awaiting", None)
+            turn.say("help")

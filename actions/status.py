@@ -1,0 +1,226 @@
+"""Where does my application stand? Verification by one-time code, then a personal answer.
+
+The applicant names their application (reference and email, or email alone), gets a code at
+the address on file, and types it here. Then they hear, in their language: the vacancy, the
+date they applied, where it stands, what happens next and by when, and their recruiter's name.
+If the employer is late, the bot says so plainly and hands them to that recruiter.
+"""
+
+from __future__ import annotations
+
+from actions.ats.models import CLOSED_STATUSES, EscalationReason, Status
+from actions.ats.records import ApplicationRecord, Mail
+from actions.ats.store import utcnow
+from actions.ats.verification import Outcome
+from actions.conversation import HelpdeskAction, Turn
+from actions.escalation import EMAIL, escalate, when
+from actions.texts import STATUS, day, day_and_time
+
+CODE_MAIL = {
+    "en": (
+        "Your code for the {employer} help desk: {code}",
+        "Hello {name},\n\nYour code is {code}. Type it in the chat to see where your "
+        "application stands. It works for {minutes} minutes, once.\n\nDidn't ask for a code? "
+        "Then you can ignore this email.\n\n{employer}",
+    ),
+    "nl": (
+        "Je code voor de helpdesk van {employer}: {code}",
+        "Hallo {name},\n\nJe code is {code}. Typ hem in de chat om te zien hoe het met je "
+        "sollicitatie staat. Hij werkt {minutes} minuten, één keer.\n\nNiet om een code "
+        "gevraagd? Dan kun je deze e-mail negeren.\n\n{employer}",
+    ),
+}
+
+
+def reference_buttons(turn: Turn, applications: list[ApplicationRecord]) -> list[dict]:
+    return [
+        {
+            "title": f"{app.vacancy.title} ({app.reference})",
+            "payload": f'/provide_reference{{"reference": "{app.reference}"}}',
+        }
+        for app in applications
+    ]
+
+
+async def continue_after_verification(turn: Turn) -> None:
+    """Do what the applicant wanted before they proved who they are."""
+    from actions.timeline import answer_timeline
+    from actions.withdrawal import ask_to_confirm_withdrawal
+
+    goal = turn.slot("goal") or "status"
+    store = turn.services.store
+    verified = turn.verified()
+    chosen = turn.slot("selected_reference")
+    if chosen not in verified:
+        if len(verified) > 1:
+            applications = [await store.find_application(r) for r in verified]
+            applications = [a for a in applications if a]
+            turn.set("awaiting", "choice")
+            turn.say(
+                "verified_many",
+                name=applications[0].candidate.name.split()[0],
+                count=len(applications),
+                buttons=reference_buttons(turn, applications),
+            )
+            return
+        chosen = verified[0]
+        turn.set("selected_reference", chosen)
+    application = await store.find_application(chosen)
+    turn.set("awaiting", None)
+    if goal == "withdraw":
+        await ask_to_confirm_withdrawal(turn, application)
+    elif goal == "timeline":
+        await answer_timeline(turn, application)
+    else:
+        await answer_status(turn, application)
+    turn.set("goal", None)
+
+
+async def answer_status(turn: Turn, app: ApplicationRecord) -> None:
+    settings = turn.services.settings
+    tz, language = settings.timezone, turn.language
+    now = utcnow()
+    late = app.overdue_reason(now)
+    if late is not None:
+        escalation = await escalate(turn, late, application=app)
+        due = app.ack_due_at if late is EscalationReason.ACK_OVERDUE else app.next_update_due_at
+        turn.say(
+            "late_ack" if late is EscalationReason.ACK_OVERDUE else "late_update",
+            due=day(due, language, tz),
+            recruiter=escalation.recruiter.name,
+            vacancy=app.vacancy.title,
+            respond_by=when(turn, escalation),
+        )
+        return
+    recruiter = app.recruiter.name
+    if app.status in CLOSED_STATUSES:
+        next_step = turn_text(turn, "next_closed")
+    elif app.next_update_due_at is not None:
+        next_step = turn_text(turn, "next_update", due=day(app.next_update_due_at, language, tz))
+    elif app.acknowledged_at is None:
+        next_step = turn_text(
+            turn, "next_ack", due=day(app.ack_due_at, language, tz), recruiter=recruiter
+        )
+    elif app.status is Status.INTERVIEW:
+        next_step = turn_text(turn, "next_interview", recruiter=recruiter)
+    elif app.status is Status.OFFER:
+        next_step = turn_text(turn, "next_offer", recruiter=recruiter)
+    else:
+        next_step = turn_text(turn, "next_review", recruiter=recruiter)
+    turn.say(
+        "status",
+        name=app.candidate.name.split()[0],
+        vacancy=app.vacancy.title,
+        reference=app.reference,
+        applied=day(app.applied_at, language, tz),
+        status=STATUS[language][app.status],
+        stage=f" ({app.stage})" if app.stage else "",
+        next=next_step,
+        recruiter=recruiter,
+    )
+
+
+def turn_text(turn: Turn, key: str, **values: object) -> str:
+    from actions.texts import say
+
+    return say(key, turn.language, **values)
+
+
+async def send_code(turn: Turn, email: str, reference: str | None) -> None:
+    services = turn.services
+    request = await services.verifier.request_code(turn.conversation_id, email, reference)
+    turn.set("pending_email", email.lower())
+    if request.locked_until:
+        turn.say(
+            "locked",
+            until=day_and_time(request.locked_until, turn.language, services.settings.timezone),
+        )
+        return
+    if request.code:
+        person = request.applications[0].candidate
+        subject, body = CODE_MAIL[turn.language]
+        values = {
+            "employer": services.settings.employer_name,
+            "code": request.code,
+            "name": person.name.split()[0],
+            "minutes": services.settings.code_minutes,
+        }
+        await services.mailer.send(
+            [
+                Mail(
+                    person.email,
+                    subject.format(**values),
+                    body.format(**values),
+                    "verification_code",
+                )
+            ]
+        )
+    turn.set("awaiting", "code")
+    turn.say("code_sent", email=email)
+
+
+async def check_code(turn: Turn, code: str) -> None:
+    services = turn.services
+    result = await services.verifier.check_code(turn.conversation_id, code)
+    if result.outcome is Outcome.VERIFIED:
+        turn.set("verified_references", sorted(set(turn.verified()) | set(result.references)))
+        await continue_after_verification(turn)
+    elif result.outcome is Outcome.WRONG_CODE:
+        turn.say("wrong_code", attempts=result.attempts_left)
+    elif result.outcome is Outcome.LOCKED:
+        turn.set("awaiting", None)
+        until = day_and_time(result.locked_until, turn.language, services.settings.timezone)
+        turn.say("locked", until=until)
+    elif result.outcome is Outcome.EXPIRED:
+        turn.set("awaiting", "identifier")
+        turn.say("code_expired")
+    else:
+        turn.set("awaiting", "identifier")
+        turn.say("no_code_pending")
+
+
+async def verify_or_ask(turn: Turn, goal: str) -> None:
+    """Move verification on with what this message gives, or ask for what is missing."""
+    code = turn.entity("code")
+    reference = turn.reference()
+    email = turn.entity("email") or next(iter(EMAIL.findall(turn.text)), None)
+    verified = turn.verified()
+    if goal != "status" or not turn.slot("goal"):
+        turn.set("goal", goal)
+    if reference and reference in verified:
+        turn.set("selected_reference", reference)
+        await continue_after_verification(turn)
+    elif code and not reference and not email:
+        await check_code(turn, code)
+    elif reference:
+        turn.set("pending_reference", reference)
+        if email or turn.slot("pending_email"):
+            await send_code(turn, email or turn.slot("pending_email"), reference)
+        else:
+            turn.set("awaiting", "email_for_reference")
+            turn.say("ask_email_for_reference")
+    elif email:
+        pending = (
+            turn.slot("pending_reference")
+            if turn.slot("awaiting") == "email_for_reference"
+            else None
+        )
+        await send_code(turn, email, pending)
+    elif verified:
+        await continue_after_verification(turn)
+    elif turn.slot("awaiting") == "code":
+        turn.say("ask_code")
+    else:
+        turn.set("awaiting", "identifier")
+        turn.say("ask_identifier")
+
+
+class ActionCheckStatus(HelpdeskAction):
+    """check_status, and the reference, email address or code the applicant gives."""
+
+    def name(self) -> str:
+        return "action_check_status"
+
+    async def respond(self, turn: Turn) -> None:
+        goal = turn.slot("goal") if turn.intent != "check_status" else "status"
+        await verify_or_ask(turn, goal or "status")

@@ -1,0 +1,159 @@
+"""The status conversation at the action level: verification, personal answers, late employers."""
+
+from actions.ats.models import EscalationReason
+from tests.actions.conftest import Chat, body, last_code, outbox
+
+SANNE = ("AP-7K3M-9XQ2", "sanne.devries@example.nl")  # Dutch, never acknowledged: late
+AISHA = ("AP-6VFK-8RMB", "aisha.okafor@example.com")  # English, in screening
+DANIEL = "daniel.kim@example.com"  # two applications
+
+
+async def verify(chat: Chat, desk, reference: str | None, address: str, lang="en") -> list[dict]:
+    asked = await chat.send("did you get my application?", "check_status")
+    assert "AP-7K3M-9XQ2" in Chat.text(asked)  # says what a reference looks like
+    if reference:
+        await chat.send(
+            f"my reference is {reference}", "provide_reference", {"reference": reference}
+        )
+    sent = await chat.send(address, "provide_email", {"email": address})
+    assert address in Chat.text(sent)
+    code = last_code(desk, address)
+    return await chat.send(code, "provide_code", {"code": code})
+
+
+async def test_a_verified_applicant_gets_a_personal_status_answer(desk):
+    chat = Chat()
+    reply = Chat.text(await verify(chat, desk, *AISHA))
+    assert "Aisha" in reply
+    assert "Data Analyst" in reply and "AP-6VFK-8RMB" in reply
+    assert "your CV and motivation are being reviewed" in reply
+    assert "(CV screening)" in reply
+    assert "Eva Jansen" in reply
+    assert chat.slots["verified_references"] == ["AP-6VFK-8RMB"]
+
+
+async def test_nothing_is_disclosed_before_the_code(desk):
+    chat = Chat()
+    await chat.send("status please", "check_status")
+    await chat.send("AP-6VFK-8RMB", "provide_reference", {"reference": "AP-6VFK-8RMB"})
+    reply = Chat.text(await chat.send(AISHA[1], "provide_email", {"email": AISHA[1]}))
+    assert "Data Analyst" not in reply and "screening" not in reply.lower()
+    assert "Eva" not in reply
+
+
+async def test_unknown_reference_and_wrong_email_get_the_same_reply(desk):
+    replies = []
+    for reference, address in [
+        ("AP-ZZZZ-ZZZZ", "sanne.devries@example.nl"),  # no such reference
+        ("AP-7K3M-9XQ2", "someone.else@example.nl"),  # wrong email
+    ]:
+        chat = Chat(sender=f"chat-{reference}-{address}")
+        await chat.send("status", "check_status")
+        await chat.send(reference, "provide_reference", {"reference": reference})
+        reply = Chat.text(await chat.send(address, "provide_email", {"email": address}))
+        replies.append(reply.replace(address, "ADDRESS"))
+    assert replies[0] == replies[1]
+    assert outbox(desk) == []  # no code went anywhere
+
+
+async def test_dutch_applicants_are_answered_in_dutch(desk):
+    chat = Chat()
+    await chat.send("hoi, hebben jullie mijn sollicitatie ontvangen?", "check_status")
+    await chat.send(
+        "mijn referentie is AP-5CWN-ZH3T", "provide_reference", {"reference": "AP-5CWN-ZH3T"}
+    )
+    await chat.send(
+        "thijs.mulder@example.nl", "provide_email", {"email": "thijs.mulder@example.nl"}
+    )
+    code = last_code(desk, "thijs.mulder@example.nl")
+    reply = Chat.text(await chat.send(f"de code is {code}", "provide_code", {"code": code}))
+    assert "Dank je, Thijs" in reply
+    assert "Backend Developer (Python)" in reply
+    assert "Je recruiter is Priya Sharma" in reply
+    code_mail = [m for m in outbox(desk) if m["To"] == "thijs.mulder@example.nl"][0]
+    assert "Je code" in code_mail["Subject"]
+
+
+async def test_an_overdue_application_is_escalated_once_with_a_mail_to_the_recruiter(desk):
+    chat = Chat()
+    reply = Chat.text(await verify(chat, desk, *SANNE))
+    assert "we promised to confirm your application by" in reply
+    assert "Eva Jansen" in reply and "by " in reply
+    mails = [m for m in outbox(desk) if m["To"] == "eva.jansen@example.com"]
+    assert len(mails) == 1
+    assert "acknowledgement overdue" in mails[0]["Subject"]
+    assert "AP-7K3M-9XQ2" in body(mails[0]) and "Sanne de Vries" in body(mails[0])
+    # asking again opens nothing new and mails nobody again
+    again = Chat.text(await chat.send("any news?", "check_status"))
+    assert "Eva Jansen" in again
+    assert len([m for m in outbox(desk) if m["To"] == "eva.jansen@example.com"]) == 1
+    overdue = await desk.store.list_overdue()
+    assert EscalationReason.ACK_OVERDUE in {o.reason for o in overdue}
+
+
+async def test_a_late_promised_update_is_escalated(desk):
+    chat = Chat()
+    reply = Chat.text(await verify(chat, desk, "AP-9TRB-X2KE", "oliver.bennett@example.com"))
+    assert "we promised you an update by" in reply
+    assert "Eva Jansen" in reply
+
+
+async def test_several_applications_are_listed_and_one_chosen(desk):
+    chat = Chat()
+    reply = await verify(chat, desk, None, DANIEL)
+    assert "2 applications" in Chat.text(reply)
+    buttons = reply[-1]["buttons"]
+    assert {b["title"] for b in buttons} == {
+        "Data Analyst (AP-R6GW-2MZN)",
+        "Finance Controller (AP-T3XH-7QCP)",
+    }
+    chosen = Chat.text(
+        await chat.send("AP-R6GW-2MZN", "provide_reference", {"reference": "AP-R6GW-2MZN"})
+    )
+    assert "you are in the interview stage" in chosen and "Data Analyst" in chosen
+
+
+async def test_a_wrong_code_then_the_right_one(desk):
+    chat = Chat()
+    await chat.send("status", "check_status")
+    await chat.send(AISHA[1], "provide_email", {"email": AISHA[1]})
+    code = last_code(desk, AISHA[1])
+    wrong = "000000" if code != "000000" else "111111"
+    reply = Chat.text(await chat.send(wrong, "provide_code", {"code": wrong}))
+    assert "isn't right" in reply and "4 more" in reply
+    assert "Data Analyst" not in reply
+    assert "Data Analyst" in Chat.text(await chat.send(code, "provide_code", {"code": code}))
+
+
+async def test_five_wrong_codes_lock_the_conversation(desk):
+    chat = Chat()
+    await chat.send("status", "check_status")
+    await chat.send(AISHA[1], "provide_email", {"email": AISHA[1]})
+    code = last_code(desk, AISHA[1])
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(4):
+        await chat.send(wrong, "provide_code", {"code": wrong})
+    locked = Chat.text(await chat.send(wrong, "provide_code", {"code": wrong}))
+    assert "too many wrong codes" in locked
+    still = Chat.text(await chat.send(code, "provide_code", {"code": code}))
+    assert "too many wrong codes" in still and "Data Analyst" not in still
+
+
+async def test_an_unknown_applicant_is_handed_to_the_default_recruiter(desk):
+    chat = Chat()
+    await chat.send("did you get my application", "check_status")
+    sent = Chat.text(
+        await chat.send("piet@example.org", "provide_email", {"email": "piet@example.org"})
+    )
+    known = Chat()
+    await known.send("did you get my application", "check_status")
+    same = Chat.text(await known.send(AISHA[1], "provide_email", {"email": AISHA[1]}))
+    assert sent.replace("piet@example.org", "X") == same.replace(AISHA[1], "X")
+
+    assert "name" in Chat.text(await chat.send("no, nothing arrived", "deny"))
+    assert "vacancy" in Chat.text(await chat.send("Piet Pieters", "greet"))
+    done = Chat.text(await chat.send("the nursing job", "out_of_scope"))
+    assert "Piet Pieters" in done and "Eva Jansen" in done and "piet@example.org" in done
+    [mail] = [m for m in outbox(desk) if m["To"] == "eva.jansen@example.com"]
+    assert "applicant not found in the ATS" in mail["Subject"]
+    assert "Piet Pieters" in body(mail) and "piet@example.org" in body(mail)
