@@ -70,7 +70,7 @@ async def test_dutch_applicants_are_answered_in_dutch(desk):
     assert "Dank je, Thijs" in reply
     assert "Backend Developer (Python)" in reply
     assert "Je recruiter is Priya Sharma" in reply
-    code_mail = [m for m in outbox(desk) if m["To"] == "thijs.mulder@example.nl"][0]
+    [code_mail] = [m for m in outbox(desk) if m["To"] == "thijs.mulder@example.nl"]
     assert "Je code" in code_mail["Subject"]
 
 
