@@ -45,6 +45,8 @@ def settle_language(tracker: Tracker) -> tuple[str, list[EventType]]:
             return asked, [SlotSet("language", asked), SlotSet("language_pinned", True)]
     if tracker.get_slot("language_pinned") and current:
         return current, []
+    if tracker.get_slot("awaiting") in FREE_TEXT and current:
+        return current, []  # "Mark de Boer" is a name, not a switch to Dutch
     metadata = message.get("metadata") or {}
     language = (
         language_of_locale(metadata.get("language"))
