@@ -8,6 +8,7 @@ database into a polite reply instead of a crash.
 
 from __future__ import annotations
 
+import abc
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -113,14 +114,17 @@ class Turn:
         return list(self.slot("verified_references") or [])
 
 
-class HelpdeskAction(Action):
-    """Base of the help desk's actions: subclasses implement `respond(turn)`."""
+class HelpdeskAction(Action, metaclass=abc.ABCMeta):
+    """Base of the help desk's actions: subclasses implement `name()` and `respond(turn)`.
 
-    def name(self) -> str:  # pragma: no cover - every subclass names itself
-        raise NotImplementedError
+    Abstract, so that rasa_sdk, which registers every Action subclass it finds, skips it.
+    """
 
-    async def respond(self, turn: Turn) -> None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def name(self) -> str: ...
+
+    @abc.abstractmethod
+    async def respond(self, turn: Turn) -> None: ...
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

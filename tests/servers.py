@@ -1,0 +1,107 @@
+"""Starting the real help desk (`helpdesk run`: Rasa server + action server) for tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HELPDESK = str(Path(sys.executable).with_name("helpdesk"))
+PROJECT = Path(__file__).parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def post_json(url: str, payload: dict, timeout: float = 30) -> list[dict]:
+    request = urllib.request.Request(
+        url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
+@dataclass
+class RunningHelpdesk:
+    """`helpdesk run` in a folder of its own: its ATS, outbox and log live in `home`."""
+
+    home: Path
+    rasa_port: int = field(default_factory=free_port)
+    actions_port: int = field(default_factory=free_port)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen | None = None
+
+    @property
+    def log(self) -> Path:
+        return self.home / "run.log"
+
+    @property
+    def outbox(self) -> Path:
+        return self.home / "outbox"
+
+    @property
+    def webhook(self) -> str:
+        return f"http://localhost:{self.rasa_port}/webhooks/rest/webhook"
+
+    def start(self, timeout: float = 600) -> RunningHelpdesk:
+        env = {
+            **os.environ,
+            "ATS_DATABASE_URL": f"sqlite:///{self.home / 'ats.db'}",
+            "HELPDESK_OUTBOX_DIR": str(self.outbox),
+            "HELPDESK_SECRET_KEY": "test-secret",
+            "HELPDESK_RASA_PORT": str(self.rasa_port),
+            "HELPDESK_ACTIONS_PORT": str(self.actions_port),
+            **self.extra_env,
+        }
+        env.pop("SMTP_HOST", None)
+        self.home.mkdir(parents=True, exist_ok=True)
+        handle = self.log.open("w")
+        self.process = subprocess.Popen(
+            [HELPDESK, "run"], cwd=PROJECT, env=env, stdout=handle, stderr=subprocess.STDOUT
+        )
+        handle.close()
+        deadline = time.monotonic() + timeout  # may include training the model once
+        while "Press Ctrl-C to stop." not in self.log.read_text():
+            if self.process.poll() is not None:
+                raise RuntimeError(f"helpdesk run stopped:\n{self.log.read_text()[-4000:]}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"helpdesk run did not come up:\n{self.log.read_text()[-4000:]}")
+            time.sleep(1)
+        return self
+
+    def interrupt(self) -> int:
+        """Ctrl-C, as an operator would; returns the exit code."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=60)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            try:
+                self.interrupt()
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def send(self, sender: str, message: str, metadata: dict | None = None) -> list[dict]:
+        payload = {"sender": sender, "message": message}
+        if metadata:
+            payload["metadata"] = metadata
+        return post_json(self.webhook, payload)

@@ -1,0 +1,131 @@
+"""Whole conversations with the trained model over Rasa's REST channel, in English and Dutch.
+
+One `helpdesk run` (Rasa server + action server, demo ATS, outbox in a temporary folder) serves
+the module; each test is its own conversation.
+"""
+
+from __future__ import annotations
+
+import email
+import re
+import uuid
+
+import pytest
+
+from tests.servers import RunningHelpdesk
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture(scope="module")
+def helpdesk(tmp_path_factory):
+    running = RunningHelpdesk(tmp_path_factory.mktemp("helpdesk")).start()
+    yield running
+    running.stop()
+
+
+class Conversation:
+    def __init__(self, helpdesk: RunningHelpdesk, metadata: dict | None = None) -> None:
+        self.helpdesk = helpdesk
+        self.sender = f"test-{uuid.uuid4().hex[:10]}"
+        self.metadata = metadata
+
+    def say(self, message: str) -> str:
+        replies = self.helpdesk.send(self.sender, message, self.metadata)
+        self.last = replies
+        return " ".join(r.get("text", "") for r in replies)
+
+
+def mails(helpdesk: RunningHelpdesk, to: str) -> list[email.message.Message]:
+    found = []
+    for path in sorted(helpdesk.outbox.glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes())
+        if message["To"] == to:
+            found.append(message)
+    return found
+
+
+def code_for(helpdesk: RunningHelpdesk, to: str) -> str:
+    body = mails(helpdesk, to)[-1].get_payload(decode=True).decode()
+    return re.search(r"\b(\d{6})\b", body).group(1)
+
+
+def test_english_verified_status_answer(helpdesk):
+    chat = Conversation(helpdesk)
+    assert "automated assistant" in chat.say("Hi there")
+    asked = chat.say("Did you receive my application?")
+    assert "reference" in asked and "AP-" in asked
+    assert "email address" in chat.say("my reference is AP-6VFK-8RMB")
+    assert "6-digit code" in chat.say("aisha.okafor@example.com")
+    answer = chat.say(code_for(helpdesk, "aisha.okafor@example.com"))
+    assert "Thanks, Aisha" in answer
+    assert "Data Analyst" in answer and "Eva Jansen" in answer
+
+
+def test_dutch_verified_status_answer(helpdesk):
+    chat = Conversation(helpdesk)
+    assert "digitale assistent" in chat.say("Goedemiddag")
+    asked = chat.say("hebben jullie mijn sollicitatie ontvangen?")
+    assert "referentie" in asked
+    assert "e-mailadres" in chat.say("mijn referentie is AP-5CWN-ZH3T")
+    assert "code van 6 cijfers" in chat.say("thijs.mulder@example.nl")
+    answer = chat.say(f"de code is {code_for(helpdesk, 'thijs.mulder@example.nl')}")
+    assert "Dank je, Thijs" in answer and "Priya Sharma" in answer
+
+
+def test_overdue_application_escalates_and_mails_the_recruiter(helpdesk):
+    chat = Conversation(helpdesk)
+    chat.say("any news about my application?")
+    chat.say("sanne.devries@example.nl")
+    answer = chat.say(code_for(helpdesk, "sanne.devries@example.nl"))
+    assert "Eva Jansen" in answer
+    assert "beloofd" in answer or "promised" in answer
+    [mail] = [m for m in mails(helpdesk, "eva.jansen@example.com") if "Sanne" in m["Subject"]]
+    assert "acknowledgement overdue" in mail["Subject"]
+
+
+def test_wrong_code_and_lockout(helpdesk):
+    chat = Conversation(helpdesk)
+    chat.say("what is the status of my application")
+    chat.say("emily.clarke@example.com")
+    code = code_for(helpdesk, "emily.clarke@example.com")
+    wrong = "000000" if code != "000000" else "111111"
+    assert "isn't right" in chat.say(wrong)
+    for _ in range(3):
+        chat.say(wrong)
+    assert "too many wrong codes" in chat.say(wrong)
+    assert "Data Analyst" not in chat.say(code)
+
+
+def test_several_applications_are_listed(helpdesk):
+    chat = Conversation(helpdesk)
+    chat.say("can you check my application status")
+    chat.say("daniel.kim@example.com")
+    listed = chat.say(code_for(helpdesk, "daniel.kim@example.com"))
+    assert "2 applications" in listed
+    payloads = [b["payload"] for r in chat.last for b in r.get("buttons", [])]
+    assert len(payloads) == 2
+    answer = chat.say(payloads[0])
+    assert "Thanks, Daniel" in answer
+
+
+def test_unknown_applicant_is_handed_to_a_recruiter(helpdesk):
+    chat = Conversation(helpdesk)
+    chat.say("did you get my application?")
+    assert "6-digit code" in chat.say("my email is noor.bakker@example.org")
+    assert "name" in chat.say("no, I didn't get anything")
+    assert "vacancy" in chat.say("Noor Bakker")
+    done = chat.say("Data Analyst")
+    assert "Noor Bakker" in done and "Eva Jansen" in done
+
+
+def test_asking_for_a_person_escalates_at_once(helpdesk):
+    chat = Conversation(helpdesk)
+    chat.say("what's the status of my application?")
+    reply = chat.say("I want to speak to a human please")
+    assert "Eva Jansen" in reply and "reference" not in reply
+
+
+def test_channel_metadata_sets_dutch(helpdesk):
+    chat = Conversation(helpdesk, metadata={"language": "nl"})
+    assert "digitale assistent" in chat.say("hi")
