@@ -1,0 +1,48 @@
+"""The Rasa project files agree with each other and with the action server's code."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from rasa_sdk.executor import ActionExecutor
+
+PROJECT = Path(__file__).parents[1]
+RASA = str(Path(sys.executable).with_name("rasa"))
+
+
+def domain() -> dict:
+    return yaml.safe_load((PROJECT / "domain.yml").read_text())
+
+
+def test_every_domain_action_is_served_by_the_action_server_and_nothing_else():
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    assert set(executor.actions) == set(domain()["actions"])
+
+
+def test_every_intent_has_a_rule_and_the_fixed_intent_names_exist():
+    fixed = {
+        "check_status", "ask_timeline", "ask_process", "request_human", "withdraw_application",
+        "privacy_request", "bot_challenge", "greet", "goodbye", "thank", "affirm", "deny",
+        "out_of_scope",
+    }  # fmt: skip
+    intents = set(domain()["intents"])
+    assert fixed <= intents
+    rules = yaml.safe_load((PROJECT / "data" / "rules.yml").read_text())["rules"]
+    covered = {rule["steps"][0]["intent"] for rule in rules}
+    assert intents | {"nlu_fallback"} == covered
+
+
+def test_rasa_data_validate_is_clean():
+    result = subprocess.run(
+        [RASA, "data", "validate", "--fail-on-warnings"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
