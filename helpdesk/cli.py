@@ -190,6 +190,18 @@ def cmd_overdue(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_with_store(settings, work))
 
 
+def cmd_mail_flush(args: argparse.Namespace, settings: Settings) -> int:
+    from actions.mail import Mailer
+
+    async def work(store: ATSStore) -> int:
+        await _migrate(store)
+        sent = await Mailer(store, settings).deliver_pending()
+        print(f"{sent} queued mail(s) sent.")
+        return EXIT_OK
+
+    return asyncio.run(_with_store(settings, work))
+
+
 def _local(moment: datetime | None, settings: Settings) -> str:
     if moment is None:
         return "-"
@@ -271,6 +283,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     overdue.add_argument("--limit", type=int, default=None, help="show at most this many")
     overdue.set_defaults(handler=cmd_overdue)
+
+    mail = commands.add_parser("mail", help="outgoing mail: send what is still queued")
+    mail_commands = mail.add_subparsers(dest="mail_command", metavar="MAIL_COMMAND", required=True)
+    flush = mail_commands.add_parser(
+        "flush", help="send every queued mail that could not be sent before (SMTP down, ...)"
+    )
+    flush.set_defaults(handler=cmd_mail_flush)
     return parser
 
 

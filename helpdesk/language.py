@@ -50,9 +50,7 @@ _DUTCH = set(
 _SHARED = _ENGLISH & _DUTCH  # "in", "is", "hey", "status", ...
 
 _REQUESTS = {
-    "nl": re.compile(
-        r"\b(nederlands|dutch|hollands|vlaams)\b", re.IGNORECASE
-    ),
+    "nl": re.compile(r"\b(nederlands|dutch|hollands|vlaams)\b", re.IGNORECASE),
     "en": re.compile(r"\b(english|engels|engelstalig)\b", re.IGNORECASE),
 }
 

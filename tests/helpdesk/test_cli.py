@@ -29,7 +29,16 @@ def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.mark.parametrize(
     "command",
-    [[], ["ats"], ["ats", "migrate"], ["ats", "import"], ["ats", "demo"], ["ats", "show"], ["run"]],
+    [
+        [],
+        ["ats"],
+        ["ats", "migrate"],
+        ["ats", "import"],
+        ["ats", "demo"],
+        ["ats", "show"],
+        ["run"],
+        ["mail", "flush"],
+    ],
 )
 def test_every_command_has_help(command, sqlite_url):
     result = helpdesk(*command, "--help", database_url=sqlite_url)
@@ -157,3 +166,33 @@ def test_no_python310_gets_a_message_that_says_how_to_get_it(tmp_path):
     assert result.returncode == 1
     assert "needs Python 3.10" in result.stderr
     assert "pyenv install 3.10" in result.stderr
+
+
+def test_mail_flush_sends_what_is_queued(sqlite_url, tmp_path):
+    import asyncio
+
+    from actions.ats.db import create_engine
+    from actions.ats.migrate import upgrade
+    from actions.ats.records import Mail
+    from actions.ats.store import ATSStore, queue_mail
+
+    async def queue() -> None:
+        store = ATSStore(create_engine(sqlite_url))
+        await upgrade(store.engine)
+        async with store.session() as session, session.begin():
+            await queue_mail(session, [Mail("a@example.com", "Hello", "Body", "test")])
+        await store.close()
+
+    asyncio.run(queue())
+    env = {
+        **os.environ,
+        "ATS_DATABASE_URL": sqlite_url,
+        "HELPDESK_OUTBOX_DIR": str(tmp_path / "out"),
+    }
+    env.pop("SMTP_HOST", None)
+    result = subprocess.run(
+        [HELPDESK, "mail", "flush"], capture_output=True, text=True, env=env, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "1 queued mail(s) sent." in result.stdout
+    assert len(list((tmp_path / "out").glob("*.eml"))) == 1
