@@ -1,0 +1,288 @@
+"""Load: N applicants at once doing the whole status flow over REST, against a stock Rasa bot.
+
+Run by hand (never in the test suite):
+
+    .venv/bin/python bench/conversation_load.py --concurrency 20 --conversations 100
+
+It starts the help desk (`helpdesk run` in a temporary folder: its own SQLite ATS with one
+bench applicant per conversation, mail into an outbox folder), and a stock `rasa init` bot
+(trained once into bench/out/stockbot). Each help desk conversation is: greeting, status
+question, reference, email address, the code read from the outbox, thanks. Each stock
+conversation sends the same number of messages to the stock bot. The two loads run one after
+the other, so each has the machine to itself; it prints messages per second, p50/p95/p99
+latency, errors, and each server's memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+
+PROJECT = Path(__file__).resolve().parents[1]
+OUT = PROJECT / "bench" / "out"
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(PROJECT))
+
+from tests.servers import RunningHelpdesk, free_port  # noqa: E402
+
+STOCK_MESSAGES = ["hello", "I am feeling sad", "yes", "are you a bot?", "great", "goodbye"]
+
+
+@dataclass
+class Load:
+    name: str
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    seconds: float = 0.0
+    memory_mb: dict[str, float] = field(default_factory=dict)
+
+    def row(self) -> str:
+        ordered = sorted(self.latencies) or [0.0]
+
+        def pct(p: float) -> float:
+            return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
+
+        rate = len(self.latencies) / self.seconds if self.seconds else 0.0
+        memory = ", ".join(f"{k} {v:.0f} MB" for k, v in self.memory_mb.items())
+        return (
+            f"| {self.name} | {len(self.latencies)} | {rate:.1f} | "
+            f"{statistics.median(ordered):.0f} / {pct(0.95):.0f} / {pct(0.99):.0f} ms | "
+            f"{self.errors} | {memory} |"
+        )
+
+
+def bench_applicants(path: Path, count: int) -> list[tuple[str, str]]:
+    """An import file with one acknowledged, in-screening application per conversation."""
+    from actions.ats.reference import generate_reference
+    from actions.ats.rows import COLUMNS
+
+    people = []
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        for i in range(count):
+            reference, address = generate_reference(), f"bench{i}@example.com"
+            people.append((reference, address))
+            writer.writerow(
+                {
+                    "reference": reference,
+                    "candidate_name": f"Bench Applicant{i}",
+                    "candidate_email": address,
+                    "candidate_language": "en",
+                    "vacancy_code": "BENCH-1",
+                    "vacancy_title": "Load Tester",
+                    "recruiter_name": "Eva Jansen",
+                    "recruiter_email": "eva.jansen@example.com",
+                    "applied_at": "2026-01-05T10:00:00",
+                    "acknowledged_at": "2026-01-06T10:00:00",
+                    "status": "screening",
+                }
+            )
+    return people
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB."""
+    total = 0
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+            pids.extend(int(c) for c in children)
+        except (OSError, AttributeError):
+            continue
+    return total / 1024
+
+
+async def post(session: aiohttp.ClientSession, url: str, sender: str, text: str, load: Load):
+    started = time.perf_counter()
+    try:
+        async with session.post(url, json={"sender": sender, "message": text}) as response:
+            body = await response.json()
+            if response.status != 200:
+                load.errors += 1
+            load.latencies.append((time.perf_counter() - started) * 1000)
+            return body
+    except (aiohttp.ClientError, asyncio.TimeoutError, json.JSONDecodeError):
+        load.errors += 1
+        return []
+
+
+def scan_outbox(outbox: Path, address: str) -> str | None:
+    for path in outbox.glob("*verification_code.eml"):
+        text = path.read_text(errors="replace")
+        if f"To: {address}" in text:
+            found = re.search(r"code is (\d{6})", text)
+            if found:
+                return found.group(1)
+    return None
+
+
+async def find_code(outbox: Path, address: str, timeout: float = 10) -> str | None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        code = await asyncio.to_thread(scan_outbox, outbox, address)
+        if code:
+            return code
+        await asyncio.sleep(0.05)
+    return None
+
+
+async def helpdesk_conversation(session, desk: RunningHelpdesk, person, load: Load) -> None:
+    reference, address = person
+    sender = f"bench-{address}"
+    for text in ("Hello", "did you get my application?", f"my reference is {reference}", address):
+        await post(session, desk.webhook, sender, text, load)
+    code = await find_code(desk.outbox, address)
+    if code is None:
+        load.errors += 1
+        return
+    replies = await post(session, desk.webhook, sender, code, load)
+    if "Load Tester" not in " ".join(r.get("text", "") for r in replies):
+        load.errors += 1
+    await post(session, desk.webhook, sender, "thanks!", load)
+
+
+async def stock_conversation(session, url: str, number: int, load: Load) -> None:
+    for text in STOCK_MESSAGES:
+        await post(session, url, f"stock-{number}", text, load)
+
+
+async def run_load(name: str, conversations, concurrency: int) -> Load:
+    load = Load(name)
+    limit = asyncio.Semaphore(concurrency)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+
+        async def one(conversation) -> None:
+            async with limit:
+                await conversation(session, load)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one(c) for c in conversations))
+        load.seconds = time.perf_counter() - started
+    return load
+
+
+def stock_bot() -> Path:
+    """A `rasa init` project, trained once and kept in bench/out/stockbot."""
+    project = OUT / "stockbot"
+    if not list((project / "models").glob("*.tar.gz")):
+        shutil.rmtree(project, ignore_errors=True)
+        project.mkdir(parents=True)
+        print("Training the stock `rasa init` bot once (a few minutes)...", flush=True)
+        subprocess.run(
+            [str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(project)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    return project
+
+
+def start_stock(project: Path) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    process = subprocess.Popen(
+        [str(BIN / "rasa"), "run", "--port", str(port), "--model", "models"],
+        cwd=project,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            import urllib.request
+
+            urllib.request.urlopen(f"http://localhost:{port}/", timeout=2)
+            return process, port
+        except OSError:
+            time.sleep(1)
+    process.kill()
+    raise RuntimeError("the stock bot did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[20])
+    parser.add_argument("--conversations", type=int, default=100)
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+
+    stock = stock_bot()
+    with tempfile.TemporaryDirectory(prefix="helpdesk-bench-") as home:
+        count = args.conversations * len(args.concurrency)
+        people = bench_applicants(Path(home) / "applicants.csv", count)
+        env = {**os.environ, "ATS_DATABASE_URL": f"sqlite:///{Path(home) / 'ats.db'}"}
+        subprocess.run(
+            [str(BIN / "helpdesk"), "ats", "import", "-q", str(Path(home) / "applicants.csv")],
+            env=env,
+            check=True,
+        )
+        desk = RunningHelpdesk(Path(home)).start()
+        process, port = start_stock(stock)
+        try:
+            results = asyncio.run(measure(args, desk, people, process, port))
+        finally:
+            desk.stop()
+            process.terminate()
+            process.wait()
+
+    print("\n| load | messages | msg/s | p50 / p95 / p99 | errors | memory |")
+    print("|---|---|---|---|---|---|")
+    for load in results:
+        print(load.row())
+
+
+async def measure(
+    args: argparse.Namespace,
+    desk: RunningHelpdesk,
+    people: list[tuple[str, str]],
+    stock: subprocess.Popen,
+    port: int,
+) -> list[Load]:
+    results: list[Load] = []
+    url = f"http://localhost:{port}/webhooks/rest/webhook"
+    for round_number, concurrency in enumerate(args.concurrency):
+        start = round_number * args.conversations
+        batch = people[start : start + args.conversations]
+        load = await run_load(
+            f"help desk, {concurrency} concurrent",
+            [(lambda s, lo, p=p: helpdesk_conversation(s, desk, p, lo)) for p in batch],
+            concurrency,
+        )
+        load.memory_mb = {"rasa+actions": rss_mb(desk.process.pid)}
+        results.append(load)
+        print(load.row(), flush=True)
+        load = await run_load(
+            f"stock rasa init, {concurrency} concurrent",
+            [
+                (lambda s, lo, n=n: stock_conversation(s, url, n, lo))
+                for n in range(args.conversations)
+            ],
+            concurrency,
+        )
+        load.memory_mb = {"rasa": rss_mb(stock.pid)}
+        results.append(load)
+        print(load.row(), flush=True)
+    return results
+
+
+if __name__ == "__main__":
+    main()
