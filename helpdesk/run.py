@@ -125,7 +125,7 @@ def run(settings: Settings, *, train_model: bool = True) -> int:
         if not _wait_for(f"http://localhost:{RASA_PORT}/", processes):
             print("The Rasa server did not start; see the messages above.", file=sys.stderr)
             return 1
-        _print_welcome()
+        _print_welcome(settings)
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)
         print("A server stopped; stopping the other.", file=sys.stderr)
@@ -137,8 +137,13 @@ def run(settings: Settings, *, train_model: bool = True) -> int:
         _stop(processes)
 
 
-def _print_welcome() -> None:
-    example = APPLICANTS[0]
+def _print_welcome(settings: Settings) -> None:
+    example, aisha = APPLICANTS[0], APPLICANTS[7]
+    mail = (
+        f"SMTP server {settings.smtp_host}:{settings.smtp_port}"
+        if settings.smtp_host
+        else f"{settings.outbox_dir}/ (one .eml file per message)"
+    )
     print(
         f"""
 The candidate help desk is running.
@@ -150,7 +155,11 @@ Try it:
        -H 'Content-Type: application/json' \\
        -d '{{"sender": "me", "message": "Hello"}}'
 
-Demo applicant: {example.name}, {example.email}, reference {example.reference}
+Then ask "Did you receive my application?", give a demo reference and email address, and
+type the code from the mail:
+  {aisha.reference}  {aisha.email}  (in screening)
+  {example.reference}  {example.email}  (never acknowledged: the bot escalates)
+Mail (codes, recruiter notifications) goes to: {mail}
   .venv/bin/helpdesk ats show {example.reference}
 
 Press Ctrl-C to stop.
