@@ -129,3 +129,28 @@ def test_asking_for_a_person_escalates_at_once(helpdesk):
 def test_channel_metadata_sets_dutch(helpdesk):
     chat = Conversation(helpdesk, metadata={"language": "nl"})
     assert "digitale assistent" in chat.say("hi")
+
+
+def test_withdrawal_in_english(helpdesk):
+    chat = Conversation(helpdesk)
+    assert "reference" in chat.say("I'd like to withdraw my application please")
+    chat.say("my reference is AP-H4NT-6KYD")
+    chat.say("sophie.turner@example.com")
+    confirm = chat.say(code_for(helpdesk, "sophie.turner@example.com"))
+    assert "withdraw your application for Verpleegkundige Intensive Care" in confirm
+    done = chat.say("/affirm")  # the Yes button
+    assert "withdrawn" in done and "Daan Bakker" in done
+
+
+def test_privacy_request_in_dutch(helpdesk):
+    chat = Conversation(helpdesk)
+    reply = chat.say("ik wil graag dat jullie mijn gegevens verwijderen")
+    assert "4 weken" in reply and "doorgegeven aan" in reply
+
+
+def test_timeline_and_bot_challenge_and_language_switch(helpdesk):
+    chat = Conversation(helpdesk)
+    assert "5 working days" in chat.say("how long does it take before I hear something?")
+    assert "automated assistant" in chat.say("am I talking to a bot?")
+    assert "Nederlands" in chat.say("kunnen we Nederlands praten?")
+    assert "digitale assistent" in chat.say("ben je een robot?")
