@@ -338,21 +338,31 @@ class _ImportRun:
             }
             for row in rows
         }
+        # A process description is kept until a file gives another one.
+        processes = {row.vacancy_code: row.vacancy_process for row in rows if row.vacancy_process}
         found: dict[str, tuple[int, int]] = {}
         for chunk in _chunks(list(wanted)):
             result = await self.session.execute(select(Vacancy).where(Vacancy.code.in_(chunk)))
             for vacancy in result.scalars():
                 values = wanted[vacancy.code]
-                if (vacancy.title, vacancy.recruiter_id) != (
+                process = processes.get(vacancy.code, vacancy.process_description)
+                if (vacancy.title, vacancy.recruiter_id, vacancy.process_description) != (
                     values["title"],
                     values["recruiter_id"],
+                    process,
                 ):
                     self.changed_vacancies.add(vacancy.code)
                 vacancy.title = values["title"]
                 vacancy.recruiter_id = values["recruiter_id"]
+                vacancy.process_description = process
                 found[vacancy.code] = (vacancy.id, vacancy.ack_working_days)
         new = [
-            Vacancy(code=code, ack_working_days=self.settings.ack_working_days, **values)
+            Vacancy(
+                code=code,
+                ack_working_days=self.settings.ack_working_days,
+                process_description=processes.get(code),
+                **values,
+            )
             for code, values in wanted.items()
             if code not in found
         ]

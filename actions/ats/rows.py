@@ -29,6 +29,7 @@ COLUMNS = (
     "candidate_phone",
     "vacancy_code",
     "vacancy_title",
+    "vacancy_process",
     "recruiter_name",
     "recruiter_email",
     "applied_at",
@@ -63,6 +64,7 @@ MAX_LENGTH = {
     "candidate_email": 320,
     "vacancy_code": 100,
     "vacancy_title": 300,
+    "vacancy_process": 4000,
     "recruiter_name": 200,
     "recruiter_email": 320,
     "stage": 200,
@@ -108,6 +110,7 @@ class ImportRow:
     next_update_due_at: datetime | None
     ats_system: str | None
     ats_id: str | None
+    vacancy_process: str | None = None
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -316,6 +319,7 @@ class RowChecker:
             next_update_due_at=next_update_due_at,
             ats_system=ats_system,
             ats_id=ats_id,
+            vacancy_process=values["vacancy_process"] or None,
         )
         return row if self._check_against_earlier_rows(row, error) else None
 

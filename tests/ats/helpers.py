@@ -57,6 +57,7 @@ def csv_row(**overrides: str) -> dict[str, str]:
         "candidate_phone": "",
         "vacancy_code": "DATA-1",
         "vacancy_title": "Data Analyst",
+        "vacancy_process": "",
         "recruiter_name": "Eva Jansen",
         "recruiter_email": "eva@example.com",
         "applied_at": "2026-11-02T10:00:00",

@@ -239,3 +239,15 @@ def test_example_file_in_docs_is_valid(settings):
     example = Path(__file__).parents[2] / "docs" / "example-import.csv"
     rows = check_file(example, settings, NOW)
     assert len(rows) >= 3
+
+
+async def test_a_vacancys_selection_process_is_imported_and_kept(store, db_settings, tmp_path):
+    rows = [csv_row(reference="AP-7K3M-9XQ2", vacancy_process="A case study, then two talks.")]
+    await import_file(store, write_csv(tmp_path / "a.csv", rows), db_settings, now=NOW)
+    found = await store.find_application("AP-7K3M-9XQ2")
+    assert found.vacancy.process_description == "A case study, then two talks."
+    rows[0]["vacancy_process"] = ""  # a later export without it keeps what we know
+    summary = await import_file(store, write_csv(tmp_path / "b.csv", rows), db_settings, now=NOW)
+    assert summary.unchanged == 1
+    found = await store.find_application("AP-7K3M-9XQ2")
+    assert found.vacancy.process_description == "A case study, then two talks."
