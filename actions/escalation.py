@@ -145,6 +145,22 @@ async def _matching_application(turn: Turn) -> ApplicationRecord | None:
     return None
 
 
+async def escalate_unverified(turn: Turn, **details: str | None) -> EscalationRecord:
+    """Hand an applicant who has not proven who they are to the default recruiter.
+
+    Named the same whether or not the details match an application, so the reply reveals
+    nothing; the recruiter's email says what matched.
+    """
+    matched = await _matching_application(turn)
+    return await escalate(
+        turn,
+        EscalationReason.APPLICANT_REQUEST if matched else EscalationReason.UNKNOWN_APPLICANT,
+        application=matched,
+        recruiter=await default_recruiter(turn),
+        **details,
+    )
+
+
 class ActionHandToHuman(HelpdeskAction):
     """request_human and complain: a person, at once, whatever the bot was doing."""
 
@@ -164,16 +180,7 @@ class ActionHandToHuman(HelpdeskAction):
                 respond_by=when(turn, escalation),
             )
             return
-        # Not verified: a default recruiter takes it, named the same way whether or not the
-        # details match an application, so the reply reveals nothing.
-        matched = await _matching_application(turn)
-        escalation = await escalate(
-            turn,
-            EscalationReason.APPLICANT_REQUEST if matched else EscalationReason.UNKNOWN_APPLICANT,
-            application=matched,
-            recruiter=await default_recruiter(turn),
-            applicant_email=turn.slot("pending_email"),
-        )
+        escalation = await escalate_unverified(turn, applicant_email=turn.slot("pending_email"))
         turn.set("awaiting", "contact_name")
         turn.say(
             "handed_over_ask_details",
@@ -215,15 +222,8 @@ async def answer_free_text(turn: Turn) -> None:
         recruiter = await default_recruiter(turn)
         turn.say("details_added", recruiter=recruiter.name)
         return
-    matched = await _matching_application(turn)
-    escalation = await escalate(
-        turn,
-        EscalationReason.APPLICANT_REQUEST if matched else EscalationReason.UNKNOWN_APPLICANT,
-        application=matched,
-        recruiter=await default_recruiter(turn),
-        applicant_name=name,
-        applicant_email=email,
-        vacancy_hint=vacancy,
+    escalation = await escalate_unverified(
+        turn, applicant_name=name, applicant_email=email, vacancy_hint=vacancy
     )
     turn.say(
         "unknown_handed_over",

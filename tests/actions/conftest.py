@@ -154,3 +154,11 @@ def last_code(services: Services, address: str) -> str:
     mails = [m for m in outbox(services) if m["To"] == address and "code" in m["Subject"].lower()]
     assert mails, f"no code mail to {address}"
     return re.search(r"\b(\d{6})\b", body(mails[-1])).group(1)
+
+
+async def verify_by_email(chat: Chat, services: Services, address: str) -> list[dict]:
+    """Ask for the status, give the address, type the code from the outbox."""
+    await chat.send("status", "check_status")
+    await chat.send(address, "provide_email", {"email": address})
+    code = last_code(services, address)
+    return await chat.send(code, "provide_code", {"code": code})

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from actions.ats.models import Escalation
-from tests.actions.conftest import Chat, body, last_code, outbox
+from tests.actions.conftest import Chat, body, outbox
 
 
 async def escalations(desk) -> list[Escalation]:
@@ -13,12 +13,7 @@ async def escalations(desk) -> list[Escalation]:
 
 async def test_a_verified_applicant_asking_for_a_person_gets_their_recruiter(desk):
     chat = Chat()
-    await chat.send("status", "check_status")
-    await chat.send(
-        "aisha.okafor@example.com", "provide_email", {"email": "aisha.okafor@example.com"}
-    )
-    code = last_code(desk, "aisha.okafor@example.com")
-    await chat.send(code, "provide_code", {"code": code})
+    await verify_by_email(chat, desk, "aisha.okafor@example.com")
     reply = Chat.text(await chat.send("I want to talk to a real person", "request_human"))
     assert "Eva Jansen" in reply and "by " in reply
     [escalation] = await escalations(desk)

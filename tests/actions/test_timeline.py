@@ -1,13 +1,6 @@
 """When will I hear, and how does selection work: in general, and for a verified application."""
 
-from tests.actions.conftest import Chat, last_code
-
-
-async def verified(chat: Chat, desk, address: str) -> None:
-    await chat.send("status", "check_status")
-    await chat.send(address, "provide_email", {"email": address})
-    code = last_code(desk, address)
-    await chat.send(code, "provide_code", {"code": code})
+from tests.actions.conftest import Chat, last_code, verify_by_email
 
 
 async def test_the_general_promise_and_steps_before_verification(desk):
@@ -18,7 +11,7 @@ async def test_the_general_promise_and_steps_before_verification(desk):
 
 async def test_a_verified_applicant_hears_their_own_dates(desk):
     chat = Chat()
-    await verified(chat, desk, "aisha.okafor@example.com")
+    await verify_by_email(chat, desk, "aisha.okafor@example.com")
     reply = Chat.text(await chat.send("how long will it take?", "ask_timeline"))
     assert "For your application for Data Analyst: you applied on" in reply
     assert "We confirmed it on" in reply
@@ -56,6 +49,6 @@ async def test_a_vacancys_own_process_when_the_ats_has_one(desk):
             .values(process_description="a case study, then a talk with the data team.")
         )
     chat = Chat()
-    await verified(chat, desk, "aisha.okafor@example.com")
+    await verify_by_email(chat, desk, "aisha.okafor@example.com")
     reply = Chat.text(await chat.send("what are the next steps in the process?", "ask_process"))
     assert reply == "For Data Analyst: a case study, then a talk with the data team."
