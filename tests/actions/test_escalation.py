@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from actions.ats.models import Escalation
-from tests.actions.conftest import Chat, body, outbox
+from tests.actions.conftest import Chat, body, outbox, verify_by_email
 
 
 async def escalations(desk) -> list[Escalation]:
