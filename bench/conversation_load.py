@@ -49,6 +49,7 @@ class Load:
     errors: int = 0
     seconds: float = 0.0
     memory_mb: dict[str, float] = field(default_factory=dict)
+    cpu_seconds: float = 0.0
 
     def row(self) -> str:
         ordered = sorted(self.latencies) or [0.0]
@@ -58,10 +59,11 @@ class Load:
 
         rate = len(self.latencies) / self.seconds if self.seconds else 0.0
         memory = ", ".join(f"{k} {v:.0f} MB" for k, v in self.memory_mb.items())
+        cpu = self.cpu_seconds * 1000 / len(self.latencies) if self.latencies else 0.0
         return (
             f"| {self.name} | {len(self.latencies)} | {rate:.1f} | "
             f"{statistics.median(ordered):.0f} / {pct(0.95):.0f} / {pct(0.99):.0f} ms | "
-            f"{self.errors} | {memory} |"
+            f"{cpu:.1f} ms | {self.errors} | {memory} |"
         )
 
 
@@ -95,17 +97,40 @@ def bench_applicants(path: Path, count: int) -> list[tuple[str, str]]:
     return people
 
 
+def _tree(pid: int) -> list[int]:
+    pids, found = [pid], []
+    while pids:
+        current = pids.pop()
+        found.append(current)
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        pids.extend(int(c) for c in children)
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time used so far by a process and its children: a cost per message that other
+    load on the machine does not distort, unlike latency."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for current in _tree(pid):
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of a process and its children, in MB."""
     total = 0
-    pids = [pid]
-    while pids:
-        current = pids.pop()
+    for current in _tree(pid):
         try:
             status = Path(f"/proc/{current}/status").read_text()
             total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-            pids.extend(int(c) for c in children)
         except (OSError, AttributeError):
             continue
     return total / 1024
@@ -244,8 +269,8 @@ def main() -> None:
             process.terminate()
             process.wait()
 
-    print("\n| load | messages | msg/s | p50 / p95 / p99 | errors | memory |")
-    print("|---|---|---|---|---|---|")
+    print("\n| load | messages | msg/s | p50 / p95 / p99 | CPU per message | errors | memory |")
+    print("|---|---|---|---|---|---|---|")
     for load in results:
         print(load.row())
 
@@ -262,14 +287,17 @@ async def measure(
     for round_number, concurrency in enumerate(args.concurrency):
         start = round_number * args.conversations
         batch = people[start : start + args.conversations]
+        used = cpu_seconds(desk.process.pid)
         load = await run_load(
             f"help desk, {concurrency} concurrent",
             [(lambda s, lo, p=p: helpdesk_conversation(s, desk, p, lo)) for p in batch],
             concurrency,
         )
+        load.cpu_seconds = cpu_seconds(desk.process.pid) - used
         load.memory_mb = {"rasa+actions": rss_mb(desk.process.pid)}
         results.append(load)
         print(load.row(), flush=True)
+        used = cpu_seconds(stock.pid)
         load = await run_load(
             f"stock rasa init, {concurrency} concurrent",
             [
@@ -278,6 +306,7 @@ async def measure(
             ],
             concurrency,
         )
+        load.cpu_seconds = cpu_seconds(stock.pid) - used
         load.memory_mb = {"rasa": rss_mb(stock.pid)}
         results.append(load)
         print(load.row(), flush=True)
