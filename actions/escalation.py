@@ -203,10 +203,11 @@ async def answer_free_text(turn: Turn) -> None:
         return
     if awaiting == "contact_email":
         found = turn.entity("email") or next(iter(EMAIL.findall(turn.text)), None)
-        if not found:
+        if not found and turn.intent != "deny":
             turn.say("ask_contact_email")
             return
-        turn.set("pending_email", found.lower())
+        if found:  # "no" skips it: the recruiter can answer in this chat
+            turn.set("pending_email", found.lower())
         turn.set("awaiting", "contact_vacancy")
         turn.say("ask_vacancy")
         return
