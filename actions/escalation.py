@@ -20,7 +20,7 @@ from actions.ats.records import (
 )
 from actions.ats.store import utcnow
 from actions.conversation import HelpdeskAction, Turn
-from actions.texts import day_and_time
+from actions.texts import day_and_time, say
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
@@ -226,10 +226,15 @@ async def answer_free_text(turn: Turn) -> None:
     escalation = await escalate_unverified(
         turn, applicant_name=name, applicant_email=email, vacancy_hint=vacancy
     )
+    contact = (
+        say("contact_by_email", turn.language, email=email)
+        if email
+        else say("contact_here", turn.language)
+    )
     turn.say(
         "unknown_handed_over",
         name=name,
-        email=email,
+        contact=contact,
         recruiter=escalation.recruiter.name,
         respond_by=when(turn, escalation),
     )

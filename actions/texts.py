@@ -234,9 +234,9 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "unknown_handed_over": {
         "en": "Thank you, {name}. I've passed your details to {recruiter}, who will get back to "
-        "you at {email} by {respond_by}.",
+        "you {contact} by {respond_by}.",
         "nl": "Dank je, {name}. Ik heb je gegevens doorgegeven aan {recruiter}, die uiterlijk "
-        "{respond_by} contact met je opneemt via {email}.",
+        "{respond_by} contact met je opneemt {contact}.",
     },
     "details_added": {
         "en": "Thank you, I've added that for {recruiter}.",
@@ -328,6 +328,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "Sorry, ik kan ons sollicitatiesysteem nu niet bereiken. Probeer het over een "
         "paar minuten opnieuw, of vraag naar een persoon, dan neemt een recruiter contact op.",
     },
+    "contact_by_email": {"en": "at {email}", "nl": "via {email}"},
+    "contact_here": {"en": "here in this chat", "nl": "hier in de chat"},
     "yes": {"en": "Yes", "nl": "Ja"},
     "no": {"en": "No", "nl": "Nee"},
 }
