@@ -10,6 +10,7 @@ import enum
 from datetime import datetime, timezone
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     DateTime,
     ForeignKey,
@@ -303,3 +304,12 @@ class OutgoingMail(Base):
             postgresql_where=text("sent_at IS NULL"),
         ),
     )
+
+
+class TelegramUpdate(Base):
+    """A Telegram update already handled: Telegram redelivers, several servers may receive."""
+
+    __tablename__ = "telegram_updates"
+
+    update_id = Column(BigInteger, primary_key=True, autoincrement=False)
+    received_at = Column(UTCDateTime, nullable=False)

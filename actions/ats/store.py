@@ -24,6 +24,7 @@ from actions.ats.models import (
     Recruiter,
     Status,
     StatusEvent,
+    TelegramUpdate,
     Vacancy,
 )
 from actions.ats.records import (
@@ -364,6 +365,17 @@ class ATSStore:
         if mails is None:
             return []
         return [row.id for row in await queue_mail(session, mails(record), record.id)]
+
+    async def first_time_seen(self, update_id: int) -> bool:
+        """Record a Telegram update id; False when it was recorded before (a redelivery)."""
+        insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+        async with self.session() as session, session.begin():
+            result = await session.execute(
+                insert(TelegramUpdate)
+                .values(update_id=update_id, received_at=utcnow())
+                .on_conflict_do_nothing(index_elements=["update_id"])
+            )
+            return result.rowcount == 1
 
     async def add_to_escalation(self, escalation_id: int, note: str) -> None:
         """Append what the applicant told us later (name, vacancy) to an escalation's summary."""

@@ -351,3 +351,10 @@ async def test_the_default_recruiter(store, db_settings):
     added = await store.default_recruiter("Talent@Example.com", "Tess Talent")
     assert (added.name, added.email) == ("Tess Talent", "talent@example.com")
     assert (await store.default_recruiter("talent@example.com")).name == "Tess Talent"
+
+
+async def test_a_telegram_update_is_seen_once_even_when_redelivered_concurrently(store):
+    results = await asyncio.gather(*(store.first_time_seen(555001) for _ in range(10)))
+    assert sum(results) == 1
+    assert await store.first_time_seen(555002) is True
+    assert await store.first_time_seen(555001) is False

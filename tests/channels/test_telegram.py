@@ -1,0 +1,148 @@
+"""The Telegram channel: real python-telegram-bot against a faithful fake Bot API, end to end."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+from telegram import Bot
+
+from channels.telegram import TelegramOutput, split_text, with_retries
+from tests.channels.fake_telegram import FakeTelegram
+from tests.servers import RunningHelpdesk
+
+SECRET = "s3cret-token"
+
+
+@pytest.fixture
+def fake():
+    server = FakeTelegram().start()
+    yield server
+    server.stop()
+
+
+def test_long_messages_are_split_at_word_ends():
+    text = ("word " * 2000).strip()
+    pieces = split_text(text)
+    assert all(len(p) <= 4096 for p in pieces)
+    assert " ".join(pieces) == text
+    assert split_text("short") == ["short"]
+
+
+async def test_429_and_5xx_are_retried(fake):
+    bot = Bot(fake.token, base_url=f"{fake.base_url}/bot")
+    await bot.initialize()
+    fake.fail_next(429, retry_after=1)
+    fake.fail_next(502)
+    output = TelegramOutput(bot)
+    await output.send_text_message("777", "Hello after waiting")
+    sends = fake.sent()
+    assert len(sends) == 3  # 429, 502, then delivered
+    assert sends[-1]["text"] == "Hello after waiting"
+    assert str(sends[-1]["chat_id"]) == "777"
+    await bot.shutdown()
+
+
+async def test_a_delivery_that_keeps_failing_raises(fake):
+    bot = Bot(fake.token, base_url=f"{fake.base_url}/bot")
+    await bot.initialize()
+    for _ in range(5):
+        fake.fail_next(502)
+    with pytest.raises(Exception):  # noqa: B017 - PTB's NetworkError, after every retry
+        await with_retries(lambda: bot.send_message("777", "lost"))
+    await bot.shutdown()
+
+
+def _update(update_id: int, text: str, chat_id: int = 9001, language: str = "en") -> dict:
+    user = {"id": chat_id, "is_bot": False, "first_name": "Sanne", "language_code": language}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 1764000000,
+            "chat": {"id": chat_id, "type": "private", "first_name": "Sanne"},
+            "from": user,
+            "text": text,
+        },
+    }
+
+
+def _post(url: str, body: bytes, secret: str | None) -> tuple[int, dict]:
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    request = urllib.request.Request(url, data=body, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+@pytest.mark.server
+def test_webhook_end_to_end(tmp_path, fake):
+    desk = RunningHelpdesk(
+        tmp_path,
+        extra_env={
+            "TELEGRAM_BOT_TOKEN": fake.token,
+            "TELEGRAM_WEBHOOK_SECRET": SECRET,
+            "TELEGRAM_API_BASE_URL": fake.base_url,
+        },
+    ).start()
+    try:
+        url = f"http://localhost:{desk.rasa_port}/webhooks/telegram/webhook"
+        hello = json.dumps(_update(1, "Hello")).encode()
+
+        # without the secret, or with a wrong one: refused, nothing processed
+        assert _post(url, hello, None)[0] == 401
+        assert _post(url, hello, "wrong")[0] == 401
+        assert _post(url, b"not json", SECRET)[0] == 400
+        assert fake.sent() == []
+
+        status, body = _post(url, hello, SECRET)
+        assert (status, body["status"]) == (200, "ok")
+        [reply] = fake.wait_for(1)
+        assert str(reply["chat_id"]) == "9001"
+        assert "automated assistant" in reply["text"]
+
+        # Telegram redelivers: the same update id is processed once
+        assert _post(url, hello, SECRET)[1]["status"] == "duplicate"
+
+        # a Dutch user is answered in Dutch
+        _post(url, json.dumps(_update(2, "hoi", chat_id=9002, language="nl")).encode(), SECRET)
+        replies = fake.wait_for(2)
+        dutch = [r for r in replies if str(r["chat_id"]) == "9002"]
+        assert dutch and "digitale assistent" in dutch[0]["text"]
+
+        # /human asks for a person at once
+        _post(url, json.dumps(_update(3, "/human", chat_id=9003)).encode(), SECRET)
+        replies = fake.wait_for(3)
+        person = [r for r in replies if str(r["chat_id"]) == "9003"]
+        assert person and "Eva Jansen" in person[0]["text"]
+
+        # a sticker gets a polite word, not a 500
+        sticker = _update(4, "", chat_id=9004)
+        del sticker["message"]["text"]
+        sticker["message"]["sticker"] = {
+            "file_id": "x", "file_unique_id": "y", "width": 1, "height": 1,
+            "is_animated": False, "is_video": False, "type": "regular",
+        }  # fmt: skip
+        assert _post(url, json.dumps(sticker).encode(), SECRET)[0] == 200
+        replies = fake.wait_for(4)
+        assert any("only read text" in r["text"] for r in replies if str(r["chat_id"]) == "9004")
+        assert len(fake.sent()) == 4
+    finally:
+        desk.stop()
+
+
+@pytest.mark.server
+def test_the_channel_is_off_without_a_token(tmp_path):
+    desk = RunningHelpdesk(tmp_path, extra_env={"TELEGRAM_BOT_TOKEN": ""}).start()
+    try:
+        url = f"http://localhost:{desk.rasa_port}/webhooks/telegram/webhook"
+        status, body = _post(url, json.dumps(_update(1, "Hello")).encode(), SECRET)
+        assert status == 404 and "not configured" in body["error"]
+    finally:
+        desk.stop()
