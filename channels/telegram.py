@@ -228,3 +228,53 @@ class TelegramInput(InputChannel):
                 metadata=metadata,
             )
         )
+
+
+ALLOWED_UPDATES = ["message", "callback_query"]
+
+
+async def set_webhook(settings: TelegramSettings) -> str:
+    """Register TELEGRAM_WEBHOOK_URL with Telegram, with the secret token and update types."""
+    if not settings.token or not settings.webhook_url or not settings.webhook_secret:
+        raise ValueError(
+            "set TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_URL (the public https URL of "
+            "/webhooks/telegram/webhook) and TELEGRAM_WEBHOOK_SECRET first"
+        )
+    async with settings.bot() as bot:
+        await with_retries(
+            lambda: bot.set_webhook(
+                url=settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        )
+    return settings.webhook_url
+
+
+async def poll(settings: TelegramSettings, local_webhook: str, *, once: bool = False) -> int:
+    """Long-polling bridge for a laptop without a public URL: each update Telegram holds is
+    posted to the local webhook, with the secret, exactly as Telegram would. Returns the count.
+    """
+    import aiohttp
+
+    if not settings.token or not settings.webhook_secret:
+        raise ValueError("set TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET first")
+    forwarded, offset = 0, None
+    headers = {"X-Telegram-Bot-Api-Secret-Token": settings.webhook_secret}
+    async with settings.bot() as bot, aiohttp.ClientSession() as http:
+        # Telegram refuses getUpdates while a webhook is registered.
+        await with_retries(lambda: bot.delete_webhook(drop_pending_updates=False))
+        while True:
+            updates = await with_retries(
+                lambda offset=offset: bot.get_updates(
+                    offset=offset, timeout=0 if once else 30, allowed_updates=ALLOWED_UPDATES
+                )
+            )
+            for update in updates:
+                async with http.post(local_webhook, json=update.to_dict(), headers=headers) as r:
+                    if r.status >= 400:
+                        logger.warning("update %s refused: %s", update.update_id, r.status)
+                forwarded += 1
+                offset = update.update_id + 1
+            if once:
+                return forwarded

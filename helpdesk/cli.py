@@ -202,6 +202,33 @@ def cmd_mail_flush(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_with_store(settings, work))
 
 
+def cmd_telegram_set_webhook(args: argparse.Namespace, settings: Settings) -> int:
+    from channels.telegram import TelegramSettings, set_webhook
+
+    try:
+        url = asyncio.run(set_webhook(TelegramSettings.from_env()))
+    except ValueError as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from None
+    except Exception as exc:  # Telegram refused, or could not be reached
+        raise CommandError(f"Telegram did not take the webhook: {exc}") from None
+    print(f"Telegram will post updates to {url} (with the secret token).")
+    return EXIT_OK
+
+
+def cmd_telegram_poll(args: argparse.Namespace, settings: Settings) -> int:
+    from channels.telegram import TelegramSettings, poll
+    from helpdesk.run import RASA_PORT
+
+    local = args.webhook or f"http://localhost:{RASA_PORT}/webhooks/telegram/webhook"
+    print(f"Polling Telegram and forwarding updates to {local}; Ctrl-C to stop.", flush=True)
+    try:
+        count = asyncio.run(poll(TelegramSettings.from_env(), local, once=args.once))
+    except ValueError as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from None
+    print(f"{count} update(s) forwarded.")
+    return EXIT_OK
+
+
 def _local(moment: datetime | None, settings: Settings) -> str:
     if moment is None:
         return "-"
@@ -290,6 +317,22 @@ def build_parser() -> argparse.ArgumentParser:
         "flush", help="send every queued mail that could not be sent before (SMTP down, ...)"
     )
     flush.set_defaults(handler=cmd_mail_flush)
+
+    telegram = commands.add_parser("telegram", help="the Telegram channel: webhook or polling")
+    telegram_commands = telegram.add_subparsers(
+        dest="telegram_command", metavar="TELEGRAM_COMMAND", required=True
+    )
+    webhook = telegram_commands.add_parser(
+        "set-webhook",
+        help="register TELEGRAM_WEBHOOK_URL with Telegram, with TELEGRAM_WEBHOOK_SECRET",
+    )
+    webhook.set_defaults(handler=cmd_telegram_set_webhook)
+    polling = telegram_commands.add_parser(
+        "poll", help="long-poll Telegram and forward updates to the local webhook (no public URL)"
+    )
+    polling.add_argument("--webhook", help="the local webhook URL (default: the Rasa server's)")
+    polling.add_argument("--once", action="store_true", help="forward what is waiting, then stop")
+    polling.set_defaults(handler=cmd_telegram_poll)
     return parser
 
 

@@ -146,3 +146,71 @@ def test_the_channel_is_off_without_a_token(tmp_path):
         assert status == 404 and "not configured" in body["error"]
     finally:
         desk.stop()
+
+
+def test_set_webhook_registers_the_url_secret_and_update_types(fake):
+    import os
+    import subprocess
+
+    from tests.servers import HELPDESK
+
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        "TELEGRAM_WEBHOOK_URL": "https://careers.example.com/webhooks/telegram/webhook",
+        "TELEGRAM_API_BASE_URL": fake.base_url,
+    }
+    result = subprocess.run(
+        [HELPDESK, "telegram", "set-webhook"], env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    [call] = fake.sent("setWebhook")
+    assert call["url"] == "https://careers.example.com/webhooks/telegram/webhook"
+    assert call["secret_token"] == SECRET
+    assert call["allowed_updates"] == ["message", "callback_query"]
+
+    missing = subprocess.run(
+        [HELPDESK, "telegram", "set-webhook"],
+        env={**env, "TELEGRAM_WEBHOOK_URL": ""},
+        capture_output=True,
+        text=True,
+    )
+    assert missing.returncode == 2 and "TELEGRAM_WEBHOOK_URL" in missing.stderr
+
+
+async def test_the_polling_bridge_forwards_updates_with_the_secret(fake):
+    from aiohttp import web
+
+    from channels.telegram import TelegramSettings, poll
+    from tests.servers import free_port
+
+    received = []
+
+    async def webhook(request):
+        received.append(
+            (request.headers.get("X-Telegram-Bot-Api-Secret-Token"), await request.json())
+        )
+        return web.json_response({"status": "ok"})
+
+    app = web.Application()
+    app.router.add_post("/webhooks/telegram/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    fake.updates.extend([_update(11, "Hello"), _update(12, "status?")])
+    settings = TelegramSettings(fake.token, SECRET, None, fake.base_url)
+    try:
+        count = await poll(
+            settings, f"http://127.0.0.1:{port}/webhooks/telegram/webhook", once=True
+        )
+    finally:
+        await runner.cleanup()
+    assert count == 2
+    assert [(secret, body["update_id"]) for secret, body in received] == [
+        (SECRET, 11),
+        (SECRET, 12),
+    ]
+    assert received[0][1]["message"]["text"] == "Hello"
+    assert fake.sent("deleteWebhook")  # Telegram refuses getUpdates while a webhook is set

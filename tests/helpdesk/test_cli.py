@@ -38,6 +38,8 @@ def sqlite_url(tmp_path: Path) -> str:
         ["ats", "show"],
         ["run"],
         ["mail", "flush"],
+        ["telegram", "set-webhook"],
+        ["telegram", "poll"],
     ],
 )
 def test_every_command_has_help(command, sqlite_url):
