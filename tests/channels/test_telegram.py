@@ -214,3 +214,65 @@ async def test_the_polling_bridge_forwards_updates_with_the_secret(fake):
     ]
     assert received[0][1]["message"]["text"] == "Hello"
     assert fake.sent("deleteWebhook")  # Telegram refuses getUpdates while a webhook is set
+
+
+@pytest.mark.server
+def test_buttons_are_inline_keyboards_and_callback_queries_are_answered(tmp_path, fake):
+    import email
+    import re
+
+    desk = RunningHelpdesk(
+        tmp_path,
+        extra_env={
+            "TELEGRAM_BOT_TOKEN": fake.token,
+            "TELEGRAM_WEBHOOK_SECRET": SECRET,
+            "TELEGRAM_API_BASE_URL": fake.base_url,
+        },
+    ).start()
+    try:
+        url = f"http://localhost:{desk.rasa_port}/webhooks/telegram/webhook"
+        chat = 9101
+
+        def send(update_id: int, text: str) -> None:
+            _post(url, json.dumps(_update(update_id, text, chat_id=chat)).encode(), SECRET)
+
+        send(21, "did you get my application?")
+        send(22, "daniel.kim@example.com")
+        [mail] = [email.message_from_bytes(p.read_bytes()) for p in desk.outbox.glob("*.eml")]
+        code = re.search(r"\b(\d{6})\b", mail.get_payload(decode=True).decode()).group(1)
+        send(23, code)
+        replies = fake.wait_for(3)
+        markup = replies[-1]["reply_markup"]
+        buttons = [row[0] for row in markup["inline_keyboard"]]
+        assert {b["text"] for b in buttons} == {
+            "Data Analyst (AP-R6GW-2MZN)",
+            "Finance Controller (AP-T3XH-7QCP)",
+        }
+        chosen = next(b for b in buttons if "AP-R6GW-2MZN" in b["text"])
+        callback = {
+            "update_id": 24,
+            "callback_query": {
+                "id": "cb-1",
+                "chat_instance": "ci",
+                "from": {
+                    "id": chat,
+                    "is_bot": False,
+                    "first_name": "Daniel",
+                    "language_code": "en",
+                },
+                "message": {
+                    "message_id": 99,
+                    "date": 1764000000,
+                    "chat": {"id": chat, "type": "private"},
+                    "from": {"id": 4242, "is_bot": True, "first_name": "Help desk"},
+                    "text": replies[-1]["text"],
+                },
+                "data": chosen["callback_data"],
+            },
+        }
+        assert _post(url, json.dumps(callback).encode(), SECRET)[0] == 200
+        assert fake.sent("answerCallbackQuery")[0]["callback_query_id"] == "cb-1"
+        answer = fake.wait_for(4)[-1]
+        assert "Thanks, Daniel" in answer["text"] and "interview" in answer["text"]
+    finally:
+        desk.stop()
