@@ -81,9 +81,10 @@ def _post(url: str, body: bytes, secret: str | None) -> tuple[int, dict]:
         return error.code, json.loads(error.read() or b"{}")
 
 
-@pytest.mark.server
-def test_webhook_end_to_end(tmp_path, fake):
-    desk = RunningHelpdesk(
+@pytest.fixture
+def desk(tmp_path, fake):
+    """The help desk with Telegram on, talking to the fake Bot API."""
+    running = RunningHelpdesk(
         tmp_path,
         extra_env={
             "TELEGRAM_BOT_TOKEN": fake.token,
@@ -91,50 +92,53 @@ def test_webhook_end_to_end(tmp_path, fake):
             "TELEGRAM_API_BASE_URL": fake.base_url,
         },
     ).start()
-    try:
-        url = f"http://localhost:{desk.rasa_port}/webhooks/telegram/webhook"
-        hello = json.dumps(_update(1, "Hello")).encode()
+    yield running
+    running.stop()
 
-        # without the secret, or with a wrong one: refused, nothing processed
-        assert _post(url, hello, None)[0] == 401
-        assert _post(url, hello, "wrong")[0] == 401
-        assert _post(url, b"not json", SECRET)[0] == 400
-        assert fake.sent() == []
 
-        status, body = _post(url, hello, SECRET)
-        assert (status, body["status"]) == (200, "ok")
-        [reply] = fake.wait_for(1)
-        assert str(reply["chat_id"]) == "9001"
-        assert "automated assistant" in reply["text"]
+@pytest.mark.server
+def test_webhook_end_to_end(desk, fake):
+    url = f"http://localhost:{desk.rasa_port}/webhooks/telegram/webhook"
+    hello = json.dumps(_update(1, "Hello")).encode()
 
-        # Telegram redelivers: the same update id is processed once
-        assert _post(url, hello, SECRET)[1]["status"] == "duplicate"
+    # without the secret, or with a wrong one: refused, nothing processed
+    assert _post(url, hello, None)[0] == 401
+    assert _post(url, hello, "wrong")[0] == 401
+    assert _post(url, b"not json", SECRET)[0] == 400
+    assert fake.sent() == []
 
-        # a Dutch user is answered in Dutch
-        _post(url, json.dumps(_update(2, "hoi", chat_id=9002, language="nl")).encode(), SECRET)
-        replies = fake.wait_for(2)
-        dutch = [r for r in replies if str(r["chat_id"]) == "9002"]
-        assert dutch and "digitale assistent" in dutch[0]["text"]
+    status, body = _post(url, hello, SECRET)
+    assert (status, body["status"]) == (200, "ok")
+    [reply] = fake.wait_for(1)
+    assert str(reply["chat_id"]) == "9001"
+    assert "automated assistant" in reply["text"]
 
-        # /human asks for a person at once
-        _post(url, json.dumps(_update(3, "/human", chat_id=9003)).encode(), SECRET)
-        replies = fake.wait_for(3)
-        person = [r for r in replies if str(r["chat_id"]) == "9003"]
-        assert person and "Eva Jansen" in person[0]["text"]
+    # Telegram redelivers: the same update id is processed once
+    assert _post(url, hello, SECRET)[1]["status"] == "duplicate"
 
-        # a sticker gets a polite word, not a 500
-        sticker = _update(4, "", chat_id=9004)
-        del sticker["message"]["text"]
-        sticker["message"]["sticker"] = {
-            "file_id": "x", "file_unique_id": "y", "width": 1, "height": 1,
-            "is_animated": False, "is_video": False, "type": "regular",
-        }  # fmt: skip
-        assert _post(url, json.dumps(sticker).encode(), SECRET)[0] == 200
-        replies = fake.wait_for(4)
-        assert any("only read text" in r["text"] for r in replies if str(r["chat_id"]) == "9004")
-        assert len(fake.sent()) == 4
-    finally:
-        desk.stop()
+    # a Dutch user is answered in Dutch
+    _post(url, json.dumps(_update(2, "hoi", chat_id=9002, language="nl")).encode(), SECRET)
+    replies = fake.wait_for(2)
+    dutch = [r for r in replies if str(r["chat_id"]) == "9002"]
+    assert dutch and "digitale assistent" in dutch[0]["text"]
+
+    # /human asks for a person at once
+    _post(url, json.dumps(_update(3, "/human", chat_id=9003)).encode(), SECRET)
+    replies = fake.wait_for(3)
+    person = [r for r in replies if str(r["chat_id"]) == "9003"]
+    assert person and "Eva Jansen" in person[0]["text"]
+
+    # a sticker gets a polite word, not a 500
+    sticker = _update(4, "", chat_id=9004)
+    del sticker["message"]["text"]
+    sticker["message"]["sticker"] = {
+        "file_id": "x", "file_unique_id": "y", "width": 1, "height": 1,
+        "is_animated": False, "is_video": False, "type": "regular",
+    }  # fmt: skip
+    assert _post(url, json.dumps(sticker).encode(), SECRET)[0] == 200
+    replies = fake.wait_for(4)
+    assert any("only read text" in r["text"] for r in replies if str(r["chat_id"]) == "9004")
+    assert len(fake.sent()) == 4
 
 
 @pytest.mark.server
@@ -217,62 +221,51 @@ async def test_the_polling_bridge_forwards_updates_with_the_secret(fake):
 
 
 @pytest.mark.server
-def test_buttons_are_inline_keyboards_and_callback_queries_are_answered(tmp_path, fake):
+def test_buttons_are_inline_keyboards_and_callback_queries_are_answered(desk, fake):
     import email
     import re
 
-    desk = RunningHelpdesk(
-        tmp_path,
-        extra_env={
-            "TELEGRAM_BOT_TOKEN": fake.token,
-            "TELEGRAM_WEBHOOK_SECRET": SECRET,
-            "TELEGRAM_API_BASE_URL": fake.base_url,
-        },
-    ).start()
-    try:
-        url = f"http://localhost:{desk.rasa_port}/webhooks/telegram/webhook"
-        chat = 9101
+    url = f"http://localhost:{desk.rasa_port}/webhooks/telegram/webhook"
+    chat = 9101
 
-        def send(update_id: int, text: str) -> None:
-            _post(url, json.dumps(_update(update_id, text, chat_id=chat)).encode(), SECRET)
+    def send(update_id: int, text: str) -> None:
+        _post(url, json.dumps(_update(update_id, text, chat_id=chat)).encode(), SECRET)
 
-        send(21, "did you get my application?")
-        send(22, "daniel.kim@example.com")
-        [mail] = [email.message_from_bytes(p.read_bytes()) for p in desk.outbox.glob("*.eml")]
-        code = re.search(r"\b(\d{6})\b", mail.get_payload(decode=True).decode()).group(1)
-        send(23, code)
-        replies = fake.wait_for(3)
-        markup = replies[-1]["reply_markup"]
-        buttons = [row[0] for row in markup["inline_keyboard"]]
-        assert {b["text"] for b in buttons} == {
-            "Data Analyst (AP-R6GW-2MZN)",
-            "Finance Controller (AP-T3XH-7QCP)",
-        }
-        chosen = next(b for b in buttons if "AP-R6GW-2MZN" in b["text"])
-        callback = {
-            "update_id": 24,
-            "callback_query": {
-                "id": "cb-1",
-                "chat_instance": "ci",
-                "from": {
-                    "id": chat,
-                    "is_bot": False,
-                    "first_name": "Daniel",
-                    "language_code": "en",
-                },
-                "message": {
-                    "message_id": 99,
-                    "date": 1764000000,
-                    "chat": {"id": chat, "type": "private"},
-                    "from": {"id": 4242, "is_bot": True, "first_name": "Help desk"},
-                    "text": replies[-1]["text"],
-                },
-                "data": chosen["callback_data"],
+    send(21, "did you get my application?")
+    send(22, "daniel.kim@example.com")
+    [mail] = [email.message_from_bytes(p.read_bytes()) for p in desk.outbox.glob("*.eml")]
+    code = re.search(r"\b(\d{6})\b", mail.get_payload(decode=True).decode()).group(1)
+    send(23, code)
+    replies = fake.wait_for(3)
+    markup = replies[-1]["reply_markup"]
+    buttons = [row[0] for row in markup["inline_keyboard"]]
+    assert {b["text"] for b in buttons} == {
+        "Data Analyst (AP-R6GW-2MZN)",
+        "Finance Controller (AP-T3XH-7QCP)",
+    }
+    chosen = next(b for b in buttons if "AP-R6GW-2MZN" in b["text"])
+    callback = {
+        "update_id": 24,
+        "callback_query": {
+            "id": "cb-1",
+            "chat_instance": "ci",
+            "from": {
+                "id": chat,
+                "is_bot": False,
+                "first_name": "Daniel",
+                "language_code": "en",
             },
-        }
-        assert _post(url, json.dumps(callback).encode(), SECRET)[0] == 200
-        assert fake.sent("answerCallbackQuery")[0]["callback_query_id"] == "cb-1"
-        answer = fake.wait_for(4)[-1]
-        assert "Thanks, Daniel" in answer["text"] and "interview" in answer["text"]
-    finally:
-        desk.stop()
+            "message": {
+                "message_id": 99,
+                "date": 1764000000,
+                "chat": {"id": chat, "type": "private"},
+                "from": {"id": 4242, "is_bot": True, "first_name": "Help desk"},
+                "text": replies[-1]["text"],
+            },
+            "data": chosen["callback_data"],
+        },
+    }
+    assert _post(url, json.dumps(callback).encode(), SECRET)[0] == 200
+    assert fake.sent("answerCallbackQuery")[0]["callback_query_id"] == "cb-1"
+    answer = fake.wait_for(4)[-1]
+    assert "Thanks, Daniel" in answer["text"] and "interview" in answer["text"]
