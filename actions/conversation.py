@@ -40,10 +40,9 @@ def settle_language(tracker: Tracker) -> tuple[str, list[EventType]]:
     message = tracker.latest_message or {}
     text = message.get("text") or ""
     current = tracker.get_slot("language")
-    if (message.get("intent") or {}).get("name") == "switch_language" or requested_language(text):
-        asked = requested_language(text)
-        if asked:
-            return asked, [SlotSet("language", asked), SlotSet("language_pinned", True)]
+    asked = requested_language(text)
+    if asked:
+        return asked, [SlotSet("language", asked), SlotSet("language_pinned", True)]
     if tracker.get_slot("language_pinned") and current:
         return current, []
     if tracker.get_slot("awaiting") in FREE_TEXT and current:
@@ -107,8 +106,12 @@ class Turn:
                 continue
         return None
 
+    def text_for(self, key: str, **values: object) -> str:
+        """A text in this turn's language, to build a reply from."""
+        return say(key, self.language, **values)
+
     def say(self, key: str, buttons: list[dict] | None = None, **values: object) -> None:
-        self.dispatcher.utter_message(text=say(key, self.language, **values), buttons=buttons)
+        self.dispatcher.utter_message(text=self.text_for(key, **values), buttons=buttons)
 
     def verified(self) -> list[str]:
         return list(self.slot("verified_references") or [])

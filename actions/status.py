@@ -94,19 +94,19 @@ async def answer_status(turn: Turn, app: ApplicationRecord) -> None:
         return
     recruiter = app.recruiter.name
     if app.status in CLOSED_STATUSES:
-        next_step = turn_text(turn, "next_closed")
+        next_step = turn.text_for("next_closed")
     elif app.next_update_due_at is not None:
-        next_step = turn_text(turn, "next_update", due=day(app.next_update_due_at, language, tz))
+        next_step = turn.text_for("next_update", due=day(app.next_update_due_at, language, tz))
     elif app.acknowledged_at is None:
-        next_step = turn_text(
-            turn, "next_ack", due=day(app.ack_due_at, language, tz), recruiter=recruiter
+        next_step = turn.text_for(
+            "next_ack", due=day(app.ack_due_at, language, tz), recruiter=recruiter
         )
     elif app.status is Status.INTERVIEW:
-        next_step = turn_text(turn, "next_interview", recruiter=recruiter)
+        next_step = turn.text_for("next_interview", recruiter=recruiter)
     elif app.status is Status.OFFER:
-        next_step = turn_text(turn, "next_offer", recruiter=recruiter)
+        next_step = turn.text_for("next_offer", recruiter=recruiter)
     else:
-        next_step = turn_text(turn, "next_review", recruiter=recruiter)
+        next_step = turn.text_for("next_review", recruiter=recruiter)
     turn.say(
         "status",
         name=app.candidate.name.split()[0],
@@ -118,12 +118,6 @@ async def answer_status(turn: Turn, app: ApplicationRecord) -> None:
         next=next_step,
         recruiter=recruiter,
     )
-
-
-def turn_text(turn: Turn, key: str, **values: object) -> str:
-    from actions.texts import say
-
-    return say(key, turn.language, **values)
 
 
 async def send_code(turn: Turn, email: str, reference: str | None) -> None:

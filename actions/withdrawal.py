@@ -19,16 +19,10 @@ async def ask_to_confirm_withdrawal(turn: Turn, app: ApplicationRecord) -> None:
         vacancy=app.vacancy.title,
         reference=app.reference,
         buttons=[
-            {"title": _word(turn, "yes"), "payload": "/affirm"},
-            {"title": _word(turn, "no"), "payload": "/deny"},
+            {"title": turn.text_for("yes"), "payload": "/affirm"},
+            {"title": turn.text_for("no"), "payload": "/deny"},
         ],
     )
-
-
-def _word(turn: Turn, key: str) -> str:
-    from actions.texts import say
-
-    return say(key, turn.language)
 
 
 async def withdraw(turn: Turn) -> None:

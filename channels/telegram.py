@@ -175,14 +175,26 @@ class TelegramInput(InputChannel):
                 payload = None
             if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
                 return response.json({"error": "the body is not a Telegram update"}, status=400)
-            bot = await self.bot()
+            try:
+                bot = await self.bot()
+            except TelegramError as error:
+                # Not recorded as seen: Telegram delivers it again once we can answer.
+                logger.warning(
+                    "Telegram unreachable, update %s deferred: %s", payload["update_id"], error
+                )
+                return response.json({"error": "Telegram cannot be reached"}, status=503)
             try:
                 update = Update.de_json(payload, bot)
             except (TelegramError, KeyError, TypeError, ValueError):
                 return response.json({"error": "the body is not a Telegram update"}, status=400)
             if not await self.store().first_time_seen(update.update_id):
                 return response.json({"status": "duplicate"})
-            await self.handle(update, bot, on_new_message)
+            try:
+                await self.handle(update, bot, on_new_message)
+            except Exception:
+                # A 500 would only make Telegram redeliver an update we already recorded.
+                logger.exception("update %s could not be answered", update.update_id)
+                return response.json({"status": "failed"})
             return response.json({"status": "ok"})
 
         return telegram

@@ -40,7 +40,6 @@ from actions.ats.reference import InvalidReference, parse_reference
 from actions.settings import Settings
 
 UTC = timezone.utc
-_CLOSED = [s.value for s in CLOSED_STATUSES]
 
 
 def application_query() -> Select:
