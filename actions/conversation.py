@@ -22,6 +22,7 @@ from actions.services import Services, services
 from actions.texts import say
 from helpdesk.language import (
     DEFAULT_LANGUAGE,
+    LANGUAGES,
     detect_language,
     language_of_locale,
     requested_language,
@@ -35,12 +36,21 @@ FREE_TEXT = {"contact_name", "contact_email", "contact_vacancy"}
 INTERRUPTIONS = {"request_human", "complain", "bot_challenge", "switch_language", "goodbye"}
 
 
+def chosen_language(tracker: Tracker) -> str | None:
+    """The language this message asks for: by name in its words, or by a language button."""
+    message = tracker.latest_message or {}
+    for entity in message.get("entities") or []:
+        if entity.get("entity") == "language_choice" and entity.get("value") in LANGUAGES:
+            return entity["value"]
+    return requested_language(message.get("text") or "")
+
+
 def settle_language(tracker: Tracker) -> tuple[str, list[EventType]]:
     """The language to answer this message in, and the slot events that remember it."""
     message = tracker.latest_message or {}
     text = message.get("text") or ""
     current = tracker.get_slot("language")
-    asked = requested_language(text)
+    asked = chosen_language(tracker)
     if asked:
         return asked, [SlotSet("language", asked), SlotSet("language_pinned", True)]
     if tracker.get_slot("language_pinned") and current:
@@ -135,6 +145,9 @@ class HelpdeskAction(Action, metaclass=abc.ABCMeta):
         language, events = settle_language(tracker)
         turn = Turn(tracker, dispatcher, language, services(), events)
         try:
+            from actions.linking import recall_linked
+
+            await recall_linked(turn)
             if turn.slot("awaiting") in FREE_TEXT and turn.intent not in INTERRUPTIONS:
                 from actions.escalation import answer_free_text
 

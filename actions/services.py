@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from actions.ats.store import ATSStore
-from actions.ats.verification import Verifier
+from actions.ats.linking import ChatLinks
+from actions.ats.store import ATSStore, utcnow
+from actions.ats.verification import Verifier, secret_key
 from actions.mail import Mailer
 from actions.settings import Settings
+from channels.telegram_bot import TelegramSettings, bot_username
 
 
 @dataclass
@@ -16,11 +20,41 @@ class Services:
     store: ATSStore
     mailer: Mailer
     verifier: Verifier
+    links: ChatLinks
+    telegram: TelegramSettings = field(default_factory=TelegramSettings.from_env)
 
     @classmethod
-    def create(cls, settings: Settings) -> Services:
-        store = ATSStore.from_settings(settings)
-        return cls(settings, store, Mailer(store, settings), Verifier(store, settings))
+    def create(
+        cls,
+        settings: Settings,
+        store: ATSStore | None = None,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        telegram: TelegramSettings | None = None,
+    ) -> Services:
+        store = store or ATSStore.from_settings(settings)
+        links = ChatLinks(
+            store,
+            secret_key(settings),
+            valid_for=timedelta(hours=settings.link_hours),
+            clock=clock,
+        )
+        return cls(
+            settings,
+            store,
+            Mailer(store, settings),
+            Verifier(store, settings, clock),
+            links,
+            telegram or TelegramSettings.from_env(),
+        )
+
+    async def telegram_link(self, email: str) -> str | None:
+        """A one-time t.me deep link for this applicant, or None when Telegram is off."""
+        username = await bot_username(self.telegram)
+        if not username:
+            return None
+        token = await self.links.create_token(email)
+        return f"https://t.me/{username}?start={token}" if token else None
 
 
 _current: Services | None = None

@@ -81,6 +81,7 @@ class Settings:
     lock_minutes: int = 15
     retention_weeks: int = 4
     consent_retention_months: int = 12
+    link_hours: int = 72
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -107,4 +108,5 @@ class Settings:
             lock_minutes=_int("HELPDESK_LOCK_MINUTES", 15, minimum=1),
             retention_weeks=_int("HELPDESK_RETENTION_WEEKS", 4, minimum=1),
             consent_retention_months=_int("HELPDESK_CONSENT_RETENTION_MONTHS", 12, minimum=1),
+            link_hours=_int("HELPDESK_LINK_HOURS", 72, minimum=1),
         )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from actions.conversation import HelpdeskAction, Turn
+from actions.conversation import HelpdeskAction, Turn, chosen_language
+from actions.linking import link_with_token
 
 
 class ActionGreet(HelpdeskAction):
@@ -10,6 +11,10 @@ class ActionGreet(HelpdeskAction):
         return "action_greet"
 
     async def respond(self, turn: Turn) -> None:
+        token = turn.entity("link_token")
+        if token:  # /start <token> on Telegram: the applicant opened a deep link
+            await link_with_token(turn, token)
+            return
         turn.say("greet", employer=turn.services.settings.employer_name)
 
 
@@ -72,7 +77,17 @@ class ActionSwitchLanguage(HelpdeskAction):
         return "action_switch_language"
 
     async def respond(self, turn: Turn) -> None:
-        turn.say("language_switched")
+        if chosen_language(turn.tracker):
+            turn.say("language_switched")
+            return
+        # "/language" alone: offer the two, each button naming its language in itself
+        turn.say(
+            "choose_language",
+            buttons=[
+                {"title": title, "payload": f'/switch_language{{"language_choice": "{code}"}}'}
+                for code, title in (("en", "English"), ("nl", "Nederlands"))
+            ],
+        )
 
 
 class ActionYesNo(HelpdeskAction):

@@ -14,20 +14,21 @@ from actions.ats.store import utcnow
 from actions.ats.verification import Outcome
 from actions.conversation import HelpdeskAction, Turn
 from actions.escalation import EMAIL, escalate, when
-from actions.texts import STATUS, day, day_and_time
+from actions.linking import after_code
+from actions.texts import STATUS, day, day_and_time, say
 
 CODE_MAIL = {
     "en": (
         "Your code for the {employer} help desk: {code}",
         "Hello {name},\n\nYour code is {code}. Type it in the chat to see where your "
         "application stands. It works for {minutes} minutes, once.\n\nDidn't ask for a code? "
-        "Then you can ignore this email.\n\n{employer}",
+        "Then you can ignore this email.{telegram}\n\n{employer}",
     ),
     "nl": (
         "Je code voor de helpdesk van {employer}: {code}",
         "Hallo {name},\n\nJe code is {code}. Typ hem in de chat om te zien hoe het met je "
         "sollicitatie staat. Hij werkt {minutes} minuten, één keer.\n\nNiet om een code "
-        "gevraagd? Dan kun je deze e-mail negeren.\n\n{employer}",
+        "gevraagd? Dan kun je deze e-mail negeren.{telegram}\n\n{employer}",
     ),
 }
 
@@ -138,7 +139,14 @@ async def send_code(turn: Turn, email: str, reference: str | None) -> None:
             "code": request.code,
             "name": person.name.split()[0],
             "minutes": services.settings.code_minutes,
+            "telegram": "",
         }
+        link = await services.telegram_link(person.email)
+        if link:
+            line = say(
+                "telegram_mail_line", turn.language, link=link, hours=services.settings.link_hours
+            )
+            values["telegram"] = f"\n\n{line}"
         await services.mailer.send(
             [
                 Mail(
@@ -159,6 +167,7 @@ async def check_code(turn: Turn, code: str) -> None:
     if result.outcome is Outcome.VERIFIED:
         turn.set("verified_references", sorted(set(turn.verified()) | set(result.references)))
         await continue_after_verification(turn)
+        await after_code(turn, turn.slot("pending_email"))
     elif result.outcome is Outcome.WRONG_CODE:
         turn.say("wrong_code", attempts=result.attempts_left)
     elif result.outcome is Outcome.LOCKED:

@@ -330,6 +330,59 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "contact_by_email": {"en": "at {email}", "nl": "via {email}"},
     "contact_here": {"en": "here in this chat", "nl": "hier in de chat"},
+    "linked_here": {
+        "en": "I've linked this Telegram chat to your applications, so next time you won't need "
+        "a code here. Type /forget to undo that.",
+        "nl": "Ik heb deze Telegram-chat aan je sollicitaties gekoppeld, dus de volgende keer heb "
+        "je hier geen code nodig. Typ /forget om dat ongedaan te maken.",
+    },
+    "telegram_offer": {
+        "en": "Tip: on Telegram you can ask me without a code. Open {link} to link your chat "
+        "(the link works once, for {hours} hours).",
+        "nl": "Tip: op Telegram kun je het me zonder code vragen. Open {link} om je chat te "
+        "koppelen (de link werkt één keer, {hours} uur lang).",
+    },
+    "linked": {
+        "en": "Hello {name}! I'm {employer}'s automated assistant. This chat is now linked to "
+        "your applications, so you can ask me where they stand any time, without a code. "
+        "Type /forget to undo that, or /human for a person.",
+        "nl": "Hallo {name}! Ik ben de digitale assistent van {employer}. Deze chat is nu "
+        "gekoppeld aan je sollicitaties, dus je kunt me altijd zonder code vragen hoe ze "
+        "ervoor staan. Typ /forget om dat ongedaan te maken, of /human voor een mens.",
+    },
+    "link_invalid": {
+        "en": "That link has expired or has already been used, so I can't link this chat with "
+        "it. No problem: tell me your application reference or email address and I'll send "
+        "you a code.",
+        "nl": "Die link is verlopen of al gebruikt, dus ik kan deze chat er niet mee koppelen. "
+        "Geen probleem: geef me je sollicitatiereferentie of e-mailadres, dan stuur ik je een "
+        "code.",
+    },
+    "forgotten": {
+        "en": "Done: I no longer know who you are in this chat. Next time I'll ask for a code "
+        "again.",
+        "nl": "Klaar: ik weet in deze chat niet meer wie je bent. De volgende keer vraag ik "
+        "weer om een code.",
+    },
+    "nothing_to_forget": {
+        "en": "This chat isn't linked to any application, so there's nothing to undo.",
+        "nl": "Deze chat is aan geen enkele sollicitatie gekoppeld, dus er valt niets ongedaan "
+        "te maken.",
+    },
+    "choose_language": {
+        "en": "Which language would you like me to use?",
+        "nl": "In welke taal wil je dat ik antwoord?",
+    },
+    "telegram_mail_line": {
+        "en": "On Telegram? Open {link} to link your chat, and you won't need a code there. The "
+        "link works once, for {hours} hours.",
+        "nl": "Gebruik je Telegram? Open {link} om je chat te koppelen, dan heb je daar geen "
+        "code nodig. De link werkt één keer, {hours} uur lang.",
+    },
+    "ask_status_button": {
+        "en": "Where does my application stand?",
+        "nl": "Hoe staat mijn sollicitatie ervoor?",
+    },
     "yes": {"en": "Yes", "nl": "Ja"},
     "no": {"en": "No", "nl": "Nee"},
 }

@@ -11,13 +11,10 @@ On when TELEGRAM_BOT_TOKEN is set; otherwise its routes answer 404 and nothing e
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
-import os
+import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -25,85 +22,90 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import NetworkError, RetryAfter, TelegramError
+from telegram.error import TelegramError
 
-from helpdesk.language import language_of_locale
+from channels.telegram_bot import TelegramSettings, split_text, with_retries
+from helpdesk.language import DEFAULT_LANGUAGE, language_of_locale
 
 logger = logging.getLogger(__name__)
 
-MAX_MESSAGE = 4096  # Telegram's limit for one text message
-RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
-COMMANDS = {"/help": "/out_of_scope", "/human": "/request_human", "/start": "/greet"}
+# Bot commands, as the intents they stand for (Rasa reads "/intent{entities}" as given).
+COMMANDS = {
+    "/start": "/greet",
+    "/help": "/out_of_scope",
+    "/human": "/request_human",
+    "/forget": "/forget_chat",
+    "/language": "/switch_language",
+}
+LANGUAGE_WORDS = {
+    "en": "en",
+    "english": "en",
+    "engels": "en",
+    "nl": "nl",
+    "nederlands": "nl",
+    "dutch": "nl",
+}
+# A deep-link token as ChatLinks makes them; anything else after /start is a plain /start.
+LINK_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+ONLY_TEXT = {
+    "en": "Sorry, I can only read text messages. Please type your question.",
+    "nl": "Sorry, ik kan alleen tekstberichten lezen. Typ je vraag alsjeblieft.",
+}
+
+Undelivered = Callable[[str, str, str], Awaitable[Any]]
 
 
-@dataclass(frozen=True)
-class TelegramSettings:
-    token: str | None
-    webhook_secret: str | None
-    webhook_url: str | None
-    api_base_url: str
-
-    @classmethod
-    def from_env(cls) -> TelegramSettings:
-        base = os.environ.get("TELEGRAM_API_BASE_URL", "").strip() or "https://api.telegram.org"
-        return cls(
-            token=os.environ.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
-            webhook_secret=os.environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None,
-            webhook_url=os.environ.get("TELEGRAM_WEBHOOK_URL", "").strip() or None,
-            api_base_url=base.rstrip("/"),
-        )
-
-    def bot(self) -> Bot:
-        return Bot(
-            self.token,
-            base_url=f"{self.api_base_url}/bot",
-            base_file_url=f"{self.api_base_url}/file/bot",
-        )
-
-
-def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """Pieces of at most `limit` characters, cut at paragraph, line or word ends when possible."""
-    pieces = []
-    while len(text) > limit:
-        cut = max(text.rfind(sep, 0, limit) for sep in ("\n\n", "\n", " "))
-        cut = cut if cut > limit // 2 else limit
-        pieces.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    if text:
-        pieces.append(text)
-    return pieces
-
-
-async def with_retries(call: Callable[[], Awaitable[Any]]) -> Any:
-    """Telegram says 429 (wait `retry_after`) or fails with 5xx/network: try again, then give up."""
-    for attempt, delay in enumerate((*RETRY_DELAYS, None)):
-        try:
-            return await call()
-        except RetryAfter as error:
-            if delay is None:
-                raise
-            wait = error.retry_after
-            wait = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            logger.info("Telegram asks to wait %.1f s (attempt %d)", wait, attempt + 1)
-            await asyncio.sleep(wait)
-        except NetworkError:
-            if delay is None:
-                raise
-            await asyncio.sleep(delay)
-    raise AssertionError("unreachable")
+def as_intent(text: str) -> str:
+    """What a typed message means: a command becomes its intent, anything else stays text."""
+    if not text.startswith("/"):
+        return text
+    command, _, argument = text.partition(" ")
+    command, argument = command.split("@")[0].lower(), argument.strip()
+    intent = COMMANDS.get(command, "/out_of_scope")  # an unknown command: say what works
+    if command == "/start" and LINK_TOKEN.match(argument):
+        return f'/greet{{"link_token": "{argument}"}}'
+    if command == "/language" and argument.lower() in LANGUAGE_WORDS:
+        return f'/switch_language{{"language_choice": "{LANGUAGE_WORDS[argument.lower()]}"}}'
+    return intent
 
 
 class TelegramOutput(OutputChannel):
+    """Sends the bot's messages to a chat; `undelivered` keeps what finally could not be sent.
+
+    In a conversation a failure is raised (the webhook logs it; the applicant can ask again).
+    Outside one (recruiter replies and notices through Rasa's API) it is recorded instead, so
+    that the message is never lost silently and Rasa still keeps it in the transcript.
+    """
+
     @classmethod
     def name(cls) -> str:
         return "telegram"
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(
+        self, bot: Callable[[], Awaitable[Bot]], undelivered: Undelivered | None = None
+    ) -> None:
         self.bot = bot
+        self.undelivered = undelivered
+
+    async def _send(self, chat_id: str, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
+        pieces = split_text(text) or [""]
+        try:
+            bot = await self.bot()
+            for number, piece in enumerate(pieces, start=1):
+                markup = keyboard if number == len(pieces) else None
+                await with_retries(
+                    lambda piece=piece, markup=markup: bot.send_message(
+                        chat_id, piece, reply_markup=markup
+                    )
+                )
+        except TelegramError as error:
+            logger.error("message to Telegram chat %s not delivered: %s", chat_id, error)
+            if self.undelivered is None:
+                raise
+            await self.undelivered(chat_id, text, f"{type(error).__name__}: {error}")
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        for piece in split_text(text):
-            await with_retries(lambda piece=piece: self.bot.send_message(recipient_id, piece))
+        await self._send(recipient_id, text, None)
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
@@ -111,10 +113,7 @@ class TelegramOutput(OutputChannel):
         keyboard = InlineKeyboardMarkup(
             [[InlineKeyboardButton(b["title"], callback_data=b["payload"][:64])] for b in buttons]
         )
-        *first, last = split_text(text) or [""]
-        for piece in first:
-            await with_retries(lambda piece=piece: self.bot.send_message(recipient_id, piece))
-        await with_retries(lambda: self.bot.send_message(recipient_id, last, reply_markup=keyboard))
+        await self._send(recipient_id, text, keyboard)
 
 
 class TelegramInput(InputChannel):
@@ -147,11 +146,16 @@ class TelegramInput(InputChannel):
             self._store = ATSStore.from_settings()
         return self._store
 
+    async def record_undelivered(self, chat_id: str, text: str, error: str) -> None:
+        from actions.ats.undelivered import record_undelivered
+
+        await record_undelivered(self.store(), self.name(), chat_id, text, error)
+
     def get_output_channel(self) -> OutputChannel | None:
         # For Rasa's API with output_channel=latest: recruiter replies and notices.
         if not self.settings.token:
             return None
-        return TelegramOutput(self._bot or self.settings.bot())
+        return TelegramOutput(self.bot, self.record_undelivered)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         telegram = Blueprint("telegram_webhook", __name__)
@@ -190,7 +194,7 @@ class TelegramInput(InputChannel):
             if not await self.store().first_time_seen(update.update_id):
                 return response.json({"status": "duplicate"})
             try:
-                await self.handle(update, bot, on_new_message)
+                await self.handle(update, on_new_message)
             except Exception:
                 # A 500 would only make Telegram redeliver an update we already recorded.
                 logger.exception("update %s could not be answered", update.update_id)
@@ -200,12 +204,9 @@ class TelegramInput(InputChannel):
         return telegram
 
     async def handle(
-        self,
-        update: Update,
-        bot: Bot,
-        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        self, update: Update, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> None:
-        output = TelegramOutput(bot)
+        output = TelegramOutput(self.bot)
         if update.callback_query is not None:
             query = update.callback_query
             await with_retries(lambda: query.answer())
@@ -215,18 +216,18 @@ class TelegramInput(InputChannel):
             chat, text, user = update.message.chat, update.message.text, update.message.from_user
         elif update.message is not None:
             # stickers, photos, voice notes: a polite word instead of silence
+            user = update.message.from_user
+            language = language_of_locale(user.language_code if user else None)
             await output.send_text_message(
-                str(update.message.chat.id),
-                "Sorry, I can only read text messages. / Sorry, ik kan alleen tekst lezen.",
+                str(update.message.chat.id), ONLY_TEXT[language or DEFAULT_LANGUAGE]
             )
             return
         else:
             return  # edited messages, channel posts, membership changes: nothing to answer
         if chat is None:
             return
-        command = text.split()[0].split("@")[0] if text.startswith("/") else None
-        if command in COMMANDS:
-            text = COMMANDS[command]
+        if update.callback_query is None:
+            text = as_intent(text)  # a button's payload is already an intent
         metadata = {}
         language = language_of_locale(user.language_code if user else None)
         if language:
@@ -240,53 +241,3 @@ class TelegramInput(InputChannel):
                 metadata=metadata,
             )
         )
-
-
-ALLOWED_UPDATES = ["message", "callback_query"]
-
-
-async def set_webhook(settings: TelegramSettings) -> str:
-    """Register TELEGRAM_WEBHOOK_URL with Telegram, with the secret token and update types."""
-    if not settings.token or not settings.webhook_url or not settings.webhook_secret:
-        raise ValueError(
-            "set TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_URL (the public https URL of "
-            "/webhooks/telegram/webhook) and TELEGRAM_WEBHOOK_SECRET first"
-        )
-    async with settings.bot() as bot:
-        await with_retries(
-            lambda: bot.set_webhook(
-                url=settings.webhook_url,
-                secret_token=settings.webhook_secret,
-                allowed_updates=ALLOWED_UPDATES,
-            )
-        )
-    return settings.webhook_url
-
-
-async def poll(settings: TelegramSettings, local_webhook: str, *, once: bool = False) -> int:
-    """Long-polling bridge for a laptop without a public URL: each update Telegram holds is
-    posted to the local webhook, with the secret, exactly as Telegram would. Returns the count.
-    """
-    import aiohttp
-
-    if not settings.token or not settings.webhook_secret:
-        raise ValueError("set TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET first")
-    forwarded, offset = 0, None
-    headers = {"X-Telegram-Bot-Api-Secret-Token": settings.webhook_secret}
-    async with settings.bot() as bot, aiohttp.ClientSession() as http:
-        # Telegram refuses getUpdates while a webhook is registered.
-        await with_retries(lambda: bot.delete_webhook(drop_pending_updates=False))
-        while True:
-            updates = await with_retries(
-                lambda offset=offset: bot.get_updates(
-                    offset=offset, timeout=0 if once else 30, allowed_updates=ALLOWED_UPDATES
-                )
-            )
-            for update in updates:
-                async with http.post(local_webhook, json=update.to_dict(), headers=headers) as r:
-                    if r.status >= 400:
-                        logger.warning("update %s refused: %s", update.update_id, r.status)
-                forwarded += 1
-                offset = update.update_id + 1
-            if once:
-                return forwarded

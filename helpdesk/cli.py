@@ -203,7 +203,7 @@ def cmd_mail_flush(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_telegram_set_webhook(args: argparse.Namespace, settings: Settings) -> int:
-    from channels.telegram import TelegramSettings, set_webhook
+    from channels.telegram_bot import TelegramSettings, set_webhook
 
     try:
         url = asyncio.run(set_webhook(TelegramSettings.from_env()))
@@ -216,7 +216,7 @@ def cmd_telegram_set_webhook(args: argparse.Namespace, settings: Settings) -> in
 
 
 def cmd_telegram_poll(args: argparse.Namespace, settings: Settings) -> int:
-    from channels.telegram import TelegramSettings, poll
+    from channels.telegram_bot import TelegramSettings, poll
     from helpdesk.run import RASA_PORT
 
     local = args.webhook or f"http://localhost:{RASA_PORT}/webhooks/telegram/webhook"

@@ -106,8 +106,9 @@ def run(settings: Settings, *, train_model: bool = True) -> int:
         ),
         subprocess.Popen(
             [
-                _bin("rasa"),
-                "run",
+                sys.executable,
+                "-m",
+                "helpdesk.rasa_server",
                 "--model",
                 "models",
                 "--port",

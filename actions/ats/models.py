@@ -313,3 +313,52 @@ class TelegramUpdate(Base):
 
     update_id = Column(BigInteger, primary_key=True, autoincrement=False)
     received_at = Column(UTCDateTime, nullable=False)
+
+
+class LinkToken(Base):
+    """A one-time deep link (t.me/<bot>?start=<token>) that links a chat to an applicant.
+
+    Only a keyed hash of the token is kept; it works once and only until it expires.
+    """
+
+    __tablename__ = "link_tokens"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    candidate_id = Column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    created_at = Column(UTCDateTime, nullable=False)
+    expires_at = Column(UTCDateTime, nullable=False)
+    used_at = Column(UTCDateTime, nullable=True)
+
+
+class LinkedChat(Base):
+    """A chat (on a channel such as Telegram) whose user proved to be this applicant."""
+
+    __tablename__ = "linked_chats"
+
+    id = Column(Integer, primary_key=True)
+    channel = Column(String(20), nullable=False)
+    chat_id = Column(String(100), nullable=False)
+    candidate_id = Column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    linked_at = Column(UTCDateTime, nullable=False)
+
+    __table_args__ = (UniqueConstraint("channel", "chat_id"),)
+
+
+class UndeliveredMessage(Base):
+    """A recruiter reply or notice a channel could not deliver, kept so it is never lost."""
+
+    __tablename__ = "undelivered_messages"
+
+    id = Column(Integer, primary_key=True)
+    channel = Column(String(20), nullable=False)
+    recipient_id = Column(String(100), nullable=False)
+    text = Column(Text, nullable=False)
+    error = Column(Text, nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)
+    # Set when someone retried or handled it another way (the desk shows the open ones).
+    handled_at = Column(UTCDateTime, nullable=True)

@@ -19,9 +19,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.ats.demo import seed_demo
 from actions.ats.store import utcnow
-from actions.ats.verification import Verifier
 from actions.escalation import ActionHandToHuman
-from actions.mail import Mailer
+from actions.linking import ActionForgetChat
 from actions.privacy import ActionPrivacy
 from actions.services import Services, use_services
 from actions.small_talk import (
@@ -37,8 +36,10 @@ from actions.small_talk import (
 from actions.status import ActionCheckStatus
 from actions.timeline import ActionProcess, ActionTimeline
 from actions.withdrawal import ActionWithdraw
+from channels.telegram_bot import TelegramSettings
 
 PROJECT = Path(__file__).parents[2]
+TELEGRAM_OFF = TelegramSettings(None, None, None, "http://127.0.0.1:9")
 ACTIONS = {
     action.name(): action
     for action in (
@@ -51,6 +52,7 @@ ACTIONS = {
         ActionThank(),
         ActionYesNo(),
         ActionHandToHuman(),
+        ActionForgetChat(),
         ActionPrivacy(),
         ActionCheckStatus(),
         ActionProcess(),
@@ -129,7 +131,7 @@ async def desk(store, db_settings, tmp_path):
     )
     await seed_demo(store, settings)
     clock = Clock()
-    services = Services(settings, store, Mailer(store, settings), Verifier(store, settings, clock))
+    services = Services.create(settings, store, clock=clock, telegram=TELEGRAM_OFF)
     use_services(services)
     yield services
     use_services(None)

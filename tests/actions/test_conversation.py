@@ -5,16 +5,14 @@ import logging
 
 from actions.ats.db import create_engine
 from actions.ats.store import ATSStore
-from actions.ats.verification import Verifier
-from actions.mail import Mailer
 from actions.services import Services, use_services
-from tests.actions.conftest import Chat
+from tests.actions.conftest import TELEGRAM_OFF, Chat
 
 
 async def test_an_unreachable_database_gets_a_graceful_reply_and_a_log_entry(settings, caplog):
     broken = dataclasses.replace(settings, secret_key="k")
     store = ATSStore(create_engine("postgresql://nobody@127.0.0.1:1/none"))
-    use_services(Services(broken, store, Mailer(store, broken), Verifier(store, broken)))
+    use_services(Services.create(broken, store, telegram=TELEGRAM_OFF))
     try:
         chat = Chat()
         with caplog.at_level(logging.ERROR):

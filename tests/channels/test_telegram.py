@@ -8,8 +8,10 @@ import urllib.request
 
 import pytest
 from telegram import Bot
+from telegram.error import NetworkError
 
-from channels.telegram import TelegramOutput, split_text, with_retries
+from channels.telegram import TelegramOutput, as_intent
+from channels.telegram_bot import split_text
 from tests.channels.fake_telegram import FakeTelegram
 from tests.servers import RunningHelpdesk
 
@@ -31,12 +33,19 @@ def test_long_messages_are_split_at_word_ends():
     assert split_text("short") == ["short"]
 
 
+def _ready(bot: Bot):
+    async def get() -> Bot:
+        return bot
+
+    return get
+
+
 async def test_429_and_5xx_are_retried(fake):
     bot = Bot(fake.token, base_url=f"{fake.base_url}/bot")
     await bot.initialize()
     fake.fail_next(429, retry_after=1)
     fake.fail_next(502)
-    output = TelegramOutput(bot)
+    output = TelegramOutput(_ready(bot))
     await output.send_text_message("777", "Hello after waiting")
     sends = fake.sent()
     assert len(sends) == 3  # 429, 502, then delivered
@@ -50,9 +59,52 @@ async def test_a_delivery_that_keeps_failing_raises(fake):
     await bot.initialize()
     for _ in range(5):
         fake.fail_next(502)
-    with pytest.raises(Exception):  # noqa: B017 - PTB's NetworkError, after every retry
-        await with_retries(lambda: bot.send_message("777", "lost"))
+    with pytest.raises(NetworkError):  # after every retry
+        await TelegramOutput(_ready(bot)).send_text_message("777", "lost")
     await bot.shutdown()
+
+
+async def test_a_reply_outside_a_conversation_that_keeps_failing_is_recorded(fake, store):
+    from actions.ats.undelivered import list_undelivered, record_undelivered
+
+    bot = Bot(fake.token, base_url=f"{fake.base_url}/bot")
+    await bot.initialize()
+    for _ in range(5):
+        fake.fail_next(502)
+
+    async def undelivered(chat_id: str, text: str, error: str) -> None:
+        await record_undelivered(store, "telegram", chat_id, text, error)
+
+    output = TelegramOutput(_ready(bot), undelivered)
+    await output.send_text_message("777", "Eva here: could you call me tomorrow?")
+    [kept] = await list_undelivered(store)
+    assert (kept.channel, kept.recipient_id) == ("telegram", "777")
+    assert kept.text == "Eva here: could you call me tomorrow?"
+    assert "fake error 502" in kept.error or "Bad Gateway" in kept.error
+    assert len(fake.sent()) == 5  # tried, and retried four times, before giving up
+    await bot.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("Hello", "Hello"),
+        ("/start", "/greet"),
+        ("/start@hd_bot", "/greet"),
+        ("/start " + "A" * 32, '/greet{"link_token": "' + "A" * 32 + '"}'),
+        ('/start x"}{"reference": "AP-1"', "/greet"),  # not a token: no JSON smuggled in
+        ("/help", "/out_of_scope"),
+        ("/human", "/request_human"),
+        ("/forget", "/forget_chat"),
+        ("/language", "/switch_language"),
+        ("/language Nederlands", '/switch_language{"language_choice": "nl"}'),
+        ("/language en", '/switch_language{"language_choice": "en"}'),
+        ("/check_status", "/out_of_scope"),  # typed intents are not commands
+        ("/whatever", "/out_of_scope"),
+    ],
+)
+def test_commands_become_intents(typed, meant):
+    assert as_intent(typed) == meant
 
 
 def _update(update_id: int, text: str, chat_id: int = 9001, language: str = "en") -> dict:
@@ -186,7 +238,7 @@ def test_set_webhook_registers_the_url_secret_and_update_types(fake):
 async def test_the_polling_bridge_forwards_updates_with_the_secret(fake):
     from aiohttp import web
 
-    from channels.telegram import TelegramSettings, poll
+    from channels.telegram_bot import TelegramSettings, poll
     from tests.servers import free_port
 
     received = []
