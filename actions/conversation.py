@@ -60,7 +60,8 @@ def settle_language(tracker: Tracker) -> tuple[str, list[EventType]]:
     metadata = message.get("metadata") or {}
     language = (
         language_of_locale(metadata.get("language"))
-        or detect_language(text)
+        # a button's or command's payload ("/greet{...}") has no words to go by
+        or (None if text.startswith("/") else detect_language(text))
         or current
         or DEFAULT_LANGUAGE
     )
