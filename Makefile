@@ -22,7 +22,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 train: $(STAMP)
-	$(BIN)/rasa train
+	$(BIN)/python -m helpdesk.model
 
 install: $(STAMP)
 

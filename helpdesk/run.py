@@ -20,6 +20,7 @@ from actions.ats.demo import APPLICANTS, seed_demo
 from actions.ats.migrate import upgrade
 from actions.ats.store import ATSStore
 from actions.settings import PROJECT_ROOT, Settings
+from helpdesk.model import MODELS, ensure_model
 
 RASA_PORT = int(os.environ.get("HELPDESK_RASA_PORT", "5005"))
 ACTIONS_PORT = int(os.environ.get("HELPDESK_ACTIONS_PORT", "5055"))
@@ -39,15 +40,6 @@ async def prepare_ats(settings: Settings) -> int:
         return (await seed_demo(store, settings)).created
     finally:
         await store.close()
-
-
-def train() -> None:
-    # `rasa train` compares the fingerprint of data, config and domain with the latest model
-    # and skips training when nothing changed.
-    print("Checking the model (trains only when data, config or domain changed)...", flush=True)
-    subprocess.run(
-        [_bin("rasa"), "train", "--out", "models", "--quiet"], cwd=PROJECT_ROOT, check=True
-    )
 
 
 def _wait_for(url: str, processes: list[subprocess.Popen], timeout: float = 180) -> bool:
@@ -91,12 +83,11 @@ def run(settings: Settings, *, train_model: bool = True) -> int:
     seeded = asyncio.run(prepare_ats(settings))
     if seeded:
         print(f"Seeded the empty ATS with {seeded} demo applications.")
-    if train_model:
-        try:
-            train()
-        except subprocess.CalledProcessError:
-            print("Training the model failed; see the messages above.", file=sys.stderr)
-            return 1
+    try:
+        model = ensure_model() if train_model else MODELS  # Rasa takes the newest in there
+    except subprocess.CalledProcessError:
+        print("Training the model failed; see the messages above.", file=sys.stderr)
+        return 1
     environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
     processes = [
         subprocess.Popen(
@@ -110,7 +101,7 @@ def run(settings: Settings, *, train_model: bool = True) -> int:
                 "-m",
                 "helpdesk.rasa_server",
                 "--model",
-                "models",
+                str(model),
                 "--port",
                 str(RASA_PORT),
                 "--credentials",

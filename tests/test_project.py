@@ -46,3 +46,23 @@ def test_rasa_data_validate_is_clean():
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def test_every_environment_variable_the_code_reads_is_in_the_readme_table():
+    import re
+
+    reads = re.compile(
+        r"""(?:environ\.get|environ\[|_int|_text|_bool|_zone)\(?\s*"([A-Z][A-Z0-9_]+)\""""
+    )
+    names = set()
+    for folder in ("actions", "channels", "helpdesk", "bench"):
+        for path in (PROJECT / folder).rglob("*.py"):
+            names |= set(reads.findall(path.read_text()))
+    assert {"ATS_DATABASE_URL", "TELEGRAM_BOT_TOKEN", "HELPDESK_RASA_API_TOKEN"} <= names
+    table = {
+        name
+        for line in (PROJECT / "README.md").read_text().splitlines()
+        if line.startswith("| `")
+        for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", line.split("|")[1])
+    }
+    assert names - table == set()

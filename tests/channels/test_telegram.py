@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import email
 import json
+import time
 import urllib.error
 import urllib.request
 
@@ -13,9 +15,10 @@ from telegram.error import NetworkError
 from channels.telegram import TelegramOutput, as_intent
 from channels.telegram_bot import split_text
 from tests.channels.fake_telegram import FakeTelegram
-from tests.servers import RunningHelpdesk
+from tests.servers import RunningHelpdesk, post_json
 
 SECRET = "s3cret-token"
+API_TOKEN = "rasa-api-token"
 
 
 @pytest.fixture
@@ -142,6 +145,7 @@ def desk(tmp_path, fake):
             "TELEGRAM_BOT_TOKEN": fake.token,
             "TELEGRAM_WEBHOOK_SECRET": SECRET,
             "TELEGRAM_API_BASE_URL": fake.base_url,
+            "HELPDESK_RASA_API_TOKEN": API_TOKEN,
         },
     ).start()
     yield running
@@ -288,8 +292,10 @@ def test_buttons_are_inline_keyboards_and_callback_queries_are_answered(desk, fa
     [mail] = [email.message_from_bytes(p.read_bytes()) for p in desk.outbox.glob("*.eml")]
     code = re.search(r"\b(\d{6})\b", mail.get_payload(decode=True).decode()).group(1)
     send(23, code)
-    replies = fake.wait_for(3)
-    markup = replies[-1]["reply_markup"]
+    replies = fake.wait_for(4)
+    assert "linked this Telegram chat" in replies[-1]["text"]
+    [choice] = [r for r in replies if r.get("reply_markup")]
+    markup = choice["reply_markup"]
     buttons = [row[0] for row in markup["inline_keyboard"]]
     assert {b["text"] for b in buttons} == {
         "Data Analyst (AP-R6GW-2MZN)",
@@ -312,12 +318,92 @@ def test_buttons_are_inline_keyboards_and_callback_queries_are_answered(desk, fa
                 "date": 1764000000,
                 "chat": {"id": chat, "type": "private"},
                 "from": {"id": 4242, "is_bot": True, "first_name": "Help desk"},
-                "text": replies[-1]["text"],
+                "text": choice["text"],
             },
             "data": chosen["callback_data"],
         },
     }
     assert _post(url, json.dumps(callback).encode(), SECRET)[0] == 200
     assert fake.sent("answerCallbackQuery")[0]["callback_query_id"] == "cb-1"
-    answer = fake.wait_for(4)[-1]
+    answer = fake.wait_for(5)[-1]
     assert "Thanks, Daniel" in answer["text"] and "interview" in answer["text"]
+
+
+@pytest.mark.server
+def test_deep_link_linking_end_to_end(desk, fake):
+    import re
+
+    url = f"http://localhost:{desk.rasa_port}/webhooks/telegram/webhook"
+    chat = 9201
+
+    def send(update_id: int, text: str) -> list[dict]:
+        before = len(fake.sent())
+        _post(url, json.dumps(_update(update_id, text, chat_id=chat)).encode(), SECRET)
+        fake.wait_for(before + 1)
+        time.sleep(0.5)  # a reply may come in several messages
+        return [r for r in fake.sent()[before:] if str(r["chat_id"]) == str(chat)]
+
+    # verified in the web chat, the applicant is offered a t.me link (username from getMe)
+    web = f"web-{chat}"
+    post_json(desk.webhook, {"sender": web, "message": "did you get my application?"})
+    post_json(desk.webhook, {"sender": web, "message": "aisha.okafor@example.com"})
+    [mail] = [email.message_from_bytes(p.read_bytes()) for p in desk.outbox.glob("*.eml")]
+    code = re.search(r"\b(\d{6})\b", mail.get_payload(decode=True).decode()).group(1)
+    answer = post_json(desk.webhook, {"sender": web, "message": code})
+    verified = " ".join(m["text"] for m in answer)
+    token = re.search(r"https://t\.me/hd_bot\?start=([A-Za-z0-9_-]+)", verified).group(1)
+
+    # opening the link in Telegram sends "/start <token>": linked, and the status at once
+    linked = " ".join(r["text"] for r in send(31, f"/start {token}"))
+    assert "Hello Aisha" in linked and "now linked" in linked
+    assert "your CV and motivation are being reviewed" in linked
+
+    # later questions need no code
+    later = " ".join(r["text"] for r in send(32, "any news on my application?"))
+    assert "your CV and motivation are being reviewed" in later and "code" not in later
+
+    # the link works once: another chat gets nothing
+    _post(url, json.dumps(_update(33, f"/start {token}", chat_id=9202)).encode(), SECRET)
+    refused = fake.wait_for(len(fake.sent()) + 1)[-1]
+    assert str(refused["chat_id"]) == "9202" and "already been used" in refused["text"]
+
+    # /forget unlinks; then a code is needed again
+    assert "no longer know who you are" in send(34, "/forget")[0]["text"]
+    again = " ".join(r["text"] for r in send(35, "any news on my application?"))
+    assert "screening" not in again and "reference" in again
+
+
+@pytest.mark.server
+def test_recruiter_messages_through_rasas_api_reach_telegram_or_are_kept(desk, fake):
+    import sqlite3
+    import urllib.error
+    import urllib.request
+
+    url = f"http://localhost:{desk.rasa_port}/webhooks/telegram/webhook"
+    _post(url, json.dumps(_update(41, "Hello", chat_id=9301)).encode(), SECRET)
+    fake.wait_for(1)
+    api = (
+        f"http://localhost:{desk.rasa_port}/conversations/9301/trigger_intent?output_channel=latest"
+    )
+    body = json.dumps({"name": "out_of_scope"}).encode()
+    headers = {"Content-Type": "application/json"}
+
+    # Rasa's API is on, and refuses a call without the token
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(urllib.request.Request(api, body, headers), timeout=30)
+    assert refused.value.code == 401
+
+    authorised = urllib.request.Request(f"{api}&token={API_TOKEN}", body, headers)
+    with urllib.request.urlopen(authorised, timeout=60) as answer:
+        assert answer.status == 200
+    sent = fake.wait_for(2)[-1]
+    assert str(sent["chat_id"]) == "9301" and "I can tell you where" in sent["text"]
+
+    # Telegram keeps failing: the message is kept as undelivered, the API call still succeeds
+    for _ in range(5):
+        fake.fail_next(502)
+    with urllib.request.urlopen(authorised, timeout=60) as answer:
+        assert answer.status == 200
+    with sqlite3.connect(desk.home / "ats.db") as db:
+        kept = db.execute("SELECT channel, recipient_id, text FROM undelivered_messages").fetchall()
+    assert kept == [("telegram", "9301", sent["text"])]
