@@ -229,6 +229,10 @@ def test_set_webhook_registers_the_url_secret_and_update_types(fake):
     assert call["url"] == "https://careers.example.com/webhooks/telegram/webhook"
     assert call["secret_token"] == SECRET
     assert call["allowed_updates"] == ["message", "callback_query"]
+    menus = {c.get("language_code"): c["commands"] for c in fake.sent("setMyCommands")}
+    assert set(menus) == {None, "nl"}
+    assert [c["command"] for c in menus["nl"]] == ["help", "human", "language", "forget"]
+    assert "recruiter" in menus["nl"][1]["description"]
 
     missing = subprocess.run(
         [HELPDESK, "telegram", "set-webhook"],
@@ -407,3 +411,34 @@ def test_recruiter_messages_through_rasas_api_reach_telegram_or_are_kept(desk, f
     with sqlite3.connect(desk.home / "ats.db") as db:
         kept = db.execute("SELECT channel, recipient_id, text FROM undelivered_messages").fetchall()
     assert kept == [("telegram", "9301", sent["text"])]
+
+
+@pytest.mark.parametrize("kind", ["edited_message", "channel_post", "my_chat_member"])
+async def test_updates_that_are_not_messages_are_ignored(fake, kind):
+    from telegram import Update
+
+    from channels.telegram import TelegramInput
+    from channels.telegram_bot import TelegramSettings
+
+    channel = TelegramInput(TelegramSettings(fake.token, SECRET, None, fake.base_url))
+    bot = await channel.bot()
+    payload = {"update_id": 51}
+    if kind == "my_chat_member":
+        me = {"id": 4242, "is_bot": True, "first_name": "Help desk"}
+        payload[kind] = {
+            "chat": {"id": 9501, "type": "private"},
+            "from": {"id": 9501, "is_bot": False, "first_name": "Jo"},
+            "date": 1764000000,
+            "old_chat_member": {"status": "member", "user": me},
+            "new_chat_member": {"status": "kicked", "until_date": 0, "user": me},
+        }
+    else:
+        payload[kind] = _update(51, "edited text", chat_id=9501)["message"]
+    received = []
+
+    async def on_new_message(message) -> None:
+        received.append(message)
+
+    await channel.handle(Update.de_json(payload, bot), on_new_message)
+    assert received == [] and fake.sent() == []
+    await bot.shutdown()
