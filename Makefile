@@ -5,12 +5,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format train install clean
+.PHONY: run test lint format train install clean vendor
 
 run: $(STAMP)
 	$(BIN)/helpdesk run
 
 test: $(STAMP)
+	@./scripts/install-chromium.sh
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -38,3 +39,8 @@ $(STAMP): pyproject.toml
 
 clean:
 	rm -rf $(VENV) models .pytest_cache .ruff_cache
+
+# Re-creates web/chat/socket.io.min.js from the npm lock file (the result is committed).
+vendor:
+	cd web && npm ci --ignore-scripts --no-audit --no-fund
+	cp web/node_modules/socket.io-client/dist/socket.io.min.js web/chat/socket.io.min.js

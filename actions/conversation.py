@@ -146,15 +146,20 @@ class HelpdeskAction(Action, metaclass=abc.ABCMeta):
         language, events = settle_language(tracker)
         turn = Turn(tracker, dispatcher, language, services(), events)
         try:
+            from actions.careers_session import recall_careers_session
             from actions.linking import recall_linked
 
+            # applicants known without a code: a linked Telegram chat, a careers-site login
             await recall_linked(turn)
+            notice = await recall_careers_session(turn)
             if turn.slot("awaiting") in FREE_TEXT and turn.intent not in INTERRUPTIONS:
                 from actions.escalation import answer_free_text
 
                 await answer_free_text(turn)
             else:
                 await self.respond(turn)
+            if notice:
+                turn.say(notice)
         except Exception:
             # A database or mail failure must not leave the applicant without an answer.
             logger.exception(

@@ -379,9 +379,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "Gebruik je Telegram? Open {link} om je chat te koppelen, dan heb je daar geen "
         "code nodig. De link werkt één keer, {hours} uur lang.",
     },
-    "ask_status_button": {
-        "en": "Where does my application stand?",
-        "nl": "Hoe staat mijn sollicitatie ervoor?",
+    "careers_session_refused": {
+        "en": "I couldn't confirm your login on the careers site (it may have expired), so I "
+        "don't know who you are yet. No problem: give me your application reference or email "
+        "address and I'll send you a code.",
+        "nl": "Ik kon je inlog op de vacaturesite niet bevestigen (misschien is die verlopen), "
+        "dus ik weet nog niet wie je bent. Geen probleem: geef me je sollicitatiereferentie of "
+        "e-mailadres, dan stuur ik je een code.",
     },
     "yes": {"en": "Yes", "nl": "Ja"},
     "no": {"en": "No", "nl": "Nee"},

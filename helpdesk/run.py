@@ -139,8 +139,10 @@ def _print_welcome(settings: Settings) -> None:
     print(
         f"""
 The candidate help desk is running.
+  Careers page with the chat:  http://localhost:{RASA_PORT}/careers/  (Dutch: /careers/nl/)
   Rasa server (REST channel):  http://localhost:{RASA_PORT}/webhooks/rest/webhook
   Action server:               http://localhost:{ACTIONS_PORT}/webhook
+  The chat widget's script:    http://localhost:{RASA_PORT}/chat/helpdesk-chat.js
 
 Try it:
   curl -s http://localhost:{RASA_PORT}/webhooks/rest/webhook \\

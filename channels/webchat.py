@@ -1,0 +1,161 @@
+"""The careers-site web chat: Rasa's socketio channel, made safe for an embeddable widget.
+
+Differences from Rasa 3.6's own `SocketIOInput`:
+- cross-origin pages may connect (HELPDESK_WEBCHAT_ORIGINS, default any), since the widget is
+  embedded on the employer's own site;
+- `enter_room` is awaited when python-socketio makes it a coroutine (5.10 and later), so
+  session persistence keeps working there too;
+- a logged-in applicant's signed token (JWT, HS256, HELPDESK_WEBCHAT_JWT_SECRET) is checked
+  here, and only its outcome reaches the conversation, as `metadata["webchat_identity"]`
+  (`{"subject": ...}`) or `metadata["webchat_token_refused"]` (why). Whatever the browser puts
+  under those keys itself is dropped, so they cannot be forged.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import os
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+logger = logging.getLogger(__name__)
+
+IDENTITY = "webchat_identity"
+REFUSED = "webchat_token_refused"
+MAX_MESSAGE = 2000  # characters of one applicant message; longer ones are cut
+
+
+@dataclass(frozen=True)
+class WebChatSettings:
+    allowed_origins: list[str] | str
+    jwt_secret: str | None
+
+    @classmethod
+    def from_env(cls) -> WebChatSettings:
+        raw = os.environ.get("HELPDESK_WEBCHAT_ORIGINS", "").strip()
+        origins: list[str] | str = (
+            "*" if raw in ("", "*") else [o.strip().rstrip("/") for o in raw.split(",") if o]
+        )
+        return cls(origins, os.environ.get("HELPDESK_WEBCHAT_JWT_SECRET", "").strip() or None)
+
+
+def check_token(token: Any, secret: str | None) -> tuple[str | None, str | None]:
+    """(subject, None) for a valid token; (None, why) for one that must not be trusted."""
+    if not isinstance(token, str) or not token.strip():
+        return None, None
+    if not secret:
+        return None, "not_configured"
+    try:
+        claims = jwt.decode(
+            token.strip(),
+            secret,
+            algorithms=["HS256"],
+            options={"require": ["exp", "sub"]},
+            leeway=30,
+        )
+    except jwt.ExpiredSignatureError:
+        return None, "expired"
+    except jwt.PyJWTError:
+        return None, "invalid"
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject.strip():
+        return None, "invalid"
+    return subject.strip(), None
+
+
+def message_metadata(raw: Any, secret: str | None) -> dict[str, Any]:
+    """The metadata a browser sent, with the token replaced by what checking it found."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raw = {}
+    metadata = dict(raw) if isinstance(raw, dict) else {}
+    metadata.pop(IDENTITY, None)
+    metadata.pop(REFUSED, None)
+    subject, refused = check_token(metadata.pop("token", None), secret)
+    if subject:
+        metadata[IDENTITY] = {"subject": subject}
+    elif refused:
+        metadata[REFUSED] = refused
+    return metadata
+
+
+class WebChatInput(SocketIOInput):
+    """Socket.IO at /socket.io, for the widget served at /chat/helpdesk-chat.js."""
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        credentials = credentials or {}
+        return cls(
+            WebChatSettings.from_env(),
+            credentials.get("user_message_evt", "user_uttered"),
+            credentials.get("bot_message_evt", "bot_uttered"),
+            credentials.get("socketio_path", "/socket.io"),
+        )
+
+    def __init__(
+        self,
+        settings: WebChatSettings,
+        user_message_evt: str = "user_uttered",
+        bot_message_evt: str = "bot_uttered",
+        socketio_path: str = "/socket.io",
+    ) -> None:
+        super().__init__(
+            user_message_evt=user_message_evt,
+            bot_message_evt=bot_message_evt,
+            session_persistence=True,
+            socketio_path=socketio_path,
+        )
+        self.settings = settings
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.settings.allowed_origins)
+        webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        self.sio = sio  # get_output_channel sends through it (recruiter replies)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: str, data: Any) -> None:
+            session_id = data.get("session_id") if isinstance(data, dict) else None
+            if not isinstance(session_id, str) or not 8 <= len(session_id) <= 64:
+                session_id = uuid.uuid4().hex
+            entered = sio.enter_room(sid, session_id)
+            if inspect.isawaitable(entered):
+                await entered
+            await sio.emit("session_confirm", session_id, room=sid)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: str, data: Any) -> None:
+            if not isinstance(data, dict) or not isinstance(data.get("session_id"), str):
+                return  # no session: nothing to answer to (the widget always asks for one)
+            text = data.get("message")
+            if not isinstance(text, str) or not text.strip():
+                return
+            metadata = message_metadata(data.get(self.metadata_key), self.settings.jwt_secret)
+            await on_new_message(
+                UserMessage(
+                    text[:MAX_MESSAGE],
+                    SocketIOOutput(sio, self.bot_message_evt),
+                    data["session_id"],
+                    input_channel=self.name(),
+                    metadata=metadata,
+                )
+            )
+
+        return webhook

@@ -1,0 +1,178 @@
+"""The web chat widget in a real browser, on the demo careers page, against the running help desk.
+
+The tests share one help desk and run in file order; the last one stops and restarts it.
+"""
+
+from __future__ import annotations
+
+import time
+
+import jwt
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.web.conftest import JWT_SECRET, last_code
+
+pytestmark = pytest.mark.server
+
+BOT = ".hdc-msg.hdc-bot"
+USER = ".hdc-msg.hdc-user"
+
+
+def careers(helpdesk, path: str = "/careers/") -> str:
+    return f"http://localhost:{helpdesk.rasa_port}{path}"
+
+
+def open_chat(page: Page, url: str) -> None:
+    page.goto(url)
+    page.click(".hdc-launcher")
+    expect(page.locator(".hdc-panel")).to_be_visible()
+    expect(page.locator(BOT).first).to_be_visible(timeout=30_000)  # the bot's greeting
+
+
+def settled_replies(page: Page, before: int, timeout: float = 30) -> list[str]:
+    """The bot messages after the first `before`, once no more arrive for a moment."""
+    bot = page.locator(BOT)
+    expect(bot).not_to_have_count(before, timeout=timeout * 1000)
+    count, deadline = bot.count(), time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(0.8)
+        if bot.count() == count:
+            break
+        count = bot.count()
+    return bot.all_inner_texts()[before:]
+
+
+def say(page: Page, text: str) -> str:
+    before = page.locator(BOT).count()
+    page.fill(".hdc-input", text)
+    page.press(".hdc-input", "Enter")
+    return " ".join(settled_replies(page, before))
+
+
+def with_token(page: Page, token: str) -> None:
+    """The careers site passes a logged-in applicant's token in the script tag."""
+
+    def add_token(route) -> None:
+        original = route.fetch()
+        html = original.text().replace(
+            '<script src="/chat/helpdesk-chat.js"',
+            f'<script src="/chat/helpdesk-chat.js" data-token="{token}"',
+        )
+        route.fulfill(response=original, body=html)
+
+    page.route("**/careers/", add_token)
+
+
+def token_for(subject: str, secret: str = JWT_SECRET, minutes: int = 10) -> str:
+    claims = {"sub": subject, "exp": int(time.time()) + minutes * 60}
+    return jwt.encode(claims, secret, "HS256")
+
+
+def test_the_verified_status_flow_survives_a_reload(context, helpdesk):
+    page = context.new_page()
+    open_chat(page, careers(helpdesk))
+    assert "automated assistant" in page.locator(BOT).first.inner_text()
+
+    assert "reference" in say(page, "Did you receive my application?")
+    assert "email" in say(page, "AP-6VFK-8RMB")
+    assert "code" in say(page, "aisha.okafor@example.com")
+    answer = say(page, last_code(helpdesk, "aisha.okafor@example.com"))
+    assert "Aisha" in answer and "your CV and motivation are being reviewed" in answer
+
+    shown = page.locator(".hdc-msg").all_inner_texts()
+    page.reload()
+    expect(page.locator(".hdc-panel")).to_be_visible()  # it was open: it opens again
+    expect(page.locator(".hdc-msg")).to_have_count(len(shown))
+    assert page.locator(".hdc-msg").all_inner_texts() == shown
+    # the server kept the conversation too: still verified, no new code needed
+    again = say(page, "any news about my application?")
+    assert "your CV and motivation are being reviewed" in again
+
+
+def test_a_dutch_page_is_answered_in_dutch(context, helpdesk):
+    page = context.new_page()
+    page.goto(careers(helpdesk, "/careers/nl/"))
+    expect(page.locator(".hdc-launcher")).to_have_accessible_name("Chat met ons")
+    open_chat(page, careers(helpdesk, "/careers/nl/"))
+    assert "digitale assistent" in page.locator(BOT).first.inner_text()
+    assert "referentie" in say(page, "Is mijn sollicitatie binnengekomen?")
+
+
+def test_keyboard_only_with_a_logged_in_applicant(context, helpdesk):
+    page = context.new_page()
+    with_token(page, token_for("daniel.kim@example.com"))
+    page.goto(careers(helpdesk))
+    for _ in range(30):  # Tab through the page to the launcher
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('hdc-launcher')"):
+            break
+    else:
+        pytest.fail("the launcher cannot be reached with Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator(".hdc-panel")).to_be_visible()
+    expect(page.locator(".hdc-input")).to_be_focused()
+    expect(page.locator(BOT).first).to_be_visible(timeout=30_000)
+
+    before = page.locator(BOT).count()
+    page.keyboard.type("where does my application stand?")
+    page.keyboard.press("Enter")
+    settled_replies(page, before)
+    # logged in on the careers site: no code, straight to his two applications
+    replies = page.locator(".hdc-replies button")
+    expect(replies).to_have_count(2)
+    assert not any("daniel.kim" in p.read_text() for p in helpdesk.outbox.glob("*.eml"))
+    for _ in range(10):  # back from the input to a reply button
+        page.keyboard.press("Shift+Tab")
+        if page.evaluate("document.activeElement.closest('.hdc-replies') !== null"):
+            break
+    else:
+        pytest.fail("the reply buttons cannot be reached with the keyboard")
+    chosen = page.evaluate("document.activeElement.textContent")
+    before = page.locator(BOT).count()
+    page.keyboard.press("Enter")
+    answer = " ".join(settled_replies(page, before))
+    assert chosen.split(" (")[0] in answer and "Daniel" in answer
+
+    page.keyboard.press("Escape")
+    expect(page.locator(".hdc-panel")).to_be_hidden()
+    expect(page.locator(".hdc-launcher")).to_be_focused()
+
+
+def test_a_forged_token_is_refused_and_a_code_asked(context, helpdesk):
+    page = context.new_page()
+    with_token(
+        page, token_for("aisha.okafor@example.com", secret="not-the-careers-site-key-at-all")
+    )
+    open_chat(page, careers(helpdesk))
+    reply = say(page, "where does my application stand?")
+    assert "couldn't confirm your login" in reply
+    assert "screening" not in reply and "reference" in reply
+
+
+def test_the_widget_fills_a_phone_screen(chromium, helpdesk):
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        page = context.new_page()
+        open_chat(page, careers(helpdesk))
+        box = page.locator(".hdc-panel").bounding_box()
+        assert box["x"] == 0 and box["width"] == 390 and box["height"] >= 800
+        assert "code" in say(page, "aisha.okafor@example.com")
+    finally:
+        context.close()
+
+
+def test_the_widget_says_when_the_server_is_gone_and_reconnects(context, helpdesk):
+    page = context.new_page()
+    open_chat(page, careers(helpdesk))
+    status = page.locator(".hdc-status")
+    expect(status).to_be_hidden()
+
+    helpdesk.stop()
+    expect(status).to_be_visible(timeout=20_000)
+    expect(status).to_contain_text("Can't reach the help desk")
+    expect(page.locator(".hdc-send")).to_be_disabled()
+
+    helpdesk.start()  # same ports, same ATS
+    expect(status).to_be_hidden(timeout=30_000)
+    assert "automated assistant" in say(page, "hello")
