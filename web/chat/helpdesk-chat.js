@@ -1,0 +1,495 @@
+/*!
+ * Candidate help desk: the careers-site chat widget. Embed with one tag:
+ *   <script src="https://helpdesk.example.com/chat/helpdesk-chat.js" data-server="https://helpdesk.example.com"
+ *           data-lang="nl" data-token="..." defer></script>
+ * It talks to the help desk's Rasa socketio channel (session persistence on) and loads its stylesheet
+ * and the vendored socket.io client from that server; nothing else is fetched.
+ * Public API: window.HelpdeskChat.open(), .close(), .send(text).
+ */
+(function () {
+  "use strict";
+
+  if (window.HelpdeskChat) return; // embedded twice: the first copy stays in charge
+
+  // ---- Configuration (document.currentScript only exists while this file first runs) ----------
+
+  const script = document.currentScript || document.querySelector('script[src*="helpdesk-chat.js"]');
+  const attr = (name) => (script && script.getAttribute(name)) || "";
+
+  function pickLanguage(...candidates) {
+    for (const value of candidates) {
+      const prefix = String(value || "").trim().toLowerCase().split("-")[0];
+      if (prefix === "en" || prefix === "nl") return prefix;
+    }
+    return "en";
+  }
+
+  const ownOrigin = script && script.src ? new URL(script.src, location.href).origin : location.origin;
+  const server = (attr("data-server") || ownOrigin).replace(/\/+$/, "");
+  const lang = pickLanguage(attr("data-lang"), document.documentElement.lang);
+  const token = attr("data-token").trim(); // sent with every message, never shown
+
+  // Every visible string and aria-label: [English, Dutch].
+  const TEXTS = {
+    launcher: ["Chat with us", "Chat met ons"],
+    title: ["Application help desk", "Sollicitatie-helpdesk"],
+    subtitle: ["Automated assistant", "Digitale assistent"],
+    input: ["Type your message", "Typ je bericht"],
+    send: ["Send", "Verstuur"],
+    close: ["Close chat", "Chat sluiten"],
+    messages: ["Conversation", "Gesprek"],
+    replies: ["Suggested replies", "Antwoordsuggesties"],
+    typing: ["The assistant is typing…", "De assistent typt…"],
+    offline: ["Can't reach the help desk right now. Trying again…", "De helpdesk is nu niet bereikbaar. We proberen het opnieuw…"],
+  };
+  const t = {};
+  Object.keys(TEXTS).forEach((key) => (t[key] = TEXTS[key][lang === "nl" ? 1 : 0]));
+
+  const MAX_ENTRIES = 100; // transcript entries kept in localStorage
+  const MAX_LENGTH = 2000; // the server cuts longer messages
+  const TYPING_TIMEOUT = 20000;
+  const BANNER_DELAY = 1000; // a short network blip should not flash the banner
+  const ASSET_RETRY = 5000;
+  const KEY = "helpdesk-chat:";
+  const SESSION_KEY = KEY + "session:" + server;
+  const OPEN_KEY = KEY + "open:" + server;
+
+  // ---- Storage: blocked or full storage (private mode, sandboxed frames) must not break the chat
+
+  function load(area, key) {
+    try {
+      return window[area].getItem(key);
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function save(area, key, value) {
+    try {
+      if (value === null) window[area].removeItem(key);
+      else window[area].setItem(key, value);
+    } catch (e) {
+      /* the chat still works; it just forgets on reload */
+    }
+  }
+
+  const transcriptKey = (id) => KEY + "transcript:" + server + ":" + id;
+
+  // Entries are {from: "bot"|"user", text, replies?: [{title, payload}]}. Stored data is checked
+  // because anything on the page could have written it.
+  function loadTranscript(id) {
+    let raw;
+    try {
+      raw = id ? JSON.parse(load("localStorage", transcriptKey(id)) || "[]") : [];
+    } catch (e) {
+      raw = [];
+    }
+    if (!Array.isArray(raw)) return [];
+    return raw
+      .filter((e) => e && (e.from === "bot" || e.from === "user") && typeof e.text === "string")
+      .map((e) => {
+        const replies = cleanReplies(e.replies);
+        return replies.length ? { from: e.from, text: e.text, replies } : { from: e.from, text: e.text };
+      })
+      .filter((e) => e.text || e.replies)
+      .slice(-MAX_ENTRIES);
+  }
+
+  function saveTranscript() {
+    if (sessionId) save("localStorage", transcriptKey(sessionId), JSON.stringify(entries.slice(-MAX_ENTRIES)));
+  }
+
+  // Rasa sends quick_replies [{content_type, title, payload}]; other bots send buttons [{title, payload}].
+  function cleanReplies(list) {
+    if (!Array.isArray(list)) return [];
+    return list
+      .filter((r) => r && typeof r.title === "string" && r.title.trim() && (!r.content_type || r.content_type === "text"))
+      .map((r) => ({ title: r.title, payload: typeof r.payload === "string" && r.payload ? r.payload : r.title }));
+  }
+
+  // ---- State ----------------------------------------------------------------------------------
+
+  let sessionId = load("localStorage", SESSION_KEY);
+  let entries = loadTranscript(sessionId);
+  let clientIo = null; // the socket.io client's io()
+  let socket = null;
+  let ready = false; // connected and the session confirmed on this connection
+  let everConnected = false;
+  let isOpen = false;
+  let greetedFor = null; // the session a hidden /greet was sent for (once per page view)
+  let bannerTimer = 0;
+  let typingTimer = 0;
+  const outbox = []; // HelpdeskChat.send() calls made before the session was ready
+  const ui = {};
+
+  // ---- DOM helpers (message content only ever goes through textContent / text nodes) ----------
+
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    Object.entries(attrs || {}).forEach(([name, value]) => {
+      if (name === "text") node.textContent = value;
+      else node.setAttribute(name, value);
+    });
+    (children || []).forEach((child) => node.appendChild(child));
+    return node;
+  }
+
+  // An inline SVG icon (decorative): a filled shape, or with `stroke` a line drawing.
+  function icon(d, stroke) {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    const path = document.createElementNS(ns, "path");
+    const attrs = stroke ? { fill: "none", stroke: "currentColor", "stroke-width": "2.4", "stroke-linecap": "round" } : { fill: "currentColor" };
+    Object.entries({ viewBox: "0 0 24 24", "aria-hidden": "true", focusable: "false", class: "hdc-icon" }).forEach(([k, v]) => svg.setAttribute(k, v));
+    Object.entries(Object.assign({ d }, attrs)).forEach(([k, v]) => path.setAttribute(k, v));
+    svg.appendChild(path);
+    return svg;
+  }
+
+  const URL_PATTERN = /\bhttps?:\/\/[^\s<>"]+/gi;
+
+  function appendLine(parent, line, linkify) {
+    let last = 0;
+    let match;
+    URL_PATTERN.lastIndex = 0;
+    while (linkify && (match = URL_PATTERN.exec(line))) {
+      // Punctuation that ends a sentence is not part of the link.
+      const url = match[0].replace(/[.,;:!?'")\]]+$/, "");
+      URL_PATTERN.lastIndex = match.index + url.length;
+      if (match.index > last) parent.appendChild(document.createTextNode(line.slice(last, match.index)));
+      parent.appendChild(el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: url }));
+      last = match.index + url.length;
+    }
+    if (last < line.length) parent.appendChild(document.createTextNode(line.slice(last)));
+  }
+
+  // Each newline stays in the text (so the bubble's textContent is the message itself) and gets a
+  // <br> after it; with `white-space: normal` the "\n" collapses away and the <br> does the break.
+  function appendText(parent, text, linkify) {
+    text.split("\n").forEach((line, i) => {
+      if (i > 0) {
+        parent.appendChild(document.createTextNode("\n"));
+        parent.appendChild(document.createElement("br"));
+      }
+      appendLine(parent, line, linkify);
+    });
+  }
+
+  // ---- Rendering --------------------------------------------------------------------------------
+
+  function renderEntry(entry) {
+    if (entry.text) {
+      const bubble = el("div", { class: "hdc-msg hdc-" + entry.from });
+      appendText(bubble, entry.text, entry.from === "bot");
+      ui.log.appendChild(bubble);
+    }
+    if (entry.replies) {
+      const group = el("div", { class: "hdc-replies", role: "group", "aria-label": t.replies });
+      entry.replies.forEach((reply) => {
+        const button = el("button", { type: "button", class: "hdc-reply", text: reply.title });
+        button.disabled = !ready;
+        button.addEventListener("click", () => {
+          if (sendMessage(reply.payload, reply.title)) ui.input.focus();
+        });
+        group.appendChild(button);
+      });
+      ui.log.appendChild(group);
+    }
+  }
+
+  function renderAll() {
+    ui.log.textContent = "";
+    entries.forEach(renderEntry);
+    scrollToEnd();
+  }
+
+  function scrollToEnd() {
+    ui.log.scrollTop = ui.log.scrollHeight;
+  }
+
+  function addEntry(entry) {
+    entries.push(entry);
+    if (entries.length > MAX_ENTRIES) entries = entries.slice(-MAX_ENTRIES);
+    saveTranscript();
+    renderEntry(entry);
+    scrollToEnd();
+  }
+
+  // Once the applicant answers (by button or by typing), earlier suggestions are stale.
+  function clearReplies() {
+    entries.forEach((entry) => delete entry.replies);
+    entries = entries.filter((entry) => entry.text);
+    ui.log.querySelectorAll(".hdc-replies").forEach((group) => group.remove());
+  }
+
+  function showTyping() {
+    clearTimeout(typingTimer);
+    ui.typingText.textContent = t.typing; // set on show, so screen readers announce it
+    ui.typing.hidden = false;
+    typingTimer = setTimeout(hideTyping, TYPING_TIMEOUT);
+  }
+
+  function hideTyping() {
+    clearTimeout(typingTimer);
+    ui.typing.hidden = true;
+    ui.typingText.textContent = "";
+  }
+
+  function showBanner() {
+    clearTimeout(bannerTimer);
+    bannerTimer = 0;
+    ui.status.textContent = t.offline; // set on show, so screen readers announce it
+    ui.status.hidden = false;
+    scrollToEnd(); // the banner takes room from the log
+  }
+
+  function showBannerSoon() {
+    if (!bannerTimer && ui.status.hidden) bannerTimer = setTimeout(showBanner, BANNER_DELAY);
+  }
+
+  function hideBanner() {
+    clearTimeout(bannerTimer);
+    bannerTimer = 0;
+    ui.status.hidden = true;
+    ui.status.textContent = "";
+  }
+
+  function setReady(value) {
+    ready = value;
+    ui.send.disabled = !value; // the input itself stays usable, so nothing typed is lost
+    ui.log.querySelectorAll(".hdc-replies button").forEach((button) => (button.disabled = !value));
+  }
+
+  // ---- Conversation -----------------------------------------------------------------------------
+
+  // `shown` is the user bubble's text (a button's title); null sends without a bubble (/greet).
+  function sendMessage(message, shown) {
+    if (!ready) return false;
+    clearReplies();
+    if (shown) addEntry({ from: "user", text: shown });
+    const metadata = { language: lang };
+    if (token) metadata.token = token;
+    socket.emit("user_uttered", { message, session_id: sessionId, metadata });
+    showTyping();
+    return true;
+  }
+
+  function submitInput() {
+    const text = ui.input.value.trim();
+    if (text && sendMessage(text, text)) {
+      ui.input.value = "";
+      autosize();
+    }
+    ui.input.focus();
+  }
+
+  function maybeGreet() {
+    if (isOpen && ready && entries.length === 0 && greetedFor !== sessionId) {
+      greetedFor = sessionId;
+      sendMessage("/greet", null);
+    }
+  }
+
+  function onSessionConfirm(data) {
+    const id = typeof data === "string" ? data : data && typeof data.session_id === "string" ? data.session_id : "";
+    if (!id) return;
+    if (id !== sessionId) {
+      // A new conversation (first visit, or the server did not keep ours): the old transcript
+      // belongs to a conversation that no longer exists.
+      if (sessionId) save("localStorage", transcriptKey(sessionId), null);
+      sessionId = id;
+      save("localStorage", SESSION_KEY, id);
+      entries = loadTranscript(id);
+      renderAll();
+    }
+    hideBanner();
+    setReady(true);
+    maybeGreet();
+    while (outbox.length && ready) {
+      const text = outbox.shift();
+      sendMessage(text, text);
+    }
+  }
+
+  function onBotUttered(data) {
+    if (!data || typeof data !== "object") return;
+    const text = typeof data.text === "string" ? data.text : "";
+    const replies = cleanReplies(Array.isArray(data.quick_replies) ? data.quick_replies : data.buttons);
+    if (!text.trim() && !replies.length) return; // images, custom payloads: not shown
+    hideTyping();
+    addEntry(replies.length ? { from: "bot", text, replies } : { from: "bot", text });
+  }
+
+  function connect() {
+    if (typeof clientIo !== "function") {
+      showBanner(); // the client script loaded but defined nothing usable (e.g. an AMD loader took it)
+      return;
+    }
+    socket = clientIo(server, { path: "/socket.io", reconnection: true, reconnectionDelay: 1000, reconnectionDelayMax: 5000 });
+    socket.on("connect", () => {
+      everConnected = true;
+      hideBanner();
+      socket.emit("session_request", { session_id: sessionId || null });
+    });
+    socket.on("session_confirm", onSessionConfirm);
+    socket.on("bot_uttered", onBotUttered);
+    socket.on("connect_error", () => {
+      setReady(false);
+      if (everConnected) showBannerSoon();
+      else showBanner(); // the very first attempt failed: say so at once
+    });
+    socket.on("disconnect", (reason) => {
+      setReady(false);
+      hideTyping();
+      showBannerSoon();
+      // After a server-side disconnect socket.io does not reconnect by itself.
+      if (reason === "io server disconnect") setTimeout(() => socket.connect(), 1000);
+    });
+  }
+
+  // ---- Panel ----------------------------------------------------------------------------------
+
+  function open(focus) {
+    if (!isOpen) {
+      isOpen = true;
+      ui.panel.hidden = false;
+      ui.root.classList.add("hdc-open");
+      ui.launcher.setAttribute("aria-expanded", "true");
+      save("sessionStorage", OPEN_KEY, "1");
+      autosize();
+      scrollToEnd();
+      maybeGreet();
+    }
+    if (focus) ui.input.focus();
+  }
+
+  function close(returnFocus) {
+    if (!isOpen) return;
+    const focusInside = ui.panel.contains(document.activeElement);
+    isOpen = false;
+    ui.panel.hidden = true;
+    ui.root.classList.remove("hdc-open");
+    ui.launcher.setAttribute("aria-expanded", "false");
+    save("sessionStorage", OPEN_KEY, null);
+    if (returnFocus || focusInside) ui.launcher.focus();
+  }
+
+  // The textarea grows with its content up to the CSS max-height, then scrolls.
+  function autosize() {
+    const input = ui.input;
+    input.style.height = "auto";
+    if (!input.scrollHeight) return; // not rendered yet (panel or stylesheet not there)
+    input.style.height = input.scrollHeight + (input.offsetHeight - input.clientHeight) + "px";
+  }
+
+  function buildUi() {
+    ui.root = el("div", { id: "helpdesk-chat", lang });
+    ui.root.hidden = true; // shown once the stylesheet is in, so the page never sees it unstyled
+
+    ui.launcher = el("button", { type: "button", class: "hdc-launcher", "aria-expanded": "false", "aria-controls": "hdc-panel" }, [
+      icon("M6 3h12a3 3 0 0 1 3 3v8a3 3 0 0 1-3 3h-7l-5 4v-4H6a3 3 0 0 1-3-3V6a3 3 0 0 1 3-3z"),
+      el("span", { class: "hdc-launcher-text", text: t.launcher }),
+    ]);
+    ui.close = el("button", { type: "button", class: "hdc-close", "aria-label": t.close, title: t.close }, [
+      icon("M6 6l12 12M18 6L6 18", true),
+    ]);
+    const header = el("div", { class: "hdc-header" }, [
+      el("div", { class: "hdc-heading" }, [
+        el("h2", { id: "hdc-title", class: "hdc-title", text: t.title }),
+        el("p", { class: "hdc-subtitle", text: t.subtitle }),
+      ]),
+      ui.close,
+    ]);
+    ui.status = el("div", { class: "hdc-status", role: "alert" });
+    ui.status.hidden = true;
+    // tabindex: a scrollable region must be reachable by keyboard to scroll it
+    ui.log = el("div", { class: "hdc-messages", role: "log", "aria-live": "polite", "aria-label": t.messages, tabindex: "0" });
+    ui.typingText = el("span", { class: "hdc-sr" });
+    ui.typing = el("div", { class: "hdc-typing", role: "status" }, [
+      el("span", { class: "hdc-dots", "aria-hidden": "true" }, [el("span"), el("span"), el("span")]),
+      ui.typingText,
+    ]);
+    ui.typing.hidden = true;
+    ui.input = el("textarea", { id: "hdc-input", class: "hdc-input", rows: "1", placeholder: t.input, maxlength: String(MAX_LENGTH), autocomplete: "off" });
+    ui.send = el("button", { type: "submit", class: "hdc-send", text: t.send });
+    ui.send.disabled = true;
+    ui.form = el("form", { class: "hdc-form" }, [el("label", { for: "hdc-input", class: "hdc-sr", text: t.input }), ui.input, ui.send]);
+    ui.panel = el("div", { id: "hdc-panel", class: "hdc-panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "hdc-title" }, [
+      header, ui.status, ui.log, ui.typing, ui.form,
+    ]);
+    ui.panel.hidden = true;
+    ui.root.appendChild(ui.launcher);
+    ui.root.appendChild(ui.panel);
+
+    ui.launcher.addEventListener("click", () => (isOpen ? close(true) : open(true)));
+    ui.close.addEventListener("click", () => close(true));
+    ui.panel.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && !event.isComposing) {
+        event.stopPropagation(); // the host page's own Escape handlers are not ours to trigger
+        close(true);
+      }
+    });
+    ui.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      submitInput();
+    });
+    ui.input.addEventListener("keydown", (event) => {
+      // Enter sends, Shift+Enter is a newline; Enter that ends an IME composition is neither.
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        submitInput();
+      }
+    });
+    ui.input.addEventListener("input", autosize);
+
+    renderAll();
+    document.body.appendChild(ui.root);
+  }
+
+  // ---- Start ------------------------------------------------------------------------------------
+
+  // Loads a <link>/<script> from the help desk; while the server is down, keeps trying.
+  function loadAsset(create, onload) {
+    const node = create();
+    node.onload = onload;
+    node.onerror = () => {
+      node.remove();
+      showBanner();
+      setTimeout(() => loadAsset(create, onload), ASSET_RETRY);
+    };
+    document.head.appendChild(node);
+  }
+
+  function start() {
+    buildUi();
+    loadAsset(() => el("link", { rel: "stylesheet", href: server + "/chat/helpdesk-chat.css" }), () => {
+      ui.root.hidden = false;
+      autosize(); // layout only exists now
+      scrollToEnd();
+    });
+    // Our own client, even when the page has one (its version may not speak to this server);
+    // the page's window.io is put back afterwards.
+    const hostIo = window.io;
+    loadAsset(() => el("script", { src: server + "/chat/socket.io.min.js" }), () => {
+      clientIo = window.io;
+      if (hostIo) window.io = hostIo;
+      connect();
+    });
+    if (load("sessionStorage", OPEN_KEY) === "1") open(false); // reopen after a reload, focus stays put
+  }
+
+  window.HelpdeskChat = Object.freeze({
+    open: () => ui.root && open(true),
+    close: () => ui.root && close(false),
+    send(text) {
+      text = String(text == null ? "" : text).trim();
+      if (!text || !ui.root) return false;
+      if (sendMessage(text, text)) return true;
+      outbox.push(text); // sent once the session is confirmed
+      return false;
+    },
+  });
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
