@@ -108,6 +108,8 @@ async def answer_status(turn: Turn, app: ApplicationRecord) -> None:
         next_step = turn.text_for("next_offer", recruiter=recruiter)
     else:
         next_step = turn.text_for("next_review", recruiter=recruiter)
+    if recruiter not in next_step:
+        next_step += turn.text_for("your_recruiter", recruiter=recruiter)
     turn.say(
         "status",
         name=app.candidate.name.split()[0],
@@ -117,7 +119,6 @@ async def answer_status(turn: Turn, app: ApplicationRecord) -> None:
         status=STATUS[language][app.status],
         stage=f" ({app.stage})" if app.stage else "",
         next=next_step,
-        recruiter=recruiter,
     )
 
 

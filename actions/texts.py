@@ -160,9 +160,13 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "status": {
         "en": "Thanks, {name}. Your application for {vacancy} ({reference}), sent on "
-        "{applied}: {status}{stage}. {next} Your recruiter is {recruiter}.",
+        "{applied}: {status}{stage}. {next}",
         "nl": "Dank je, {name}. Je sollicitatie voor {vacancy} ({reference}), verstuurd op "
-        "{applied}: {status}{stage}. {next} Je recruiter is {recruiter}.",
+        "{applied}: {status}{stage}. {next}",
+    },
+    "your_recruiter": {
+        "en": " Your recruiter is {recruiter}.",
+        "nl": " Je recruiter is {recruiter}.",
     },
     "next_ack": {
         "en": "We promised to confirm it by {due}, and {recruiter} will be in touch by then.",
@@ -174,10 +178,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "Je krijgt uiterlijk {due} de volgende update.",
     },
     "next_review": {
-        "en": "The next step is the review of your application; {recruiter} will let you know "
-        "how it goes.",
-        "nl": "De volgende stap is de beoordeling van je sollicitatie; {recruiter} laat je "
-        "weten hoe het gaat.",
+        "en": "{recruiter} will let you know the outcome of the review.",
+        "nl": "{recruiter} laat je de uitkomst van de beoordeling weten.",
     },
     "next_interview": {
         "en": "{recruiter} will contact you about the next conversation.",

@@ -66,3 +66,13 @@ def test_every_environment_variable_the_code_reads_is_in_the_readme_table():
         for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", line.split("|")[1])
     }
     assert names - table == set()
+
+
+def test_the_vendored_socketio_client_is_the_version_the_lock_file_pins():
+    import json
+    import re
+
+    lock = json.loads((PROJECT / "web" / "package-lock.json").read_text())
+    pinned = lock["packages"]["node_modules/socket.io-client"]["version"]
+    vendored = (PROJECT / "web" / "chat" / "socket.io.min.js").read_text()[:200]
+    assert re.search(r"Socket\.IO v(\S+)", vendored).group(1) == pinned

@@ -69,7 +69,7 @@ async def test_dutch_applicants_are_answered_in_dutch(desk):
     reply = Chat.text(await chat.send(f"de code is {code}", "provide_code", {"code": code}))
     assert "Dank je, Thijs" in reply
     assert "Backend Developer (Python)" in reply
-    assert "Je recruiter is Priya Sharma" in reply
+    assert "Priya Sharma" in reply  # their recruiter, named once
     [code_mail] = [m for m in outbox(desk) if m["To"] == "thijs.mulder@example.nl"]
     assert "Je code" in code_mail["Subject"]
 
