@@ -381,6 +381,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "Gebruik je Telegram? Open {link} om je chat te koppelen, dan heb je daar geen "
         "code nodig. De link werkt één keer, {hours} uur lang.",
     },
+    "recruiter_joined": {
+        "en": "{recruiter}, a recruiter, has joined this chat and will answer you personally. "
+        "(The automated assistant is quiet meanwhile.)",
+        "nl": "{recruiter}, recruiter, doet nu mee in deze chat en antwoordt je persoonlijk. "
+        "(De digitale assistent is zolang stil.)",
+    },
+    "recruiter_left": {
+        "en": "{recruiter} has left the chat. I'm the automated assistant again: ask me "
+        "anything about your application.",
+        "nl": "{recruiter} heeft de chat verlaten. Ik ben weer de digitale assistent: vraag "
+        "me gerust iets over je sollicitatie.",
+    },
     "careers_session_refused": {
         "en": "I couldn't confirm your login on the careers site (it may have expired), so I "
         "don't know who you are yet. No problem: give me your application reference or email "

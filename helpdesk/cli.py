@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -229,6 +230,48 @@ def cmd_telegram_poll(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def desk_url() -> str:
+    from helpdesk.run import RASA_PORT
+
+    return (
+        os.environ.get("HELPDESK_PUBLIC_URL", "").strip() or f"http://localhost:{RASA_PORT}"
+    ).rstrip("/")
+
+
+def cmd_desk_add_recruiter(args: argparse.Namespace, settings: Settings) -> int:
+    from actions.ats.verification import secret_key
+    from desk.accounts import DeskAccounts
+
+    async def work(store: ATSStore) -> int:
+        await _migrate(store)
+        accounts = DeskAccounts(store, secret_key(settings))
+        try:
+            token = await accounts.add_recruiter(args.email, args.name, admin=args.admin)
+        except ValueError as exc:
+            raise CommandError(str(exc), EXIT_USAGE) from None
+        role = "admin" if args.admin else "recruiter"
+        print(f"Desk account for {args.email.lower()} ({role}). Send them this link to set a")
+        print(f"password (it works once, for 72 hours): {desk_url()}/desk/password/{token}")
+        return EXIT_OK
+
+    return asyncio.run(_with_store(settings, work))
+
+
+def cmd_desk_invite(args: argparse.Namespace, settings: Settings) -> int:
+    from actions.ats.verification import secret_key
+    from desk.accounts import DeskAccounts
+
+    async def work(store: ATSStore) -> int:
+        await _migrate(store)
+        links = await DeskAccounts(store, secret_key(settings)).invite_all()
+        for email, token in links.items():
+            print(f"{email}: {desk_url()}/desk/password/{token}")
+        print(f"{len(links)} set-password link(s); each works once, for 72 hours.")
+        return EXIT_OK
+
+    return asyncio.run(_with_store(settings, work))
+
+
 def _local(moment: datetime | None, settings: Settings) -> str:
     if moment is None:
         return "-"
@@ -333,6 +376,20 @@ def build_parser() -> argparse.ArgumentParser:
     polling.add_argument("--webhook", help="the local webhook URL (default: the Rasa server's)")
     polling.add_argument("--once", action="store_true", help="forward what is waiting, then stop")
     polling.set_defaults(handler=cmd_telegram_poll)
+
+    desk = commands.add_parser("desk", help="the recruiters' desk: accounts")
+    desk_commands = desk.add_subparsers(dest="desk_command", metavar="DESK_COMMAND", required=True)
+    add = desk_commands.add_parser(
+        "add-recruiter", help="give a recruiter a desk login; prints their set-password link"
+    )
+    add.add_argument("email", metavar="EMAIL")
+    add.add_argument("--name", help="their name, when they are not in the ATS yet")
+    add.add_argument("--admin", action="store_true", help="sees every escalation and the audit log")
+    add.set_defaults(handler=cmd_desk_add_recruiter)
+    invite = desk_commands.add_parser(
+        "invite", help="set-password links for every recruiter in the ATS without a password"
+    )
+    invite.set_defaults(handler=cmd_desk_invite)
     return parser
 
 

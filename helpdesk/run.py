@@ -140,6 +140,8 @@ def _print_welcome(settings: Settings) -> None:
         f"""
 The candidate help desk is running.
   Careers page with the chat:  http://localhost:{RASA_PORT}/careers/  (Dutch: /careers/nl/)
+  Recruiters' desk:            http://localhost:{RASA_PORT}/desk/
+    (a login: .venv/bin/helpdesk desk add-recruiter you@example.com --admin)
   Rasa server (REST channel):  http://localhost:{RASA_PORT}/webhooks/rest/webhook
   Action server:               http://localhost:{ACTIONS_PORT}/webhook
   The chat widget's script:    http://localhost:{RASA_PORT}/chat/helpdesk-chat.js

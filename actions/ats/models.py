@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -221,10 +222,12 @@ class Escalation(Base):
     summary = Column(Text, nullable=True)
     created_at = Column(UTCDateTime, nullable=False)
     claimed_at = Column(UTCDateTime, nullable=True)
+    # The recruiter working it in the desk; only one can claim it.
+    claimed_by_id = Column(ForeignKey("recruiters.id"), nullable=True)
     resolved_at = Column(UTCDateTime, nullable=True)
 
     application = relationship(Application, lazy="joined")
-    recruiter = relationship(Recruiter, lazy="joined")
+    recruiter = relationship(Recruiter, lazy="joined", foreign_keys=[recruiter_id])
 
     __table_args__ = (
         # At most one unresolved escalation per application and reason, enforced by the database
@@ -362,3 +365,48 @@ class UndeliveredMessage(Base):
     created_at = Column(UTCDateTime, nullable=False)
     # Set when someone retried or handled it another way (the desk shows the open ones).
     handled_at = Column(UTCDateTime, nullable=True)
+
+
+class DeskAccount(Base):
+    """A recruiter's login to the desk. No password until they set one with their link."""
+
+    __tablename__ = "desk_accounts"
+
+    id = Column(Integer, primary_key=True)
+    recruiter_id = Column(
+        ForeignKey("recruiters.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    password_hash = Column(String(200), nullable=True)  # argon2id
+    is_admin = Column(Boolean, nullable=False, default=False)
+    created_at = Column(UTCDateTime, nullable=False)
+    password_set_at = Column(UTCDateTime, nullable=True)
+
+
+class DeskToken(Base):
+    """A desk session or a one-time set-password link; only a keyed hash of it is kept."""
+
+    __tablename__ = "desk_tokens"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    purpose = Column(String(20), nullable=False)  # "session" or "password"
+    account_id = Column(
+        ForeignKey("desk_accounts.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    csrf_token = Column(String(64), nullable=True)
+    created_at = Column(UTCDateTime, nullable=False)
+    expires_at = Column(UTCDateTime, nullable=False)
+    used_at = Column(UTCDateTime, nullable=True)
+
+
+class AuditEntry(Base):
+    """Who did what in the desk: logins, claims, replies, resolutions, status changes."""
+
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(UTCDateTime, nullable=False, index=True)
+    actor = Column(String(320), nullable=False)
+    action = Column(String(40), nullable=False)
+    subject = Column(String(200), nullable=True)
+    detail = Column(Text, nullable=True)

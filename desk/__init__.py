@@ -1,0 +1,1 @@
+"""The recruiters' desk: escalations, hand-over to a person, the dashboard."""

@@ -1,0 +1,196 @@
+"""The desk's view of escalations: the queue with its filters, one escalation, claim, resolve.
+
+A recruiter sees the escalations assigned to them and those of the vacancies they recruit for
+(also as backup); an admin sees all. Claiming is exclusive: one UPDATE that only succeeds on
+an open escalation decides between two recruiters clicking at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import aliased
+
+from actions.ats.models import (
+    Application,
+    AuditEntry,
+    Candidate,
+    Escalation,
+    EscalationState,
+    Recruiter,
+    Vacancy,
+)
+from actions.ats.store import ATSStore, utcnow
+from desk.accounts import DeskUser
+
+STATES = ("open", "claimed", "resolved", "unresolved", "all")
+
+
+@dataclass(frozen=True)
+class EscalationView:
+    id: int
+    reason: str
+    state: str
+    respond_by: datetime
+    created_at: datetime
+    recruiter_id: int
+    recruiter_name: str
+    claimed_by_id: int | None
+    claimed_by_name: str | None
+    reference: str | None
+    vacancy_code: str | None
+    vacancy_title: str | None
+    vacancy_recruiter_ids: tuple[int, ...]
+    applicant_name: str | None
+    applicant_email: str | None
+    channel: str | None
+    conversation_id: str | None
+    summary: str | None
+
+    def overdue(self, now: datetime) -> bool:
+        return self.state != EscalationState.RESOLVED.value and self.respond_by < now
+
+    def visible_to(self, user: DeskUser) -> bool:
+        return (
+            user.is_admin
+            or user.recruiter_id == self.recruiter_id
+            or user.recruiter_id in self.vacancy_recruiter_ids
+        )
+
+
+@dataclass(frozen=True)
+class Filters:
+    mine: bool = False
+    reason: str | None = None
+    vacancy: str | None = None
+    channel: str | None = None
+    state: str = "unresolved"
+
+
+def _query():
+    claimer = aliased(Recruiter)
+    return (
+        select(Escalation, Recruiter, claimer, Application, Candidate, Vacancy)
+        .join(Recruiter, Recruiter.id == Escalation.recruiter_id)
+        .outerjoin(claimer, claimer.id == Escalation.claimed_by_id)
+        .outerjoin(Application, Application.id == Escalation.application_id)
+        .outerjoin(Candidate, Candidate.id == Application.candidate_id)
+        .outerjoin(Vacancy, Vacancy.id == Application.vacancy_id)
+    )
+
+
+def _view(row) -> EscalationView:
+    escalation, recruiter, claimer, application, candidate, vacancy = row
+    return EscalationView(
+        id=escalation.id,
+        reason=escalation.reason,
+        state=escalation.state,
+        respond_by=escalation.respond_by,
+        created_at=escalation.created_at,
+        recruiter_id=recruiter.id,
+        recruiter_name=recruiter.name,
+        claimed_by_id=claimer.id if claimer else None,
+        claimed_by_name=claimer.name if claimer else None,
+        reference=application.reference if application else None,
+        vacancy_code=vacancy.code if vacancy else None,
+        vacancy_title=vacancy.title if vacancy else escalation.vacancy_hint,
+        vacancy_recruiter_ids=tuple(
+            i for i in ((vacancy.recruiter_id, vacancy.backup_recruiter_id) if vacancy else ()) if i
+        ),
+        applicant_name=candidate.name if candidate else escalation.applicant_name,
+        applicant_email=candidate.email if candidate else escalation.applicant_email,
+        channel=escalation.channel,
+        conversation_id=escalation.conversation_id,
+        summary=escalation.summary,
+    )
+
+
+async def list_escalations(
+    store: ATSStore, user: DeskUser, filters: Filters, limit: int = 500
+) -> list[EscalationView]:
+    query = _query()
+    if not user.is_admin:
+        query = query.where(
+            or_(
+                Escalation.recruiter_id == user.recruiter_id,
+                Vacancy.recruiter_id == user.recruiter_id,
+                Vacancy.backup_recruiter_id == user.recruiter_id,
+            )
+        )
+    if filters.mine:
+        query = query.where(
+            or_(
+                Escalation.claimed_by_id == user.recruiter_id,
+                Escalation.recruiter_id == user.recruiter_id,
+            )
+        )
+    if filters.reason:
+        query = query.where(Escalation.reason == filters.reason)
+    if filters.vacancy:
+        query = query.where(Vacancy.code == filters.vacancy)
+    if filters.channel:
+        query = query.where(Escalation.channel == filters.channel)
+    if filters.state == "unresolved":
+        query = query.where(Escalation.state != EscalationState.RESOLVED.value)
+    elif filters.state in ("open", "claimed", "resolved"):
+        query = query.where(Escalation.state == filters.state)
+    query = query.order_by(Escalation.respond_by, Escalation.id).limit(limit)
+    async with store.session() as session:
+        return [_view(row) for row in await session.execute(query)]
+
+
+async def get_escalation(store: ATSStore, escalation_id: int) -> EscalationView | None:
+    async with store.session() as session:
+        row = (await session.execute(_query().where(Escalation.id == escalation_id))).first()
+    return _view(row) if row else None
+
+
+async def claim(store: ATSStore, escalation_id: int, user: DeskUser) -> bool:
+    """Take an open escalation; False when someone else has it (or it is resolved)."""
+    now = utcnow()
+    async with store.session() as session, session.begin():
+        result = await session.execute(
+            update(Escalation)
+            .where(
+                Escalation.id == escalation_id,
+                Escalation.state == EscalationState.OPEN.value,
+            )
+            .values(
+                state=EscalationState.CLAIMED.value,
+                claimed_by_id=user.recruiter_id,
+                claimed_at=now,
+            )
+        )
+        return result.rowcount == 1
+
+
+async def resolve(store: ATSStore, escalation_id: int) -> bool:
+    async with store.session() as session, session.begin():
+        result = await session.execute(
+            update(Escalation)
+            .where(
+                Escalation.id == escalation_id,
+                Escalation.state != EscalationState.RESOLVED.value,
+            )
+            .values(state=EscalationState.RESOLVED.value, resolved_at=utcnow())
+        )
+        return result.rowcount == 1
+
+
+async def audit(
+    store: ATSStore, actor: str, action: str, subject: str | None = None, detail: str = ""
+) -> None:
+    async with store.session() as session, session.begin():
+        session.add(
+            AuditEntry(at=utcnow(), actor=actor, action=action, subject=subject, detail=detail)
+        )
+
+
+async def audit_log(store: ATSStore, limit: int = 200) -> list[AuditEntry]:
+    async with store.session() as session:
+        rows = await session.scalars(
+            select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+        )
+        return list(rows)
