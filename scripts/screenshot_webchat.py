@@ -14,8 +14,9 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
+from tests.conftest import CHROMIUM, LAUNCH_ARGS  # noqa: E402
 from tests.servers import RunningHelpdesk  # noqa: E402
-from tests.web.conftest import CHROMIUM, LAUNCH_ARGS, last_code  # noqa: E402
+from tests.web.conftest import last_code  # noqa: E402
 from tests.web.test_chat_widget import careers, open_chat, say  # noqa: E402
 
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}

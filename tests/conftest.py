@@ -114,3 +114,34 @@ async def store(database_url: str) -> AsyncIterator[ATSStore]:
 def db_settings(settings: Settings, database_url: str) -> Settings:
     """Settings pointing at the database under test."""
     return dataclasses.replace(settings, ats_database_url=database_url)
+
+
+# Browser tests: Playwright drives Debian's Chromium, headless. Chromium is never downloaded:
+# it is /usr/bin/chromium (or HELPDESK_CHROMIUM), which `make test` installs when it can.
+# Without it the browser tests skip with a message saying so, unless HELPDESK_REQUIRE_BROWSER=1
+# (CI) makes that a failure.
+CHROMIUM = os.environ.get("HELPDESK_CHROMIUM", "/usr/bin/chromium")
+REQUIRE_BROWSER = os.environ.get("HELPDESK_REQUIRE_BROWSER") == "1"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        message = f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium)"
+        if REQUIRE_BROWSER:
+            pytest.fail(message + " and HELPDESK_REQUIRE_BROWSER=1", pytrace=False)
+        pytest.skip(message + "; the browser tests are skipped")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS
+        )
+        yield browser
+        browser.close()

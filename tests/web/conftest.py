@@ -1,49 +1,20 @@
-"""Browser tests: Playwright driving Debian's Chromium, headless, against the running help desk.
+"""The web chat's browser tests: the help desk they run against, and reading codes.
 
-Chromium is never downloaded: it is /usr/bin/chromium (or HELPDESK_CHROMIUM), which
-`make test` installs when it can. Without it these tests skip with a message saying so, unless
-HELPDESK_REQUIRE_BROWSER=1 (CI) makes that a failure.
+The `chromium` fixture (Debian's Chromium through Playwright) is in tests/conftest.py.
 """
 
 from __future__ import annotations
 
 import email
-import os
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.servers import RunningHelpdesk
 
-CHROMIUM = os.environ.get("HELPDESK_CHROMIUM", "/usr/bin/chromium")
-REQUIRE_BROWSER = os.environ.get("HELPDESK_REQUIRE_BROWSER") == "1"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 JWT_SECRET = "careers-site-secret-for-the-browser-tests"
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        message = f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium)"
-        if REQUIRE_BROWSER:
-            pytest.fail(message + " and HELPDESK_REQUIRE_BROWSER=1", pytrace=False)
-        pytest.skip(message + "; the browser tests are skipped")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,143 @@
+"""The desk in a real browser: a recruiter logs in, claims, replies and resolves, while the
+applicant waits in the web chat (a second browser context) or on Telegram (the fake Bot API).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.channels.fake_telegram import FakeTelegram
+from tests.channels.test_telegram import SECRET, _post, _update
+from tests.desk.test_views import PASSWORD, cli, url
+from tests.servers import RunningHelpdesk
+from tests.web.conftest import last_code
+from tests.web.test_chat_widget import BOT, careers, open_chat, say
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture(scope="module")
+def fake():
+    server = FakeTelegram().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def helpdesk(tmp_path_factory, fake):
+    running = RunningHelpdesk(
+        tmp_path_factory.mktemp("desk-browser"),
+        extra_env={
+            "TELEGRAM_BOT_TOKEN": fake.token,
+            "TELEGRAM_WEBHOOK_SECRET": SECRET,
+            "TELEGRAM_API_BASE_URL": fake.base_url,
+        },
+    ).start()
+    yield running
+    running.stop()
+
+
+def desk_login(page: Page, helpdesk, address: str, *extra: str) -> None:
+    """Set a password through the set-password link, then log in, as a recruiter would."""
+    link = re.search(
+        r"(http://\S+/desk/password/\S+)", cli(helpdesk, "add-recruiter", address, *extra)
+    )
+    page.goto(link.group(1))
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(url(helpdesk, "/desk/login"))
+    page.fill("#email", address)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text(re.compile("Queue|Wachtrij"))
+
+
+def test_a_recruiter_takes_over_a_web_chat(chromium, helpdesk):
+    applicant = chromium.new_context(viewport={"width": 1280, "height": 800})
+    recruiter = chromium.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        chat = applicant.new_page()
+        open_chat(chat, careers(helpdesk))
+        say(chat, "Did you receive my application?")
+        say(chat, "AP-6VFK-8RMB")
+        say(chat, "aisha.okafor@example.com")
+        say(chat, last_code(helpdesk, "aisha.okafor@example.com"))
+        assert "Eva Jansen" in say(chat, "I'd like to talk to a person please")
+
+        desk = recruiter.new_page()
+        desk_login(desk, helpdesk, "eva.jansen@example.com")
+        desk.click("text=Aisha Okafor")
+        expect(desk.locator("#transcript")).to_contain_text("I'd like to talk to a person please")
+        desk.click("text=Claim and join the chat")
+
+        joined = chat.locator(BOT).last
+        expect(joined).to_contain_text("Eva Jansen, a recruiter, has joined", timeout=2_000)
+
+        chat.fill(".hdc-input", "Thank you! When will I hear back?")
+        chat.press(".hdc-input", "Enter")
+        expect(desk.locator("#transcript")).to_contain_text(
+            "Thank you! When will I hear back?", timeout=2_500
+        )
+        desk.fill("#reply-text", "Hi Aisha, this is Eva: you'll hear from us by Friday.")
+        desk.click("form.reply button")
+        expect(chat.locator(BOT).last).to_contain_text(
+            "you'll hear from us by Friday", timeout=2_000
+        )
+        expect(desk.locator("[role=status]")).to_contain_text("socketio")
+        if os.environ.get("HELPDESK_SCREENSHOTS"):  # for the README: run by hand
+            desk.screenshot(path="docs/desk-escalation.png", full_page=True)
+            desk.goto(url(helpdesk, "/desk/"))
+            desk.screenshot(path="docs/desk-queue.png", full_page=True)
+            desk.goto(url(helpdesk, "/desk/dashboard"))
+            desk.screenshot(path="docs/desk-dashboard.png", full_page=True)
+            desk.go_back()
+            desk.go_back()
+
+        desk.click("text=Resolve and hand back to the bot")
+        expect(chat.locator(BOT).last).to_contain_text("has left the chat", timeout=2_000)
+        assert "your CV and motivation are being reviewed" in say(chat, "what's my status now?")
+    finally:
+        applicant.close()
+        recruiter.close()
+
+
+def test_a_recruiter_answers_on_telegram(chromium, helpdesk, fake):
+    webhook = url(helpdesk, "/webhooks/telegram/webhook")
+    chat_id = 7301
+
+    def telegram(update_id: int, text: str) -> None:
+        update = _update(update_id, text, chat_id=chat_id, language="nl")
+        _post(webhook, json.dumps(update).encode(), SECRET)
+
+    telegram(1, "Hoe staat mijn sollicitatie ervoor?")
+    telegram(2, "thijs.mulder@example.nl")
+    telegram(3, last_code(helpdesk, "thijs.mulder@example.nl"))
+    telegram(4, "/human")
+    deadline = time.monotonic() + 20
+    while not any("Priya" in m["text"] for m in fake.sent() if m["chat_id"] == chat_id):
+        assert time.monotonic() < deadline, fake.sent()
+        time.sleep(0.2)
+
+    recruiter = chromium.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        desk = recruiter.new_page()
+        desk_login(desk, helpdesk, "admin@example.com", "--admin")
+        desk.goto(url(helpdesk, "/desk/?channel=telegram"))
+        desk.click("text=Thijs Mulder")
+        desk.click("button:has-text('Claim')")
+        desk.fill("#reply-text", "Hoi Thijs, met Priya: ik bel je morgen.")
+        before = len(fake.sent())
+        desk.click("form.reply button")
+        expect(desk.locator("[role=status]")).to_contain_text("telegram")
+        sent = [m for m in fake.sent()[before - 1 :] if m["chat_id"] == chat_id]
+        assert any("ik bel je morgen" in m["text"] for m in sent)
+        joined = [m for m in fake.sent() if m["chat_id"] == chat_id and "doet nu mee" in m["text"]]
+        assert joined  # told, in Dutch, that a recruiter joined
+    finally:
+        recruiter.close()
