@@ -9,6 +9,7 @@ channel (the web chat page is closed, a REST client never listens), the reply go
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -54,7 +55,9 @@ async def transcript(agent: Any, conversation_id: str | None) -> list[Line]:
     for event in tracker.events:
         at = datetime.fromtimestamp(event.timestamp, timezone.utc)
         if isinstance(event, UserUttered) and event.text:
-            lines.append(Line(at, "applicant", event.text))
+            text = _readable(event.text)
+            if text:
+                lines.append(Line(at, "applicant", text))
         elif isinstance(event, BotUttered) and (event.text or event.data.get("buttons")):
             speaker = (event.metadata or {}).get("recruiter") or "bot"
             buttons = [b.get("title", "") for b in event.data.get("buttons") or []]
@@ -63,6 +66,19 @@ async def transcript(agent: Any, conversation_id: str | None) -> list[Line]:
                 text += " [" + " | ".join(buttons) + "]"
             lines.append(Line(at, speaker, text.strip()))
     return lines
+
+
+def _readable(text: str) -> str:
+    """A button's payload as what it chose ('/provide_reference{"reference": "AP-…"}' becomes
+    'AP-…'); a bare command such as the widget's silent '/greet' is left out."""
+    if not text.startswith("/"):
+        return text
+    _, brace, entities = text.partition("{")
+    try:
+        values = json.loads(brace + entities) if brace else {}
+    except ValueError:
+        return text
+    return " ".join(str(v) for v in values.values()) if isinstance(values, dict) else text
 
 
 class Handoff:

@@ -84,6 +84,17 @@ REASONS = {
     "privacy_request": ("Privacy request", "Privacyverzoek"),
 }
 
+CHANNELS = {
+    "socketio": ("web chat", "webchat"),
+    "telegram": ("Telegram", "Telegram"),
+    "rest": ("REST", "REST"),
+    "email": ("email", "e-mail"),
+    "none": (
+        "nobody: the applicant left no way to reach them",
+        "niemand: geen manier om de sollicitant te bereiken",
+    ),
+}
+
 
 def translate(table: dict[str, tuple[str, str]], key: str, language: str, **values: object) -> str:
     pair = table.get(key)

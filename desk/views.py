@@ -37,7 +37,7 @@ from desk.escalations import (
 )
 from desk.handoff import Handoff, transcript
 from desk.services import DeskServices
-from desk.texts import LABELS, REASONS, translate
+from desk.texts import CHANNELS, LABELS, REASONS, translate
 from desk.texts import STATES as STATE_LABELS
 
 SESSION_COOKIE = "desk_session"
@@ -87,6 +87,7 @@ def render(request: Request, name: str, user: DeskUser | None = None, **values: 
             reason_label=lambda key: translate(REASONS, key, language),
             state_label=lambda key: translate(STATE_LABELS, key, language),
             status_label=lambda key: STATUS[language][Status(key)],
+            channel_label=lambda key: translate(CHANNELS, key, language) if key else "",
             request_path=request.path,
             **values,
         ),

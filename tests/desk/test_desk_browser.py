@@ -89,7 +89,7 @@ def test_a_recruiter_takes_over_a_web_chat(chromium, helpdesk):
         expect(chat.locator(BOT).last).to_contain_text(
             "you'll hear from us by Friday", timeout=2_000
         )
-        expect(desk.locator("[role=status]")).to_contain_text("socketio")
+        expect(desk.locator("[role=status]")).to_contain_text("web chat")
         if os.environ.get("HELPDESK_SCREENSHOTS"):  # for the README: run by hand
             desk.screenshot(path="docs/desk-escalation.png", full_page=True)
             desk.goto(url(helpdesk, "/desk/"))
@@ -134,7 +134,7 @@ def test_a_recruiter_answers_on_telegram(chromium, helpdesk, fake):
         desk.fill("#reply-text", "Hoi Thijs, met Priya: ik bel je morgen.")
         before = len(fake.sent())
         desk.click("form.reply button")
-        expect(desk.locator("[role=status]")).to_contain_text("telegram")
+        expect(desk.locator("[role=status]")).to_contain_text("Telegram")
         sent = [m for m in fake.sent()[before - 1 :] if m["chat_id"] == chat_id]
         assert any("ik bel je morgen" in m["text"] for m in sent)
         joined = [m for m in fake.sent() if m["chat_id"] == chat_id and "doet nu mee" in m["text"]]
