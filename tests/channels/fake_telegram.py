@@ -33,6 +33,20 @@ class FakeTelegram:
     def sent(self, method: str = "sendMessage") -> list[dict]:
         return [params for name, params in self.calls if name == method]
 
+    def environment(self, secret: str) -> dict[str, str]:
+        """What turns the help desk's Telegram channel on, pointed at this fake."""
+        return {
+            "TELEGRAM_BOT_TOKEN": self.token,
+            "TELEGRAM_WEBHOOK_SECRET": secret,
+            "TELEGRAM_API_BASE_URL": self.base_url,
+        }
+
+    def reset(self) -> None:
+        """Forget the calls, queued failures and updates (one server, many tests)."""
+        self.calls.clear()
+        self.failures.clear()
+        self.updates.clear()
+
     def fail_next(self, status: int, retry_after: int | None = None) -> None:
         body = {"ok": False, "error_code": status, "description": f"fake error {status}"}
         if retry_after is not None:

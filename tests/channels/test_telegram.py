@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import email
 import json
 import time
 import urllib.error
@@ -16,16 +15,32 @@ from channels.telegram import TelegramOutput, as_intent
 from channels.telegram_bot import split_text
 from tests.channels.fake_telegram import FakeTelegram
 from tests.servers import RunningHelpdesk, post_json
+from tests.web.conftest import last_code
 
 SECRET = "s3cret-token"
 API_TOKEN = "rasa-api-token"
 
 
-@pytest.fixture
-def fake():
+@pytest.fixture(scope="module")
+def telegram_api():
     server = FakeTelegram().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def fake(telegram_api):
+    """The fake Bot API with a clean record: one server for the module, a fresh log per test."""
+    telegram_api.reset()
+    return telegram_api
+
+
+@pytest.fixture
+def quick_retries(monkeypatch):
+    """Retry without the production pauses, where only the number of attempts matters."""
+    import channels.telegram_bot
+
+    monkeypatch.setattr(channels.telegram_bot, "RETRY_DELAYS", (0.01, 0.01, 0.01, 0.01))
 
 
 def test_long_messages_are_split_at_word_ends():
@@ -57,7 +72,7 @@ async def test_429_and_5xx_are_retried(fake):
     await bot.shutdown()
 
 
-async def test_a_delivery_that_keeps_failing_raises(fake):
+async def test_a_delivery_that_keeps_failing_raises(fake, quick_retries):
     bot = Bot(fake.token, base_url=f"{fake.base_url}/bot")
     await bot.initialize()
     for _ in range(5):
@@ -67,7 +82,9 @@ async def test_a_delivery_that_keeps_failing_raises(fake):
     await bot.shutdown()
 
 
-async def test_a_reply_outside_a_conversation_that_keeps_failing_is_recorded(fake, store):
+async def test_a_reply_outside_a_conversation_that_keeps_failing_is_recorded(
+    fake, store, quick_retries
+):
     from actions.ats.undelivered import list_undelivered, record_undelivered
 
     bot = Bot(fake.token, base_url=f"{fake.base_url}/bot")
@@ -136,17 +153,13 @@ def _post(url: str, body: bytes, secret: str | None) -> tuple[int, dict]:
         return error.code, json.loads(error.read() or b"{}")
 
 
-@pytest.fixture
-def desk(tmp_path, fake):
-    """The help desk with Telegram on, talking to the fake Bot API."""
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory, telegram_api):
+    """The help desk with Telegram on, talking to the fake Bot API; shared by the module's
+    end-to-end tests, which use chat and update ids of their own."""
     running = RunningHelpdesk(
-        tmp_path,
-        extra_env={
-            "TELEGRAM_BOT_TOKEN": fake.token,
-            "TELEGRAM_WEBHOOK_SECRET": SECRET,
-            "TELEGRAM_API_BASE_URL": fake.base_url,
-            "HELPDESK_RASA_API_TOKEN": API_TOKEN,
-        },
+        tmp_path_factory.mktemp("telegram"),
+        extra_env={**telegram_api.environment(SECRET), "HELPDESK_RASA_API_TOKEN": API_TOKEN},
     ).start()
     yield running
     running.stop()
@@ -282,8 +295,6 @@ async def test_the_polling_bridge_forwards_updates_with_the_secret(fake):
 
 @pytest.mark.server
 def test_buttons_are_inline_keyboards_and_callback_queries_are_answered(desk, fake):
-    import email
-    import re
 
     url = f"http://localhost:{desk.rasa_port}/webhooks/telegram/webhook"
     chat = 9101
@@ -293,9 +304,7 @@ def test_buttons_are_inline_keyboards_and_callback_queries_are_answered(desk, fa
 
     send(21, "did you get my application?")
     send(22, "daniel.kim@example.com")
-    [mail] = [email.message_from_bytes(p.read_bytes()) for p in desk.outbox.glob("*.eml")]
-    code = re.search(r"\b(\d{6})\b", mail.get_payload(decode=True).decode()).group(1)
-    send(23, code)
+    send(23, last_code(desk, "daniel.kim@example.com"))
     replies = fake.wait_for(4)
     assert "linked this Telegram chat" in replies[-1]["text"]
     [choice] = [r for r in replies if r.get("reply_markup")]
@@ -351,8 +360,7 @@ def test_deep_link_linking_end_to_end(desk, fake):
     web = f"web-{chat}"
     post_json(desk.webhook, {"sender": web, "message": "did you get my application?"})
     post_json(desk.webhook, {"sender": web, "message": "aisha.okafor@example.com"})
-    [mail] = [email.message_from_bytes(p.read_bytes()) for p in desk.outbox.glob("*.eml")]
-    code = re.search(r"\b(\d{6})\b", mail.get_payload(decode=True).decode()).group(1)
+    code = last_code(desk, "aisha.okafor@example.com")
     answer = post_json(desk.webhook, {"sender": web, "message": code})
     verified = " ".join(m["text"] for m in answer)
     token = re.search(r"https://t\.me/hd_bot\?start=([A-Za-z0-9_-]+)", verified).group(1)

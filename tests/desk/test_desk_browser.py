@@ -12,35 +12,12 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.channels.fake_telegram import FakeTelegram
 from tests.channels.test_telegram import SECRET, _post, _update
 from tests.desk.test_views import PASSWORD, cli, url
-from tests.servers import RunningHelpdesk
 from tests.web.conftest import last_code
 from tests.web.test_chat_widget import BOT, careers, open_chat, say
 
 pytestmark = pytest.mark.server
-
-
-@pytest.fixture(scope="module")
-def fake():
-    server = FakeTelegram().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def helpdesk(tmp_path_factory, fake):
-    running = RunningHelpdesk(
-        tmp_path_factory.mktemp("desk-browser"),
-        extra_env={
-            "TELEGRAM_BOT_TOKEN": fake.token,
-            "TELEGRAM_WEBHOOK_SECRET": SECRET,
-            "TELEGRAM_API_BASE_URL": fake.base_url,
-        },
-    ).start()
-    yield running
-    running.stop()
 
 
 def desk_login(page: Page, helpdesk, address: str, *extra: str) -> None:

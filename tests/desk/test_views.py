@@ -1,6 +1,7 @@
 """The desk over HTTP against the running help desk: accounts, security, the hand-over.
 
-One help desk for the module; the tests run in file order and build on each other's state.
+The tests run in file order and build on each other's state (the help desk is shared by the
+desk tests: tests/desk/conftest.py).
 """
 
 from __future__ import annotations
@@ -15,21 +16,12 @@ import time
 import pytest
 import requests
 
-from tests.servers import HELPDESK, RunningHelpdesk
+from tests.servers import HELPDESK
 
 pytestmark = pytest.mark.server
 
 PASSWORD = "correct horse battery staple"
 SANNE = ("AP-7K3M-9XQ2", "sanne.devries@example.nl")  # never acknowledged, vacancy of Eva
-
-
-@pytest.fixture(scope="module")
-def helpdesk(tmp_path_factory):
-    running = RunningHelpdesk(
-        tmp_path_factory.mktemp("desk"), extra_env={"TELEGRAM_BOT_TOKEN": ""}
-    ).start()
-    yield running
-    running.stop()
 
 
 def url(helpdesk, path: str) -> str:
@@ -92,7 +84,11 @@ def test_every_desk_route_needs_a_session(helpdesk):
 def test_passwords_are_argon2_hashes_and_logins_are_throttled(helpdesk):
     account(helpdesk, "eva.jansen@example.com")
     with sqlite3.connect(helpdesk.home / "ats.db") as db:
-        [(stored,)] = db.execute("SELECT password_hash FROM desk_accounts").fetchall()
+        [(stored,)] = db.execute(
+            "SELECT password_hash FROM desk_accounts JOIN recruiters"
+            " ON recruiters.id = desk_accounts.recruiter_id WHERE email = ?",
+            ("eva.jansen@example.com",),
+        ).fetchall()
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
 
     # a login form without its CSRF token
@@ -126,7 +122,7 @@ def test_the_hand_over_from_claim_to_resolve(helpdesk):
 
     eva, answer = log_in(helpdesk, "eva.jansen@example.com")
     assert answer.status_code == 200 and "Sanne de Vries" in answer.text
-    escalation = int(re.search(r'href="/desk/escalations/(\d+)"', answer.text).group(1))
+    escalation = int(re.search(r'href="/desk/escalations/(\d+)">Sanne', answer.text).group(1))
     page = eva.get(url(helpdesk, f"/desk/escalations/{escalation}"))
     assert "Sanne de Vries" in page.text and SANNE[0] in page.text
     assert "Hebben jullie mijn sollicitatie ontvangen?" in page.text  # the transcript

@@ -22,6 +22,7 @@ def test_run_starts_both_servers_answers_a_greeting_and_stops_on_ctrl_c(tmp_path
         assert "Seeded the empty ATS with 15 demo applications." in output
         assert f"http://localhost:{helpdesk.rasa_port}/webhooks/rest/webhook" in output
         assert f"http://localhost:{helpdesk.rasa_port}/careers/" in output
+        assert f"http://localhost:{helpdesk.rasa_port}/desk/" in output
         assert "AP-7K3M-9XQ2" in output  # a demo reference to try
         assert port_open(helpdesk.actions_port)
 
