@@ -82,6 +82,7 @@ class Settings:
     retention_weeks: int = 4
     consent_retention_months: int = 12
     link_hours: int = 72
+    sweep_minutes: int = 15
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -109,4 +110,5 @@ class Settings:
             retention_weeks=_int("HELPDESK_RETENTION_WEEKS", 4, minimum=1),
             consent_retention_months=_int("HELPDESK_CONSENT_RETENTION_MONTHS", 12, minimum=1),
             link_hours=_int("HELPDESK_LINK_HOURS", 72, minimum=1),
+            sweep_minutes=_int("HELPDESK_SWEEP_MINUTES", 15, minimum=0),
         )

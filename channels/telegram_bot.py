@@ -74,6 +74,21 @@ async def bot_username(settings: TelegramSettings) -> str | None:
     return _usernames[settings.token]
 
 
+def message_sender(settings: TelegramSettings) -> Callable[[str, str], Awaitable[None]] | None:
+    """An async (chat_id, text) sender for messages outside a conversation (deadline notices);
+    None when Telegram is off. Retries like the channel; a final failure raises."""
+    if not settings.token:
+        return None
+    bot = settings.bot()
+
+    async def send(chat_id: str, text: str) -> None:
+        await with_retries(bot.initialize)  # once; later calls return at once
+        for piece in split_text(text):
+            await with_retries(lambda piece=piece: bot.send_message(chat_id, piece))
+
+    return send
+
+
 def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
     """Pieces of at most `limit` characters, cut at paragraph, line or word ends when possible."""
     pieces = []

@@ -48,6 +48,7 @@ class EscalationView:
     channel: str | None
     conversation_id: str | None
     summary: str | None
+    level: int = 1
 
     def overdue(self, now: datetime) -> bool:
         return self.state != EscalationState.RESOLVED.value and self.respond_by < now
@@ -104,6 +105,7 @@ def _view(row) -> EscalationView:
         channel=escalation.channel,
         conversation_id=escalation.conversation_id,
         summary=escalation.summary,
+        level=escalation.level,
     )
 
 

@@ -42,6 +42,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "recruiter": ("Recruiter", "Recruiter"),
     "claimed_by": ("Claimed by", "Opgepakt door"),
     "overdue": ("overdue", "te laat"),
+    "second_level": ("second level", "tweede lijn"),
     "none_open": ("No escalations match.", "Geen escalaties gevonden."),
     "application": ("Application", "Sollicitatie"),
     "history": ("Status history", "Statusgeschiedenis"),

@@ -230,6 +230,22 @@ def cmd_telegram_poll(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
+    from monitor.sweep import describe, sweep_every, sweeper_for
+
+    async def work(store: ATSStore) -> int:
+        await _migrate(store)
+        if args.loop:
+            minutes = args.every or settings.sweep_minutes or 15
+            print(f"Sweeping every {minutes} minute(s); Ctrl-C to stop.", flush=True)
+            await sweep_every(store, settings, minutes)
+        report = await sweeper_for(store, settings).sweep()
+        print(f"Sweep: {describe(report)}")
+        return EXIT_OK
+
+    return asyncio.run(_with_store(settings, work))
+
+
 def desk_url() -> str:
     from helpdesk.run import RASA_PORT
 
@@ -376,6 +392,16 @@ def build_parser() -> argparse.ArgumentParser:
     polling.add_argument("--webhook", help="the local webhook URL (default: the Rasa server's)")
     polling.add_argument("--once", action="store_true", help="forward what is waiting, then stop")
     polling.set_defaults(handler=cmd_telegram_poll)
+
+    sweep = commands.add_parser(
+        "sweep",
+        help="escalate every overdue application, tell its applicant and send recruiter digests",
+    )
+    sweep.add_argument("--loop", action="store_true", help="keep sweeping (what `make run` does)")
+    sweep.add_argument(
+        "--every", type=int, metavar="MINUTES", help="with --loop (default HELPDESK_SWEEP_MINUTES)"
+    )
+    sweep.set_defaults(handler=cmd_sweep)
 
     desk = commands.add_parser("desk", help="the recruiters' desk: accounts")
     desk_commands = desk.add_subparsers(dest="desk_command", metavar="DESK_COMMAND", required=True)

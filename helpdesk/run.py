@@ -113,6 +113,13 @@ def run(settings: Settings, *, train_model: bool = True) -> int:
             env=environment,
         ),
     ]
+    if settings.sweep_minutes:
+        # the deadline monitor, which also sends mail that could not be sent before
+        processes.append(
+            subprocess.Popen(
+                [_bin("helpdesk"), "sweep", "--loop"], cwd=PROJECT_ROOT, env=environment
+            )
+        )
     try:
         if not _wait_for(f"http://localhost:{RASA_PORT}/", processes):
             print("The Rasa server did not start; see the messages above.", file=sys.stderr)

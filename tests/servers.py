@@ -67,6 +67,8 @@ class RunningHelpdesk:
             "HELPDESK_SECRET_KEY": "test-secret",
             "HELPDESK_RASA_PORT": str(self.rasa_port),
             "HELPDESK_ACTIONS_PORT": str(self.actions_port),
+            # no deadline monitor unless a test asks for one: it would mail the demo applicants
+            "HELPDESK_SWEEP_MINUTES": "0",
             **self.extra_env,
         }
         env.pop("SMTP_HOST", None)

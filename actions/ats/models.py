@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import declarative_base, relationship
@@ -224,6 +225,16 @@ class Escalation(Base):
     claimed_at = Column(UTCDateTime, nullable=True)
     # The recruiter working it in the desk; only one can claim it.
     claimed_by_id = Column(ForeignKey("recruiters.id"), nullable=True)
+    # Raised by the deadline monitor (not by the applicant): it tells the applicant and puts
+    # it in the recruiter's digest, each exactly once; these record that it did.
+    raised_by_sweep = Column(Boolean, nullable=False, default=False, server_default=false())
+    # 2 when nobody took it in time and the monitor raised it to the backup or default recruiter
+    level = Column(Integer, nullable=False, default=1, server_default=text("1"))
+    applicant_notified_at = Column(UTCDateTime, nullable=True)
+    notice_claimed_until = Column(UTCDateTime, nullable=True)
+    # the digest mail that listed it (an outgoing_mail id; no foreign key, which would make a
+    # cycle with outgoing_mail.escalation_id)
+    digest_mail_id = Column(Integer, nullable=True)
     resolved_at = Column(UTCDateTime, nullable=True)
 
     application = relationship(Application, lazy="joined")
@@ -239,6 +250,16 @@ class Escalation(Base):
             unique=True,
             sqlite_where=text("state <> 'resolved' AND application_id IS NOT NULL"),
             postgresql_where=text("state <> 'resolved' AND application_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_escalations_sweep_pending",
+            "recruiter_id",
+            sqlite_where=text(
+                "raised_by_sweep AND (applicant_notified_at IS NULL OR digest_mail_id IS NULL)"
+            ),
+            postgresql_where=text(
+                "raised_by_sweep AND (applicant_notified_at IS NULL OR digest_mail_id IS NULL)"
+            ),
         ),
         Index(
             "ix_escalations_unresolved_respond_by",

@@ -40,6 +40,9 @@ def sqlite_url(tmp_path: Path) -> str:
         ["mail", "flush"],
         ["telegram", "set-webhook"],
         ["telegram", "poll"],
+        ["sweep"],
+        ["desk", "add-recruiter"],
+        ["desk", "invite"],
     ],
 )
 def test_every_command_has_help(command, sqlite_url):
@@ -198,3 +201,30 @@ def test_mail_flush_sends_what_is_queued(sqlite_url, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "1 queued mail(s) sent." in result.stdout
     assert len(list((tmp_path / "out").glob("*.eml"))) == 1
+
+
+def test_sweep_escalates_the_overdue_demo_applications_once(sqlite_url, tmp_path):
+    env = {
+        **os.environ,
+        "ATS_DATABASE_URL": sqlite_url,
+        "HELPDESK_OUTBOX_DIR": str(tmp_path / "out"),
+        "HELPDESK_SECRET_KEY": "k",
+        "TELEGRAM_BOT_TOKEN": "",
+    }
+    env.pop("SMTP_HOST", None)
+    assert helpdesk("ats", "demo", database_url=sqlite_url).returncode == 0
+
+    def sweep() -> str:
+        result = subprocess.run(
+            [HELPDESK, "sweep"], capture_output=True, text=True, env=env, check=False
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    first = sweep()
+    escalated = int(first.split("Sweep: ")[1].split()[0])
+    assert escalated >= 2 and "digest(s)" in first
+    mails = list((tmp_path / "out").glob("*.eml"))
+    assert any("sanne.devries@example.nl" in p.read_text() for p in mails)
+    assert "Sweep: 0 escalated" in sweep()
+    assert len(list((tmp_path / "out").glob("*.eml"))) == len(mails)

@@ -15,7 +15,7 @@ from tests.servers import RunningHelpdesk, port_open
 
 @pytest.mark.server
 def test_run_starts_both_servers_answers_a_greeting_and_stops_on_ctrl_c(tmp_path):
-    helpdesk = RunningHelpdesk(tmp_path)
+    helpdesk = RunningHelpdesk(tmp_path, extra_env={"HELPDESK_SWEEP_MINUTES": "15"})
     try:
         helpdesk.start()
         output = helpdesk.log.read_text()
@@ -30,6 +30,14 @@ def test_run_starts_both_servers_answers_a_greeting_and_stops_on_ctrl_c(tmp_path
         text = " ".join(r.get("text", "") for r in replies)
         assert "automated assistant" in text
         assert "recruiter" in text
+
+        # the deadline monitor runs beside the servers: the demo's overdue applicants are told
+        deadline = time.monotonic() + 30
+        while "Sweep:" not in helpdesk.log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert "Sweep:" in helpdesk.log.read_text()
+        notices = [p for p in helpdesk.outbox.glob("*.eml") if "sanne.devries" in p.read_text()]
+        assert notices and "Stopping" not in helpdesk.log.read_text()
 
         assert helpdesk.interrupt() == 0
         assert "Stopping the help desk" in helpdesk.log.read_text()

@@ -1,0 +1,1 @@
+"""The deadline monitor: escalates overdue applications and tells applicants and recruiters."""

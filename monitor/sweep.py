@@ -1,0 +1,364 @@
+"""The deadline monitor: no applicant left unheard, before anyone has to ask.
+
+One sweep:
+1. escalates every application past its acknowledgement deadline or its promised update, in
+   one INSERT .. SELECT that the partial unique index makes idempotent (several sweepers at
+   once, or a sweep run twice, open each escalation once);
+2. tells each applicant whose escalation it raised, in their language, on their linked
+   Telegram chat or else by email, that the employer is late, who is on it, and by when;
+3. sends each recruiter one digest of the escalations it raised for them.
+
+Steps 2 and 3 work from marks on the escalation rows (`applicant_notified_at`,
+`digest_mail_id`), set in the same transaction that queues the mail, so a sweep killed
+half-way leaves the rest for the next one: nothing is lost, and no mail is queued twice. Rows
+are taken with FOR UPDATE SKIP LOCKED on PostgreSQL (SQLite runs one writer at a time), so
+parallel sweepers share the work instead of doubling it. Telegram messages are claimed for a
+few minutes first; one is sent again only if a sweeper died between sending and marking it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, literal, not_, or_, select, text, true, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from actions.ats.calendar import add_working_hours
+from actions.ats.linking import ChatLinks
+from actions.ats.models import (
+    OPEN_APPLICATION_SQL,
+    Application,
+    Candidate,
+    Escalation,
+    EscalationReason,
+    EscalationState,
+    Recruiter,
+    Vacancy,
+)
+from actions.ats.records import Mail
+from actions.ats.store import ATSStore, queue_mail, utcnow
+from actions.mail import Mailer
+from actions.settings import Settings
+from actions.texts import day, day_and_time
+from monitor.texts import DIGEST, NOTICE
+
+logger = logging.getLogger(__name__)
+
+BATCH = 500
+TELEGRAM_CLAIM = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    escalated: int
+    applicants_emailed: int
+    applicants_on_telegram: int
+    digests: int
+    raised_to_second_level: int = 0
+
+
+class Sweeper:
+    def __init__(
+        self,
+        store: ATSStore,
+        settings: Settings,
+        mailer: Mailer,
+        links: ChatLinks,
+        send_telegram: Callable | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.mailer = mailer
+        self.links = links
+        # async (chat_id, text) -> None; None when Telegram is off
+        self.send_telegram = send_telegram
+        self.clock = clock
+
+    async def sweep(self) -> SweepReport:
+        now = self.clock()
+        escalated = await self.escalate_overdue(now)
+        raised = await self.raise_unanswered(now)
+        emailed, on_telegram = await self.tell_applicants(now)
+        digests = await self.send_digests()
+        await self.mailer.deliver_pending()
+        report = SweepReport(escalated, emailed, on_telegram, digests, raised)
+        logger.info("sweep: %s", report)
+        return report
+
+    async def escalate_overdue(self, now: datetime) -> int:
+        """Open the escalation of every overdue application that has none open yet."""
+        settings = self.settings
+        respond_by = add_working_hours(
+            now, settings.escalation_response_hours, settings.timezone, settings.holiday_country
+        )
+        is_open = text(OPEN_APPLICATION_SQL)
+        ack_overdue = and_(
+            Application.acknowledged_at.is_(None), is_open, Application.ack_due_at < now
+        )
+        update_overdue = and_(
+            Application.next_update_due_at.isnot(None),
+            is_open,
+            Application.next_update_due_at < now,
+            not_(ack_overdue),
+        )
+        created = 0
+        for reason, overdue in (
+            (EscalationReason.ACK_OVERDUE, ack_overdue),
+            (EscalationReason.UPDATE_OVERDUE, update_overdue),
+        ):
+            rows = (
+                select(
+                    Application.id,
+                    literal(reason.value),
+                    Vacancy.recruiter_id,
+                    literal(EscalationState.OPEN.value),
+                    literal(respond_by, Escalation.respond_by.type),
+                    literal(now, Escalation.created_at.type),
+                    true(),
+                    Candidate.name,
+                    Candidate.email,
+                )
+                .join(Vacancy, Vacancy.id == Application.vacancy_id)
+                .join(Candidate, Candidate.id == Application.candidate_id)
+                .where(overdue)
+            )
+            insert = self._insert()(Escalation).from_select(
+                [
+                    "application_id",
+                    "reason",
+                    "recruiter_id",
+                    "state",
+                    "respond_by",
+                    "created_at",
+                    "raised_by_sweep",
+                    "applicant_name",
+                    "applicant_email",
+                ],
+                rows,
+            )
+            statement = insert.on_conflict_do_nothing(
+                index_elements=["application_id", "reason"],
+                index_where=text("state <> 'resolved' AND application_id IS NOT NULL"),
+            )
+            async with self.store.session() as session, session.begin():
+                created += (await session.execute(statement)).rowcount or 0
+        return created
+
+    async def raise_unanswered(self, now: datetime) -> int:
+        """Escalations nobody took by their respond-by time go to the vacancy's backup
+        recruiter, else the default one, as second level, with a new respond-by time and a
+        place in that recruiter's next digest. The applicant was told already."""
+        settings = self.settings
+        default = await self.store.default_recruiter(
+            settings.default_recruiter_email, settings.default_recruiter_name
+        )
+        backup = (
+            select(Vacancy.backup_recruiter_id)
+            .join(Application, Application.vacancy_id == Vacancy.id)
+            .where(Application.id == Escalation.application_id)
+            .scalar_subquery()
+        )
+        default_id = select(Recruiter.id).where(Recruiter.email == default.email).scalar_subquery()
+        respond_by = add_working_hours(
+            now, settings.escalation_response_hours, settings.timezone, settings.holiday_country
+        )
+        async with self.store.session() as session, session.begin():
+            result = await session.execute(
+                update(Escalation)
+                .where(
+                    Escalation.state == EscalationState.OPEN.value,
+                    Escalation.level == 1,
+                    Escalation.respond_by < now,
+                    Escalation.application_id.isnot(None),
+                )
+                .values(
+                    level=2,
+                    recruiter_id=func.coalesce(backup, default_id),
+                    respond_by=respond_by,
+                    raised_by_sweep=True,
+                    digest_mail_id=None,
+                    applicant_notified_at=func.coalesce(Escalation.applicant_notified_at, now),
+                )
+                .execution_options(synchronize_session=False)
+            )
+            return result.rowcount or 0
+
+    def _insert(self):
+        return postgresql.insert if self._postgres else sqlite.insert
+
+    @property
+    def _postgres(self) -> bool:
+        return self.store.engine.dialect.name == "postgresql"
+
+    def _rows(self, *conditions):
+        return (
+            select(Escalation, Application, Candidate, Vacancy, Recruiter)
+            .join(Application, Application.id == Escalation.application_id)
+            .join(Candidate, Candidate.id == Application.candidate_id)
+            .join(Vacancy, Vacancy.id == Application.vacancy_id)
+            .join(Recruiter, Recruiter.id == Escalation.recruiter_id)
+            .where(*conditions)
+            .order_by(Escalation.id)
+        )
+
+    async def _claim(self, session, values: dict, *conditions) -> None:
+        """Mark up to BATCH waiting escalations as this sweeper's, as the transaction's first
+        statement: a write, so that SQLite's lock orders parallel sweepers, while PostgreSQL
+        hands each its own rows (SKIP LOCKED)."""
+        waiting = (
+            select(Escalation.id)
+            .where(Escalation.raised_by_sweep.is_(True), *conditions)
+            .order_by(Escalation.id)
+            .limit(BATCH)
+        )
+        if self._postgres:
+            waiting = waiting.with_for_update(skip_locked=True)
+        await session.execute(
+            update(Escalation)
+            .where(Escalation.id.in_(waiting.scalar_subquery()))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def tell_applicants(self, now: datetime) -> tuple[int, int]:
+        emailed = on_telegram = 0
+        while True:
+            # a claim no other sweeper holds: its own expiry time, to the microsecond
+            mine = self.clock() + TELEGRAM_CLAIM + timedelta(microseconds=secrets.randbelow(10**6))
+            telegram: list[tuple[int, str, str]] = []
+            async with self.store.session() as session, session.begin():
+                await self._claim(
+                    session,
+                    {"notice_claimed_until": mine},
+                    Escalation.applicant_notified_at.is_(None),
+                    or_(
+                        Escalation.notice_claimed_until.is_(None),
+                        Escalation.notice_claimed_until < self.clock(),
+                    ),
+                )
+                rows = (
+                    await session.execute(self._rows(Escalation.notice_claimed_until == mine))
+                ).all()
+                if not rows:
+                    return emailed, on_telegram
+                for escalation, application, candidate, vacancy, recruiter in rows:
+                    notice = self._notice(escalation, application, candidate, vacancy, recruiter)
+                    chats = await self.links.chats_of(candidate.email, "telegram")
+                    if chats and self.send_telegram is not None:
+                        # sent after this commits; the claim keeps others off it meanwhile
+                        telegram += [(escalation.id, chat, notice[1]) for chat in chats]
+                        continue
+                    mail = Mail(candidate.email, *notice, "late_notice")
+                    await queue_mail(session, [mail], escalation.id)
+                    escalation.applicant_notified_at = now
+                    escalation.notice_claimed_until = None
+                    emailed += 1
+            for escalation_id, chat, message in telegram:
+                await self.send_telegram(chat, message)
+                await self._mark_told(escalation_id, now)
+                on_telegram += 1
+
+    async def _mark_told(self, escalation_id: int, now: datetime) -> None:
+        async with self.store.session() as session, session.begin():
+            await session.execute(
+                update(Escalation)
+                .where(Escalation.id == escalation_id)
+                .values(applicant_notified_at=now, notice_claimed_until=None)
+            )
+
+    def _notice(self, escalation, application, candidate, vacancy, recruiter) -> tuple[str, str]:
+        language = candidate.language if candidate.language in NOTICE else "en"
+        tz = self.settings.timezone
+        subject, body = NOTICE[language]
+        late = escalation.reason == EscalationReason.ACK_OVERDUE.value
+        due = application.ack_due_at if late else application.next_update_due_at
+        values = {
+            "name": candidate.name.split()[0],
+            "vacancy": vacancy.title,
+            "reference": application.reference,
+            "employer": self.settings.employer_name,
+            "promise": NOTICE["promise"][language][0 if late else 1].format(
+                due=day(due, language, tz)
+            ),
+            "recruiter": recruiter.name,
+            "respond_by": day_and_time(escalation.respond_by, language, tz),
+        }
+        return subject.format(**values), body.format(**values)
+
+    async def send_digests(self) -> int:
+        sent = 0
+        while True:
+            mine = -1 - secrets.randbelow(2**31 - 2)  # a claim: negative, never a mail's id
+            async with self.store.session() as session, session.begin():
+                await self._claim(
+                    session, {"digest_mail_id": mine}, Escalation.digest_mail_id.is_(None)
+                )
+                rows = (await session.execute(self._rows(Escalation.digest_mail_id == mine))).all()
+                if not rows:
+                    return sent
+                by_recruiter = defaultdict(list)
+                for row in rows:
+                    by_recruiter[row[4].id].append(row)
+                for recruiter_rows in by_recruiter.values():
+                    [mail_row] = await queue_mail(session, [self._digest(recruiter_rows)], None)
+                    for row in recruiter_rows:
+                        row[0].digest_mail_id = mail_row.id
+                    sent += 1
+
+    def _digest(self, rows) -> Mail:
+        tz = self.settings.timezone
+        recruiter = rows[0][4]
+        lines = [
+            DIGEST["line"].format(
+                reference=application.reference,
+                name=candidate.name,
+                vacancy=vacancy.title,
+                reason=DIGEST["reasons"].get(escalation.reason, escalation.reason)
+                + (DIGEST["second_level"] if escalation.level > 1 else ""),
+                respond_by=day_and_time(escalation.respond_by, "en", tz),
+            )
+            for escalation, application, candidate, vacancy, _ in rows
+        ]
+        body = DIGEST["body"].format(
+            name=recruiter.name.split()[0], count=len(rows), lines="\n".join(lines)
+        )
+        subject = DIGEST["subject"].format(count=len(rows))
+        return Mail(recruiter.email, subject, body, "sweep_digest")
+
+
+def sweeper_for(store: ATSStore, settings: Settings) -> Sweeper:
+    """A sweeper with the configured mail and, when TELEGRAM_BOT_TOKEN is set, Telegram."""
+    from actions.ats.verification import secret_key
+    from channels.telegram_bot import TelegramSettings, message_sender
+
+    links = ChatLinks(store, secret_key(settings))
+    sender = message_sender(TelegramSettings.from_env())
+    return Sweeper(store, settings, Mailer(store, settings), links, sender)
+
+
+async def sweep_every(store: ATSStore, settings: Settings, minutes: int) -> None:
+    """Sweep now and then every `minutes`, until cancelled; a failed sweep is logged, and the
+    next one picks up where it stopped."""
+    sweeper = sweeper_for(store, settings)
+    while True:
+        try:
+            report = await sweeper.sweep()
+            print(f"Sweep: {describe(report)}", flush=True)
+        except Exception:
+            logger.exception("the sweep failed; trying again in %d minutes", minutes)
+        await asyncio.sleep(minutes * 60)
+
+
+def describe(report: SweepReport) -> str:
+    return (
+        f"{report.escalated} escalated, {report.raised_to_second_level} raised to the second "
+        f"level, {report.applicants_emailed} applicant(s) emailed, "
+        f"{report.applicants_on_telegram} told on Telegram, {report.digests} digest(s)."
+    )

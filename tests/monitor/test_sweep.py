@@ -1,0 +1,231 @@
+"""The deadline monitor on SQLite and PostgreSQL: escalations, notices and digests, once each."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from actions.ats.db import create_engine
+from actions.ats.linking import ChatLinks
+from actions.ats.models import Escalation, OutgoingMail, Status
+from actions.ats.store import ATSStore
+from actions.mail import Mailer
+from channels.telegram_bot import TelegramSettings, message_sender
+from monitor.sweep import Sweeper
+from tests.actions.test_mail import smtp_server  # noqa: F401 - the SMTP server fixture
+from tests.ats.helpers import AMSTERDAM, UTC, add, row
+from tests.channels.fake_telegram import FakeTelegram
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=AMSTERDAM).astimezone(UTC)
+
+
+@pytest.fixture
+async def ats(store, db_settings):
+    """Applied on Thursday 23 April 2026: five working days, with King's Day (Monday 27 April)
+    in between, make the acknowledgement due on Friday 1 May (same time of day)."""
+    settings = dataclasses.replace(db_settings, secret_key="k")
+    await add(
+        store,
+        settings,
+        row(2, reference="AP-7K3M-9XQ2", applied_at=local(2026, 4, 23, 10)),  # Dutch, Eva
+        row(
+            3,
+            reference="AP-4HD8-2MWR",
+            candidate_name="James Carter",
+            candidate_email="james@example.com",
+            candidate_language="en",
+            applied_at=local(2026, 4, 23, 11),
+        ),
+        row(  # acknowledged: an update promised for Thursday 30 April
+            4,
+            reference="AP-9TRB-X2KE",
+            candidate_name="Oliver Bennett",
+            candidate_email="oliver@example.com",
+            candidate_language="en",
+            vacancy_code="NURSE",
+            vacancy_title="Nurse",
+            recruiter_name="Daan Bakker",
+            recruiter_email="daan@example.com",
+            applied_at=local(2026, 4, 20, 9),
+            acknowledged_at=local(2026, 4, 21, 9),
+            status=Status.SCREENING,
+            next_update_due_at=local(2026, 4, 30, 12),
+        ),
+        row(  # acknowledged, nothing promised: never overdue
+            5,
+            reference="AP-3M6P-H7WD",
+            candidate_name="Lotte Visser",
+            candidate_email="lotte@example.nl",
+            applied_at=local(2026, 4, 23, 9),
+            acknowledged_at=local(2026, 4, 24, 9),
+            status=Status.SCREENING,
+        ),
+        now=local(2026, 4, 23, 12),
+    )
+    return store, settings
+
+
+def sweeper(store: ATSStore, settings, clock: Clock, send_telegram=None) -> Sweeper:
+    links = ChatLinks(store, b"k", clock=clock)
+    return Sweeper(store, settings, Mailer(store, settings), links, send_telegram, clock)
+
+
+async def mails(store: ATSStore) -> list[OutgoingMail]:
+    async with store.session() as session:
+        return list(await session.scalars(select(OutgoingMail).order_by(OutgoingMail.id)))
+
+
+async def count_escalations(store: ATSStore) -> int:
+    async with store.session() as session:
+        return await session.scalar(select(func.count()).select_from(Escalation))
+
+
+async def test_nothing_is_overdue_before_the_deadline_across_the_long_weekend(ats):
+    store, settings = ats
+    clock = Clock(local(2026, 4, 30, 11))  # Thursday: the update is not due until noon
+    report = await sweeper(store, settings, clock).sweep()
+    assert report.escalated == 0 and await mails(store) == []
+
+    clock.now = local(2026, 5, 1, 9)  # Friday morning: the update is late, the acks not yet
+    assert (await sweeper(store, settings, clock).sweep()).escalated == 1
+
+    clock.now = local(2026, 5, 2, 12)  # Saturday: both acknowledgements are late too
+    report = await sweeper(store, settings, clock).sweep()
+    assert report.escalated == 2 and report.applicants_emailed == 2 and report.digests == 1
+
+
+async def test_the_applicant_is_told_in_their_language_and_the_recruiter_gets_one_digest(ats):
+    store, settings = ats
+    clock = Clock(local(2026, 5, 2, 12))  # Saturday
+    await sweeper(store, settings, clock).sweep()
+    sent = await mails(store)
+    to_sanne = [m for m in sent if m.to_address == "sanne@example.nl"]
+    assert len(to_sanne) == 1
+    assert "we zijn te laat" in to_sanne[0].subject
+    body = to_sanne[0].body
+    assert "vrijdag 1 mei" in body  # the promise that was broken
+    # raised on Saturday: respond by Monday, eight working hours later
+    assert "Eva Jansen" in body and "maandag 4 mei om 17:00" in body
+    to_james = [m for m in sent if m.to_address == "james@example.com"]
+    assert "we are late" in to_james[0].subject
+    digests = [m for m in sent if m.purpose == "sweep_digest"]
+    assert sorted(m.to_address for m in digests) == ["daan@example.com", "eva@example.com"]
+    [eva] = [m for m in digests if m.to_address == "eva@example.com"]
+    assert "AP-7K3M-9XQ2" in eva.body and "AP-4HD8-2MWR" in eva.body  # one mail, both
+    assert all(m.sent_at is not None for m in sent)  # delivered (to the outbox folder)
+
+    # the next sweeps find them escalated already: nothing new, nobody told twice
+    clock.now = local(2026, 5, 4, 9)
+    report = await sweeper(store, settings, clock).sweep()
+    assert report == type(report)(0, 0, 0, 0)
+    assert len(await mails(store)) == len(sent)
+
+
+async def test_a_sweep_killed_half_way_is_finished_by_the_next_one(ats):
+    store, settings = ats
+    clock = Clock(local(2026, 5, 2, 12))
+    first = sweeper(store, settings, clock)
+    assert await first.escalate_overdue(clock.now) == 3  # ... and then it dies
+    assert await mails(store) == []
+    report = await sweeper(store, settings, clock).sweep()
+    assert (report.escalated, report.applicants_emailed, report.digests) == (0, 3, 2)
+
+    # died after telling the applicants, before the digests: only the digests are left
+    clock.now = local(2026, 5, 2, 13)
+    assert len(await mails(store)) == 5
+
+
+async def test_two_sweepers_at_once_escalate_and_notify_once(ats, database_url):
+    store, settings = ats
+    clock = Clock(local(2026, 5, 2, 12))
+    other = ATSStore(create_engine(database_url))
+    try:
+        reports = await asyncio.gather(
+            sweeper(store, settings, clock).sweep(),
+            sweeper(other, settings, clock).sweep(),
+            sweeper(store, settings, clock).sweep(),
+        )
+    finally:
+        await other.close()
+    assert sum(r.escalated for r in reports) == 3
+    assert await count_escalations(store) == 3
+    sent = await mails(store)
+    assert sorted(m.to_address for m in sent) == sorted(
+        [
+            "sanne@example.nl",
+            "james@example.com",
+            "oliver@example.com",
+            "eva@example.com",
+            "daan@example.com",
+        ]
+    )
+
+
+async def test_a_linked_telegram_chat_is_told_there(ats):
+    store, settings = ats
+    clock = Clock(local(2026, 5, 2, 12))
+    links = ChatLinks(store, b"k", clock=clock)
+    assert await links.link("telegram", "7001", "james@example.com")
+    fake = FakeTelegram().start()
+    try:
+        send = message_sender(TelegramSettings(fake.token, "s", None, fake.base_url))
+        report = await sweeper(store, settings, clock, send).sweep()
+        assert (report.applicants_on_telegram, report.applicants_emailed) == (1, 2)
+        [notice] = fake.sent()
+        assert str(notice["chat_id"]) == "7001" and "Eva Jansen" in notice["text"]
+        assert not [m for m in await mails(store) if m.to_address == "james@example.com"]
+        await sweeper(store, settings, clock, send).sweep()
+        assert len(fake.sent()) == 1  # told once
+    finally:
+        fake.stop()
+
+
+async def test_notices_go_over_real_smtp(ats, smtp_server):  # noqa: F811
+    store, settings = ats
+    inbox, port = smtp_server
+    settings = dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=port)
+    await sweeper(store, settings, Clock(local(2026, 5, 2, 12))).sweep()
+    received = sorted(to for _, tos in inbox.envelopes for to in tos)
+    assert received == sorted(
+        [
+            "sanne@example.nl",
+            "james@example.com",
+            "oliver@example.com",
+            "eva@example.com",
+            "daan@example.com",
+        ]
+    )
+
+
+async def test_an_escalation_nobody_took_in_time_goes_to_the_second_level(ats):
+    store, settings = ats
+    clock = Clock(local(2026, 5, 2, 12))  # Saturday: respond by Monday 17:00
+    await sweeper(store, settings, clock).sweep()
+    clock.now = local(2026, 5, 4, 16)  # Monday afternoon: still in time
+    assert (await sweeper(store, settings, clock).sweep()).raised_to_second_level == 0
+    before = len(await mails(store))
+
+    clock.now = local(2026, 5, 5, 9)  # Tuesday morning: nobody claimed them
+    report = await sweeper(store, settings, clock).sweep()
+    assert report.raised_to_second_level == 3 and report.applicants_emailed == 0
+    async with store.session() as session:
+        levels = list(await session.scalars(select(Escalation.level)))
+    assert levels == [2, 2, 2]
+    [digest] = [m for m in (await mails(store))[before:] if m.purpose == "sweep_digest"]
+    assert digest.to_address == "eva@example.com"  # no backups: the default recruiter
+    assert digest.body.count("second level") == 3
+    assert (await sweeper(store, settings, clock).sweep()).raised_to_second_level == 0
