@@ -94,6 +94,7 @@ def generate(path: Path, rows: int, overdue: int, seed: int = 7) -> tuple[list[s
                     "",
                     code,
                     title,
+                    "",  # vacancy_process
                     rname,
                     remail,
                     applied.isoformat(timespec="seconds"),

@@ -26,7 +26,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, literal, not_, or_, select, text, true, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal,
+    not_,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from actions.ats.calendar import add_working_hours
@@ -38,6 +50,7 @@ from actions.ats.models import (
     Escalation,
     EscalationReason,
     EscalationState,
+    OutgoingMail,
     Recruiter,
     Vacancy,
 )
@@ -248,18 +261,36 @@ class Sweeper:
                 ).all()
                 if not rows:
                     return emailed, on_telegram
+                chats = await self.links.chats_for([row[2].email for row in rows], "telegram")
+                outbox, told = [], []
                 for escalation, application, candidate, vacancy, recruiter in rows:
                     notice = self._notice(escalation, application, candidate, vacancy, recruiter)
-                    chats = await self.links.chats_of(candidate.email, "telegram")
-                    if chats and self.send_telegram is not None:
+                    if chats.get(candidate.email) and self.send_telegram is not None:
                         # sent after this commits; the claim keeps others off it meanwhile
-                        telegram += [(escalation.id, chat, notice[1]) for chat in chats]
+                        telegram += [(escalation.id, c, notice[1]) for c in chats[candidate.email]]
                         continue
-                    mail = Mail(candidate.email, *notice, "late_notice")
-                    await queue_mail(session, [mail], escalation.id)
-                    escalation.applicant_notified_at = now
-                    escalation.notice_claimed_until = None
-                    emailed += 1
+                    outbox.append(
+                        {
+                            "to_address": candidate.email,
+                            "subject": notice[0],
+                            "body": notice[1],
+                            "purpose": "late_notice",
+                            "escalation_id": escalation.id,
+                            "created_at": now,
+                            "attempts": 0,
+                        }
+                    )
+                    told.append({"told": escalation.id})
+                if outbox:  # in bulk: one round trip each, not one per applicant
+                    await session.execute(insert(OutgoingMail), outbox)
+                    await session.execute(
+                        update(Escalation)
+                        .where(Escalation.id == bindparam("told"))
+                        .values(applicant_notified_at=now, notice_claimed_until=None)
+                        .execution_options(synchronize_session=False),
+                        told,
+                    )
+                emailed += len(outbox)
             for escalation_id, chat, message in telegram:
                 await self.send_telegram(chat, message)
                 await self._mark_told(escalation_id, now)
@@ -306,11 +337,12 @@ class Sweeper:
                 by_recruiter = defaultdict(list)
                 for row in rows:
                     by_recruiter[row[4].id].append(row)
-                for recruiter_rows in by_recruiter.values():
-                    [mail_row] = await queue_mail(session, [self._digest(recruiter_rows)], None)
-                    for row in recruiter_rows:
-                        row[0].digest_mail_id = mail_row.id
-                    sent += 1
+                groups = list(by_recruiter.values())
+                digests = await queue_mail(session, [self._digest(group) for group in groups])
+                for group, digest in zip(groups, digests, strict=True):
+                    for row in group:
+                        row[0].digest_mail_id = digest.id
+                sent += len(digests)
 
     def _digest(self, rows) -> Mail:
         tz = self.settings.timezone

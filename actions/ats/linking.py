@@ -151,6 +151,25 @@ class ChatLinks:
             )
             return result.rowcount > 0
 
+    async def chats_for(self, emails: list[str], channel: str) -> dict[str, list[str]]:
+        """The linked chats of many applicants at once: {email: [chat ids]}."""
+        found: dict[str, list[str]] = {}
+        if not emails:
+            return found
+        async with self.store.session() as session:
+            rows = await session.execute(
+                select(Candidate.email, LinkedChat.chat_id)
+                .join(Candidate, LinkedChat.candidate_id == Candidate.id)
+                .where(
+                    Candidate.email.in_({normalise_email(e) for e in emails}),
+                    LinkedChat.channel == channel,
+                )
+                .order_by(LinkedChat.linked_at)
+            )
+            for email, chat_id in rows:
+                found.setdefault(email, []).append(chat_id)
+        return found
+
     async def chats_of(self, email: str, channel: str) -> list[str]:
         """The chats linked to this applicant on a channel (for notices outside a conversation)."""
         async with self.store.session() as session:
