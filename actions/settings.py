@@ -83,6 +83,8 @@ class Settings:
     consent_retention_months: int = 12
     link_hours: int = 72
     sweep_minutes: int = 15
+    send_receipts: bool = False
+    public_url: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -111,4 +113,6 @@ class Settings:
             consent_retention_months=_int("HELPDESK_CONSENT_RETENTION_MONTHS", 12, minimum=1),
             link_hours=_int("HELPDESK_LINK_HOURS", 72, minimum=1),
             sweep_minutes=_int("HELPDESK_SWEEP_MINUTES", 15, minimum=0),
+            send_receipts=_bool("HELPDESK_SEND_RECEIPTS", False),
+            public_url=(_text("HELPDESK_PUBLIC_URL") or "").rstrip("/") or None,
         )

@@ -239,7 +239,7 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
             minutes = args.every or settings.sweep_minutes or 15
             print(f"Sweeping every {minutes} minute(s); Ctrl-C to stop.", flush=True)
             await sweep_every(store, settings, minutes)
-        report = await sweeper_for(store, settings).sweep()
+        report = await (await sweeper_for(store, settings)).sweep()
         print(f"Sweep: {describe(report)}")
         return EXIT_OK
 

@@ -59,12 +59,13 @@ from actions.ats.store import ATSStore, queue_mail, utcnow
 from actions.mail import Mailer
 from actions.settings import Settings
 from actions.texts import day, day_and_time
-from monitor.texts import DIGEST, NOTICE
+from monitor.texts import DIGEST, NOTICE, RECEIPT
 
 logger = logging.getLogger(__name__)
 
 BATCH = 500
 TELEGRAM_CLAIM = timedelta(minutes=5)
+RECEIPT_WINDOW = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class SweepReport:
     applicants_on_telegram: int
     digests: int
     raised_to_second_level: int = 0
+    receipts: int = 0
 
 
 class Sweeper:
@@ -85,6 +87,7 @@ class Sweeper:
         links: ChatLinks,
         send_telegram: Callable | None = None,
         clock: Callable[[], datetime] = utcnow,
+        telegram_username: str | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -93,6 +96,7 @@ class Sweeper:
         # async (chat_id, text) -> None; None when Telegram is off
         self.send_telegram = send_telegram
         self.clock = clock
+        self.telegram_username = telegram_username  # for t.me links in receipts
 
     async def sweep(self) -> SweepReport:
         now = self.clock()
@@ -100,8 +104,9 @@ class Sweeper:
         raised = await self.raise_unanswered(now)
         emailed, on_telegram = await self.tell_applicants(now)
         digests = await self.send_digests()
+        receipts = await self.send_receipts(now) if self.settings.send_receipts else 0
         await self.mailer.deliver_pending()
-        report = SweepReport(escalated, emailed, on_telegram, digests, raised)
+        report = SweepReport(escalated, emailed, on_telegram, digests, raised, receipts)
         logger.info("sweep: %s", report)
         return report
 
@@ -344,6 +349,64 @@ class Sweeper:
                         row[0].digest_mail_id = digest.id
                 sent += len(digests)
 
+    async def send_receipts(self, now: datetime) -> int:
+        """A receipt for each application of the last two days that has none yet (so that
+        turning receipts on does not mail everyone who ever applied)."""
+        sent = 0
+        while True:
+            mine = now + timedelta(microseconds=secrets.randbelow(10**6))
+            async with self.store.session() as session, session.begin():
+                waiting = (
+                    select(Application.id)
+                    .where(
+                        Application.applied_at > now - RECEIPT_WINDOW,
+                        Application.receipt_sent_at.is_(None),
+                    )
+                    .order_by(Application.id)
+                    .limit(BATCH)
+                )
+                if self._postgres:
+                    waiting = waiting.with_for_update(skip_locked=True)
+                await session.execute(
+                    update(Application)
+                    .where(Application.id.in_(waiting.scalar_subquery()))
+                    .values(receipt_sent_at=mine)
+                    .execution_options(synchronize_session=False)
+                )
+                rows = (
+                    await session.execute(
+                        select(Application, Candidate, Vacancy)
+                        .join(Candidate, Candidate.id == Application.candidate_id)
+                        .join(Vacancy, Vacancy.id == Application.vacancy_id)
+                        .where(Application.receipt_sent_at == mine)
+                    )
+                ).all()
+                if not rows:
+                    return sent
+                mails = [await self._receipt(session, *row) for row in rows]
+                await queue_mail(session, mails)
+                sent += len(mails)
+
+    async def _receipt(self, session, application, candidate, vacancy) -> Mail:
+        language = candidate.language if candidate.language in RECEIPT else "en"
+        base = self.settings.public_url or "http://localhost:5005"
+        telegram = ""
+        if self.telegram_username:
+            token = await self.links.create_token(candidate.email, session)
+            link = f"https://t.me/{self.telegram_username}?start={token}"
+            telegram = RECEIPT["telegram"][language].format(link=link)
+        subject, body = RECEIPT[language]
+        values = {
+            "name": candidate.name.split()[0],
+            "vacancy": vacancy.title,
+            "reference": application.reference,
+            "employer": self.settings.employer_name,
+            "due": day(application.ack_due_at, language, self.settings.timezone),
+            "chat": f"{base}/careers/",
+            "telegram": telegram,
+        }
+        return Mail(candidate.email, subject.format(**values), body.format(**values), "receipt")
+
     def _digest(self, rows) -> Mail:
         tz = self.settings.timezone
         recruiter = rows[0][4]
@@ -365,20 +428,27 @@ class Sweeper:
         return Mail(recruiter.email, subject, body, "sweep_digest")
 
 
-def sweeper_for(store: ATSStore, settings: Settings) -> Sweeper:
+async def sweeper_for(store: ATSStore, settings: Settings) -> Sweeper:
     """A sweeper with the configured mail and, when TELEGRAM_BOT_TOKEN is set, Telegram."""
     from actions.ats.verification import secret_key
-    from channels.telegram_bot import TelegramSettings, message_sender
+    from channels.telegram_bot import TelegramSettings, bot_username, message_sender
 
-    links = ChatLinks(store, secret_key(settings))
-    sender = message_sender(TelegramSettings.from_env())
-    return Sweeper(store, settings, Mailer(store, settings), links, sender)
+    links = ChatLinks(store, secret_key(settings), valid_for=timedelta(hours=settings.link_hours))
+    telegram = TelegramSettings.from_env()
+    return Sweeper(
+        store,
+        settings,
+        Mailer(store, settings),
+        links,
+        message_sender(telegram),
+        telegram_username=await bot_username(telegram),
+    )
 
 
 async def sweep_every(store: ATSStore, settings: Settings, minutes: int) -> None:
     """Sweep now and then every `minutes`, until cancelled; a failed sweep is logged, and the
     next one picks up where it stopped."""
-    sweeper = sweeper_for(store, settings)
+    sweeper = await sweeper_for(store, settings)
     while True:
         try:
             report = await sweeper.sweep()
@@ -392,5 +462,6 @@ def describe(report: SweepReport) -> str:
     return (
         f"{report.escalated} escalated, {report.raised_to_second_level} raised to the second "
         f"level, {report.applicants_emailed} applicant(s) emailed, "
-        f"{report.applicants_on_telegram} told on Telegram, {report.digests} digest(s)."
+        f"{report.applicants_on_telegram} told on Telegram, {report.digests} digest(s), "
+        f"{report.receipts} receipt(s)."
     )

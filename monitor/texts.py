@@ -42,3 +42,24 @@ DIGEST = {
     },
     "second_level": " (second level: nobody took it by its respond-by time)",
 }
+
+RECEIPT = {
+    "en": (
+        "We received your application for {vacancy} ({reference})",
+        "Hello {name},\n\nThank you for applying for {vacancy} at {employer}. Your reference is "
+        "{reference}. We will confirm your application by {due}, and tell you how it goes "
+        "from there.\n\nQuestions in the meantime? Ask our help desk with your reference: "
+        "{chat}{telegram}\n\n{employer}",
+    ),
+    "nl": (
+        "We hebben je sollicitatie voor {vacancy} ontvangen ({reference})",
+        "Hallo {name},\n\nBedankt voor je sollicitatie voor {vacancy} bij {employer}. Je "
+        "referentie is {reference}. We bevestigen je sollicitatie uiterlijk {due} en laten je "
+        "daarna weten hoe het verder gaat.\n\nVragen in de tussentijd? Stel ze aan onze "
+        "helpdesk, met je referentie: {chat}{telegram}\n\n{employer}",
+    ),
+    "telegram": {
+        "en": "\nOn Telegram (no code needed, the link works once): {link}",
+        "nl": "\nOp Telegram (zonder code, de link werkt één keer): {link}",
+    },
+}

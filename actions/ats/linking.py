@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.ats.models import Candidate, LinkedChat, LinkToken
 from actions.ats.store import ATSStore, normalise_email, utcnow
@@ -51,24 +52,28 @@ class ChatLinks:
     def _hash(self, token: str) -> str:
         return hmac.new(self.key, f"link:{token}".encode(), hashlib.sha256).hexdigest()
 
-    async def create_token(self, email: str) -> str | None:
-        """A new one-time token for the applicant with this email on file (None: no such one)."""
+    async def create_token(self, email: str, session: AsyncSession | None = None) -> str | None:
+        """A new one-time token for the applicant with this email on file (None: no such one).
+
+        Inside the caller's transaction when given its `session` (SQLite has one writer)."""
+        if session is None:
+            async with self.store.session() as own, own.begin():
+                return await self.create_token(email, own)
         now = self.clock()
         token = secrets.token_urlsafe(TOKEN_BYTES)
-        async with self.store.session() as session, session.begin():
-            candidate_id = await session.scalar(
-                select(Candidate.id).where(Candidate.email == normalise_email(email))
+        candidate_id = await session.scalar(
+            select(Candidate.id).where(Candidate.email == normalise_email(email))
+        )
+        if candidate_id is None:
+            return None
+        session.add(
+            LinkToken(
+                token_hash=self._hash(token),
+                candidate_id=candidate_id,
+                created_at=now,
+                expires_at=now + self.valid_for,
             )
-            if candidate_id is None:
-                return None
-            session.add(
-                LinkToken(
-                    token_hash=self._hash(token),
-                    candidate_id=candidate_id,
-                    created_at=now,
-                    expires_at=now + self.valid_for,
-                )
-            )
+        )
         return token
 
     async def redeem(self, token: str, channel: str, chat_id: str) -> LinkedApplicant | None:

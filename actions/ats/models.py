@@ -153,6 +153,8 @@ class Application(Base):
     ats_id = Column(String(100), nullable=True)
     created_at = Column(UTCDateTime, nullable=False)
     updated_at = Column(UTCDateTime, nullable=False)
+    # when the deadline monitor sent the applicant a receipt (HELPDESK_SEND_RECEIPTS)
+    receipt_sent_at = Column(UTCDateTime, nullable=True)
 
     candidate = relationship(Candidate, lazy="joined")
     vacancy = relationship(Vacancy, lazy="joined")
@@ -162,6 +164,8 @@ class Application(Base):
 
     __table_args__ = (
         UniqueConstraint("ats_system", "ats_id"),
+        # recent applications, for receipts and the dashboard's weeks
+        Index("ix_applications_applied_at", "applied_at"),
         # The deadline monitor's two questions, each answered from a partial index that holds
         # only the rows it could ever return.
         Index(

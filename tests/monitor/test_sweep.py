@@ -229,3 +229,20 @@ async def test_an_escalation_nobody_took_in_time_goes_to_the_second_level(ats):
     assert digest.to_address == "eva@example.com"  # no backups: the default recruiter
     assert digest.body.count("second level") == 3
     assert (await sweeper(store, settings, clock).sweep()).raised_to_second_level == 0
+
+
+async def test_receipts_for_new_applications_once_when_turned_on(ats):
+    store, settings = ats
+    settings = dataclasses.replace(settings, send_receipts=True, public_url="https://jobs.example")
+    clock = Clock(local(2026, 4, 24, 12))  # the day after three of them applied
+    monitor = sweeper(store, settings, clock)
+    monitor.telegram_username = "hd_bot"
+    assert (await monitor.sweep()).receipts == 3  # not Oliver's, from Monday: too old
+    receipts = {m.to_address: m for m in await mails(store) if m.purpose == "receipt"}
+    assert set(receipts) == {"sanne@example.nl", "james@example.com", "lotte@example.nl"}
+    sanne = receipts["sanne@example.nl"]
+    assert "AP-7K3M-9XQ2" in sanne.subject and "vrijdag 1 mei" in sanne.body
+    assert "https://jobs.example/careers/" in sanne.body
+    assert "https://t.me/hd_bot?start=" in sanne.body
+    assert "We will confirm your application by Friday 1 May" in receipts["james@example.com"].body
+    assert (await monitor.sweep()).receipts == 0

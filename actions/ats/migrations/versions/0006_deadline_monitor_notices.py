@@ -15,6 +15,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("applications", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("receipt_sent_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.create_index("ix_applications_applied_at", ["applied_at"], unique=False)
     with op.batch_alter_table("escalations", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("raised_by_sweep", sa.Boolean(), server_default=sa.false(), nullable=False)
@@ -43,6 +46,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("applications", schema=None) as batch_op:
+        batch_op.drop_index("ix_applications_applied_at")
+        batch_op.drop_column("receipt_sent_at")
     with op.batch_alter_table("escalations", schema=None) as batch_op:
         batch_op.drop_index(
             "ix_escalations_sweep_pending",
