@@ -25,6 +25,9 @@ from actions.settings import Settings
 POSTGRES_URL = os.environ.get("ATS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("HELPDESK_REQUIRE_POSTGRES") == "1"
 TABLES = (
+    "audit_log",
+    "desk_tokens",
+    "desk_accounts",
     "undelivered_messages",
     "linked_chats",
     "link_tokens",
