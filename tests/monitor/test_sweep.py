@@ -143,10 +143,19 @@ async def test_a_sweep_killed_half_way_is_finished_by_the_next_one(ats):
     assert await mails(store) == []
     report = await sweeper(store, settings, clock).sweep()
     assert (report.escalated, report.applicants_emailed, report.digests) == (0, 3, 2)
-
-    # died after telling the applicants, before the digests: only the digests are left
-    clock.now = local(2026, 5, 2, 13)
     assert len(await mails(store)) == 5
+
+
+async def test_a_sweep_killed_after_telling_the_applicants_leaves_only_the_digests(ats):
+    store, settings = ats
+    clock = Clock(local(2026, 5, 2, 12))
+    first = sweeper(store, settings, clock)
+    await first.escalate_overdue(clock.now)
+    assert await first.tell_applicants(clock.now) == (3, 0)  # ... and then it dies
+    report = await sweeper(store, settings, clock).sweep()
+    assert (report.applicants_emailed, report.digests) == (0, 2)
+    sent = await mails(store)
+    assert sorted(m.purpose for m in sent) == ["late_notice"] * 3 + ["sweep_digest"] * 2
 
 
 async def test_two_sweepers_at_once_escalate_and_notify_once(ats, database_url):
