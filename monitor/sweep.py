@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -66,6 +65,7 @@ logger = logging.getLogger(__name__)
 BATCH = 500
 TELEGRAM_CLAIM = timedelta(minutes=5)
 RECEIPT_WINDOW = timedelta(days=2)
+DIGEST_LIMIT = 5000  # escalations listed in one digest mail
 
 
 @dataclass(frozen=True)
@@ -226,7 +226,7 @@ class Sweeper:
             .order_by(Escalation.id)
         )
 
-    async def _claim(self, session, values: dict, *conditions) -> None:
+    async def _claim(self, session, values: dict, *conditions, limit: int = BATCH) -> None:
         """Mark up to BATCH waiting escalations as this sweeper's, as the transaction's first
         statement: a write, so that SQLite's lock orders parallel sweepers, while PostgreSQL
         hands each its own rows (SKIP LOCKED)."""
@@ -234,7 +234,7 @@ class Sweeper:
             select(Escalation.id)
             .where(Escalation.raised_by_sweep.is_(True), *conditions)
             .order_by(Escalation.id)
-            .limit(BATCH)
+            .limit(limit)
         )
         if self._postgres:
             waiting = waiting.with_for_update(skip_locked=True)
@@ -329,25 +329,40 @@ class Sweeper:
         return subject.format(**values), body.format(**values)
 
     async def send_digests(self) -> int:
+        """One mail per recruiter with everything this sweep (or an interrupted one) raised."""
+        async with self.store.session() as session:
+            recruiters = list(
+                await session.scalars(
+                    select(Escalation.recruiter_id)
+                    .where(
+                        Escalation.raised_by_sweep.is_(True), Escalation.digest_mail_id.is_(None)
+                    )
+                    .distinct()
+                )
+            )
         sent = 0
-        while True:
+        for recruiter_id in recruiters:
             mine = -1 - secrets.randbelow(2**31 - 2)  # a claim: negative, never a mail's id
             async with self.store.session() as session, session.begin():
                 await self._claim(
-                    session, {"digest_mail_id": mine}, Escalation.digest_mail_id.is_(None)
+                    session,
+                    {"digest_mail_id": mine},
+                    Escalation.digest_mail_id.is_(None),
+                    Escalation.recruiter_id == recruiter_id,
+                    limit=DIGEST_LIMIT,
                 )
                 rows = (await session.execute(self._rows(Escalation.digest_mail_id == mine))).all()
                 if not rows:
-                    return sent
-                by_recruiter = defaultdict(list)
-                for row in rows:
-                    by_recruiter[row[4].id].append(row)
-                groups = list(by_recruiter.values())
-                digests = await queue_mail(session, [self._digest(group) for group in groups])
-                for group, digest in zip(groups, digests, strict=True):
-                    for row in group:
-                        row[0].digest_mail_id = digest.id
-                sent += len(digests)
+                    continue  # another sweeper took them
+                [digest] = await queue_mail(session, [self._digest(rows)])
+                await session.execute(
+                    update(Escalation)
+                    .where(Escalation.digest_mail_id == mine)
+                    .values(digest_mail_id=digest.id)
+                    .execution_options(synchronize_session=False)
+                )
+                sent += 1
+        return sent
 
     async def send_receipts(self, now: datetime) -> int:
         """A receipt for each application of the last two days that has none yet (so that
