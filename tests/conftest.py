@@ -133,8 +133,10 @@ LAUNCH_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
+    """Per module: Playwright's sync API keeps an event loop running in this thread while it
+    is open, which the async tests of later modules could not start under."""
     if not Path(CHROMIUM).exists():
         message = f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium)"
         if REQUIRE_BROWSER:
