@@ -12,6 +12,7 @@ from actions.ats.reference import InvalidReference, parse_reference
 from actions.conversation import Turn
 
 WEBCHAT = "socketio"
+# The keys channels/webchat.py sets (not imported: that module loads Rasa, 2 s, for nothing).
 IDENTITY = "webchat_identity"
 REFUSED = "webchat_token_refused"
 

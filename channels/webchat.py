@@ -75,6 +75,11 @@ def check_token(token: Any, secret: str | None) -> tuple[str | None, str | None]
     return subject.strip(), None
 
 
+def valid_session_id(value: Any) -> bool:
+    """What the widget stores: a server-made hex id; anything else starts a new session."""
+    return isinstance(value, str) and 8 <= len(value) <= 64 and value.isalnum()
+
+
 def message_metadata(raw: Any, secret: str | None) -> dict[str, Any]:
     """The metadata a browser sent, with the token replaced by what checking it found."""
     if isinstance(raw, str):
@@ -133,7 +138,7 @@ class WebChatInput(SocketIOInput):
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Any) -> None:
             session_id = data.get("session_id") if isinstance(data, dict) else None
-            if not isinstance(session_id, str) or not 8 <= len(session_id) <= 64:
+            if not valid_session_id(session_id):
                 session_id = uuid.uuid4().hex
             entered = sio.enter_room(sid, session_id)
             if inspect.isawaitable(entered):
@@ -142,7 +147,7 @@ class WebChatInput(SocketIOInput):
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any) -> None:
-            if not isinstance(data, dict) or not isinstance(data.get("session_id"), str):
+            if not isinstance(data, dict) or not valid_session_id(data.get("session_id")):
                 return  # no session: nothing to answer to (the widget always asks for one)
             text = data.get("message")
             if not isinstance(text, str) or not text.strip():

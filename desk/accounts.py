@@ -7,6 +7,7 @@ client's IP (the lockouts table the applicant codes use too), so guessing is thr
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
@@ -140,7 +141,8 @@ class DeskAccounts:
                 .join(DeskToken, DeskToken.account_id == DeskAccount.id)
                 .where(DeskToken.token_hash == self._hash(token))
             )
-            account.password_hash = self.hasher.hash(password)
+            # argon2 is deliberately slow: off the event loop, which serves the chat too
+            account.password_hash = await asyncio.to_thread(self.hasher.hash, password)
             account.password_set_at = now
             # A new password ends every session of the old one.
             await session.execute(
@@ -167,13 +169,14 @@ class DeskAccounts:
                 .join(Recruiter, Recruiter.id == DeskAccount.recruiter_id)
                 .where(Recruiter.email == email)
             )
-            if account is None or not self._password_matches(account.password_hash, password):
+            stored = account.password_hash if account else None
+            if not await asyncio.to_thread(self._password_matches, stored, password):
                 # counted in this transaction, which must commit: refuse after it
                 await self._count_failure(session, subjects, now)
                 token = None
             else:
                 if self.hasher.check_needs_rehash(account.password_hash):
-                    account.password_hash = self.hasher.hash(password)
+                    account.password_hash = await asyncio.to_thread(self.hasher.hash, password)
                 await session.execute(delete(Lockout).where(Lockout.subject == subjects[0]))
                 token = await self._new_token(session, account.id, "session", SESSION_HOURS)
         if token is None:

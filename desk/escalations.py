@@ -144,6 +144,8 @@ async def list_escalations(
 
 
 async def get_escalation(store: ATSStore, escalation_id: int) -> EscalationView | None:
+    if not 0 < escalation_id < 2**31:  # beyond any id: not found, not a database error
+        return None
     async with store.session() as session:
         row = (await session.execute(_query().where(Escalation.id == escalation_id))).first()
     return _view(row) if row else None

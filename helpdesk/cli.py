@@ -246,6 +246,16 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_with_store(settings, work))
 
 
+def _minutes(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a whole number of minutes") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("sweep at least every minute")
+    return value
+
+
 def desk_url() -> str:
     from helpdesk.run import RASA_PORT
 
@@ -399,7 +409,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("--loop", action="store_true", help="keep sweeping (what `make run` does)")
     sweep.add_argument(
-        "--every", type=int, metavar="MINUTES", help="with --loop (default HELPDESK_SWEEP_MINUTES)"
+        "--every",
+        type=_minutes,
+        metavar="MINUTES",
+        help="with --loop (default HELPDESK_SWEEP_MINUTES)",
     )
     sweep.set_defaults(handler=cmd_sweep)
 

@@ -26,24 +26,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
-    and_,
     bindparam,
     func,
     insert,
     literal,
-    not_,
     or_,
     select,
     text,
     true,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from actions.ats.calendar import add_working_hours
+from actions.ats.db import dialect_insert
 from actions.ats.linking import ChatLinks
 from actions.ats.models import (
-    OPEN_APPLICATION_SQL,
     Application,
     Candidate,
     Escalation,
@@ -54,7 +51,7 @@ from actions.ats.models import (
     Vacancy,
 )
 from actions.ats.records import Mail
-from actions.ats.store import ATSStore, queue_mail, utcnow
+from actions.ats.store import ATSStore, RecruiterNotFound, overdue_conditions, queue_mail, utcnow
 from actions.mail import Mailer
 from actions.settings import Settings
 from actions.texts import day, day_and_time
@@ -116,16 +113,7 @@ class Sweeper:
         respond_by = add_working_hours(
             now, settings.escalation_response_hours, settings.timezone, settings.holiday_country
         )
-        is_open = text(OPEN_APPLICATION_SQL)
-        ack_overdue = and_(
-            Application.acknowledged_at.is_(None), is_open, Application.ack_due_at < now
-        )
-        update_overdue = and_(
-            Application.next_update_due_at.isnot(None),
-            is_open,
-            Application.next_update_due_at < now,
-            not_(ack_overdue),
-        )
+        ack_overdue, update_overdue = overdue_conditions(now)
         created = 0
         for reason, overdue in (
             (EscalationReason.ACK_OVERDUE, ack_overdue),
@@ -147,7 +135,7 @@ class Sweeper:
                 .join(Candidate, Candidate.id == Application.candidate_id)
                 .where(overdue)
             )
-            insert = self._insert()(Escalation).from_select(
+            insert = dialect_insert(self.store.engine)(Escalation).from_select(
                 [
                     "application_id",
                     "reason",
@@ -174,9 +162,12 @@ class Sweeper:
         recruiter, else the default one, as second level, with a new respond-by time and a
         place in that recruiter's next digest. The applicant was told already."""
         settings = self.settings
-        default = await self.store.default_recruiter(
-            settings.default_recruiter_email, settings.default_recruiter_name
-        )
+        try:
+            default = await self.store.default_recruiter(
+                settings.default_recruiter_email, settings.default_recruiter_name
+            )
+        except RecruiterNotFound:  # an empty ATS: nothing was escalated to anyone yet
+            return 0
         backup = (
             select(Vacancy.backup_recruiter_id)
             .join(Application, Application.vacancy_id == Vacancy.id)
@@ -207,9 +198,6 @@ class Sweeper:
                 .execution_options(synchronize_session=False)
             )
             return result.rowcount or 0
-
-    def _insert(self):
-        return postgresql.insert if self._postgres else sqlite.insert
 
     @property
     def _postgres(self) -> bool:

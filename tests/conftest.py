@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import email
 import os
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,11 +17,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from actions.ats.db import create_engine
 from actions.ats.migrate import upgrade
 from actions.ats.store import ATSStore
 from actions.settings import Settings
+from tests.servers import free_port
 
 POSTGRES_URL = os.environ.get("ATS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("HELPDESK_REQUIRE_POSTGRES") == "1"
@@ -150,3 +153,26 @@ def chromium():
         )
         yield browser
         browser.close()
+
+
+# Mail over a real SMTP conversation: an aiosmtpd server on loopback that keeps what it gets.
+class Inbox:
+    """An SMTP server's handler that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.Message] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield inbox, controller.port
+    controller.stop()

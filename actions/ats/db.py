@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.url import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
@@ -61,6 +62,11 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
     # server dropped a pooled connection instead, and connections are renewed half-hourly.
     kwargs.setdefault("pool_recycle", 1800)
     return create_async_engine(parsed, **kwargs)
+
+
+def dialect_insert(bind):
+    """The database's own INSERT, which offers ON CONFLICT on both databases we run on."""
+    return postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actions.ats.db import dialect_insert
 from actions.ats.models import Candidate, LinkedChat, LinkToken
 from actions.ats.store import ATSStore, normalise_email, utcnow
 
@@ -111,9 +111,7 @@ class ChatLinks:
         return True
 
     async def _link(self, channel: str, chat_id: str, candidate_id: int) -> str:
-        dialect = self.store.engine.dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(LinkedChat).values(
+        statement = dialect_insert(self.store.engine)(LinkedChat).values(
             channel=channel, chat_id=chat_id, candidate_id=candidate_id, linked_at=self.clock()
         )
         # A chat belongs to one applicant: linking it again moves it to the newest one.
@@ -174,14 +172,3 @@ class ChatLinks:
             for email, chat_id in rows:
                 found.setdefault(email, []).append(chat_id)
         return found
-
-    async def chats_of(self, email: str, channel: str) -> list[str]:
-        """The chats linked to this applicant on a channel (for notices outside a conversation)."""
-        async with self.store.session() as session:
-            rows = await session.scalars(
-                select(LinkedChat.chat_id)
-                .join(Candidate, LinkedChat.candidate_id == Candidate.id)
-                .where(Candidate.email == normalise_email(email), LinkedChat.channel == channel)
-                .order_by(LinkedChat.linked_at)
-            )
-            return list(rows)

@@ -388,7 +388,7 @@ class UndeliveredMessage(Base):
     text = Column(Text, nullable=False)
     error = Column(Text, nullable=False)
     created_at = Column(UTCDateTime, nullable=False)
-    # Set when someone retried or handled it another way (the desk shows the open ones).
+    # Set when someone retried or handled it another way.
     handled_at = Column(UTCDateTime, nullable=True)
 
 

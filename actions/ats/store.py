@@ -6,12 +6,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
 from sqlalchemy import and_, bindparam, func, literal, not_, select, text, union_all
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import ColumnElement, Select
 
-from actions.ats.db import create_engine, session_factory
+from actions.ats.db import create_engine, dialect_insert, session_factory
 from actions.ats.models import (
     CLOSED_STATUSES,
     OPEN_APPLICATION_SQL,
@@ -87,18 +86,31 @@ _BY_EMAIL = (
 )
 
 
-def overdue_query(now: datetime, limit: int | None = None) -> Select:
-    """The deadline monitor's question, as rows of `application_query()` plus due_at, reason.
-
-    Both halves are range scans of partial indexes that hold only open applications waiting
-    for an acknowledgement or an update, so the cost follows the overdue rows, not the table.
-    """
+def overdue_conditions(now: datetime) -> tuple[ColumnElement, ColumnElement]:
+    """When an open application is past its acknowledgement deadline, and when past its
+    promised update (and not already the former): each matches one partial index."""
     is_open = text(OPEN_APPLICATION_SQL)
     ack_overdue = and_(
         Application.acknowledged_at.is_(None),
         is_open,
         Application.ack_due_at < now,
     )
+    update_overdue = and_(
+        Application.next_update_due_at.isnot(None),
+        is_open,
+        Application.next_update_due_at < now,
+        not_(ack_overdue),  # listed once, as ack_overdue
+    )
+    return ack_overdue, update_overdue
+
+
+def overdue_query(now: datetime, limit: int | None = None) -> Select:
+    """The deadline monitor's question, as rows of `application_query()` plus due_at, reason.
+
+    Both halves are range scans of partial indexes that hold only open applications waiting
+    for an acknowledgement or an update, so the cost follows the overdue rows, not the table.
+    """
+    ack_overdue, update_overdue = overdue_conditions(now)
     ack = (
         application_query()
         .add_columns(
@@ -113,12 +125,7 @@ def overdue_query(now: datetime, limit: int | None = None) -> Select:
             Application.next_update_due_at.label("due_at"),
             literal(EscalationReason.UPDATE_OVERDUE.value).label("reason"),
         )
-        .where(
-            Application.next_update_due_at.isnot(None),
-            is_open,
-            Application.next_update_due_at < now,
-            not_(ack_overdue),  # listed once, as ack_overdue
-        )
+        .where(update_overdue)
     )
     both = union_all(ack, update).subquery()
     query = select(both).order_by(both.c.due_at, both.c.id)
@@ -331,11 +338,8 @@ class ATSStore:
                 await session.refresh(row, ["recruiter", "application"])
                 record = EscalationRecord.of(row)
                 return record, True, await self._queue(session, record, mails)
-            insert = (
-                postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-            )
             statement = (
-                insert(Escalation)
+                dialect_insert(session.bind)(Escalation)
                 .values(**values)
                 .on_conflict_do_nothing(
                     index_elements=["application_id", "reason"],
@@ -367,10 +371,9 @@ class ATSStore:
 
     async def first_time_seen(self, update_id: int) -> bool:
         """Record a Telegram update id; False when it was recorded before (a redelivery)."""
-        insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
         async with self.session() as session, session.begin():
             result = await session.execute(
-                insert(TelegramUpdate)
+                dialect_insert(self.engine)(TelegramUpdate)
                 .values(update_id=update_id, received_at=utcnow())
                 .on_conflict_do_nothing(index_elements=["update_id"])
             )

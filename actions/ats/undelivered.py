@@ -1,7 +1,7 @@
 """Messages a channel could not deliver: recruiter replies and notices are never lost silently.
 
-A reply that Telegram refuses even after retries is kept here with the reason, and the desk
-shows it, so that a recruiter can reach the applicant another way.
+A reply that Telegram refuses even after retries is kept here with the reason
+(`list_undelivered`), so that a person can reach the applicant another way.
 """
 
 from __future__ import annotations

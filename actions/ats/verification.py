@@ -19,9 +19,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actions.ats.db import dialect_insert
 from actions.ats.models import Lockout, VerificationChallenge
 from actions.ats.records import ApplicationRecord
 from actions.ats.store import ATSStore, normalise_email, utcnow
@@ -181,9 +181,8 @@ class Verifier:
 
     async def _fail(self, session: AsyncSession, subject: str, now: datetime) -> int:
         """Count one failure against `subject`, locking it at the limit; returns the count."""
-        insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
         await session.execute(
-            insert(Lockout)
+            dialect_insert(session.bind)(Lockout)
             .values(subject=subject, failures=0, updated_at=now)
             .on_conflict_do_nothing(index_elements=["subject"])
         )

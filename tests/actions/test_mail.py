@@ -4,43 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import email
-import socket
 
-import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from actions.ats.models import OutgoingMail
 from actions.mail import Mail, Mailer, mask_email
-
-
-class Inbox:
-    """An SMTP server's handler that keeps what it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[email.message.Message] = []
-        self.envelopes: list[tuple[str, list[str]]] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield inbox, controller.port
-    controller.stop()
-
+from tests.servers import free_port
 
 MAIL = Mail(
     to="sanne@example.nl",
@@ -79,7 +48,7 @@ async def test_without_smtp_mail_lands_in_the_outbox_folder(store, db_settings, 
 
 async def test_a_failed_send_stays_queued_and_is_sent_later(store, db_settings, smtp_server):
     inbox, port = smtp_server
-    down = dataclasses.replace(db_settings, smtp_host="127.0.0.1", smtp_port=_free_port())
+    down = dataclasses.replace(db_settings, smtp_host="127.0.0.1", smtp_port=free_port())
     mailer = Mailer(store, down)
     await mailer.send([MAIL])  # nothing listens on that port
     for task in list(mailer._retries):

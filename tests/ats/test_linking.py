@@ -32,7 +32,7 @@ async def test_a_token_links_a_chat_to_all_the_applicants_applications(links):
     assert set(applicant.references) == {"AP-7K3M-9XQ2", "AP-4HD8-2MWR"}
     assert await links.linked_applicant("telegram", "9001") == applicant
     assert await links.linked_applicant("telegram", "9002") is None
-    assert await links.chats_of("sanne@example.nl", "telegram") == ["9001"]
+    assert await links.chats_for(["sanne@example.nl"], "telegram") == {"sanne@example.nl": ["9001"]}
 
 
 async def test_a_token_works_once(links):
@@ -72,7 +72,7 @@ async def test_forget_unlinks_and_linking_again_moves_the_chat(links):
     assert await links.link("telegram", "9001", "sanne@example.nl")
     assert await links.link("telegram", "9001", "other@example.com")
     assert (await links.linked_applicant("telegram", "9001")).references == ("AP-9TRB-X2KE",)
-    assert await links.chats_of("sanne@example.nl", "telegram") == []
+    assert await links.chats_for(["sanne@example.nl"], "telegram") == {}
     assert await links.forget("telegram", "9001")
     assert await links.linked_applicant("telegram", "9001") is None
     assert not await links.forget("telegram", "9001")

@@ -5,7 +5,7 @@ import time
 import jwt
 import pytest
 
-from channels.webchat import WebChatSettings, check_token, message_metadata
+from channels.webchat import WebChatSettings, check_token, message_metadata, valid_session_id
 
 SECRET = "careers-site-secret-at-least-32-bytes-long"
 
@@ -67,3 +67,9 @@ def test_allowed_origins_come_from_the_environment(monkeypatch):
         "https://careers.example.com",
         "https://x.nl",
     ]
+
+
+def test_only_session_ids_like_the_servers_own_are_taken():
+    assert valid_session_id("0123456789abcdef0123456789abcdef")
+    for bad in (None, 42, "", "short", "x" * 65, "../../etc/passwd", "a b c d e f g h"):
+        assert not valid_session_id(bad)

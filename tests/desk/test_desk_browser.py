@@ -54,17 +54,17 @@ def test_a_recruiter_takes_over_a_web_chat(chromium, helpdesk):
         desk.click("text=Claim and join the chat")
 
         joined = chat.locator(BOT).last
-        expect(joined).to_contain_text("Eva Jansen, a recruiter, has joined", timeout=2_000)
+        expect(joined).to_contain_text("Eva Jansen, a recruiter, has joined", timeout=10_000)
 
         chat.fill(".hdc-input", "Thank you! When will I hear back?")
         chat.press(".hdc-input", "Enter")
         expect(desk.locator("#transcript")).to_contain_text(
-            "Thank you! When will I hear back?", timeout=2_500
+            "Thank you! When will I hear back?", timeout=10_000
         )
         desk.fill("#reply-text", "Hi Aisha, this is Eva: you'll hear from us by Friday.")
         desk.click("form.reply button")
         expect(chat.locator(BOT).last).to_contain_text(
-            "you'll hear from us by Friday", timeout=2_000
+            "you'll hear from us by Friday", timeout=10_000
         )
         expect(desk.locator("[role=status]")).to_contain_text("web chat")
         if os.environ.get("HELPDESK_SCREENSHOTS"):  # for the README: run by hand
@@ -77,7 +77,7 @@ def test_a_recruiter_takes_over_a_web_chat(chromium, helpdesk):
             desk.go_back()
 
         desk.click("text=Resolve and hand back to the bot")
-        expect(chat.locator(BOT).last).to_contain_text("has left the chat", timeout=2_000)
+        expect(chat.locator(BOT).last).to_contain_text("has left the chat", timeout=10_000)
         assert "your CV and motivation are being reviewed" in say(chat, "what's my status now?")
     finally:
         applicant.close()

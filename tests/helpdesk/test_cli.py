@@ -228,3 +228,12 @@ def test_sweep_escalates_the_overdue_demo_applications_once(sqlite_url, tmp_path
     assert any("sanne.devries@example.nl" in p.read_text() for p in mails)
     assert "Sweep: 0 escalated" in sweep()
     assert len(list((tmp_path / "out").glob("*.eml"))) == len(mails)
+
+
+def test_sweep_on_an_empty_ats_says_so_without_a_traceback(sqlite_url):
+    assert helpdesk("ats", "migrate", database_url=sqlite_url).returncode == 0
+    result = helpdesk("sweep", database_url=sqlite_url)
+    assert result.returncode == 0, result.stderr
+    assert "Sweep: 0 escalated" in result.stdout
+    bad = helpdesk("sweep", "--loop", "--every", "0", database_url=sqlite_url)
+    assert bad.returncode == 2 and "every minute" in bad.stderr and "Traceback" not in bad.stderr

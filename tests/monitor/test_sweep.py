@@ -16,7 +16,6 @@ from actions.ats.store import ATSStore
 from actions.mail import Mailer
 from channels.telegram_bot import TelegramSettings, message_sender
 from monitor.sweep import Sweeper
-from tests.actions.test_mail import smtp_server  # noqa: F401 - the SMTP server fixture
 from tests.ats.helpers import AMSTERDAM, UTC, add, row
 from tests.channels.fake_telegram import FakeTelegram
 
@@ -203,7 +202,7 @@ async def test_a_linked_telegram_chat_is_told_there(ats):
         fake.stop()
 
 
-async def test_notices_go_over_real_smtp(ats, smtp_server):  # noqa: F811
+async def test_notices_go_over_real_smtp(ats, smtp_server):
     store, settings = ats
     inbox, port = smtp_server
     settings = dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=port)
