@@ -8,7 +8,8 @@ Differences from Rasa 3.6's own `SocketIOInput`:
 - a logged-in applicant's signed token (JWT, HS256, HELPDESK_WEBCHAT_JWT_SECRET) is checked
   here, and only its outcome reaches the conversation, as `metadata["webchat_identity"]`
   (`{"subject": ...}`) or `metadata["webchat_token_refused"]` (why). Whatever the browser puts
-  under those keys itself is dropped, so they cannot be forged.
+  under those keys itself is dropped, so they cannot be forged;
+- with HELPDESK_REDIS_URL, the Rasa servers share Socket.IO rooms through Redis.
 """
 
 from __future__ import annotations
@@ -28,9 +29,19 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIO
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
 logger = logging.getLogger(__name__)
+
+
+def _client_manager() -> AsyncRedisManager | None:
+    """With several Rasa servers, Socket.IO rooms live on the server a browser is connected
+    to; through Redis, a reply sent by any server (a recruiter's, a deadline notice) reaches it.
+    The manager exchanges pickled messages: the Redis server must be private to the help desk.
+    """
+    url = os.environ.get("HELPDESK_REDIS_URL", "").strip()
+    return AsyncRedisManager(url, channel="helpdesk-webchat") if url else None
+
 
 IDENTITY = "webchat_identity"
 REFUSED = "webchat_token_refused"
@@ -127,7 +138,11 @@ class WebChatInput(SocketIOInput):
         self.settings = settings
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.settings.allowed_origins)
+        sio = AsyncServer(
+            async_mode="sanic",
+            cors_allowed_origins=self.settings.allowed_origins,
+            client_manager=_client_manager(),
+        )
         webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio  # get_output_channel sends through it (recruiter replies)
 

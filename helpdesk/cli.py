@@ -345,7 +345,30 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="start the action server and the Rasa server (what `make run` does)"
     )
     run.add_argument("--no-train", action="store_true", help="use the latest trained model")
+    run.add_argument(
+        "--rasa-servers",
+        type=_count,
+        default=None,
+        help="Rasa servers behind a load balancer (needs HELPDESK_TRACKER_STORE_URL and "
+        "HELPDESK_REDIS_URL when more than 1; default HELPDESK_RASA_SERVERS or 1)",
+    )
+    run.add_argument(
+        "--action-servers",
+        type=_count,
+        default=None,
+        help="action servers behind a load balancer (default HELPDESK_ACTION_SERVERS or 1)",
+    )
     run.set_defaults(handler=_cmd_run)
+
+    serve = commands.add_parser(
+        "serve", help="run one server in the foreground (containers; see docs/deploy.md)"
+    )
+    serve.add_argument("server", choices=["rasa", "actions"])
+    serve.add_argument("--port", type=int, help="default 5005 for rasa, 5055 for actions")
+    serve.set_defaults(handler=cmd_serve)
+
+    train = commands.add_parser("train", help="train the model when it is missing or outdated")
+    train.set_defaults(handler=cmd_train)
 
     ats = commands.add_parser("ats", help="the ATS store: migrate, import, demo, show, overdue")
     ats_commands = ats.add_subparsers(dest="ats_command", metavar="ATS_COMMAND", required=True)
@@ -432,10 +455,60 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from helpdesk.run import run
+def _count(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a whole number") from None
+    if not 1 <= value <= 32:
+        raise argparse.ArgumentTypeError(f"{value} servers: give 1 to 32")
+    return value
 
-    return run(settings, train_model=not args.no_train)
+
+def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from helpdesk.run import Topology, run
+
+    return run(
+        settings,
+        train_model=not args.no_train,
+        topology=Topology(
+            args.rasa_servers or _count_from_env("HELPDESK_RASA_SERVERS"),
+            args.action_servers or _count_from_env("HELPDESK_ACTION_SERVERS"),
+        ),
+    )
+
+
+def _count_from_env(name: str) -> int:
+    try:
+        return _count(os.environ.get(name, "").strip() or "1")
+    except argparse.ArgumentTypeError as exc:
+        raise ConfigurationError(f"{name}: {exc}") from None
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """One server, replacing this process, so that signals from a container runtime reach it."""
+    from actions.settings import PROJECT_ROOT
+    from helpdesk.endpoints import write_endpoints
+    from helpdesk.model import ensure_model
+    from helpdesk.run import rasa_server_command
+
+    os.chdir(PROJECT_ROOT)
+    if args.server == "actions":
+        from helpdesk.action_server import main as serve_actions
+
+        serve_actions(args.port or 5055)
+        return EXIT_OK
+    endpoints, secrets = write_endpoints()
+    command = rasa_server_command(ensure_model(), args.port or 5005, endpoints)
+    os.execve(command[0], command, {**os.environ, **secrets})
+    return EXIT_FAILED  # not reached
+
+
+def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
+    from helpdesk.model import ensure_model
+
+    print(f"Model: {ensure_model(quiet=False)}")
+    return EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:

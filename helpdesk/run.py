@@ -3,6 +3,11 @@
 Brings the ATS schema up to date, seeds demo data into an empty ATS, trains the model when the
 training data, config or domain changed, then runs the action server and the Rasa server until
 Ctrl-C, and stops both cleanly.
+
+With `--rasa-servers N` / `--action-servers M` (or HELPDESK_RASA_SERVERS, HELPDESK_ACTION_SERVERS)
+it runs the production topology on one machine: N Rasa servers sharing the tracker store and
+lock store named by the environment (helpdesk/endpoints.py) behind a balancer on
+HELPDESK_RASA_PORT, and M action servers behind one on HELPDESK_ACTIONS_PORT.
 """
 
 from __future__ import annotations
@@ -10,16 +15,19 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 from actions.ats.demo import APPLICANTS, seed_demo
 from actions.ats.migrate import upgrade
 from actions.ats.store import ATSStore
-from actions.settings import PROJECT_ROOT, Settings
+from actions.settings import PROJECT_ROOT, ConfigurationError, Settings
+from helpdesk.endpoints import ProductionSettings, without_password, write_endpoints
 from helpdesk.model import MODELS, ensure_model
 
 RASA_PORT = int(os.environ.get("HELPDESK_RASA_PORT", "5005"))
@@ -68,18 +76,71 @@ def _stop(processes: list[subprocess.Popen]) -> None:
             process.wait()
 
 
-def _endpoints() -> str:
-    """endpoints.yml, or a copy pointing at the action server's port when that was changed."""
-    if ACTIONS_PORT == 5055:
-        return "endpoints.yml"
-    text = (PROJECT_ROOT / "endpoints.yml").read_text()
-    derived = PROJECT_ROOT / "var" / f"endpoints-{ACTIONS_PORT}.yml"
-    derived.parent.mkdir(exist_ok=True)
-    derived.write_text(text.replace("localhost:5055", f"localhost:{ACTIONS_PORT}"))
-    return str(derived)
+@dataclass(frozen=True)
+class Topology:
+    """How many Rasa servers and action servers `helpdesk run` starts on this machine."""
+
+    rasa_servers: int = 1
+    action_servers: int = 1
+
+    @property
+    def balanced(self) -> bool:
+        return self.rasa_servers > 1 or self.action_servers > 1
 
 
-def run(settings: Settings, *, train_model: bool = True) -> int:
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _ports(count: int, front: int) -> list[int]:
+    """One server: it takes the front port itself; several: each its own, behind a balancer."""
+    return [front] if count == 1 else [_free_port() for _ in range(count)]
+
+
+def check_topology(topology: Topology, production: ProductionSettings) -> None:
+    if topology.rasa_servers > 1 and not production.shared:
+        raise ConfigurationError(
+            "several Rasa servers need a shared tracker store and lock store: set "
+            "HELPDESK_TRACKER_STORE_URL (PostgreSQL) and HELPDESK_REDIS_URL"
+        )
+
+
+def rasa_server_command(model: Path, port: int, endpoints: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "helpdesk.rasa_server",
+        "--model",
+        str(model),
+        "--port",
+        str(port),
+        "--credentials",
+        "credentials.yml",
+        "--endpoints",
+        str(endpoints),
+    ]
+
+
+def _balancer(port: int, backends: list[int], environment: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "helpdesk.balancer",
+            "--port",
+            str(port),
+            *(f"http://127.0.0.1:{p}" for p in backends),
+        ],
+        cwd=PROJECT_ROOT,
+        env=environment,
+    )
+
+
+def run(settings: Settings, *, train_model: bool = True, topology: Topology = Topology()) -> int:
+    production = ProductionSettings.from_env()
+    check_topology(topology, production)
     seeded = asyncio.run(prepare_ats(settings))
     if seeded:
         print(f"Seeded the empty ATS with {seeded} demo applications.")
@@ -88,31 +149,30 @@ def run(settings: Settings, *, train_model: bool = True) -> int:
     except subprocess.CalledProcessError:
         print("Training the model failed; see the messages above.", file=sys.stderr)
         return 1
+    endpoints, secrets = write_endpoints(production)
     environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    rasa_ports = _ports(topology.rasa_servers, RASA_PORT)
+    action_ports = _ports(topology.action_servers, ACTIONS_PORT)
     processes = [
         subprocess.Popen(
-            [_bin("rasa"), "run", "actions", "--actions", "actions", "--port", str(ACTIONS_PORT)],
+            [_bin("helpdesk"), "serve", "actions", "--port", str(port)],
             cwd=PROJECT_ROOT,
             env=environment,
-        ),
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "helpdesk.rasa_server",
-                "--model",
-                str(model),
-                "--port",
-                str(RASA_PORT),
-                "--credentials",
-                "credentials.yml",
-                "--endpoints",
-                _endpoints(),
-            ],
-            cwd=PROJECT_ROOT,
-            env=environment,
-        ),
+        )
+        for port in action_ports
     ]
+    processes += [
+        subprocess.Popen(
+            rasa_server_command(model, port, endpoints),
+            cwd=PROJECT_ROOT,
+            env={**environment, **secrets},
+        )
+        for port in rasa_ports
+    ]
+    if topology.action_servers > 1:
+        processes.append(_balancer(ACTIONS_PORT, action_ports, environment))
+    if topology.rasa_servers > 1:
+        processes.append(_balancer(RASA_PORT, rasa_ports, environment))
     if settings.sweep_minutes:
         # the deadline monitor, which also sends mail that could not be sent before
         processes.append(
@@ -121,19 +181,41 @@ def run(settings: Settings, *, train_model: bool = True) -> int:
             )
         )
     try:
-        if not _wait_for(f"http://localhost:{RASA_PORT}/", processes):
-            print("The Rasa server did not start; see the messages above.", file=sys.stderr)
-            return 1
+        for port in [*rasa_ports, RASA_PORT]:
+            if not _wait_for(f"http://localhost:{port}/", processes):
+                print("The Rasa server did not start; see the messages above.", file=sys.stderr)
+                return 1
         _print_welcome(settings)
+        if topology.balanced:
+            _print_topology(rasa_ports, action_ports, production)
+        print("Press Ctrl-C to stop.", flush=True)
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)
-        print("A server stopped; stopping the other.", file=sys.stderr)
+        print("A server stopped; stopping the others.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\nStopping the help desk...")
         return 0
     finally:
         _stop(processes)
+
+
+def _print_topology(
+    rasa_ports: list[int], action_ports: list[int], production: ProductionSettings
+) -> None:
+    def where(url: str | None) -> str:
+        return without_password(url) if url else "in memory"
+
+    print(
+        f"""Topology: {len(rasa_ports)} Rasa server(s) on ports {", ".join(map(str, rasa_ports))}
+  behind the balancer on {RASA_PORT}; {len(action_ports)} action server(s) on ports \
+{", ".join(map(str, action_ports))} behind {ACTIONS_PORT}.
+  Tracker store: {where(production.tracker_store_url)}; lock store: \
+{where(production.redis_url)}; event broker: {where(production.event_broker_url)}
+  Health: http://localhost:{RASA_PORT}/_balancer/health, /health and /metrics on every server.
+""",
+        flush=True,
+    )
 
 
 def _print_welcome(settings: Settings) -> None:
@@ -164,8 +246,6 @@ type the code from the mail:
   {example.reference}  {example.email}  (never acknowledged: the bot escalates)
 Mail (codes, recruiter notifications) goes to: {mail}
   .venv/bin/helpdesk ats show {example.reference}
-
-Press Ctrl-C to stop.
 """,
         flush=True,
     )

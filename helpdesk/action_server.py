@@ -1,0 +1,79 @@
+"""The action server as `helpdesk serve actions` runs it: rasa_sdk's, plus /health and /metrics.
+
+rasa_sdk's own /health says "ok" whenever the process answers; here /health also asks the ATS
+store, so that a load balancer stops sending work to a server that cannot reach it (503 with
+the reason), and /metrics counts and times every action for Prometheus.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from typing import Any
+
+from rasa_sdk.endpoint import create_app
+from rasa_sdk.executor import ActionExecutor
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from sqlalchemy import text
+
+from helpdesk.metrics import ACTION_SECONDS, ACTIONS, CONTENT_TYPE, exposition
+
+CHECK_SECONDS = 2.0
+_run_action = ActionExecutor.run
+
+
+async def _run_counted(self: ActionExecutor, action_call: dict[str, Any]) -> Any:
+    name = str(action_call.get("next_action") or "unknown")
+    started = time.perf_counter()
+    outcome = "failed"
+    try:
+        result = await _run_action(self, action_call)
+        outcome = "ok"
+        return result
+    finally:
+        ACTIONS.labels(name, outcome).inc()
+        ACTION_SECONDS.labels(name).observe(time.perf_counter() - started)
+
+
+async def ats_store_answers() -> bool:
+    from actions.services import services
+
+    async def select_one() -> None:
+        async with services().store.session() as session:
+            await session.execute(text("SELECT 1"))
+
+    try:
+        await asyncio.wait_for(select_one(), CHECK_SECONDS)
+        return True
+    except Exception:
+        return False
+
+
+def build_app() -> Sanic:
+    ActionExecutor.run = _run_counted
+    app = create_app("actions", cors_origins=[])
+
+    @app.on_request
+    async def health_and_metrics(request: Request) -> HTTPResponse | None:
+        # rasa_sdk registered /health already; answering here comes before its handler
+        if request.path == "/health" and request.method in ("GET", "HEAD"):
+            healthy = await ats_store_answers()
+            return response.json(
+                {"status": "ok" if healthy else "unavailable", "checks": {"ats_store": healthy}},
+                status=200 if healthy else 503,
+                headers={"Cache-Control": "no-store"},
+            )
+        if request.path == "/metrics" and request.method == "GET":
+            return response.raw(exposition(), content_type=CONTENT_TYPE)
+        return None
+
+    return app
+
+
+def main(port: int) -> None:
+    app = build_app()
+    host = os.environ.get("SANIC_HOST", "0.0.0.0")
+    app.run(host, port, access_log=False, motd=False)

@@ -1,0 +1,185 @@
+"""Rasa's endpoints (tracker store, lock store, event broker, action server) from the environment.
+
+The defaults need no services: in-memory tracker and lock stores, no event broker, the action
+server on this machine. Production sets URLs instead of editing YAML:
+
+    HELPDESK_TRACKER_STORE_URL=postgresql://rasa:secret@db:5432/helpdesk   SQL tracker store
+    HELPDESK_REDIS_URL=redis://redis:6379/0                                Redis lock store
+    HELPDESK_EVENT_BROKER_URL=amqp://rasa:secret@rabbitmq:5672/            RabbitMQ event broker
+
+`write_endpoints()` turns them into an endpoints file for `rasa run`. Passwords never go into
+that file: it names internal environment variables (`${...}`, which Rasa expands when it reads
+the file) that the caller passes to the Rasa process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import yaml
+
+from actions.settings import PROJECT_ROOT, ConfigurationError
+
+DEFAULT_EVENT_QUEUE = "helpdesk_events"
+# psycopg2 waits for the operating system's TCP timeout (minutes) on an unreachable host, and
+# Rasa's SQL tracker store calls it on the event loop: a short connect timeout keeps the server
+# answering (with an apology) while the database is away.
+TRACKER_STORE_CONNECT_TIMEOUT = "3"
+
+
+@dataclass(frozen=True)
+class ServiceURL:
+    """A service URL taken apart: scheme, host, port, user, password, path, query."""
+
+    scheme: str
+    host: str
+    port: int | None
+    username: str | None
+    password: str | None
+    path: str
+    query: dict[str, str]
+
+    @classmethod
+    def parse(cls, variable: str, raw: str, schemes: tuple[str, ...]) -> ServiceURL:
+        parts = urlsplit(raw)
+        scheme = parts.scheme.split("+")[0]
+        if scheme not in schemes or not parts.hostname:
+            raise ConfigurationError(
+                f"{variable} must look like {schemes[0]}://user:password@host:port/..., "
+                f"not {without_password(raw)!r}"
+            )
+        try:
+            port = parts.port
+        except ValueError:
+            raise ConfigurationError(f"{variable} has a port that is not a number") from None
+        return cls(
+            scheme=scheme,
+            host=parts.hostname,
+            port=port,
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            path=parts.path.lstrip("/"),
+            query=dict(parse_qsl(parts.query)),
+        )
+
+
+def without_password(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.password:
+        return raw.replace(f":{parts.password}@", ":***@", 1)
+    return raw
+
+
+@dataclass(frozen=True)
+class ProductionSettings:
+    """Where Rasa keeps conversations, locks them and publishes their events."""
+
+    tracker_store_url: str | None
+    redis_url: str | None
+    event_broker_url: str | None
+    event_queue: str
+    actions_url: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ProductionSettings:
+        env = os.environ if env is None else env
+
+        def value(name: str) -> str | None:
+            return env.get(name, "").strip() or None
+
+        actions_port = value("HELPDESK_ACTIONS_PORT") or "5055"
+        return cls(
+            tracker_store_url=value("HELPDESK_TRACKER_STORE_URL"),
+            redis_url=value("HELPDESK_REDIS_URL"),
+            event_broker_url=value("HELPDESK_EVENT_BROKER_URL"),
+            event_queue=value("HELPDESK_EVENT_QUEUE") or DEFAULT_EVENT_QUEUE,
+            actions_url=value("HELPDESK_ACTIONS_URL") or f"http://localhost:{actions_port}/webhook",
+        )
+
+    @property
+    def shared(self) -> bool:
+        """True when several Rasa servers can share these stores."""
+        return bool(self.tracker_store_url and self.redis_url)
+
+
+def endpoints(settings: ProductionSettings) -> tuple[dict[str, Any], dict[str, str]]:
+    """The endpoints configuration, and the secrets it refers to by environment variable."""
+    config: dict[str, Any] = {"action_endpoint": {"url": settings.actions_url}}
+    secrets: dict[str, str] = {}
+
+    if settings.tracker_store_url:
+        url = ServiceURL.parse(
+            "HELPDESK_TRACKER_STORE_URL", settings.tracker_store_url, ("postgresql", "postgres")
+        )
+        store: dict[str, Any] = {
+            "type": "SQL",
+            "dialect": "postgresql",
+            "url": url.host,  # Rasa passes `url` on as the host
+            "port": url.port or 5432,
+            "db": url.path or "rasa",
+            "query": {"connect_timeout": TRACKER_STORE_CONNECT_TIMEOUT, **url.query},
+        }
+        if url.username:
+            store["username"] = url.username
+        if url.password:
+            secrets["HELPDESK_TRACKER_STORE_PASSWORD_"] = url.password
+            store["password"] = "${HELPDESK_TRACKER_STORE_PASSWORD_}"
+        config["tracker_store"] = store
+
+    if settings.redis_url:
+        url = ServiceURL.parse("HELPDESK_REDIS_URL", settings.redis_url, ("redis", "rediss"))
+        lock: dict[str, Any] = {
+            "type": "redis",
+            "url": url.host,
+            "port": url.port or 6379,
+            "db": int(url.path) if url.path.isdigit() else 0,
+            "key_prefix": "helpdesk",
+            "use_ssl": url.scheme == "rediss",
+        }
+        if url.password:
+            secrets["HELPDESK_REDIS_PASSWORD_"] = url.password
+            lock["password"] = "${HELPDESK_REDIS_PASSWORD_}"
+        config["lock_store"] = lock
+
+    if settings.event_broker_url:
+        url = ServiceURL.parse(
+            "HELPDESK_EVENT_BROKER_URL", settings.event_broker_url, ("amqp", "amqps")
+        )
+        secrets["HELPDESK_EVENT_BROKER_PASSWORD_"] = url.password or "guest"
+        config["event_broker"] = {
+            # Rasa's Pika broker, with a local spool so that no event is lost while RabbitMQ
+            # is away (see helpdesk/broker.py)
+            "type": "helpdesk.broker.SpoolingPikaEventBroker",
+            "url": url.host,
+            "port": url.port or 5672,
+            "username": url.username or "guest",
+            "password": "${HELPDESK_EVENT_BROKER_PASSWORD_}",
+            "queues": [settings.event_queue],
+        }
+    return config, secrets
+
+
+def write_endpoints(
+    settings: ProductionSettings | None = None, folder: Path | None = None
+) -> tuple[Path, dict[str, str]]:
+    """Writes the endpoints file (named by its content) and returns it with its secrets."""
+    settings = settings or ProductionSettings.from_env()
+    config, secrets = endpoints(settings)
+    text = (
+        "# Written by the help desk from HELPDESK_* environment variables; do not edit.\n"
+        + yaml.safe_dump(config, sort_keys=False)
+    )
+    folder = folder or PROJECT_ROOT / "var"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"endpoints-{hashlib.sha256(text.encode()).hexdigest()[:12]}.yml"
+    if not path.exists() or path.read_text() != text:
+        staging = path.with_suffix(f".{os.getpid()}.tmp")
+        staging.write_text(text)
+        staging.replace(path)
+    return path, secrets
