@@ -25,6 +25,7 @@ from sanic.response import HTTPResponse
 from sqlalchemy import text
 
 from helpdesk import resilience
+from helpdesk.locks import AtomicRedisLockStore
 from helpdesk.metrics import CONTENT_TYPE, DeadlineGauges, exposition
 
 resilience.apply()
@@ -70,7 +71,9 @@ async def health_checks(agent: Any) -> tuple[bool, dict[str, Any]]:
     else:
         checks["tracker_store"] = tracker_store is not None
     lock_store = getattr(agent, "lock_store", None)
-    if isinstance(lock_store, RedisLockStore):
+    if isinstance(lock_store, AtomicRedisLockStore):
+        checks["lock_store"] = await _answers(lock_store.ping)
+    elif isinstance(lock_store, RedisLockStore):
         checks["lock_store"] = await _answers(lock_store.red.ping, in_thread=True)
     else:
         checks["lock_store"] = lock_store is not None

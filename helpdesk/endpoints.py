@@ -135,7 +135,8 @@ def endpoints(settings: ProductionSettings) -> tuple[dict[str, Any], dict[str, s
     if settings.redis_url:
         url = ServiceURL.parse("HELPDESK_REDIS_URL", settings.redis_url, ("redis", "rediss"))
         lock: dict[str, Any] = {
-            "type": "redis",
+            # atomic, unlike Rasa's own `redis` type (see helpdesk/locks.py)
+            "type": "helpdesk.locks.AtomicRedisLockStore",
             "url": url.host,
             "port": url.port or 6379,
             "db": int(url.path) if url.path.isdigit() else 0,

@@ -123,8 +123,14 @@ def rasa_server_command(model: Path, port: int, endpoints: Path) -> list[str]:
     ]
 
 
+def _start(command: list[str], environment: dict[str, str]) -> subprocess.Popen:
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment)
+    process.environment = environment  # to start it again the same way
+    return process
+
+
 def _balancer(port: int, backends: list[int], environment: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(
+    return _start(
         [
             sys.executable,
             "-m",
@@ -133,8 +139,7 @@ def _balancer(port: int, backends: list[int], environment: dict[str, str]) -> su
             str(port),
             *(f"http://127.0.0.1:{p}" for p in backends),
         ],
-        cwd=PROJECT_ROOT,
-        env=environment,
+        environment,
     )
 
 
@@ -154,19 +159,11 @@ def run(settings: Settings, *, train_model: bool = True, topology: Topology = To
     rasa_ports = _ports(topology.rasa_servers, RASA_PORT)
     action_ports = _ports(topology.action_servers, ACTIONS_PORT)
     processes = [
-        subprocess.Popen(
-            [_bin("helpdesk"), "serve", "actions", "--port", str(port)],
-            cwd=PROJECT_ROOT,
-            env=environment,
-        )
+        _start([_bin("helpdesk"), "serve", "actions", "--port", str(port)], environment)
         for port in action_ports
     ]
     processes += [
-        subprocess.Popen(
-            rasa_server_command(model, port, endpoints),
-            cwd=PROJECT_ROOT,
-            env={**environment, **secrets},
-        )
+        _start(rasa_server_command(model, port, endpoints), {**environment, **secrets})
         for port in rasa_ports
     ]
     if topology.action_servers > 1:
@@ -175,11 +172,7 @@ def run(settings: Settings, *, train_model: bool = True, topology: Topology = To
         processes.append(_balancer(RASA_PORT, rasa_ports, environment))
     if settings.sweep_minutes:
         # the deadline monitor, which also sends mail that could not be sent before
-        processes.append(
-            subprocess.Popen(
-                [_bin("helpdesk"), "sweep", "--loop"], cwd=PROJECT_ROOT, env=environment
-            )
-        )
+        processes.append(_start([_bin("helpdesk"), "sweep", "--loop"], environment))
     try:
         for port in [*rasa_ports, RASA_PORT]:
             if not _wait_for(f"http://localhost:{port}/", processes):
@@ -189,6 +182,8 @@ def run(settings: Settings, *, train_model: bool = True, topology: Topology = To
         if topology.balanced:
             _print_topology(rasa_ports, action_ports, production)
         print("Press Ctrl-C to stop.", flush=True)
+        if topology.balanced:
+            return _supervise(processes)
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)
         print("A server stopped; stopping the others.", file=sys.stderr)
@@ -198,6 +193,32 @@ def run(settings: Settings, *, train_model: bool = True, topology: Topology = To
         return 0
     finally:
         _stop(processes)
+
+
+RESTARTS_PER_MINUTE = 5
+
+
+def _supervise(processes: list[subprocess.Popen]) -> int:
+    """Several servers: one that stops is started again (the balancer routes around it
+    meanwhile), unless it keeps stopping."""
+    restarts: list[float] = []
+    while True:
+        time.sleep(0.5)
+        for index, process in enumerate(processes):
+            if process.poll() is None:
+                continue
+            now = time.monotonic()
+            restarts = [t for t in restarts if now - t < 60] + [now]
+            if len(restarts) > RESTARTS_PER_MINUTE:
+                print("Servers keep stopping; stopping the help desk.", file=sys.stderr)
+                return 1
+            print(
+                f"{' '.join(process.args[:4])} stopped (exit {process.returncode}); "
+                "starting it again",
+                file=sys.stderr,
+                flush=True,
+            )
+            processes[index] = _start(process.args, process.environment)
 
 
 def _print_topology(

@@ -1,0 +1,213 @@
+"""The production topology under faults: two Rasa servers, shared stores, services taken away.
+
+Each test leaves the topology as it found it (servers running, services reachable).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from actions.texts import say
+from tests.production.conftest import Production, drain_events
+
+pytestmark = pytest.mark.server
+
+APOLOGY_EN = say("error", "en")
+APOLOGY_NL = say("error", "nl")
+AISHA = ("AP-6VFK-8RMB", "aisha.okafor@example.com")
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def _verify(production: Production, sender: str, servers: list[int | None]) -> str:
+    """Greeting to status answer, each message to the next server in `servers`."""
+    turn = iter(servers * 3)
+    production.say(sender, "Hello", next(turn))
+    production.say(sender, "Did you receive my application?", next(turn))
+    production.say(sender, AISHA[0], next(turn))
+    assert "6-digit code" in production.say(sender, AISHA[1], next(turn))
+    return production.say(sender, production.latest_code(AISHA[1]), next(turn))
+
+
+def _handled_one_at_a_time(events: list[dict]) -> bool:
+    """Every user message was answered (the bot listened again) before the next one began."""
+    listening = True
+    for event in events:
+        if event["event"] == "user":
+            if not listening:
+                return False
+            listening = False
+        elif event["event"] == "action" and event.get("name") == "action_listen":
+            listening = True
+    return True
+
+
+def test_every_server_reports_health_and_metrics(production: Production) -> None:
+    for index in range(2):
+        status, body = _get(f"{production.url(index)}/health")
+        assert status == 200
+        checks = json.loads(body)["checks"]
+        assert checks["tracker_store"] and checks["lock_store"] and checks["ats_store"]
+        assert checks["event_broker"] is True
+    for port in production.action_ports:
+        assert _get(f"http://127.0.0.1:{port}/health")[0] == 200
+    status, body = _get(f"{production.url()}/_balancer/health")
+    assert status == 200 and all(b["healthy"] for b in json.loads(body)["backends"])
+
+    production.say("metrics-probe", "Hello")
+    status, metrics = _get(f"{production.url()}/metrics")
+    assert status == 200
+    for name in (
+        "helpdesk_escalations_open",
+        "helpdesk_escalations_overdue",
+        "helpdesk_applications_ack_overdue",
+        "helpdesk_acknowledged_within_deadline_ratio",
+    ):
+        assert f"\n{name} " in metrics
+    _status, actions = _get(f"http://127.0.0.1:{production.action_ports[0]}/metrics")
+    _status, other = _get(f"http://127.0.0.1:{production.action_ports[1]}/metrics")
+    assert 'helpdesk_actions_total{action="action_greet",outcome="ok"}' in actions + other
+
+
+def test_one_conversation_alternating_between_servers_keeps_one_tracker(
+    production: Production,
+) -> None:
+    sender = "alternating"
+    assert "screening" in _verify(production, sender, [0, 1])
+
+    # the applicant types fast, and the messages land on both servers at once
+    texts = [f"thanks {n}" for n in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        replies = list(
+            pool.map(lambda n: production.send(sender, texts[n], n % 2), range(len(texts)))
+        )
+    assert all(reply for reply in replies), "every message is answered"
+
+    events = production.tracker(sender)["events"]
+    said = [e["text"] for e in events if e["event"] == "user"]
+    assert len(said) == 5 + len(texts)
+    assert sorted(said[5:]) == sorted(texts)
+    assert _handled_one_at_a_time(events)
+
+
+def test_a_rasa_server_restarted_mid_conversation_changes_nothing(
+    production: Production,
+) -> None:
+    sender = "restarted"
+    production.say(sender, "Hello")
+    production.say(sender, "Did you receive my application?")
+    production.say(sender, AISHA[0])
+    production.kill("rasa0")
+    try:
+        assert "6-digit code" in production.say(sender, AISHA[1])  # the balancer's other one
+        production.start_rasa(0)
+        # the restarted server takes the conversation where the other left it
+        assert "screening" in production.say(sender, production.latest_code(AISHA[1]), 0)
+    finally:
+        if "rasa0" not in production.processes:
+            production.start_rasa(0)
+        production.wait_balanced()
+
+
+def _timed_say(production: Production, sender: str, text: str) -> tuple[str, float]:
+    started = time.monotonic()
+    reply = production.say(sender, text)
+    return reply, time.monotonic() - started
+
+
+def test_a_slow_or_stopped_action_server_gets_an_apology_within_five_seconds(
+    production: Production,
+) -> None:
+    sender = "actions-away"
+    production.actions_proxy.delay = 8
+    try:
+        reply, took = _timed_say(production, sender, "Where is my application?")
+    finally:
+        production.actions_proxy.delay = 0
+    assert reply == APOLOGY_EN
+    assert took < 5
+
+    for index in range(2):
+        production.kill(f"actions{index}")
+    try:
+        reply, took = _timed_say(production, sender, "Hoe staat het met mijn sollicitatie?")
+        assert reply == APOLOGY_NL
+        assert took < 5
+    finally:
+        for index in range(2):
+            production.start_actions(index)
+    production.wait_balanced()
+
+    assert "reference" in production.say(sender, "Did you receive my application?")
+    said = [e["text"] for e in production.tracker(sender)["events"] if e["event"] == "user"]
+    assert said == [
+        "Where is my application?",
+        "Hoe staat het met mijn sollicitatie?",
+        "Did you receive my application?",
+    ]
+
+
+def test_postgres_unreachable_gets_apologies_and_the_servers_recover(
+    production: Production,
+) -> None:
+    sender = "postgres-away"
+    production.say(sender, "Hello")
+    production.postgres.cut()
+    try:
+        for text in ("Did you receive my application?", "Hello?"):
+            reply, took = _timed_say(production, sender, text)
+            assert reply == APOLOGY_EN
+            assert took < 5
+        assert _get(f"{production.url(0)}/health")[0] == 503
+    finally:
+        production.postgres.restore()
+    assert all(p.poll() is None for p in production.processes.values()), "no server stopped"
+
+    deadline = time.monotonic() + 30
+    while "reference" not in production.say(sender, "Did you receive my application?"):
+        assert time.monotonic() < deadline, "the help desk did not recover"
+        time.sleep(1)
+    assert _get(f"{production.url(0)}/health")[0] == 200
+
+
+def test_rabbitmq_down_conversations_go_on_and_no_event_is_lost(
+    production: Production,
+) -> None:
+    sender = "rabbitmq-away"
+    drain_events(production.queue)
+    production.rabbitmq.cut()
+    try:
+        assert "Northwind" in production.say(sender, "Hello", 0)
+        assert "reference" in production.say(sender, "Did you receive my application?", 1)
+        spooled = 0
+        deadline = time.monotonic() + 20
+        while spooled == 0 and time.monotonic() < deadline:
+            time.sleep(1)
+            spooled = sum(
+                json.loads(_get(f"{production.url(i)}/health")[1])["checks"]["events_spooled"]
+                for i in range(2)
+            )
+        assert spooled > 0
+    finally:
+        production.rabbitmq.restore()
+
+    tracked = [e for e in production.tracker(sender)["events"]]
+    published: list[dict] = []
+    deadline = time.monotonic() + 90
+    while len(published) < len(tracked) and time.monotonic() < deadline:
+        time.sleep(2)
+        published += [e for e in drain_events(production.queue) if e["sender_id"] == sender]
+    assert len(published) == len(tracked)
+    assert sorted(e["timestamp"] for e in published) == sorted(e["timestamp"] for e in tracked)
