@@ -264,10 +264,68 @@ def start_stock(project: Path) -> tuple[subprocess.Popen, int]:
     raise RuntimeError("the stock bot did not start")
 
 
+def production_env(home: Path) -> dict[str, str]:
+    """The production topology on loopback services, in a fresh database and Redis db."""
+    import psycopg2
+    import redis
+
+    admin = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("DROP DATABASE IF EXISTS helpdesk_bench_production WITH (FORCE)")
+        cursor.execute("CREATE DATABASE helpdesk_bench_production")
+    admin.close()
+    redis.Redis(db=14).flushdb()
+    url = "postgresql://postgres@127.0.0.1:5432/helpdesk_bench_production"
+    return {
+        "ATS_DATABASE_URL": url,
+        "HELPDESK_TRACKER_STORE_URL": url,
+        "HELPDESK_REDIS_URL": "redis://127.0.0.1:6379/14",
+        "HELPDESK_EVENT_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/",
+        "HELPDESK_EVENT_QUEUE": "helpdesk_bench",
+        "HELPDESK_EVENT_SPOOL_DIR": str(home / "spool"),
+        "HELPDESK_RASA_SERVERS": "2",
+        "HELPDESK_ACTION_SERVERS": "2",
+    }
+
+
+def memory_by_process(root: int) -> dict[str, float]:
+    """Resident memory of each process the help desk runs, by role."""
+    roles = {
+        "helpdesk.rasa_server": "rasa",
+        "serve actions": "actions",
+        "helpdesk.balancer": "balancer",
+    }
+    memory: dict[str, float] = {}
+    for pid in _tree(root):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
+        except OSError:
+            continue
+        role = next((name for key, name in roles.items() if key in command), None)
+        if role:
+            number = sum(1 for name in memory if name.startswith(role)) + 1
+            memory[f"{role}{number}"] = rss_mb_single(pid)
+    return memory
+
+
+def rss_mb_single(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, nargs="+", default=[20])
     parser.add_argument("--conversations", type=int, default=100)
+    parser.add_argument(
+        "--production",
+        action="store_true",
+        help="2 Rasa servers and 2 action servers behind the balancer, on PostgreSQL (ATS and "
+        "tracker store), Redis and RabbitMQ on loopback",
+    )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
 
@@ -275,13 +333,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="helpdesk-bench-") as home:
         count = args.conversations * len(args.concurrency)
         people = bench_applicants(Path(home) / "applicants.csv", count)
-        env = {**os.environ, "ATS_DATABASE_URL": f"sqlite:///{Path(home) / 'ats.db'}"}
+        production = production_env(Path(home)) if args.production else {}
+        env = {
+            **os.environ,
+            "ATS_DATABASE_URL": f"sqlite:///{Path(home) / 'ats.db'}",
+            **production,
+        }
         subprocess.run(
             [str(BIN / "helpdesk"), "ats", "import", "-q", str(Path(home) / "applicants.csv")],
             env=env,
             check=True,
         )
-        desk = RunningHelpdesk(Path(home)).start()
+        desk = RunningHelpdesk(Path(home), extra_env=production).start()
         process, port = start_stock(stock)
         try:
             results = asyncio.run(measure(args, desk, people, process, port))
@@ -316,7 +379,7 @@ async def measure(
             concurrency,
         )
         load.cpu_seconds = cpu_seconds(desk.process.pid) - used
-        load.memory_mb = {"rasa+actions": rss_mb(desk.process.pid)}
+        load.memory_mb = memory_by_process(desk.process.pid)
         results.append(load)
         print(load.row(), flush=True)
         used = cpu_seconds(stock.pid)

@@ -1,0 +1,64 @@
+"""The endpoints file Rasa reads, as the production variables make it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from actions.settings import ConfigurationError
+from helpdesk.endpoints import ProductionSettings, write_endpoints
+
+PRODUCTION = {
+    "HELPDESK_TRACKER_STORE_URL": "postgresql://rasa:s3cr%40t@db.internal:5433/helpdesk",
+    "HELPDESK_REDIS_URL": "redis://:redispass@redis.internal:6380/2",
+    "HELPDESK_EVENT_BROKER_URL": "amqp://rabbit:rabbitpass@mq.internal:5673/",
+    "HELPDESK_ACTIONS_URL": "http://actions.internal:5055/webhook",
+}
+
+
+def test_the_defaults_need_no_services(tmp_path: Path) -> None:
+    path, secrets = write_endpoints(ProductionSettings.from_env({}), tmp_path)
+    config = yaml.safe_load(path.read_text())
+    assert config == {"action_endpoint": {"url": "http://localhost:5055/webhook"}}
+    assert secrets == {}
+
+
+def test_production_urls_become_stores_without_passwords_in_the_file(tmp_path: Path) -> None:
+    path, secrets = write_endpoints(ProductionSettings.from_env(PRODUCTION), tmp_path)
+    text = path.read_text()
+    for password in ("s3cr@t", "s3cr%40t", "redispass", "rabbitpass"):
+        assert password not in text
+    config = yaml.safe_load(text)
+    store = config["tracker_store"]
+    assert (store["type"], store["url"], store["port"], store["db"]) == (
+        "SQL",
+        "db.internal",
+        5433,
+        "helpdesk",
+    )
+    assert secrets[store["password"][2:-1]] == "s3cr@t"  # ${NAME}, expanded by Rasa
+    lock = config["lock_store"]
+    assert (lock["url"], lock["port"], lock["db"]) == ("redis.internal", 6380, 2)
+    assert secrets[lock["password"][2:-1]] == "redispass"
+    broker = config["event_broker"]
+    assert (broker["url"], broker["port"], broker["username"]) == ("mq.internal", 5673, "rabbit")
+    assert broker["queues"] == ["helpdesk_events"]
+    assert secrets[broker["password"][2:-1]] == "rabbitpass"
+    assert config["action_endpoint"]["url"] == "http://actions.internal:5055/webhook"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("HELPDESK_TRACKER_STORE_URL", "mysql://root:hunter2@db/helpdesk"),
+        ("HELPDESK_REDIS_URL", "localhost:6379"),
+        ("HELPDESK_EVENT_BROKER_URL", "amqp://guest:guest@mq:notaport/"),
+    ],
+)
+def test_a_wrong_url_names_its_variable_and_hides_the_password(name: str, value: str) -> None:
+    with pytest.raises(ConfigurationError) as error:
+        write_endpoints(ProductionSettings.from_env({name: value}))
+    assert name in str(error.value)
+    assert "hunter2" not in str(error.value)
