@@ -1,0 +1,102 @@
+# The candidate help desk: one image for every process of a deployment.
+#
+#   docker build -t candidate-helpdesk .
+#   docker run ... candidate-helpdesk                                   # a Rasa server (5005)
+#   docker run ... candidate-helpdesk helpdesk serve actions            # an action server (5055)
+#   docker run ... candidate-helpdesk helpdesk sweep --loop             # the deadline monitor
+#   docker run ... candidate-helpdesk helpdesk ats migrate              # once per release
+#
+# Configuration comes from environment variables only (docs/deploy.md,
+# deploy/production.env.example). The model is trained here, at build time, so containers start
+# without training.
+
+ARG PYTHON_IMAGE=python:3.10-slim
+
+# -- build: a virtualenv with the dependencies and the project --------------------------------
+FROM ${PYTHON_IMAGE} AS build
+
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+WORKDIR /src
+
+# The dependencies first, in a layer that changes only with pyproject.toml (Rasa brings
+# TensorFlow: this is the slow part). The README is part of the package metadata; a placeholder
+# keeps its edits from invalidating this layer.
+COPY pyproject.toml ./
+RUN touch README.md && pip install .
+
+# Then the project itself (pyproject.toml: no extras; the desk's templates and the migrations
+# are package data).
+COPY README.md ./
+COPY actions ./actions
+COPY channels ./channels
+COPY desk ./desk
+COPY helpdesk ./helpdesk
+COPY monitor ./monitor
+RUN pip install --no-deps --force-reinstall . \
+    && helpdesk --help >/dev/null
+
+# -- runtime ----------------------------------------------------------------------------------
+FROM ${PYTHON_IMAGE}
+
+# tini as PID 1: it forwards SIGTERM to the help desk's process and reaps children, so
+# `docker stop` and Kubernetes stop containers promptly.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tini \
+    && rm -rf /var/lib/apt/lists/* \
+    && groupadd --system --gid 10001 helpdesk \
+    && useradd --system --uid 10001 --gid helpdesk --create-home --home-dir /home/helpdesk \
+       --shell /usr/sbin/nologin helpdesk
+
+COPY --from=build /opt/venv /opt/venv
+
+# The project directory: Rasa's files, the training data, the web chat's files and the code.
+# The code is imported from here (PYTHONPATH), so the project's files (config.yml, data/,
+# models/, web/, var/) are found beside it, exactly as in a checkout.
+WORKDIR /opt/helpdesk
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONPATH=/opt/helpdesk \
+    PYTHONUNBUFFERED=1 \
+    RASA_TELEMETRY_ENABLED=false \
+    TF_CPP_MIN_LOG_LEVEL=2 \
+    MPLCONFIGDIR=/tmp/matplotlib \
+    RASA_CACHE_DIRECTORY=/tmp/rasa-cache
+
+COPY config.yml domain.yml credentials.yml endpoints.yml ./
+COPY data ./data
+COPY web ./web
+COPY actions ./actions
+COPY channels ./channels
+COPY desk ./desk
+COPY helpdesk ./helpdesk
+COPY monitor ./monitor
+
+# Train now: the model lands in models/ under the fingerprint of data, config, domain and Rasa's
+# version, which is what the servers look for when they start. models/ stays read-only at run
+# time; var/ (the endpoints file generated from the environment, the mail outbox when SMTP_HOST
+# is unset, the event spool while RabbitMQ is away) is the only directory the help desk writes
+# to (also for an arbitrary user in group 0, as OpenShift runs containers).
+RUN helpdesk train \
+    && rm -rf /tmp/rasa-cache /tmp/matplotlib .rasa \
+    && ls models/helpdesk-*.tar.gz \
+    && python -m compileall -q actions channels desk helpdesk monitor \
+    && mkdir -p var/outbox var/event-spool \
+    && chown -R helpdesk:0 var \
+    && chmod -R g=u var
+
+# numeric, so that Kubernetes' runAsNonRoot can check it
+USER 10001:10001
+
+EXPOSE 5005 5055
+
+# Every Rasa server and action server answers GET /health (200 when its dependencies answer,
+# 503 otherwise). An action server sets HEALTHCHECK_URL=http://127.0.0.1:5055/health; the
+# deadline monitor serves no HTTP and turns the check off (deploy/docker-compose.yml).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(os.environ.get('HEALTHCHECK_URL') or 'http://127.0.0.1:5005/health', timeout=4)"]
+
+ENTRYPOINT ["tini", "--"]
+CMD ["helpdesk", "serve", "rasa"]
