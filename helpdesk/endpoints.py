@@ -118,7 +118,8 @@ def endpoints(settings: ProductionSettings) -> tuple[dict[str, Any], dict[str, s
             "HELPDESK_TRACKER_STORE_URL", settings.tracker_store_url, ("postgresql", "postgres")
         )
         store: dict[str, Any] = {
-            "type": "SQL",
+            # Rasa's SQL store made cheaper per message (see helpdesk/tracker_store.py)
+            "type": "helpdesk.tracker_store.LeanSQLTrackerStore",
             "dialect": "postgresql",
             "url": url.host,  # Rasa passes `url` on as the host
             "port": url.port or 5432,

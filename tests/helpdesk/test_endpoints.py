@@ -33,7 +33,7 @@ def test_production_urls_become_stores_without_passwords_in_the_file(tmp_path: P
     config = yaml.safe_load(text)
     store = config["tracker_store"]
     assert (store["type"], store["url"], store["port"], store["db"]) == (
-        "SQL",
+        "helpdesk.tracker_store.LeanSQLTrackerStore",
         "db.internal",
         5433,
         "helpdesk",

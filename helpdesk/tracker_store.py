@@ -1,0 +1,92 @@
+"""Rasa's SQL tracker store, same table and same results, at a fraction of the cost per message.
+
+Profiled under load on the production topology (py-spy, 20 concurrent conversations), Rasa
+3.6's SQLTrackerStore took over half of a Rasa server's event-loop time, nearly all of it in
+SQLAlchemy's ORM: each message loaded the conversation twice (once for the reply, once more to
+work out which events to publish to the broker), counted its events through an ORM query and
+inserted events one ORM object at a time. This store reads with one Core query of the `data`
+column, counts with one, inserts new events in one executemany, and publishes to the broker
+exactly the events it stored, after they are committed.
+
+The `events` table, its columns and the order of events are Rasa's own, so the store can be
+switched back to Rasa's `SQL` type (or read by Rasa X style tooling) at any time.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+logger = logging.getLogger(__name__)
+
+
+class LeanSQLTrackerStore(SQLTrackerStore):
+    """Configured like Rasa's `SQL` tracker store."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        events = self.SQLEvent.__table__
+        session_start = (
+            sa.select(sa.func.max(events.c.timestamp))
+            .where(
+                events.c.sender_id == sa.bindparam("sender"),
+                events.c.type_name == SessionStarted.type_name,
+            )
+            .scalar_subquery()
+        )
+        of_sender = events.c.sender_id == sa.bindparam("sender")
+        # the latest conversation session: from its SessionStarted on (all when there is none)
+        in_session = sa.or_(session_start.is_(None), events.c.timestamp >= session_start)
+        self._session_events = (
+            sa.select(events.c.data).where(of_sender, in_session).order_by(events.c.id)
+        )
+        self._all_events = sa.select(events.c.data).where(of_sender).order_by(events.c.id)
+        self._session_count = sa.select(sa.func.count()).where(of_sender, in_session)
+        self._insert = events.insert()
+
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        query = self._all_events if fetch_events_from_all_sessions else self._session_events
+        with self.engine.connect() as connection:
+            rows = connection.execute(query, {"sender": sender_id}).scalars().all()
+        if not rows or not self.domain:
+            return None
+        return DialogueStateTracker.from_dict(
+            sender_id, [json.loads(data) for data in rows], self.domain.slots
+        )
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        with self.engine.begin() as connection:
+            stored = connection.execute(self._session_count, {"sender": tracker.sender_id})
+            new: list[Event] = list(
+                itertools.islice(tracker.events, stored.scalar_one(), len(tracker.events))
+            )
+            if not new:
+                return
+            rows = [self._row(tracker.sender_id, event) for event in new]
+            connection.execute(self._insert, [row for row, _ in rows])
+        if self.event_broker is not None:
+            for _row, data in rows:
+                self.event_broker.publish({"sender_id": tracker.sender_id, **data})
+
+    @staticmethod
+    def _row(sender_id: str, event: Event) -> tuple[dict[str, Any], dict[str, Any]]:
+        data = event.as_dict()
+        row = {
+            "sender_id": sender_id,
+            "type_name": event.type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"),
+            "data": json.dumps(data),
+        }
+        return row, data
