@@ -154,7 +154,7 @@ def endpoints(settings: ProductionSettings) -> tuple[dict[str, Any], dict[str, s
             "HELPDESK_EVENT_BROKER_URL", settings.event_broker_url, ("amqp", "amqps")
         )
         secrets["HELPDESK_EVENT_BROKER_PASSWORD_"] = url.password or "guest"
-        config["event_broker"] = {
+        broker: dict[str, Any] = {
             # Rasa's Pika broker, with a local spool so that no event is lost while RabbitMQ
             # is away (see helpdesk/broker.py)
             "type": "helpdesk.broker.SpoolingPikaEventBroker",
@@ -163,7 +163,14 @@ def endpoints(settings: ProductionSettings) -> tuple[dict[str, Any], dict[str, s
             "username": url.username or "guest",
             "password": "${HELPDESK_EVENT_BROKER_PASSWORD_}",
             "queues": [settings.event_queue],
+            # an exchange of its own, so that another Rasa on the same RabbitMQ does not feed
+            # its events into this queue (Rasa's default exchange is shared)
+            "exchange_name": f"{settings.event_queue}-exchange",
         }
+        if url.path or url.scheme == "amqps":
+            # a virtual host (amqp://user:pw@host/helpdesk) or TLS: Rasa then connects by URL
+            broker["url"] = f"{url.scheme}://{url.host}:{url.port or 5672}/{url.path}"
+        config["event_broker"] = broker
     return config, secrets
 
 

@@ -62,3 +62,13 @@ def test_a_wrong_url_names_its_variable_and_hides_the_password(name: str, value:
         write_endpoints(ProductionSettings.from_env({name: value}))
     assert name in str(error.value)
     assert "hunter2" not in str(error.value)
+
+
+def test_a_virtual_host_and_an_exchange_of_its_own(tmp_path: Path) -> None:
+    settings = ProductionSettings.from_env(
+        {"HELPDESK_EVENT_BROKER_URL": "amqps://u:p@mq:5671/helpdesk", "HELPDESK_EVENT_QUEUE": "q"}
+    )
+    path, _secrets = write_endpoints(settings, tmp_path)
+    broker = yaml.safe_load(path.read_text())["event_broker"]
+    assert broker["url"] == "amqps://mq:5671/helpdesk"
+    assert broker["exchange_name"] == "q-exchange"

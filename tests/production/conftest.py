@@ -275,6 +275,8 @@ async def _queue(queue: str, delete: bool = False) -> int:
         count = declared.declaration_result.message_count
         if delete:
             await declared.delete(if_unused=False, if_empty=False)
+            exchange = await channel.declare_exchange(f"{queue}-exchange", passive=True)
+            await exchange.delete()
         return count
 
 
