@@ -26,12 +26,56 @@ from typing import Any
 import jwt
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from redis import asyncio as aioredis
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
 logger = logging.getLogger(__name__)
+
+
+class Presence:
+    """Which web chat sessions have a page open: on this server, or with Redis on any.
+
+    The desk asks before sending a recruiter's reply into a web chat (else it goes by email);
+    with several servers, the page may be connected to another one.
+    """
+
+    TTL_SECONDS = 24 * 3600  # a server that died cannot leave a page "open" for longer
+
+    def __init__(self, sio: AsyncServer, redis_url: str | None) -> None:
+        self.sio = sio
+        self.redis = aioredis.Redis.from_url(redis_url) if redis_url else None
+        self.sessions: dict[str, str] = {}  # sid -> session id, for this server's pages
+
+    @staticmethod
+    def _key(session_id: str) -> str:
+        return f"helpdesk:webchat-open:{session_id}"
+
+    async def opened(self, sid: str, session_id: str) -> None:
+        self.sessions[sid] = session_id
+        if self.redis is not None:
+            async with self.redis.pipeline() as pipe:
+                await (
+                    pipe.sadd(self._key(session_id), sid)
+                    .expire(self._key(session_id), self.TTL_SECONDS)
+                    .execute()
+                )
+
+    async def closed(self, sid: str) -> None:
+        session_id = self.sessions.pop(sid, None)
+        if session_id is not None and self.redis is not None:
+            await self.redis.srem(self._key(session_id), sid)
+
+    async def is_open(self, session_id: str) -> bool:
+        if self.redis is not None:
+            return bool(await self.redis.scard(self._key(session_id)))
+        try:
+            participants = self.sio.manager.get_participants("/", session_id)
+            return next(iter(participants), None) is not None
+        except KeyError:  # nobody has connected to the web chat since the server started
+            return False
 
 
 def _client_manager() -> AsyncRedisManager | None:
@@ -145,6 +189,7 @@ class WebChatInput(SocketIOInput):
         )
         webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio  # get_output_channel sends through it (recruiter replies)
+        self.presence = Presence(sio, os.environ.get("HELPDESK_REDIS_URL", "").strip() or None)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -158,7 +203,12 @@ class WebChatInput(SocketIOInput):
             entered = sio.enter_room(sid, session_id)
             if inspect.isawaitable(entered):
                 await entered
+            await self.presence.opened(sid, session_id)
             await sio.emit("session_confirm", session_id, room=sid)
+
+        @sio.on("disconnect", namespace=self.namespace)
+        async def disconnect(sid: str) -> None:
+            await self.presence.closed(sid)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any) -> None:

@@ -128,7 +128,7 @@ class Handoff:
             await self.agent.processor.save_tracker(tracker)
             channel = tracker.get_latest_input_channel()
         output = self._output(channel)
-        if output is not None and self._connected(output, conversation_id):
+        if output is not None and await self._connected(channel, conversation_id):
             await output.send_text_message(conversation_id, message)
             return channel or "channel"
         if text:  # the recruiter's own words must reach them: by email, then
@@ -144,17 +144,13 @@ class Handoff:
                     return output
         return None
 
-    @staticmethod
-    def _connected(output: OutputChannel, conversation_id: str) -> bool:
+    async def _connected(self, channel: str | None, conversation_id: str) -> bool:
         """Telegram always delivers (or records why not); a web chat only to an open page."""
-        sio = getattr(output, "sio", None)
-        if sio is None:
-            return True
-        try:
-            participants = sio.manager.get_participants("/", conversation_id)
-            return next(iter(participants), None) is not None
-        except KeyError:  # nobody has connected to the web chat since the server started
-            return False
+        for input_channel in self.input_channels:
+            presence = getattr(input_channel, "presence", None)
+            if input_channel.name() == channel and presence is not None:
+                return await presence.is_open(conversation_id)
+        return True
 
     async def _mail(
         self, escalation: EscalationView, recruiter: str, text: str, language: str

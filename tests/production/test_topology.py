@@ -5,12 +5,14 @@ Each test leaves the topology as it found it (servers running, services reachabl
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
+import aiohttp
 import pytest
 
 from actions.texts import say
@@ -211,3 +213,49 @@ def test_rabbitmq_down_conversations_go_on_and_no_event_is_lost(
         published += [e for e in drain_events(production.queue) if e["sender_id"] == sender]
     assert len(published) == len(tracked)
     assert sorted(e["timestamp"] for e in published) == sorted(e["timestamp"] for e in tracked)
+
+
+async def _web_chat_on_one_server_reached_from_the_other(production: Production) -> None:
+    import socketio
+    from redis import asyncio as aioredis
+
+    from tests.production.conftest import REDIS_DB, TOKEN
+
+    client = socketio.AsyncClient()
+    said: asyncio.Queue = asyncio.Queue()
+    confirmed: asyncio.Queue = asyncio.Queue()
+    client.on("bot_uttered", lambda data: said.put_nowait(data.get("text")))
+    client.on("session_confirm", lambda session: confirmed.put_nowait(session))
+    # long-polling: the websocket client of this python-engineio needs a newer aiohttp
+    await client.connect(production.url(0), transports=["polling"])
+    redis = aioredis.Redis(db=REDIS_DB)
+    try:
+        await client.emit("session_request", {"session_id": "crossserver01"})
+        session = await asyncio.wait_for(confirmed.get(), 10)
+        assert session == "crossserver01"
+        assert await redis.scard(f"helpdesk:webchat-open:{session}") == 1  # the desk asks this
+
+        await client.emit("user_uttered", {"message": "Hello", "session_id": session})
+        assert "Northwind" in await asyncio.wait_for(said.get(), 20)
+
+        # a recruiter's reply, written through the other server
+        url = (
+            f"{production.url(1)}/conversations/{session}/tracker/events"
+            f"?output_channel=latest&execute_side_effects=true&token={TOKEN}"
+        )
+        reply = {"event": "bot", "text": "Hi, this is Eva from recruitment.", "timestamp": None}
+        async with aiohttp.ClientSession() as http:
+            async with http.post(url, json=reply) as answer:
+                assert answer.status == 200
+        assert await asyncio.wait_for(said.get(), 20) == "Hi, this is Eva from recruitment."
+    finally:
+        await client.disconnect()
+    await asyncio.sleep(1)
+    assert await redis.scard("helpdesk:webchat-open:crossserver01") == 0
+    await redis.close()
+
+
+def test_a_web_chat_on_one_server_gets_a_reply_sent_through_the_other(
+    production: Production,
+) -> None:
+    asyncio.run(_web_chat_on_one_server_reached_from_the_other(production))
