@@ -2,13 +2,80 @@
 
 The Rasa server imports the channels named in credentials.yml; loading this module is how the
 fixes in helpdesk.rasa_speedups reach the Rasa server process.
+
+Rasa's own channel trusts its body: a non-string `message`, a list for a body or for
+`metadata` end in a 500 or in an empty 200 with the error only in the log, and whatever the
+client says is stored as said. Here a request that is not a message gets a 4xx with
+{"error": "..."} before Rasa sees it, and what the client cannot be trusted with is not taken
+from it: the channel name, the web chat's verified-login metadata, and a conversation that
+another channel (a Telegram chat, a web chat session) holds.
 """
 
+from __future__ import annotations
+
+import logging
+from asyncio import Queue
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput as RasaRestInput
+from sanic import Blueprint, response
+from sanic.exceptions import SanicException
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from helpdesk import rasa_speedups
 
 rasa_speedups.apply()
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY = 64 * 1024  # bytes; a message and its metadata fit many times over
+MAX_MESSAGE = 2000  # characters of one applicant message; longer ones are cut, as in the web chat
+MAX_SENDER = 200  # the ATS keeps conversation ids (escalations, codes) in 200 characters
+# Set only by the web chat channel, after checking the careers site's signed token
+# (channels/webchat.py); from anyone else they would stand in for a one-time code.
+TRUSTED_METADATA = ("webchat_identity", "webchat_token_refused")
+
+
+def problem_with(body: Any) -> str | None:
+    """Why this JSON body is not a message for the REST channel, or None when it is."""
+    if not isinstance(body, dict):
+        return 'the body must be a JSON object: {"sender": "...", "message": "..."}'
+    sender, message = body.get("sender"), body.get("message")
+    if not isinstance(sender, str) or not sender.strip():
+        return "sender must be a non-empty string (the conversation id)"
+    if len(sender) > MAX_SENDER or not sender.isprintable():
+        return f"sender must be at most {MAX_SENDER} printable characters"
+    if not isinstance(message, str) or not message.replace("\x00", "").strip():
+        return "message must be a non-empty string"
+    metadata = body.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        return "metadata must be a JSON object"
+    if metadata and not isinstance(metadata.get("language", ""), (str, type(None))):
+        # the actions read it as a locale string; anything else would fail every answer
+        return 'metadata.language must be a language code such as "nl"'
+    return None
+
+
+async def other_channel(request: Request, sender: str) -> str | None:
+    """The channel that holds this conversation, when it is not this one.
+
+    Conversation ids are shared by all channels, and a REST client chooses its own: without
+    this, a client sending as a Telegram chat's id (a number anyone in a group can see) would
+    continue that chat's conversation, verified applications included.
+    """
+    agent = getattr(request.app.ctx, "agent", None)
+    if agent is None or agent.tracker_store is None:
+        return None
+    try:
+        tracker = await agent.tracker_store.retrieve(sender)
+    except Exception as error:  # the tracker store is down: Rasa's handling answers for it
+        logger.warning("conversation %s not checked: %s", sender, error)
+        return None
+    channel = tracker.get_latest_input_channel() if tracker is not None else None
+    return channel if channel and channel != RestInput.name() else None
 
 
 class RestInput(RasaRestInput):
@@ -17,3 +84,65 @@ class RestInput(RasaRestInput):
     @classmethod
     def name(cls) -> str:
         return "rest"
+
+    def _extract_message(self, req: Request) -> str:
+        # NUL: PostgreSQL's text columns (the SQL tracker store, the ATS) refuse it.
+        return req.json["message"].replace("\x00", "")[:MAX_MESSAGE]
+
+    def _extract_input_channel(self, req: Request) -> str:
+        # Rasa takes `input_channel` from the body; the actions trust it (a linked Telegram
+        # chat, a careers-site login), so a REST message is always a REST message.
+        return self.name()
+
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
+        metadata = request.json.get("metadata")
+        if not metadata:
+            return None
+        return {k: v for k, v in metadata.items() if k not in TRUSTED_METADATA}
+
+    @staticmethod
+    async def on_message_wrapper(
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        text: str,
+        queue: Queue,
+        sender_id: str,
+        input_channel: str,
+        metadata: dict[str, Any] | None,
+    ) -> None:
+        # Rasa's own puts "DONE" only after a message that did not fail, so a failure left a
+        # streamed response (?stream=true) open for ever.
+        try:
+            await RasaRestInput.on_message_wrapper(
+                on_new_message, text, queue, sender_id, input_channel, metadata
+            )
+        except Exception:
+            logger.exception("message in conversation %s could not be handled", sender_id)
+            await queue.put("DONE")
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
+        webhook = super().blueprint(on_new_message)
+
+        @webhook.middleware("request")
+        async def refuse_what_is_not_a_message(request: Request) -> HTTPResponse | None:
+            if request.method != "POST":
+                return None
+            if len(request.body or b"") > MAX_BODY:
+                return response.json(
+                    {"error": f"the body is larger than {MAX_BODY // 1024} KB"}, status=413
+                )
+            try:
+                body = request.json  # parsed once; Rasa's handler reads it again
+            except SanicException:
+                return response.json({"error": "the body is not valid JSON"}, status=400)
+            problem = problem_with(body)
+            if problem:
+                return response.json({"error": problem}, status=400)
+            channel = await other_channel(request, body["sender"])
+            if channel:
+                return response.json(
+                    {"error": f"this conversation belongs to another channel ({channel})"},
+                    status=403,
+                )
+            return None
+
+        return webhook
