@@ -69,6 +69,26 @@ def as_intent(text: str) -> str:
     return intent
 
 
+def is_int64(value: Any) -> bool:
+    """Telegram's ids are 64-bit integers; a bigger one makes the database fail."""
+    return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
+
+
+def is_update_id(value: Any) -> bool:
+    return is_int64(value) and value >= 0
+
+
+def well_formed(update: Update) -> bool:
+    """What python-telegram-bot does not check and the conversation depends on: the chat id
+    (the conversation id, and where replies go) and the texts that become messages."""
+    chat = update.effective_chat
+    if chat is not None and not is_int64(chat.id):
+        return False
+    message, query = update.message, update.callback_query
+    texts = [message.text if message else None, query.data if query else None]
+    return all(text is None or isinstance(text, str) for text in texts)
+
+
 class TelegramOutput(OutputChannel):
     """Sends the bot's messages to a chat; `undelivered` keeps what finally could not be sent.
 
@@ -169,15 +189,17 @@ class TelegramInput(InputChannel):
             if not self.settings.token:
                 return response.json({"error": "Telegram is not configured"}, status=404)
             secret = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+            # Compared as bytes: compare_digest raises on str with non-ASCII characters, and
+            # Sanic keeps bytes that are not UTF-8 as surrogates.
             if not self.settings.webhook_secret or not hmac.compare_digest(
-                secret, self.settings.webhook_secret
+                secret.encode(errors="surrogateescape"), self.settings.webhook_secret.encode()
             ):
                 return response.json({"error": "wrong or missing secret token"}, status=401)
             try:
                 payload = request.json
             except Exception:  # Sanic raises InvalidUsage on a body that is not JSON
                 payload = None
-            if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
+            if not isinstance(payload, dict) or not is_update_id(payload.get("update_id")):
                 return response.json({"error": "the body is not a Telegram update"}, status=400)
             try:
                 bot = await self.bot()
@@ -189,7 +211,10 @@ class TelegramInput(InputChannel):
                 return response.json({"error": "Telegram cannot be reached"}, status=503)
             try:
                 update = Update.de_json(payload, bot)
-            except (TelegramError, KeyError, TypeError, ValueError):
+            except Exception:  # python-telegram-bot trusts the shape: a string for an object
+                # raises AttributeError, a date out of range OverflowError, and so on
+                update = None
+            if update is None or not well_formed(update):
                 return response.json({"error": "the body is not a Telegram update"}, status=400)
             if not await self.store().first_time_seen(update.update_id):
                 return response.json({"status": "duplicate"})
