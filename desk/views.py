@@ -41,7 +41,16 @@ from desk.texts import CHANNELS, LABELS, REASONS, translate
 from desk.texts import STATES as STATE_LABELS
 
 SESSION_COOKIE = "desk_session"
+# Longer text is cut to what the ATS columns hold (PostgreSQL refuses more): the stage of an
+# application, and an address in a login form ("desk:<address>" is a lockout's subject, 250).
+STAGE_CHARS = 200
+EMAIL_CHARS = 245
 LOGIN_CSRF_COOKIE = "desk_login_csrf"
+STATIC = Path(__file__).with_name("static")
+STATIC_FILES = {
+    "desk.css": "text/css; charset=utf-8",
+    "desk.js": "text/javascript; charset=utf-8",
+}
 templates = Environment(
     loader=FileSystemLoader(Path(__file__).with_name("templates")),
     autoescape=select_autoescape(["html"]),
@@ -106,6 +115,14 @@ def render(request: Request, name: str, user: DeskUser | None = None, **values: 
     return page
 
 
+def same_token(sent: str, expected: str) -> bool:
+    """Constant-time comparison, of bytes: compare_digest raises on str with non-ASCII
+    characters, and forms and cookies can hold anything (surrogates included)."""
+    return hmac.compare_digest(
+        sent.encode(errors="surrogatepass"), expected.encode(errors="surrogatepass")
+    )
+
+
 def desk_page(handler):
     """The route needs a logged-in recruiter; POSTs need the session's CSRF token too."""
 
@@ -119,7 +136,7 @@ def desk_page(handler):
             return response.json({"error": "log in first"}, status=401)
         if request.method == "POST":
             sent = (request.form or {}).get("csrf_token") or ""
-            if not hmac.compare_digest(sent, user.csrf_token):
+            if not same_token(sent, user.csrf_token):
                 return response.text("missing or wrong CSRF token", status=403)
         return await handler(request, user, *args, **kwargs)
 
@@ -143,7 +160,14 @@ def handoff(request: Request) -> Handoff:
 
 def build_blueprint() -> Blueprint:
     desk = Blueprint("desk", __name__)
-    desk.static("/static", str(Path(__file__).with_name("static")), name="desk_static")
+
+    @desk.route("/static/<name>", methods=["GET", "HEAD"])
+    async def static_file(_: Request, name: str) -> HTTPResponse:
+        # A fixed list, as for the chat widget: Sanic's static handler answered the folder
+        # itself (/desk/static/) with a 500.
+        if name not in STATIC_FILES:
+            return response.text("not found", status=404)
+        return await response.file(STATIC / name, mime_type=STATIC_FILES[name])
 
     @desk.route("/login", methods=["GET"])
     async def login_form(request: Request) -> HTTPResponse:
@@ -156,10 +180,10 @@ def build_blueprint() -> Blueprint:
     async def login(request: Request) -> HTTPResponse:
         form = request.form or {}
         expected = request.cookies.get(LOGIN_CSRF_COOKIE) or ""
-        if not expected or not hmac.compare_digest(form.get("csrf_token") or "", expected):
+        if not expected or not same_token(form.get("csrf_token") or "", expected):
             return response.text("missing or wrong CSRF token", status=403)
         services = DeskServices.get()
-        email = (form.get("email") or "").strip()
+        email = (form.get("email") or "").strip()[:EMAIL_CHARS]
         client = request.remote_addr or request.ip or "unknown"
         try:
             token = await services.accounts.log_in(email, form.get("password") or "", client)
@@ -196,7 +220,7 @@ def build_blueprint() -> Blueprint:
             return page
         form = request.form or {}
         expected = request.cookies.get(LOGIN_CSRF_COOKIE) or ""
-        if not expected or not hmac.compare_digest(form.get("csrf_token") or "", expected):
+        if not expected or not same_token(form.get("csrf_token") or "", expected):
             return response.text("missing or wrong CSRF token", status=403)
         services = DeskServices.get()
         try:
@@ -318,7 +342,7 @@ def build_blueprint() -> Blueprint:
                     status,
                     actor=user.email,
                     source="desk",
-                    stage=(form.get("stage") or "").strip() or None,
+                    stage=(form.get("stage") or "").strip()[:STAGE_CHARS] or None,
                 )
             except (ApplicationNotFound, ValueError):
                 return response.text("unknown application or status", status=400)
