@@ -1,0 +1,54 @@
+"""One running help desk for the security tests: every channel on, with known secrets.
+
+`helpdesk run` (the Rasa server and the action server) in a folder of its own, with the
+Telegram channel talking to the fake Bot API, Rasa's HTTP API behind a token and careers-site
+logins accepted; the tests send it bad input over real HTTP and read its ATS and outbox.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+
+import pytest
+
+from tests.channels.fake_telegram import FakeTelegram
+from tests.servers import RunningHelpdesk
+
+TELEGRAM_SECRET = "security-webhook-secret"
+API_TOKEN = "security-rasa-api-token"
+JWT_SECRET = "security-careers-site-secret"
+
+
+@pytest.fixture(scope="package")
+def fake_telegram() -> Iterator[FakeTelegram]:
+    server = FakeTelegram().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="package")
+def helpdesk(tmp_path_factory, fake_telegram) -> Iterator[RunningHelpdesk]:
+    running = RunningHelpdesk(
+        tmp_path_factory.mktemp("security"),
+        extra_env={
+            **fake_telegram.environment(TELEGRAM_SECRET),
+            "HELPDESK_RASA_API_TOKEN": API_TOKEN,
+            "HELPDESK_WEBCHAT_JWT_SECRET": JWT_SECRET,
+        },
+    ).start()
+    yield running
+    running.stop()
+
+
+def base_url(helpdesk: RunningHelpdesk) -> str:
+    return f"http://localhost:{helpdesk.rasa_port}"
+
+
+def ats_counts(helpdesk: RunningHelpdesk) -> dict[str, int]:
+    """Rows in the ATS tables that chat input must never add to."""
+    with sqlite3.connect(helpdesk.home / "ats.db") as db:
+        return {
+            table: db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+            for table in ("applications", "candidates", "vacancies", "recruiters")
+        }
