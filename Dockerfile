@@ -83,7 +83,7 @@ RUN helpdesk train \
     && rm -rf /tmp/rasa-cache /tmp/matplotlib .rasa \
     && ls models/helpdesk-*.tar.gz \
     && python -m compileall -q actions channels desk helpdesk monitor \
-    && mkdir -p var/outbox var/event-spool \
+    && mkdir -p var/outbox var/spool \
     && chown -R helpdesk:0 var \
     && chmod -R g=u var
 

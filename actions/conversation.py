@@ -134,6 +134,11 @@ class HelpdeskAction(Action, metaclass=abc.ABCMeta):
     Abstract, so that rasa_sdk, which registers every Action subclass it finds, skips it.
     """
 
+    # A deferrable action that fails is reported to the Rasa server as failed instead of
+    # apologised for here: the Rasa server keeps it and runs it again when the store is back
+    # (helpdesk/handovers.py), so that the applicant's request is not lost.
+    deferrable = False
+
     @abc.abstractmethod
     def name(self) -> str: ...
 
@@ -161,6 +166,8 @@ class HelpdeskAction(Action, metaclass=abc.ABCMeta):
             if notice:
                 turn.say(notice)
         except Exception:
+            if self.deferrable:
+                raise
             # A database or mail failure must not leave the applicant without an answer.
             logger.exception(
                 "action %s failed in conversation %s", self.name(), turn.conversation_id

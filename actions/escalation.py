@@ -164,6 +164,8 @@ async def escalate_unverified(turn: Turn, **details: str | None) -> EscalationRe
 class ActionHandToHuman(HelpdeskAction):
     """request_human and complain: a person, at once, whatever the bot was doing."""
 
+    deferrable = True
+
     def name(self) -> str:
         return "action_hand_to_human"
 

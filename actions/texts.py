@@ -330,6 +330,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "Sorry, ik kan ons sollicitatiesysteem nu niet bereiken. Probeer het over een "
         "paar minuten opnieuw, of vraag naar een persoon, dan neemt een recruiter contact op.",
     },
+    "handover_deferred": {
+        "en": "Sorry, I can't reach our application system right now. I've noted that you want "
+        "to talk to a person: as soon as the system is back, I'll pass your question to a "
+        "recruiter and tell you here who will contact you.",
+        "nl": "Sorry, ik kan ons sollicitatiesysteem nu niet bereiken. Ik heb genoteerd dat je "
+        "iemand wilt spreken: zodra het systeem weer werkt, geef ik je vraag door aan een "
+        "recruiter en laat ik je hier weten wie contact met je opneemt.",
+    },
     "contact_by_email": {"en": "at {email}", "nl": "via {email}"},
     "contact_here": {"en": "here in this chat", "nl": "hier in de chat"},
     "linked_here": {

@@ -283,7 +283,7 @@ def production_env(home: Path) -> dict[str, str]:
         "HELPDESK_REDIS_URL": "redis://127.0.0.1:6379/14",
         "HELPDESK_EVENT_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/",
         "HELPDESK_EVENT_QUEUE": "helpdesk_bench",
-        "HELPDESK_EVENT_SPOOL_DIR": str(home / "spool"),
+        "HELPDESK_SPOOL_DIR": str(home / "spool"),
         "HELPDESK_RASA_SERVERS": "2",
         "HELPDESK_ACTION_SERVERS": "2",
     }

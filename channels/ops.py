@@ -24,7 +24,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy import text
 
-from helpdesk import resilience
+from helpdesk import handovers, resilience
+from helpdesk.handovers import HandoverReplay
 from helpdesk.locks import AtomicRedisLockStore
 from helpdesk.metrics import CONTENT_TYPE, DeadlineGauges, exposition
 
@@ -84,6 +85,7 @@ async def health_checks(agent: Any) -> tuple[bool, dict[str, Any]]:
         spool = getattr(broker, "spool", None)
         if spool is not None:
             checks["events_spooled"] = await asyncio.to_thread(spool.count)
+    checks["handovers_waiting"] = await asyncio.to_thread(handovers.pending)
     healthy = all(checks[name] for name in ("model", "tracker_store", "lock_store", "ats_store"))
     return healthy, checks
 
@@ -100,6 +102,12 @@ class Health(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         health = Blueprint("health", __name__)
+
+        @health.listener("after_server_start")
+        async def replay_handovers(app: Any, _loop: Any) -> None:
+            # the Health channel is loaded on every Rasa server: each replays its spool
+            replay = HandoverReplay(app.ctx.agent, app.ctx.input_channels)
+            app.add_task(replay.loop())
 
         @health.route("", methods=["GET", "HEAD"])
         async def check(request: Request) -> HTTPResponse:

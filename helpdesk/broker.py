@@ -7,7 +7,7 @@ failed later in memory only. This broker
 - lets the Rasa server start at once and connects in the background, retrying for as long as
   it takes, so conversations go on without RabbitMQ;
 - writes every event it cannot publish to a spool file (one JSON line per event, in
-  HELPDESK_EVENT_SPOOL_DIR) and publishes the spool, oldest first, as soon as it is connected
+  HELPDESK_SPOOL_DIR/events) and publishes the spool, oldest first, as soon as it is connected
   again; a spool left by a process that stopped is taken over by the next one that connects.
 
 Events therefore reach RabbitMQ at least once; after an outage they arrive late, and a
@@ -18,82 +18,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import json
 import logging
-import os
-import socket
 from pathlib import Path
 from typing import Any
 
 from rasa.core.brokers.pika import PikaEventBroker
 from rasa.utils.endpoints import EndpointConfig
 
-from actions.settings import PROJECT_ROOT
+from helpdesk.spool import Spool, spool_folder
 
 logger = logging.getLogger(__name__)
 
 PUBLISH_TIMEOUT_SECONDS = 5
 RETRY_SECONDS = (1, 2, 5, 10, 30)
-
-
-def spool_folder() -> Path:
-    raw = os.environ.get("HELPDESK_EVENT_SPOOL_DIR", "").strip()
-    return Path(raw) if raw else PROJECT_ROOT / "var" / "event-spool"
-
-
-class EventSpool:
-    """The events not yet published: append-only JSON lines, one file per process."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
-        self.path = folder / f"{socket.gethostname()}-{os.getpid()}.jsonl"
-        self._handle = self.path.open("a", encoding="utf-8")
-        # held while this process lives, so that no other process replays our file meanwhile
-        fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-
-    def add(self, event: dict[str, Any], headers: dict[str, str] | None) -> None:
-        self._handle.write(json.dumps({"event": event, "headers": headers}) + "\n")
-        self._handle.flush()
-
-    def count(self) -> int:
-        return sum(1 for _ in self.files() for _line in _.open(encoding="utf-8"))
-
-    def files(self) -> list[Path]:
-        return sorted(self.folder.glob("*.jsonl"), key=lambda p: p.stat().st_mtime)
-
-    def take_over(self, path: Path) -> bool:
-        """True when `path` is ours or its process is gone (its lock is free)."""
-        if path == self.path:
-            return True
-        with path.open("a") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return False
-            fcntl.flock(handle, fcntl.LOCK_UN)
-            return True
-
-    def read(self, path: Path) -> str:
-        # a local file of events spooled during an outage: small, and read only while replaying
-        return path.read_text(encoding="utf-8")
-
-    def rewrite(self, path: Path, remaining: list[str]) -> None:
-        if path == self.path:
-            self._handle.seek(0)
-            self._handle.truncate()
-            self._handle.writelines(remaining)
-            self._handle.flush()
-        elif remaining:
-            path.write_text("".join(remaining), encoding="utf-8")
-        else:
-            path.unlink(missing_ok=True)
-
-    def close(self) -> None:
-        self._handle.close()
-        if self.path.exists() and self.path.stat().st_size == 0:
-            self.path.unlink()
 
 
 class SpoolingPikaEventBroker(PikaEventBroker):
@@ -103,7 +41,7 @@ class SpoolingPikaEventBroker(PikaEventBroker):
         kwargs["should_keep_unpublished_messages"] = False  # the spool keeps them instead
         kwargs["raise_on_failure"] = False
         super().__init__(*args, **kwargs)
-        self.spool = EventSpool(spool_folder())
+        self.spool = Spool(spool_folder("events"))
         self._replaying = asyncio.Lock()
         self._connecting: asyncio.Task | None = None
 
@@ -157,10 +95,10 @@ class SpoolingPikaEventBroker(PikaEventBroker):
     async def _publish(self, event: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         if not self.is_ready() or self._replaying.locked():
             # keeps the order: nothing overtakes events that are still in the spool
-            self.spool.add(event, headers)
+            self.spool.add({"event": event, "headers": headers})
             return
         if not await self._send(event, headers):
-            self.spool.add(event, headers)
+            self.spool.add({"event": event, "headers": headers})
 
     async def _send(self, event: dict[str, Any], headers: dict[str, str] | None) -> bool:
         assert self._exchange is not None

@@ -5,7 +5,8 @@ lock store fails, it logs the error and the applicant hears nothing. Here
 
 - a custom action that does not answer within HELPDESK_ACTION_TIMEOUT_SECONDS (default 4), or
   whose server cannot be reached, is replaced by an apology in the applicant's language, and the
-  bot listens again; the applicant's message stays in the tracker;
+  bot listens again; the applicant's message stays in the tracker; a request for a person is
+  kept and handed over when the action server answers again (helpdesk/handovers.py);
 - a message that cannot be handled at all (tracker store or lock store unreachable) is answered
   with the same apology through the channel it came from, instead of Rasa's fallback to an
   in-memory tracker that has forgotten the conversation;
@@ -31,6 +32,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import BotUttered, Event, FollowupAction
 
 from actions.texts import say
+from helpdesk import handovers
 from helpdesk.language import detect_language
 from helpdesk.metrics import MESSAGE_FAILURES, MESSAGE_SECONDS, MESSAGES
 
@@ -71,6 +73,8 @@ async def _run_with_timeout(
     except asyncio.CancelledError:
         raise
     except Exception as exc:
+        if handovers.replaying.get():
+            raise  # the spooled hand-over stays in the spool
         cause = "action_timeout" if isinstance(exc, asyncio.TimeoutError) else "action_server"
         MESSAGE_FAILURES.labels(cause).inc()
         logger.error(
@@ -81,7 +85,11 @@ async def _run_with_timeout(
             cause,
             exc,
         )
-        text = say(APOLOGY, _language(tracker, tracker.latest_message.text))
+        key = APOLOGY
+        if self.name() in handovers.DEFERRABLE:
+            handovers.defer(tracker.sender_id, self.name(), tracker.get_latest_input_channel())
+            key = "handover_deferred"
+        text = say(key, _language(tracker, tracker.latest_message.text))
         return [BotUttered(text), FollowupAction("action_listen")]
 
 

@@ -88,6 +88,7 @@ class Production:
     home: Path
     env: dict[str, str]
     postgres: TcpProxy
+    ats_postgres: TcpProxy
     rabbitmq: TcpProxy
     actions_proxy: TcpProxy
     queue: str
@@ -219,6 +220,23 @@ class Production:
         with urllib.request.urlopen(url, timeout=30) as answer:
             return json.loads(answer.read())
 
+    def escalations(self, conversation_id: str) -> list[tuple[str, str]]:
+        """(reason, state) of the escalations opened from this conversation."""
+        import psycopg2
+
+        connection = psycopg2.connect(
+            host=PG_HOST, port=PG_PORT, user=PG.username or "postgres", dbname=DATABASE
+        )
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT reason, state FROM escalations WHERE conversation_id = %s",
+                    (conversation_id,),
+                )
+                return cursor.fetchall()
+        finally:
+            connection.close()
+
     def latest_code(self, email: str) -> str:
         mails = sorted(self.outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime)
         for mail in reversed(mails):
@@ -234,33 +252,36 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
     _fresh_database()
     _flush_redis()
     home = tmp_path_factory.mktemp("production")
-    postgres = TcpProxy(PG_PORT, PG_HOST).start()
+    postgres = TcpProxy(PG_PORT, PG_HOST).start()  # the tracker store's
+    ats_postgres = TcpProxy(PG_PORT, PG_HOST).start()  # the ATS store's
     rabbitmq = TcpProxy(5672).start()
     actions_proxy = TcpProxy(0).start()
     queue = f"helpdesk_test_{uuid.uuid4().hex[:8]}"
-    database_url = f"postgresql://{PG.username or 'postgres'}@127.0.0.1:{postgres.port}/{DATABASE}"
+    user = PG.username or "postgres"
+    database_url = f"postgresql://{user}@127.0.0.1:{postgres.port}/{DATABASE}"
     env = {
         **os.environ,
         "PYTHONUNBUFFERED": "1",
-        "ATS_DATABASE_URL": database_url,
+        "ATS_DATABASE_URL": f"postgresql://{user}@127.0.0.1:{ats_postgres.port}/{DATABASE}",
         "HELPDESK_TRACKER_STORE_URL": database_url,
         "HELPDESK_REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
         "HELPDESK_EVENT_BROKER_URL": f"amqp://guest:guest@127.0.0.1:{rabbitmq.port}/",
         "HELPDESK_EVENT_QUEUE": queue,
-        "HELPDESK_EVENT_SPOOL_DIR": str(home / "spool"),
+        "HELPDESK_SPOOL_DIR": str(home / "spool"),
         "HELPDESK_ACTIONS_URL": f"http://127.0.0.1:{actions_proxy.port}/webhook",
         "HELPDESK_RASA_API_TOKEN": TOKEN,
         "HELPDESK_OUTBOX_DIR": str(home / "outbox"),
         "HELPDESK_SECRET_KEY": "production-test-secret",
         "HELPDESK_SWEEP_MINUTES": "0",
+        "HELPDESK_HANDOVER_RETRY_SECONDS": "2",
     }
     env.pop("SMTP_HOST", None)
-    topology = Production(home, env, postgres, rabbitmq, actions_proxy, queue)
+    topology = Production(home, env, postgres, ats_postgres, rabbitmq, actions_proxy, queue)
     try:
         yield topology.start()
     finally:
         topology.stop()
-        for proxy in (postgres, rabbitmq, actions_proxy):
+        for proxy in (postgres, ats_postgres, rabbitmq, actions_proxy):
             proxy.stop()
         _delete_queue(queue)
 

@@ -6,6 +6,7 @@ Each test leaves the topology as it found it (servers running, services reachabl
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
 import urllib.error
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.server
 APOLOGY_EN = say("error", "en")
 APOLOGY_NL = say("error", "nl")
 AISHA = ("AP-6VFK-8RMB", "aisha.okafor@example.com")
+SOPHIE = ("AP-H4NT-6KYD", "sophie.turner@example.com")  # an offer
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -33,14 +35,20 @@ def _get(url: str) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
-def _verify(production: Production, sender: str, servers: list[int | None]) -> str:
+def _verify(
+    production: Production,
+    sender: str,
+    servers: list[int | None],
+    applicant: tuple[str, str] = AISHA,
+) -> str:
     """Greeting to status answer, each message to the next server in `servers`."""
-    turn = iter(servers * 3)
+    turn = itertools.cycle(servers)
+    reference, email = applicant
     production.say(sender, "Hello", next(turn))
     production.say(sender, "Did you receive my application?", next(turn))
-    production.say(sender, AISHA[0], next(turn))
-    assert "6-digit code" in production.say(sender, AISHA[1], next(turn))
-    return production.say(sender, production.latest_code(AISHA[1]), next(turn))
+    production.say(sender, reference, next(turn))
+    assert "6-digit code" in production.say(sender, email, next(turn))
+    return production.say(sender, production.latest_code(email), next(turn))
 
 
 def _handled_one_at_a_time(events: list[dict]) -> bool:
@@ -159,6 +167,48 @@ def test_a_slow_or_stopped_action_server_gets_an_apology_within_five_seconds(
         "Hoe staat het met mijn sollicitatie?",
         "Did you receive my application?",
     ]
+
+
+def _handed_over_once_back(production: Production, sender: str) -> None:
+    deadline = time.monotonic() + 60
+    while not production.escalations(sender):
+        assert time.monotonic() < deadline, "the kept request for a person was never handed over"
+        time.sleep(1)
+    assert production.escalations(sender) == [("applicant_request", "open")]
+    bot = [e["text"] for e in production.tracker(sender)["events"] if e["event"] == "bot"]
+    assert bot[-1].startswith("I've passed your question to ")  # the applicant is told who
+    recruiter_mails = [
+        p for p in production.outbox.glob("*.eml") if sender in p.read_text(errors="replace")
+    ]
+    assert len(recruiter_mails) == 1
+
+
+@pytest.mark.parametrize("away", ["action servers", "ATS store"])
+def test_a_request_for_a_person_while_a_service_is_away_is_handed_over_when_it_is_back(
+    production: Production, away: str
+) -> None:
+    sender = f"person-while-{away.split()[0].lower()}-away"
+    # one applicant each: the store keeps one open escalation per application and reason
+    applicant = AISHA if away == "action servers" else SOPHIE
+    assert "Thanks" in _verify(production, sender, [None], applicant)
+    if away == "action servers":
+        for index in range(2):
+            production.kill(f"actions{index}")
+    else:
+        production.ats_postgres.cut()
+    try:
+        reply, took = _timed_say(production, sender, "I want to talk to a person")
+        assert reply == say("handover_deferred", "en")
+        assert took < 5
+        assert production.escalations(sender) == []
+    finally:
+        if away == "action servers":
+            for index in range(2):
+                production.start_actions(index)
+            production.wait_balanced()
+        else:
+            production.ats_postgres.restore()
+    _handed_over_once_back(production, sender)
 
 
 def test_postgres_unreachable_gets_apologies_and_the_servers_recover(

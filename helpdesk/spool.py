@@ -1,0 +1,80 @@
+"""Work that must not be lost while a service is away, kept on local disk until it can be done.
+
+One folder per kind of work (`events` for RabbitMQ, `handovers` for hand-overs to a recruiter)
+under HELPDESK_SPOOL_DIR; in it one JSON-lines file per process, locked while that process
+lives. A process replays its own file and takes over the file of a process that has stopped
+(its lock is free), so nothing waits for a server that will not come back.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+from pathlib import Path
+from typing import Any
+
+from actions.settings import PROJECT_ROOT
+
+
+def spool_folder(kind: str) -> Path:
+    raw = os.environ.get("HELPDESK_SPOOL_DIR", "").strip()
+    return (Path(raw) if raw else PROJECT_ROOT / "var" / "spool") / kind
+
+
+class Spool:
+    """Append-only JSON lines; read and rewritten only while replaying."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / f"{socket.gethostname()}-{os.getpid()}.jsonl"
+        self._handle = self.path.open("a", encoding="utf-8")
+        fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def add(self, item: dict[str, Any]) -> None:
+        self._handle.write(json.dumps(item) + "\n")
+        self._handle.flush()
+
+    def count(self) -> int:
+        total = 0
+        for path in self.files():
+            with path.open(encoding="utf-8") as handle:
+                total += sum(1 for _line in handle)
+        return total
+
+    def files(self) -> list[Path]:
+        return sorted(self.folder.glob("*.jsonl"), key=lambda p: p.stat().st_mtime)
+
+    def take_over(self, path: Path) -> bool:
+        """True when `path` is ours or its process is gone (its lock is free)."""
+        if path == self.path:
+            return True
+        with path.open("a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            return True
+
+    def read(self, path: Path) -> str:
+        # a local file of work kept during an outage: small, and read only while replaying
+        return path.read_text(encoding="utf-8")
+
+    def rewrite(self, path: Path, remaining: list[str]) -> None:
+        if path == self.path:
+            self._handle.seek(0)
+            self._handle.truncate()
+            self._handle.writelines(remaining)
+            self._handle.flush()
+        elif remaining:
+            path.write_text("".join(remaining), encoding="utf-8")
+        else:
+            path.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        self._handle.close()
+        if self.path.exists() and self.path.stat().st_size == 0:
+            self.path.unlink()
