@@ -20,6 +20,7 @@ import asyncio
 import csv
 import json
 import os
+import random
 import re
 import shutil
 import statistics
@@ -136,7 +137,13 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
+THINK_SECONDS = 0.0  # --think: an applicant's mean pause before each message
+
+
 async def post(session: aiohttp.ClientSession, url: str, sender: str, text: str, load: Load):
+    if THINK_SECONDS:
+        # reading the reply and typing: between half and one and a half times the mean
+        await asyncio.sleep(THINK_SECONDS * random.uniform(0.5, 1.5))
     started = time.perf_counter()
     try:
         async with session.post(url, json={"sender": sender, "message": text}) as response:
@@ -321,12 +328,21 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[20])
     parser.add_argument("--conversations", type=int, default=100)
     parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean seconds an applicant pauses before each message (default 0: closed loop, "
+        "every conversation sends its next message as soon as it has the reply)",
+    )
+    parser.add_argument(
         "--production",
         action="store_true",
         help="2 Rasa servers and 2 action servers behind the balancer, on PostgreSQL (ATS and "
         "tracker store), Redis and RabbitMQ on loopback",
     )
     args = parser.parse_args()
+    global THINK_SECONDS
+    THINK_SECONDS = args.think
     OUT.mkdir(parents=True, exist_ok=True)
 
     stock = stock_bot()

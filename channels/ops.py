@@ -28,6 +28,7 @@ from helpdesk import handovers, resilience
 from helpdesk.handovers import HandoverReplay
 from helpdesk.locks import AtomicRedisLockStore
 from helpdesk.metrics import CONTENT_TYPE, DeadlineGauges, exposition
+from helpdesk.tracker_store import unwrapped
 
 resilience.apply()
 
@@ -44,8 +45,7 @@ async def _answers(check: Callable[[], Any], in_thread: bool = False) -> bool:
 
 
 def _tracker_store(agent: Any) -> Any:
-    store = getattr(agent, "tracker_store", None)
-    return getattr(store, "_tracker_store", store)  # Rasa wraps stores in AwaitableTrackerStore
+    return unwrapped(getattr(agent, "tracker_store", None))
 
 
 async def _ats_store_answers() -> bool:

@@ -100,6 +100,9 @@ class Balancer:
             await asyncio.sleep(CHECK_SECONDS)
 
 
+BALANCER = web.AppKey("balancer", Balancer)
+
+
 def _forwarded_headers(request: web.Request) -> dict[str, str]:
     headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
     peer = request.remote or ""
@@ -122,7 +125,9 @@ def _engineio_sid(body: bytes) -> str | None:
 
 
 async def proxy(request: web.Request) -> web.StreamResponse:
-    balancer: Balancer = request.app["balancer"]
+    balancer = request.app[BALANCER]
+    if (request.content_length or 0) > MAX_BODY:
+        return web.json_response({"error": "the request body is too large"}, status=413)
     socketio = request.path.startswith("/socket.io")
     sid = request.query.get("sid") if socketio else None
     body = await request.read()
@@ -199,7 +204,7 @@ async def _pass_websocket(
 
 
 async def balancer_health(request: web.Request) -> web.Response:
-    balancer: Balancer = request.app["balancer"]
+    balancer = request.app[BALANCER]
     backends = [{"url": b.url, "healthy": b.healthy} for b in balancer.backends]
     healthy = any(b.healthy for b in balancer.backends)
     return web.json_response(
@@ -210,10 +215,10 @@ async def balancer_health(request: web.Request) -> web.Response:
 
 def build_app(backends: list[str], health_path: str = "/health") -> web.Application:
     app = web.Application(client_max_size=MAX_BODY)
-    app["balancer"] = Balancer([Backend(url.rstrip("/")) for url in backends], health_path)
+    app[BALANCER] = Balancer([Backend(url.rstrip("/")) for url in backends], health_path)
 
     async def lifecycle(app: web.Application):
-        balancer: Balancer = app["balancer"]
+        balancer = app[BALANCER]
         balancer.session = aiohttp.ClientSession(
             auto_decompress=False, connector=aiohttp.TCPConnector(limit=0)
         )

@@ -51,6 +51,18 @@ class LeanSQLTrackerStore(SQLTrackerStore):
         self._all_events = sa.select(events.c.data).where(of_sender).order_by(events.c.id)
         self._session_count = sa.select(sa.func.count()).where(of_sender, in_session)
         self._insert = events.insert()
+        self._latest_user_event = (
+            sa.select(events.c.data)
+            .where(of_sender, events.c.type_name == "user")
+            .order_by(events.c.id.desc())
+            .limit(1)
+        )
+
+    async def latest_input_channel(self, sender_id: str) -> str | None:
+        """The channel of the conversation's latest message, without loading the conversation."""
+        with self.engine.connect() as connection:
+            data = connection.execute(self._latest_user_event, {"sender": sender_id}).scalar()
+        return json.loads(data).get("input_channel") if data else None
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
@@ -90,3 +102,19 @@ class LeanSQLTrackerStore(SQLTrackerStore):
             "data": json.dumps(data),
         }
         return row, data
+
+
+def unwrapped(store: Any) -> Any:
+    """The tracker store itself, inside Rasa's fail-safe and awaitable wrappers."""
+    while hasattr(store, "_tracker_store"):
+        store = store._tracker_store
+    return store
+
+
+async def latest_input_channel(store: Any, sender_id: str) -> str | None:
+    """The channel a conversation last heard from (None for a new conversation)."""
+    inner = unwrapped(store)
+    if isinstance(inner, LeanSQLTrackerStore):
+        return await inner.latest_input_channel(sender_id)
+    tracker = await store.retrieve(sender_id)
+    return tracker.get_latest_input_channel() if tracker is not None else None
