@@ -238,7 +238,7 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
         if args.loop:
             minutes = args.every or settings.sweep_minutes or 15
             print(f"Sweeping every {minutes} minute(s); Ctrl-C to stop.", flush=True)
-            await sweep_every(store, settings, minutes)
+            await sweep_every(store, settings, minutes, port=args.port)
         report = await (await sweeper_for(store, settings)).sweep()
         print(f"Sweep: {describe(report)}")
         return EXIT_OK
@@ -436,6 +436,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_minutes,
         metavar="MINUTES",
         help="with --loop (default HELPDESK_SWEEP_MINUTES)",
+    )
+    sweep.add_argument(
+        "--port",
+        type=int,
+        metavar="PORT",
+        help="with --loop: serve GET /health and GET /metrics on this port",
     )
     sweep.set_defaults(handler=cmd_sweep)
 

@@ -124,6 +124,10 @@ class DeadlineGauges:
         self._refreshed = float("-inf")
         self._lock = asyncio.Lock()
 
+    def invalidate(self) -> None:
+        """The figures have changed (a sweep ran): count again at the next scrape."""
+        self._refreshed = float("-inf")
+
     async def refresh(self) -> None:
         async with self._lock:
             if time.monotonic() - self._refreshed < CACHE_SECONDS:

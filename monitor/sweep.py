@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -448,17 +449,30 @@ async def sweeper_for(store: ATSStore, settings: Settings) -> Sweeper:
     )
 
 
-async def sweep_every(store: ATSStore, settings: Settings, minutes: int) -> None:
+async def sweep_every(
+    store: ATSStore, settings: Settings, minutes: int, port: int | None = None
+) -> None:
     """Sweep now and then every `minutes`, until cancelled; a failed sweep is logged, and the
-    next one picks up where it stopped."""
-    sweeper = await sweeper_for(store, settings)
-    while True:
-        try:
-            report = await sweeper.sweep()
-            print(f"Sweep: {describe(report)}", flush=True)
-        except Exception:
-            logger.exception("the sweep failed; trying again in %d minutes", minutes)
-        await asyncio.sleep(minutes * 60)
+    next one picks up where it stopped. With `port`, /health and /metrics are served there."""
+    from monitor.health import SweepHealth, serve
+
+    health = SweepHealth(interval_seconds=minutes * 60)
+    runner = await serve(health, store, port) if port else None
+    try:
+        sweeper = await sweeper_for(store, settings)
+        while True:
+            started = time.monotonic()
+            try:
+                report = await sweeper.sweep()
+                health.succeeded(time.monotonic() - started)
+                print(f"Sweep: {describe(report)}", flush=True)
+            except Exception as error:
+                health.failed(error)
+                logger.exception("the sweep failed; trying again in %d minutes", minutes)
+            await asyncio.sleep(minutes * 60)
+    finally:
+        if runner is not None:
+            await runner.cleanup()
 
 
 def describe(report: SweepReport) -> str:
