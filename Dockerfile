@@ -93,8 +93,8 @@ USER 10001:10001
 EXPOSE 5005 5055
 
 # Every Rasa server and action server answers GET /health (200 when its dependencies answer,
-# 503 otherwise). An action server sets HEALTHCHECK_URL=http://127.0.0.1:5055/health; the
-# deadline monitor serves no HTTP and turns the check off (deploy/docker-compose.yml).
+# 503 otherwise). An action server sets HEALTHCHECK_URL=http://127.0.0.1:5055/health, the
+# deadline monitor (helpdesk sweep --loop --port 9105) http://127.0.0.1:9105/health.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(os.environ.get('HEALTHCHECK_URL') or 'http://127.0.0.1:5005/health', timeout=4)"]
 
