@@ -26,6 +26,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from helpdesk import rasa_speedups
+from helpdesk.tracker_store import latest_input_channel
 
 rasa_speedups.apply()
 
@@ -70,11 +71,10 @@ async def other_channel(request: Request, sender: str) -> str | None:
     if agent is None or agent.tracker_store is None:
         return None
     try:
-        tracker = await agent.tracker_store.retrieve(sender)
+        channel = await latest_input_channel(agent.tracker_store, sender)
     except Exception as error:  # the tracker store is down: Rasa's handling answers for it
         logger.warning("conversation %s not checked: %s", sender, error)
         return None
-    channel = tracker.get_latest_input_channel() if tracker is not None else None
     return channel if channel and channel != RestInput.name() else None
 
 
