@@ -359,6 +359,9 @@ def test_wrong_codes_lock_the_application_too(helpdesk, chats):
     after = len([m for m in outbox(helpdesk).values() if m["To"] == address])
     assert after == before + 1
     assert_nothing_disclosed(chats.replies)
+    # of all the codes ever mailed here, none went to an address that is not an applicant's
+    codes = [m for m in outbox(helpdesk).values() if "code" in m["Subject"].lower()]
+    assert codes and {m["To"] for m in codes} <= DEMO_EMAILS
 
 
 @pytest.mark.xfail(
