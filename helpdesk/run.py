@@ -143,7 +143,14 @@ def _balancer(port: int, backends: list[int], environment: dict[str, str]) -> su
     )
 
 
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(settings: Settings, *, train_model: bool = True, topology: Topology = Topology()) -> int:
+    # `docker stop`, systemd and `kill` send SIGTERM: stop the servers as Ctrl-C does, rather
+    # than leave them running without their parent
+    signal.signal(signal.SIGTERM, _interrupt)
     production = ProductionSettings.from_env()
     check_topology(topology, production)
     seeded = asyncio.run(prepare_ats(settings))

@@ -88,10 +88,10 @@ class RunningHelpdesk:
             time.sleep(1)
         return self
 
-    def interrupt(self) -> int:
-        """Ctrl-C, as an operator would; returns the exit code."""
+    def interrupt(self, how: signal.Signals = signal.SIGINT) -> int:
+        """Ctrl-C, as an operator would (or `kill`, with SIGTERM); returns the exit code."""
         assert self.process is not None
-        self.process.send_signal(signal.SIGINT)
+        self.process.send_signal(how)
         return self.process.wait(timeout=60)
 
     def stop(self) -> None:

@@ -1,4 +1,4 @@
-"""`helpdesk run` (what `make run` starts): a real Rasa server and action server, then Ctrl-C.
+"""`helpdesk run` (what `make run` starts): a real Rasa server and action server, then stopped.
 
 Trains the model only when data, config or domain changed since the last one in models/, so the
 whole suite trains at most once.
@@ -6,6 +6,7 @@ whole suite trains at most once.
 
 from __future__ import annotations
 
+import signal
 import time
 
 import pytest
@@ -14,7 +15,7 @@ from tests.servers import RunningHelpdesk, port_open
 
 
 @pytest.mark.server
-def test_run_starts_both_servers_answers_a_greeting_and_stops_on_ctrl_c(tmp_path):
+def test_run_starts_both_servers_answers_a_greeting_and_stops_on_sigterm(tmp_path):
     helpdesk = RunningHelpdesk(tmp_path, extra_env={"HELPDESK_SWEEP_MINUTES": "15"})
     try:
         helpdesk.start()
@@ -39,12 +40,13 @@ def test_run_starts_both_servers_answers_a_greeting_and_stops_on_ctrl_c(tmp_path
         notices = [p for p in helpdesk.outbox.glob("*.eml") if "sanne.devries" in p.read_text()]
         assert notices and "Stopping" not in helpdesk.log.read_text()
 
-        assert helpdesk.interrupt() == 0
+        # what `docker stop`, systemd and `kill` send; Ctrl-C (SIGINT) takes the same way out
+        assert helpdesk.interrupt(signal.SIGTERM) == 0
         assert "Stopping the help desk" in helpdesk.log.read_text()
         for port in (helpdesk.rasa_port, helpdesk.actions_port):
             deadline = time.monotonic() + 10
             while port_open(port) and time.monotonic() < deadline:
                 time.sleep(0.5)
-            assert not port_open(port), f"port {port} still served after Ctrl-C"
+            assert not port_open(port), f"port {port} still served after SIGTERM"
     finally:
         helpdesk.stop()
