@@ -18,6 +18,7 @@ import inspect
 import json
 import logging
 import os
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -130,9 +131,13 @@ def check_token(token: Any, secret: str | None) -> tuple[str | None, str | None]
     return subject.strip(), None
 
 
+SESSION_ID = re.compile(r"[0-9a-f]{32}")
+
+
 def valid_session_id(value: Any) -> bool:
-    """What the widget stores: a server-made hex id; anything else starts a new session."""
-    return isinstance(value, str) and 8 <= len(value) <= 64 and value.isalnum()
+    """What the widget stores: a server-made id (`uuid4().hex`); anything else starts a new
+    session. Other channels' conversation ids (a Telegram chat's number) never look like it."""
+    return isinstance(value, str) and SESSION_ID.fullmatch(value) is not None
 
 
 def message_metadata(raw: Any, secret: str | None) -> dict[str, Any]:
@@ -195,10 +200,30 @@ class WebChatInput(SocketIOInput):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        agents: list[Any] = []
+
+        @webhook.listener("after_server_start")
+        async def keep_agent(app: Any, _loop: Any) -> None:
+            agents.append(app.ctx)
+
+        async def held_elsewhere(session_id: str) -> bool:
+            """A conversation another channel holds (a REST client chose this id) is not
+            continued here: its verified applications would come with it."""
+            from helpdesk.tracker_store import latest_input_channel
+
+            agent = getattr(agents[0], "agent", None) if agents else None
+            if agent is None or agent.tracker_store is None:
+                return False
+            try:
+                channel = await latest_input_channel(agent.tracker_store, session_id)
+            except Exception:  # the tracker store is down: a new session is the safe choice
+                return True
+            return channel is not None and channel != self.name()
+
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Any) -> None:
             session_id = data.get("session_id") if isinstance(data, dict) else None
-            if not valid_session_id(session_id):
+            if not valid_session_id(session_id) or await held_elsewhere(session_id):
                 session_id = uuid.uuid4().hex
             entered = sio.enter_room(sid, session_id)
             if inspect.isawaitable(entered):
@@ -214,6 +239,8 @@ class WebChatInput(SocketIOInput):
         async def handle_message(sid: str, data: Any) -> None:
             if not isinstance(data, dict) or not valid_session_id(data.get("session_id")):
                 return  # no session: nothing to answer to (the widget always asks for one)
+            if self.presence.sessions.get(sid) != data["session_id"]:
+                return  # only the session this connection was given (session_request)
             text = data.get("message")
             if not isinstance(text, str) or not text.strip():
                 return

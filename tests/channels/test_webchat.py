@@ -71,5 +71,16 @@ def test_allowed_origins_come_from_the_environment(monkeypatch):
 
 def test_only_session_ids_like_the_servers_own_are_taken():
     assert valid_session_id("0123456789abcdef0123456789abcdef")
-    for bad in (None, 42, "", "short", "x" * 65, "../../etc/passwd", "a b c d e f g h"):
+    for bad in (
+        None,
+        42,
+        "",
+        "short",
+        "x" * 65,
+        "../../etc/passwd",
+        "a b c d e f g h",
+        "987654321",  # a Telegram chat's conversation
+        "0123456789ABCDEF0123456789ABCDEF",
+        "0123456789abcdef0123456789abcdeg",
+    ):
         assert not valid_session_id(bad)

@@ -280,9 +280,9 @@ async def _web_chat_on_one_server_reached_from_the_other(production: Production)
     await client.connect(production.url(0), transports=["polling"])
     redis = aioredis.Redis(db=REDIS_DB)
     try:
-        await client.emit("session_request", {"session_id": "crossserver01"})
+        await client.emit("session_request", {"session_id": "c0ffee00c0ffee00c0ffee00c0ffee00"})
         session = await asyncio.wait_for(confirmed.get(), 10)
-        assert session == "crossserver01"
+        assert session == "c0ffee00c0ffee00c0ffee00c0ffee00"
         assert await redis.scard(f"helpdesk:webchat-open:{session}") == 1  # the desk asks this
 
         await client.emit("user_uttered", {"message": "Hello", "session_id": session})
@@ -301,7 +301,7 @@ async def _web_chat_on_one_server_reached_from_the_other(production: Production)
     finally:
         await client.disconnect()
     await asyncio.sleep(1)
-    assert await redis.scard("helpdesk:webchat-open:crossserver01") == 0
+    assert await redis.scard("helpdesk:webchat-open:c0ffee00c0ffee00c0ffee00c0ffee00") == 0
     await redis.close()
 
 

@@ -18,6 +18,7 @@ import re
 import sqlite3
 import subprocess
 import time
+import uuid
 from html import unescape
 from pathlib import Path
 from urllib.parse import quote
@@ -386,6 +387,39 @@ def test_a_rest_client_cannot_continue_a_telegram_chat(helpdesk):
 # --- the web chat's Socket.IO endpoint -------------------------------------------------------
 
 
+def confirmed_session(helpdesk, sid: str, asked: str) -> str:
+    """The session id the server confirms when a page asks for `asked`."""
+    packet = "42" + json.dumps(["session_request", {"session_id": asked}])
+    assert polling(helpdesk, sid, packet).status_code == 200
+    received = ""
+    deadline = time.monotonic() + 10
+    while "session_confirm" not in received and time.monotonic() < deadline:
+        received += requests.get(
+            url(helpdesk, "/socket.io/"),
+            params={"EIO": "4", "transport": "polling", "sid": sid},
+            timeout=30,
+        ).text
+    return json.loads(received[received.index("[") :].split("\x1e")[0])[1]
+
+
+def test_a_web_chat_cannot_continue_another_channels_conversation(helpdesk):
+    """A page choosing a Telegram chat's id or a REST client's id as its session gets a new
+    session, and messages for a session this connection was not given are ignored."""
+    chat_id = 870_000_002
+    assert telegram(helpdesk, json.dumps(update(chat_id, "hello"))).json()["status"] == "ok"
+    rest_sender = uuid.uuid4().hex
+    say(helpdesk, rest_sender, "hello")
+    for taken in (str(chat_id), rest_sender):
+        sid = engineio_session(helpdesk)
+        given = confirmed_session(helpdesk, sid, taken)
+        assert given != taken
+        packet = "42" + json.dumps(["user_uttered", {"session_id": taken, "message": "status?"}])
+        assert polling(helpdesk, sid, packet).status_code == 200
+    time.sleep(2)
+    assert len(user_messages(helpdesk, str(chat_id))) == 1
+    assert len(user_messages(helpdesk, rest_sender)) == 1
+
+
 def engineio_session(helpdesk) -> str:
     """A new Engine.IO session over long-polling (as the widget starts), connected to '/'."""
     answer = requests.get(
@@ -483,7 +517,7 @@ def test_a_server_only_engineio_packet_is_answered(helpdesk, packet):
 
 def test_the_web_chat_still_answers_after_the_junk(helpdesk):
     sid = engineio_session(helpdesk)
-    session = "secwebchat" + str(next(_numbers))
+    session = uuid.uuid4().hex
     for event, data in (
         ("session_request", {"session_id": session}),
         ("user_uttered", {"session_id": session, "message": "hello"}),
