@@ -75,9 +75,10 @@ def detect_language(text: str, minimum_margin: int = 1) -> str | None:
     return None
 
 
-def language_of_locale(locale: str | None) -> str | None:
-    """'nl' for 'nl-NL', 'nl_BE' or 'nl'; None for languages the help desk does not speak."""
-    if not locale:
+def language_of_locale(locale: object) -> str | None:
+    """'nl' for 'nl-NL', 'nl_BE' or 'nl'; None for languages the help desk does not speak (and
+    for whatever a browser sends that is not a string)."""
+    if not isinstance(locale, str) or not locale:
         return None
     language = locale.strip().lower().replace("_", "-").split("-")[0]
     return language if language in LANGUAGES else None
