@@ -22,7 +22,9 @@ from actions.ats.store import utcnow
 from actions.conversation import HelpdeskAction, Turn
 from actions.texts import day_and_time, say
 
-EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+# bounded like real addresses (RFC 5321 limits), so that a long message cannot make the search
+# take time growing with the square of its length
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}")
 
 _REASONS = {
     EscalationReason.ACK_OVERDUE: "acknowledgement overdue",

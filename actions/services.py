@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from actions.ats.linking import ChatLinks
 from actions.ats.store import ATSStore, utcnow
@@ -22,6 +25,25 @@ class Services:
     verifier: Verifier
     links: ChatLinks
     telegram: TelegramSettings = field(default_factory=TelegramSettings.from_env)
+    _background: set[asyncio.Task] = field(default_factory=set)
+
+    def in_background(self, work: Coroutine[Any, Any, None], what: str) -> None:
+        """Runs `work` after the reply has gone; a failure is logged."""
+
+        async def logged() -> None:
+            try:
+                await work
+            except Exception:
+                logging.getLogger(__name__).exception("%s failed", what)
+
+        task = asyncio.create_task(logged())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def settle(self) -> None:
+        """Waits for the work still running in the background (tests, shutdown)."""
+        while self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
 
     @classmethod
     def create(

@@ -8,14 +8,22 @@ If the employer is late, the bot says so plainly and hands them to that recruite
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
+
 from actions.ats.models import CLOSED_STATUSES, EscalationReason, Status
-from actions.ats.records import ApplicationRecord, Mail
+from actions.ats.records import ApplicationRecord, CandidateRecord, Mail
 from actions.ats.store import utcnow
 from actions.ats.verification import Outcome
 from actions.conversation import HelpdeskAction, Turn
 from actions.escalation import EMAIL, escalate, when
 from actions.linking import after_code
+from actions.services import Services
 from actions.texts import STATUS, day, day_and_time, say
+
+logger = logging.getLogger(__name__)
+
+CODE_MAIL_WINDOW = timedelta(hours=1)  # HELPDESK_CODE_MAILS_PER_HOUR code mails per address
 
 CODE_MAIL = {
     "en": (
@@ -133,33 +141,40 @@ async def send_code(turn: Turn, email: str, reference: str | None) -> None:
         )
         return
     if request.code:
-        person = request.applications[0].candidate
-        subject, body = CODE_MAIL[turn.language]
-        values = {
-            "employer": services.settings.employer_name,
-            "code": request.code,
-            "name": person.name.split()[0],
-            "minutes": services.settings.code_minutes,
-            "telegram": "",
-        }
-        link = await services.telegram_link(person.email)
-        if link:
-            line = say(
-                "telegram_mail_line", turn.language, link=link, hours=services.settings.link_hours
-            )
-            values["telegram"] = f"\n\n{line}"
-        await services.mailer.send(
-            [
-                Mail(
-                    person.email,
-                    subject.format(**values),
-                    body.format(**values),
-                    "verification_code",
-                )
-            ]
+        # mailed after the answer: how long the answer takes must not tell whether the details
+        # matched an application (the mail is written only when they do)
+        services.in_background(
+            mail_code(services, turn.language, request.applications[0].candidate, request.code),
+            "mailing a one-time code",
         )
     turn.set("awaiting", "code")
     turn.say("code_sent", email=email)
+
+
+async def mail_code(services: Services, language: str, person: CandidateRecord, code: str) -> None:
+    """The one-time code to the applicant's own address, unless it has had its share lately."""
+    since = utcnow() - CODE_MAIL_WINDOW
+    allowed = services.settings.code_mails_per_hour
+    if await services.store.mails_sent_to(person.email, "verification_code", since) >= allowed:
+        # anyone can type an applicant's address: the help desk must not become a way to flood
+        # their inbox. The reply was the same; "nothing arrived" leads to a recruiter.
+        logger.warning("no code mailed: %s codes in the last hour already", allowed)
+        return
+    subject, body = CODE_MAIL[language]
+    values = {
+        "employer": services.settings.employer_name,
+        "code": code,
+        "name": person.name.split()[0],
+        "minutes": services.settings.code_minutes,
+        "telegram": "",
+    }
+    link = await services.telegram_link(person.email)
+    if link:
+        line = say("telegram_mail_line", language, link=link, hours=services.settings.link_hours)
+        values["telegram"] = f"\n\n{line}"
+    await services.mailer.send(
+        [Mail(person.email, subject.format(**values), body.format(**values), "verification_code")]
+    )
 
 
 async def check_code(turn: Turn, code: str) -> None:

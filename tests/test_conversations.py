@@ -7,12 +7,12 @@ the module; each test is its own conversation.
 from __future__ import annotations
 
 import email
-import re
 import uuid
 
 import pytest
 
 from tests.servers import RunningHelpdesk
+from tests.web.conftest import last_code
 
 pytestmark = pytest.mark.server
 
@@ -46,8 +46,7 @@ def mails(helpdesk: RunningHelpdesk, to: str) -> list[email.message.Message]:
 
 
 def code_for(helpdesk: RunningHelpdesk, to: str) -> str:
-    body = mails(helpdesk, to)[-1].get_payload(decode=True).decode()
-    return re.search(r"\b(\d{6})\b", body).group(1)
+    return last_code(helpdesk, to)  # mailed just after the answer
 
 
 def test_english_verified_status_answer(helpdesk):

@@ -331,6 +331,8 @@ class OutgoingMail(Base):
             sqlite_where=text("sent_at IS NULL"),
             postgresql_where=text("sent_at IS NULL"),
         ),
+        # how many codes an address has had lately (actions/status.py)
+        Index("ix_outgoing_mail_to_address_created_at", "to_address", "created_at"),
     )
 
 

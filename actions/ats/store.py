@@ -236,6 +236,19 @@ class ATSStore:
             )
             return [StatusEventRecord.of(row) for row in rows]
 
+    async def mails_sent_to(self, address: str, purpose: str, since: datetime) -> int:
+        """Mails of this purpose queued for this address since then."""
+        async with self.session() as session:
+            return await session.scalar(
+                select(func.count())
+                .select_from(OutgoingMail)
+                .where(
+                    OutgoingMail.to_address == address,
+                    OutgoingMail.created_at >= since,
+                    OutgoingMail.purpose == purpose,
+                )
+            )
+
     async def count_applications(self) -> int:
         async with self.session() as session:
             return await session.scalar(select(func.count()).select_from(Application))

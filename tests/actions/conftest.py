@@ -22,7 +22,7 @@ from actions.ats.store import utcnow
 from actions.escalation import ActionHandToHuman
 from actions.linking import ActionForgetChat
 from actions.privacy import ActionPrivacy
-from actions.services import Services, use_services
+from actions.services import Services, services, use_services
 from actions.small_talk import (
     ActionBotChallenge,
     ActionGoodbye,
@@ -108,6 +108,7 @@ class Chat:
         )
         dispatcher = CollectingDispatcher()
         events = await action.run(dispatcher, tracker, {})
+        await services().settle()  # what the action left running after its answer (code mails)
         for event in events:
             if event.get("event") == "slot":
                 self.slots[event["name"]] = event["value"]

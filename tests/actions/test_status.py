@@ -157,3 +157,15 @@ async def test_an_unknown_applicant_is_handed_to_the_default_recruiter(desk):
     [mail] = [m for m in outbox(desk) if m["To"] == "eva.jansen@example.com"]
     assert "applicant not found in the ATS" in mail["Subject"]
     assert "Piet Pieters" in body(mail) and "piet@example.org" in body(mail)
+
+
+async def test_an_address_gets_at_most_five_codes_an_hour_with_the_same_reply(desk):
+    """Anyone can type an applicant's address: the help desk must not flood their inbox."""
+    replies = []
+    for attempt in range(7):
+        chat = Chat(sender=f"flood-{attempt}")
+        await chat.send("status", "check_status")
+        replies.append(Chat.text(await chat.send(AISHA[1], "provide_email", {"email": AISHA[1]})))
+    assert len(set(replies)) == 1
+    codes = [m for m in outbox(desk) if m["To"] == AISHA[1] and "code" in m["Subject"].lower()]
+    assert len(codes) == 5

@@ -6,7 +6,6 @@ desk tests: tests/desk/conftest.py).
 
 from __future__ import annotations
 
-import email
 import os
 import re
 import sqlite3
@@ -17,6 +16,7 @@ import pytest
 import requests
 
 from tests.servers import HELPDESK
+from tests.web.conftest import last_code
 
 pytestmark = pytest.mark.server
 
@@ -112,12 +112,7 @@ def test_the_hand_over_from_claim_to_resolve(helpdesk):
     chat(helpdesk, sender, "Hebben jullie mijn sollicitatie ontvangen?")
     chat(helpdesk, sender, SANNE[0])
     chat(helpdesk, sender, SANNE[1])
-    [mail] = [
-        email.message_from_bytes(p.read_bytes())
-        for p in helpdesk.outbox.glob("*.eml")
-        if SANNE[1] in p.read_text()
-    ]
-    code = re.search(r"\b(\d{6})\b", mail.get_payload(decode=True).decode()).group(1)
+    code = last_code(helpdesk, SANNE[1])
     assert "Eva Jansen" in chat(helpdesk, sender, code)
 
     eva, answer = log_in(helpdesk, "eva.jansen@example.com")

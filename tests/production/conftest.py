@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -32,6 +31,7 @@ import pytest
 from tests.conftest import POSTGRES_URL
 from tests.production.proxy import TcpProxy
 from tests.servers import HELPDESK, PROJECT, free_port, post_json
+from tests.web.conftest import last_code
 
 REQUIRE = os.environ.get("HELPDESK_REQUIRE_SERVICES") == "1"
 DATABASE = "helpdesk_production_test"
@@ -238,12 +238,7 @@ class Production:
             connection.close()
 
     def latest_code(self, email: str) -> str:
-        mails = sorted(self.outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime)
-        for mail in reversed(mails):
-            body = mail.read_text()
-            if email in body:
-                return re.search(r"\b(\d{6})\b", body.split("\n\n", 1)[1]).group(1)
-        raise AssertionError(f"no mail to {email}")
+        return last_code(self, email)  # mailed just after the answer
 
 
 @pytest.fixture(scope="package")

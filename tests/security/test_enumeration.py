@@ -364,10 +364,6 @@ def test_wrong_codes_lock_the_application_too(helpdesk, chats):
     assert codes and {m["To"] for m in codes} <= DEMO_EMAILS
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="actions/status.py send_code mails the code before answering: a match answers later",
-)
 def test_a_match_answers_no_later_than_a_miss(helpdesk):
     """Timing is a reply too: an address on file must not answer measurably later."""
     session = requests.Session()
