@@ -34,6 +34,20 @@ logger = logging.getLogger(__name__)
 FREE_TEXT = {"contact_name", "contact_email", "contact_vacancy"}
 # Intents that are never taken as the answer to a free-text question.
 INTERRUPTIONS = {"request_human", "complain", "bot_challenge", "switch_language", "goodbye"}
+# While the bot waits for a reference, an address or a code, a message that holds one is that
+# detail, whatever small talk the language model took it for (it reads some addresses as "yes"
+# or as a language switch: a wrong turn that would drop the verification).
+AWAITING_DETAILS = {"identifier", "email_for_reference", "code"}
+SMALL_TALK = {
+    "greet",
+    "goodbye",
+    "thank",
+    "affirm",
+    "deny",
+    "bot_challenge",
+    "out_of_scope",
+    "switch_language",
+}
 
 
 def chosen_language(tracker: Tracker) -> str | None:
@@ -128,6 +142,20 @@ class Turn:
         return list(self.slot("verified_references") or [])
 
 
+def gives_a_detail(turn: Turn) -> bool:
+    """The bot waits for a verification detail and this message holds one."""
+    if turn.slot("awaiting") not in AWAITING_DETAILS:
+        return False
+    from actions.escalation import EMAIL
+
+    return bool(
+        turn.reference()
+        or turn.entity("email")
+        or turn.entity("code")
+        or EMAIL.search(turn.text or "")
+    )
+
+
 class HelpdeskAction(Action, metaclass=abc.ABCMeta):
     """Base of the help desk's actions: subclasses implement `name()` and `respond(turn)`.
 
@@ -161,6 +189,10 @@ class HelpdeskAction(Action, metaclass=abc.ABCMeta):
                 from actions.escalation import answer_free_text
 
                 await answer_free_text(turn)
+            elif turn.intent in SMALL_TALK and gives_a_detail(turn):
+                from actions.status import verify_or_ask
+
+                await verify_or_ask(turn, turn.slot("goal") or "status")
             else:
                 await self.respond(turn)
             if notice:

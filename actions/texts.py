@@ -104,10 +104,10 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "ask_identifier": {
         "en": "Happy to check that for you. What is your application reference? It's in the "
-        "confirmation email and looks like AP-7K3M-9XQ2. No reference at hand? Then give me "
+        "confirmation email and looks like AP-4K7N-2QXB. No reference at hand? Then give me "
         "the email address you applied with.",
         "nl": "Ik zoek het graag voor je uit. Wat is je sollicitatiereferentie? Die staat in de "
-        "bevestigingsmail en ziet eruit als AP-7K3M-9XQ2. Heb je die niet bij de hand? Geef "
+        "bevestigingsmail en ziet eruit als AP-4K7N-2QXB. Heb je die niet bij de hand? Geef "
         "me dan het e-mailadres waarmee je hebt gesolliciteerd.",
     },
     "ask_email_for_reference": {

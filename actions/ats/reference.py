@@ -38,12 +38,12 @@ def parse_reference(text: str, *, lenient: bool = False) -> str:
     """
     compact = _SEPARATORS.sub("", text or "").upper()
     if not compact.startswith(PREFIX):
-        raise InvalidReference("a reference starts with AP, like AP-7K3M-9XQ2")
+        raise InvalidReference("a reference starts with AP, like AP-4K7N-2QXB")
     body = compact[len(PREFIX) :]
     if lenient:
         body = body.translate(_LOOKALIKES)
     if len(body) != 8:
-        raise InvalidReference("a reference has eight characters after AP, like AP-7K3M-9XQ2")
+        raise InvalidReference("a reference has eight characters after AP, like AP-4K7N-2QXB")
     bad = sorted({c for c in body if c not in ALPHABET})
     if bad:
         raise InvalidReference(
