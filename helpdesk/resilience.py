@@ -10,8 +10,6 @@ lock store fails, it logs the error and the applicant hears nothing. Here
 - a message that cannot be handled at all (tracker store or lock store unreachable) is answered
   with the same apology through the channel it came from, instead of Rasa's fallback to an
   in-memory tracker that has forgotten the conversation;
-- the SQL tracker store checks a pooled connection before using it, so a database restart
-  costs no message;
 - every message is counted and timed for the Prometheus metrics (helpdesk/metrics.py).
 
 `apply()` patches Rasa once per process; channels/ops.py calls it when Rasa loads the channels.
@@ -58,7 +56,6 @@ def _language(tracker: Any = None, text: str | None = None) -> str:
 
 _run_remote_action = RemoteAction.run
 _handle_message = Agent.handle_message
-_create_engine_kwargs = tracker_store.create_engine_kwargs
 
 
 async def _run_with_timeout(
@@ -127,12 +124,6 @@ async def _apologise(message: UserMessage) -> None:
         logger.error("could not send the apology to %s: %s", message.sender_id, exc)
 
 
-def _engine_kwargs(url: Any) -> dict[str, Any]:
-    # a connection the database dropped (restart, failover) is replaced before it is used,
-    # instead of failing the message that happens to draw it from the pool
-    return {**_create_engine_kwargs(url), "pool_pre_ping": True}
-
-
 class TrackerStoreUnavailable(Exception):
     """The tracker store failed; the message is answered with an apology."""
 
@@ -150,4 +141,3 @@ def apply() -> None:
         tracker_store.FailSafeTrackerStore.on_tracker_store_retrieve_error = _no_fallback
         RemoteAction.run = _run_with_timeout
         Agent.handle_message = _handle_counted
-        tracker_store.create_engine_kwargs = _engine_kwargs

@@ -17,7 +17,8 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
@@ -26,6 +27,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class LeanSQLTrackerStore(SQLTrackerStore):
@@ -60,16 +62,36 @@ class LeanSQLTrackerStore(SQLTrackerStore):
 
     async def latest_input_channel(self, sender_id: str) -> str | None:
         """The channel of the conversation's latest message, without loading the conversation."""
-        with self.engine.connect() as connection:
-            data = connection.execute(self._latest_user_event, {"sender": sender_id}).scalar()
+
+        def read() -> str | None:
+            with self.engine.connect() as connection:
+                return connection.execute(self._latest_user_event, {"sender": sender_id}).scalar()
+
+        data = self._once_more_if_dropped(read)
         return json.loads(data).get("input_channel") if data else None
+
+    def _once_more_if_dropped(self, work: Callable[[], T]) -> T:
+        """Runs `work`, and once more when the database had dropped the pooled connection it
+        drew (a restart, a failover): nothing was done on a dropped connection, so repeating
+        is safe, and cheaper than checking every connection before use."""
+        try:
+            return work()
+        except sa.exc.DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            logger.info("the tracker store's connection had been dropped; trying once more")
+            return work()
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> DialogueStateTracker | None:
         query = self._all_events if fetch_events_from_all_sessions else self._session_events
-        with self.engine.connect() as connection:
-            rows = connection.execute(query, {"sender": sender_id}).scalars().all()
+
+        def read() -> list[str]:
+            with self.engine.connect() as connection:
+                return connection.execute(query, {"sender": sender_id}).scalars().all()
+
+        rows = self._once_more_if_dropped(read)
         if not rows or not self.domain:
             return None
         return DialogueStateTracker.from_dict(
@@ -77,15 +99,18 @@ class LeanSQLTrackerStore(SQLTrackerStore):
         )
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        with self.engine.begin() as connection:
-            stored = connection.execute(self._session_count, {"sender": tracker.sender_id})
-            new: list[Event] = list(
-                itertools.islice(tracker.events, stored.scalar_one(), len(tracker.events))
-            )
-            if not new:
-                return
-            rows = [self._row(tracker.sender_id, event) for event in new]
-            connection.execute(self._insert, [row for row, _ in rows])
+        def write() -> list[tuple[dict[str, Any], dict[str, Any]]]:
+            with self.engine.begin() as connection:
+                stored = connection.execute(self._session_count, {"sender": tracker.sender_id})
+                new: list[Event] = list(
+                    itertools.islice(tracker.events, stored.scalar_one(), len(tracker.events))
+                )
+                rows = [self._row(tracker.sender_id, event) for event in new]
+                if rows:
+                    connection.execute(self._insert, [row for row, _ in rows])
+                return rows
+
+        rows = self._once_more_if_dropped(write)
         if self.event_broker is not None:
             for _row, data in rows:
                 self.event_broker.publish({"sender_id": tracker.sender_id, **data})
