@@ -6,19 +6,9 @@ import os
 import sqlite3
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-from tests.servers import HELPDESK, PROJECT, free_port
-
-
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as answer:
-            return answer.status, answer.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
+from tests.servers import HELPDESK, PROJECT, free_port, get_text
 
 
 def test_the_sweep_loop_reports_its_health_and_the_deadline_figures(tmp_path: Path) -> None:
@@ -42,7 +32,7 @@ def test_the_sweep_loop_reports_its_health_and_the_deadline_figures(tmp_path: Pa
         deadline = time.monotonic() + 60
         while True:
             try:
-                status, body = _get(f"http://127.0.0.1:{port}/metrics")
+                status, body = get_text(f"http://127.0.0.1:{port}/metrics")
                 if 'helpdesk_sweeps_total{outcome="ok"} 1.0' in body:
                     break
             except OSError:
@@ -60,7 +50,7 @@ def test_the_sweep_loop_reports_its_health_and_the_deadline_figures(tmp_path: Pa
         assert open_escalations == 5
         assert "\nhelpdesk_applications_ack_overdue 3.0" in body
         assert f"\nhelpdesk_escalations_open {open_escalations}.0" in body
-        assert _get(f"http://127.0.0.1:{port}/health")[0] == 200
+        assert get_text(f"http://127.0.0.1:{port}/health")[0] == 200
     finally:
         sweep.terminate()
         sweep.wait(10)

@@ -9,8 +9,6 @@ import asyncio
 import itertools
 import json
 import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import aiohttp
@@ -18,6 +16,7 @@ import pytest
 
 from actions.texts import say
 from tests.production.conftest import Production, drain_events
+from tests.servers import get_text
 
 pytestmark = pytest.mark.server
 
@@ -25,14 +24,6 @@ APOLOGY_EN = say("error", "en")
 APOLOGY_NL = say("error", "nl")
 AISHA = ("AP-6VFK-8RMB", "aisha.okafor@example.com")
 SOPHIE = ("AP-H4NT-6KYD", "sophie.turner@example.com")  # an offer
-
-
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as answer:
-            return answer.status, answer.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
 
 
 def _verify(
@@ -66,18 +57,18 @@ def _handled_one_at_a_time(events: list[dict]) -> bool:
 
 def test_every_server_reports_health_and_metrics(production: Production) -> None:
     for index in range(2):
-        status, body = _get(f"{production.url(index)}/health")
+        status, body = get_text(f"{production.url(index)}/health")
         assert status == 200
         checks = json.loads(body)["checks"]
         assert checks["tracker_store"] and checks["lock_store"] and checks["ats_store"]
         assert checks["event_broker"] is True
     for port in production.action_ports:
-        assert _get(f"http://127.0.0.1:{port}/health")[0] == 200
-    status, body = _get(f"{production.url()}/_balancer/health")
+        assert get_text(f"http://127.0.0.1:{port}/health")[0] == 200
+    status, body = get_text(f"{production.url()}/_balancer/health")
     assert status == 200 and all(b["healthy"] for b in json.loads(body)["backends"])
 
     production.say("metrics-probe", "Hello")
-    status, metrics = _get(f"{production.url()}/metrics")
+    status, metrics = get_text(f"{production.url()}/metrics")
     assert status == 200
     for name in (
         "helpdesk_escalations_open",
@@ -86,8 +77,8 @@ def test_every_server_reports_health_and_metrics(production: Production) -> None
         "helpdesk_acknowledged_within_deadline_ratio",
     ):
         assert f"\n{name} " in metrics
-    _status, actions = _get(f"http://127.0.0.1:{production.action_ports[0]}/metrics")
-    _status, other = _get(f"http://127.0.0.1:{production.action_ports[1]}/metrics")
+    _status, actions = get_text(f"http://127.0.0.1:{production.action_ports[0]}/metrics")
+    _status, other = get_text(f"http://127.0.0.1:{production.action_ports[1]}/metrics")
     assert 'helpdesk_actions_total{action="action_greet",outcome="ok"}' in actions + other
 
 
@@ -222,7 +213,7 @@ def test_postgres_unreachable_gets_apologies_and_the_servers_recover(
             reply, took = _timed_say(production, sender, text)
             assert reply == APOLOGY_EN
             assert took < 5
-        assert _get(f"{production.url(0)}/health")[0] == 503
+        assert get_text(f"{production.url(0)}/health")[0] == 503
     finally:
         production.postgres.restore()
     assert all(p.poll() is None for p in production.processes.values()), "no server stopped"
@@ -231,7 +222,7 @@ def test_postgres_unreachable_gets_apologies_and_the_servers_recover(
     while "reference" not in production.say(sender, "Did you receive my application?"):
         assert time.monotonic() < deadline, "the help desk did not recover"
         time.sleep(1)
-    assert _get(f"{production.url(0)}/health")[0] == 200
+    assert get_text(f"{production.url(0)}/health")[0] == 200
 
 
 def test_rabbitmq_down_conversations_go_on_and_no_event_is_lost(
@@ -248,7 +239,7 @@ def test_rabbitmq_down_conversations_go_on_and_no_event_is_lost(
         while spooled == 0 and time.monotonic() < deadline:
             time.sleep(1)
             spooled = sum(
-                json.loads(_get(f"{production.url(i)}/health")[1])["checks"]["events_spooled"]
+                json.loads(get_text(f"{production.url(i)}/health")[1])["checks"]["events_spooled"]
                 for i in range(2)
             )
         assert spooled > 0
