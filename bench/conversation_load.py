@@ -292,7 +292,7 @@ def production_env(home: Path) -> dict[str, str]:
         "HELPDESK_EVENT_QUEUE": "helpdesk_bench",
         "HELPDESK_SPOOL_DIR": str(home / "spool"),
         "HELPDESK_RASA_SERVERS": "2",
-        "HELPDESK_ACTION_SERVERS": "2",
+        "HELPDESK_ACTION_SERVERS": os.environ.get("BENCH_ACTION_SERVERS", "2"),
     }
 
 
