@@ -100,10 +100,13 @@ async def import_rows(
     actor: str = "import",
     progress: Progress = _no_progress,
     now: datetime | None = None,
+    source: str = "import",
 ) -> ImportSummary:
+    """Creates or updates these applications; `source` names where the changes came from
+    (an import, an ATS's webhook) on the status events they record."""
     now = now or utcnow()
     async with store.session() as session, session.begin():
-        run = _ImportRun(session, settings, actor, progress, now)
+        run = _ImportRun(session, settings, actor, progress, now, source)
         return await run.execute(rows)
 
 
@@ -120,10 +123,12 @@ class _ImportRun:
         actor: str,
         progress: Progress,
         now: datetime,
+        source: str = "import",
     ) -> None:
         self.session = session
         self.settings = settings
         self.actor = actor
+        self.source = source
         self.progress = progress
         self.now = now
         # Emails and vacancy codes whose stored details this import changed: their rows count
@@ -432,10 +437,11 @@ class _ImportRun:
             driver = await self._driver()
             await driver.execute(
                 f"INSERT INTO status_events ({', '.join(columns)}) "
-                "SELECT id, $1, $2, 'import', status, stage, 'imported' FROM applications "
-                "WHERE reference = ANY($3::text[])",
+                "SELECT id, $1, $2, $3, status, stage, 'imported' FROM applications "
+                "WHERE reference = ANY($4::text[])",
                 self.now,
                 self.actor,
+                self.source,
                 list(references),
             )
             return
@@ -447,7 +453,7 @@ class _ImportRun:
                         Application.id,
                         literal(self.now, Application.created_at.type),
                         literal(self.actor),
-                        literal("import"),
+                        literal(self.source),
                         Application.status,
                         Application.stage,
                         literal("imported"),
@@ -520,7 +526,7 @@ class _ImportRun:
                         "application_id": stored.id,
                         "occurred_at": self.now,
                         "actor": self.actor,
-                        "source": "import",
+                        "source": self.source,
                         "from_status": stored.status,
                         "to_status": row.status.value,
                         "stage": row.stage,

@@ -155,6 +155,8 @@ class Application(Base):
     updated_at = Column(UTCDateTime, nullable=False)
     # when the deadline monitor sent the applicant a receipt (HELPDESK_SEND_RECEIPTS)
     receipt_sent_at = Column(UTCDateTime, nullable=True)
+    # the time of the newest ATS event applied (webhooks): an older one arriving late is stale
+    ats_event_at = Column(UTCDateTime, nullable=True)
 
     candidate = relationship(Candidate, lazy="joined")
     vacancy = relationship(Vacancy, lazy="joined")
@@ -342,6 +344,17 @@ class TelegramUpdate(Base):
     __tablename__ = "telegram_updates"
 
     update_id = Column(BigInteger, primary_key=True, autoincrement=False)
+    received_at = Column(UTCDateTime, nullable=False)
+
+
+class AtsWebhookEvent(Base):
+    """An event an ATS delivered by webhook, already handled: ATSs redeliver, and several
+    servers may receive the same event."""
+
+    __tablename__ = "ats_webhook_events"
+
+    source = Column(String(30), primary_key=True)
+    event_id = Column(String(200), primary_key=True)
     received_at = Column(UTCDateTime, nullable=False)
 
 

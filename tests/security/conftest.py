@@ -18,6 +18,7 @@ from tests.servers import RunningHelpdesk
 TELEGRAM_SECRET = "security-webhook-secret"
 API_TOKEN = "security-rasa-api-token"
 JWT_SECRET = "security-careers-site-secret"
+GREENHOUSE_SECRET = "security-greenhouse-secret"
 
 
 @pytest.fixture(scope="package")
@@ -38,6 +39,7 @@ def helpdesk(tmp_path_factory, fake_telegram) -> Iterator[RunningHelpdesk]:
             # every matching address is mailed, so that the timing check sees the mail's cost
             # (the hourly limit is checked in tests/actions/test_status.py)
             "HELPDESK_CODE_MAILS_PER_HOUR": "1000",
+            "GREENHOUSE_WEBHOOK_SECRET": GREENHOUSE_SECRET,
         },
     ).start()
     yield running

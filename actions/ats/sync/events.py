@@ -1,0 +1,86 @@
+"""Applying an ATS event to the store: once, in order, with the ATS as its source.
+
+An ATS redelivers events and several servers may receive the same one, so each event id is
+handled once (`ats_webhook_events`). Events can also arrive out of order; each application
+keeps the time of the newest event applied (`applications.ats_event_at`), and an older one that
+arrives later is stale and ignored. The change itself goes through the importer's upsert (by
+the ATS's own application id), so a webhook and an import agree on what a snapshot means.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from actions.ats.importer import import_rows
+from actions.ats.models import Application, AtsWebhookEvent
+from actions.ats.rows import ImportRow
+from actions.ats.store import ATSStore, utcnow
+from actions.settings import Settings
+
+
+class Outcome(str, enum.Enum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"  # this event id was handled before
+    STALE = "stale"  # an event newer than this one has been applied already
+    IGNORED = "ignored"  # an event the help desk has no use for
+
+
+@dataclass(frozen=True)
+class AtsEvent:
+    """One event from an ATS: the application as it stands after it, and when it happened."""
+
+    source: str  # "greenhouse", ...
+    event_id: str
+    occurred_at: datetime
+    row: ImportRow | None  # None: nothing for the help desk in this event
+
+
+async def already_handled(store: ATSStore, source: str, event_id: str) -> bool:
+    async with store.session() as session:
+        found = await session.get(AtsWebhookEvent, (source, event_id))
+        return found is not None
+
+
+async def apply_event(store: ATSStore, settings: Settings, event: AtsEvent) -> Outcome:
+    if await already_handled(store, event.source, event.event_id):
+        return Outcome.DUPLICATE
+    outcome = Outcome.IGNORED
+    if event.row is not None:
+        outcome = await _apply(store, settings, event, event.row)
+    async with store.session() as session:
+        try:
+            async with session.begin():
+                session.add(
+                    AtsWebhookEvent(
+                        source=event.source, event_id=event.event_id, received_at=utcnow()
+                    )
+                )
+        except IntegrityError:
+            # another server handled the same delivery at the same moment: applying a snapshot
+            # twice changes nothing
+            return Outcome.DUPLICATE
+    return outcome
+
+
+async def _apply(store: ATSStore, settings: Settings, event: AtsEvent, row: ImportRow) -> Outcome:
+    key = (Application.ats_system == row.ats_system) & (Application.ats_id == row.ats_id)
+    async with store.session() as session:
+        newest = await session.scalar(select(Application.ats_event_at).where(key))
+    if newest is not None and event.occurred_at < newest:
+        return Outcome.STALE
+    await import_rows(
+        store,
+        [row],
+        settings,
+        actor=f"{event.source} webhook",
+        now=event.occurred_at,
+        source=event.source,
+    )
+    async with store.session() as session, session.begin():
+        await session.execute(update(Application).where(key).values(ats_event_at=event.occurred_at))
+    return Outcome.APPLIED

@@ -1,0 +1,139 @@
+"""Greenhouse's webhooks (Harvest), read as the help desk's events.
+
+Greenhouse signs each delivery: `Signature: sha256 <hex HMAC-SHA256 of the raw body>` with the
+webhook's secret key, and names it with a `Greenhouse-Event-ID` header. The body is
+`{"action": ..., "payload": {"application": {...}}}`; the application carries its candidate,
+jobs, current stage, status and rejection reason. Used here:
+
+- `new_candidate_application`: a new application, at the stage Greenhouse puts it in;
+- `candidate_stage_change`, `unreject_candidate`: the stage it moved to;
+- `reject_candidate`: rejected, or withdrawn when the reason says the candidate withdrew
+  (Greenhouse's own rejection type "They rejected us", or reasons the employer lists);
+- `hire_candidate`: hired.
+
+Prospects (no application yet) and deletions are no concern of the help desk and are ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+from typing import Any
+
+from actions.ats.models import Status
+from actions.ats.rows import ImportRow, parse_time
+from actions.ats.store import normalise_email, utcnow
+from actions.ats.sync.events import AtsEvent
+from actions.ats.sync.mapping import StageMapping
+from actions.settings import Settings
+
+SOURCE = "greenhouse"
+STAGE_ACTIONS = {"new_candidate_application", "candidate_stage_change", "unreject_candidate"}
+
+
+class UnusablePayload(ValueError):
+    """A correctly signed body that does not describe an application the help desk can keep."""
+
+
+def signature_matches(body: bytes, header: str | None, secret: str) -> bool:
+    """True when the Signature header is the body's HMAC under the webhook's secret key."""
+    algorithm, _, digest = (header or "").strip().partition(" ")
+    if algorithm.lower() != "sha256" or not digest or not digest.isascii():
+        return False  # compare_digest refuses non-ASCII text: no such header can be right
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, digest.strip().lower())
+
+
+def _time(value: Any, settings: Settings) -> datetime | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return parse_time(value, settings.timezone)
+    except ValueError:
+        return None
+
+
+def _first(items: Any, key: str = "value") -> str | None:
+    if isinstance(items, list):
+        for item in items:
+            if isinstance(item, dict) and isinstance(item.get(key), str) and item[key].strip():
+                return item[key].strip()
+    return None
+
+
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def read_event(body: dict, event_id: str, settings: Settings, mapping: StageMapping) -> AtsEvent:
+    """The event a delivery describes; raises UnusablePayload for one that cannot be kept."""
+    action = body.get("action")
+    application = _dict(_dict(body.get("payload")).get("application"))
+    occurred = (
+        _time(application.get("last_activity_at"), settings)
+        or _time(application.get("rejected_at"), settings)
+        or utcnow()
+    )
+    if action not in STAGE_ACTIONS | {"reject_candidate", "hire_candidate"}:
+        return AtsEvent(SOURCE, event_id, occurred, None)
+    if not application or application.get("prospect"):
+        return AtsEvent(SOURCE, event_id, occurred, None)
+    stage = _dict(application.get("current_stage")).get("name")
+    stage = stage.strip()[:200] if isinstance(stage, str) and stage.strip() else None
+    if action == "hire_candidate" or application.get("status") == "hired":
+        status = Status.HIRED
+    elif action == "reject_candidate" or application.get("status") == "rejected":
+        reason = _dict(application.get("rejection_reason"))
+        withdrew = mapping.is_withdrawal(reason.get("name"), _dict(reason.get("type")).get("name"))
+        status = Status.WITHDRAWN if withdrew else Status.REJECTED
+    else:
+        status = mapping.status_of(stage)
+    return AtsEvent(SOURCE, event_id, occurred, _row(application, status, stage, settings))
+
+
+def _row(application: dict, status: Status, stage: str | None, settings: Settings) -> ImportRow:
+    candidate = _dict(application.get("candidate"))
+    email = _first(candidate.get("email_addresses"))
+    if not email or "@" not in email:
+        raise UnusablePayload("the candidate has no email address")
+    name = " ".join(
+        part.strip()
+        for part in (candidate.get("first_name"), candidate.get("last_name"))
+        if isinstance(part, str) and part.strip()
+    )
+    jobs = application.get("jobs") if isinstance(application.get("jobs"), list) else []
+    job = _dict(jobs[0]) if jobs else _dict(application.get("job"))
+    if job.get("id") is None or not isinstance(job.get("name"), str):
+        raise UnusablePayload("the application has no job")
+    recruiter = _dict(candidate.get("recruiter"))
+    recruiter_email = recruiter.get("email") or settings.default_recruiter_email
+    if not isinstance(recruiter_email, str) or "@" not in recruiter_email:
+        raise UnusablePayload(
+            "the candidate has no recruiter and HELPDESK_DEFAULT_RECRUITER_EMAIL is not set"
+        )
+    recruiter_name = recruiter.get("name")
+    if not isinstance(recruiter_name, str) or not recruiter_name.strip():
+        recruiter_name = settings.default_recruiter_name or recruiter_email.split("@")[0]
+    applied = _time(application.get("applied_at"), settings)
+    if applied is None or application.get("id") is None:
+        raise UnusablePayload("the application has no id or no applied_at")
+    return ImportRow(
+        line=0,
+        reference=None,
+        candidate_name=(name or email)[:200],
+        candidate_email=normalise_email(email)[:320],
+        candidate_language="en",
+        candidate_phone=None,
+        vacancy_code=f"GH-{job['id']}"[:100],
+        vacancy_title=job["name"].strip()[:300] or "Vacancy",
+        recruiter_name=recruiter_name.strip()[:200],
+        recruiter_email=normalise_email(recruiter_email)[:320],
+        applied_at=applied,
+        acknowledged_at=None,
+        status=status,
+        stage=stage,
+        next_update_due_at=None,
+        ats_system=SOURCE,
+        ats_id=str(application["id"])[:100],
+    )
