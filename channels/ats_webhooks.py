@@ -1,20 +1,24 @@
-"""POST /ats/greenhouse: the employer's ATS tells the help desk what changed (live sync).
+"""POST /ats/<ats>: the employer's ATS tells the help desk what changed (live sync).
 
-On when the ATS's webhook secret is set (GREENHOUSE_WEBHOOK_SECRET), else 404. A delivery whose
-signature does not verify gets 401 and touches nothing; a body that is not an event gets 400; an
-event that cannot be kept (no email address, no job) gets 422 with the reason, so the ATS's
-delivery log shows it; everything else 200 with what was done ("applied", "duplicate", "stale",
-"ignored"). Served by every Rasa server, like the other channels; the store makes it safe for
-several to receive the same delivery.
+Each ATS has a module in actions/ats/sync/ (greenhouse.py, ...) that checks a delivery's
+signature, names the delivery and reads it as an event. A receiver is on when its secret is set
+(GREENHOUSE_WEBHOOK_SECRET, ...), else 404. A delivery whose signature does not verify gets 401
+and touches nothing; a body that is not an event gets 400; an event that cannot be kept (no
+email address, no job) gets 422 with the reason, so the ATS's delivery log shows it; everything
+else 200 with what was done ("applied", "duplicate", "stale", "ignored", "unknown_application").
+Served by every Rasa server, like the other channels; the store makes it safe for several to
+receive the same delivery.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import logging
 import os
 from collections.abc import Awaitable, Callable
+from types import ModuleType
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -22,13 +26,23 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.ats.sync import greenhouse
-from actions.ats.sync.events import apply_event
+from actions.ats.sync.events import UnusablePayload, apply_event
 from actions.ats.sync.mapping import load_mapping
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY = 1024 * 1024  # bytes; Greenhouse's largest events (hires with offers) are far smaller
+ATS_NAMES = ("greenhouse", "lever", "recruitee", "workable")
+MAX_BODY = 1024 * 1024  # bytes; the ATSs' largest events (hires with offers) are far smaller
+
+
+def receiver(ats: str) -> ModuleType | None:
+    """The module that reads this ATS's deliveries, when the help desk has one."""
+    if ats not in ATS_NAMES:  # a fixed list: no name from the URL reaches the importer
+        return None
+    try:
+        return importlib.import_module(f"actions.ats.sync.{ats}")
+    except ModuleNotFoundError:
+        return None
 
 
 class AtsWebhooks(InputChannel):
@@ -42,34 +56,33 @@ class AtsWebhooks(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         hooks = Blueprint("ats_webhooks", __name__)
 
-        @hooks.route("/greenhouse", methods=["POST"])
-        async def from_greenhouse(request: Request) -> HTTPResponse:
+        @hooks.route("/<ats>", methods=["POST"])
+        async def delivery(request: Request, ats: str) -> HTTPResponse:
             from desk.services import DeskServices
 
-            secret = os.environ.get("GREENHOUSE_WEBHOOK_SECRET", "").strip()
+            module = receiver(ats)
+            secret = os.environ.get(module.SECRET_VARIABLE, "").strip() if module else ""
             if not secret:
-                return response.json({"error": "the Greenhouse webhook is not set up"}, 404)
+                return response.json({"error": f"no web hook for {ats[:40]!r} is set up"}, 404)
             body = request.body or b""
             if len(body) > MAX_BODY:
                 return response.json({"error": "the body is too large"}, 413)
-            if not greenhouse.signature_matches(body, request.headers.get("Signature"), secret):
+            if not module.signature_matches(body, request.headers, secret):
                 return response.json({"error": "the signature does not verify"}, 401)
             try:
                 event = json.loads(body)
             except ValueError:
                 return response.json({"error": "the body is not JSON"}, 400)
-            if not isinstance(event, dict) or not isinstance(event.get("action"), str):
-                return response.json({"error": "the body is not a Greenhouse event"}, 400)
-            event_id = (request.headers.get("Greenhouse-Event-ID") or "").strip()[:200]
+            if not isinstance(event, dict):
+                return response.json({"error": f"the body is not a {ats} event"}, 400)
             # a delivery without an id is named by its content: the same body is the same event
+            event_id = str(module.delivery_id(request.headers, event) or "").strip()[:200]
             event_id = event_id or "sha256:" + hashlib.sha256(body).hexdigest()
             services = DeskServices.get()
             try:
-                read = greenhouse.read_event(
-                    event, event_id, services.settings, load_mapping(greenhouse.SOURCE)
-                )
-            except greenhouse.UnusablePayload as problem:
-                logger.warning("Greenhouse event %s not kept: %s", event_id, problem)
+                read = module.read_event(event, event_id, services.settings, load_mapping(ats))
+            except UnusablePayload as problem:
+                logger.warning("%s event %s not kept: %s", ats, event_id, problem)
                 return response.json({"error": str(problem)}, 422)
             outcome = await apply_event(services.store, services.settings, read)
             return response.json({"status": outcome.value})

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from actions.ats.importer import import_rows
-from actions.ats.models import Application, AtsWebhookEvent
+from actions.ats.models import Application, AtsWebhookEvent, Status
 from actions.ats.rows import ImportRow
 from actions.ats.store import ATSStore, utcnow
 from actions.settings import Settings
@@ -28,16 +28,34 @@ class Outcome(str, enum.Enum):
     DUPLICATE = "duplicate"  # this event id was handled before
     STALE = "stale"  # an event newer than this one has been applied already
     IGNORED = "ignored"  # an event the help desk has no use for
+    # a change to an application the help desk does not hold yet (import or sync it first)
+    UNKNOWN_APPLICATION = "unknown_application"
+
+
+class UnusablePayload(ValueError):
+    """A correctly signed body that does not describe an application the help desk can keep."""
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """What an ATS that sends ids rather than whole applications says changed."""
+
+    ats_id: str
+    status: Status
+    stage: str | None = None
+    close_reason: str | None = None
 
 
 @dataclass(frozen=True)
 class AtsEvent:
-    """One event from an ATS: the application as it stands after it, and when it happened."""
+    """One event from an ATS, and when it happened: the whole application as it stands after
+    it (`row`), or only its new status (`change`), or neither when it is of no concern."""
 
     source: str  # "greenhouse", ...
     event_id: str
     occurred_at: datetime
-    row: ImportRow | None  # None: nothing for the help desk in this event
+    row: ImportRow | None = None
+    change: StatusChange | None = None
 
 
 async def already_handled(store: ATSStore, source: str, event_id: str) -> bool:
@@ -52,6 +70,10 @@ async def apply_event(store: ATSStore, settings: Settings, event: AtsEvent) -> O
     outcome = Outcome.IGNORED
     if event.row is not None:
         outcome = await _apply(store, settings, event, event.row)
+    elif event.change is not None:
+        outcome = await _apply_change(store, event, event.change)
+    if outcome is Outcome.UNKNOWN_APPLICATION:
+        return outcome  # not marked handled: a redelivery after an import can still apply it
     async with store.session() as session:
         try:
             async with session.begin():
@@ -80,6 +102,33 @@ async def _apply(store: ATSStore, settings: Settings, event: AtsEvent, row: Impo
         actor=f"{event.source} webhook",
         now=event.occurred_at,
         source=event.source,
+    )
+    async with store.session() as session, session.begin():
+        await session.execute(update(Application).where(key).values(ats_event_at=event.occurred_at))
+    return Outcome.APPLIED
+
+
+async def _apply_change(store: ATSStore, event: AtsEvent, change: StatusChange) -> Outcome:
+    key = (Application.ats_system == event.source) & (Application.ats_id == change.ats_id)
+    async with store.session() as session:
+        found = (
+            await session.execute(
+                select(Application.reference, Application.ats_event_at).where(key)
+            )
+        ).first()
+    if found is None:
+        return Outcome.UNKNOWN_APPLICATION
+    reference, newest = found
+    if newest is not None and event.occurred_at < newest:
+        return Outcome.STALE
+    await store.record_status_change(
+        reference,
+        change.status,
+        actor=f"{event.source} webhook",
+        source=event.source,
+        stage=change.stage,
+        close_reason=change.close_reason,
+        at=event.occurred_at,
     )
     async with store.session() as session, session.begin():
         await session.execute(update(Application).where(key).values(ats_event_at=event.occurred_at))

@@ -18,31 +18,34 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from actions.ats.models import Status
 from actions.ats.rows import ImportRow, parse_time
 from actions.ats.store import normalise_email, utcnow
-from actions.ats.sync.events import AtsEvent
+from actions.ats.sync.events import AtsEvent, UnusablePayload
 from actions.ats.sync.mapping import StageMapping
 from actions.settings import Settings
 
 SOURCE = "greenhouse"
+SECRET_VARIABLE = "GREENHOUSE_WEBHOOK_SECRET"
 STAGE_ACTIONS = {"new_candidate_application", "candidate_stage_change", "unreject_candidate"}
 
 
-class UnusablePayload(ValueError):
-    """A correctly signed body that does not describe an application the help desk can keep."""
-
-
-def signature_matches(body: bytes, header: str | None, secret: str) -> bool:
+def signature_matches(body: bytes, headers: Mapping[str, str], secret: str) -> bool:
     """True when the Signature header is the body's HMAC under the webhook's secret key."""
-    algorithm, _, digest = (header or "").strip().partition(" ")
+    algorithm, _, digest = (headers.get("Signature") or "").strip().partition(" ")
     if algorithm.lower() != "sha256" or not digest or not digest.isascii():
         return False  # compare_digest refuses non-ASCII text: no such header can be right
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, digest.strip().lower())
+
+
+def delivery_id(headers: Mapping[str, str], event: dict) -> str | None:
+    """Greenhouse names each delivery in a header."""
+    return headers.get("Greenhouse-Event-ID")
 
 
 def _time(value: Any, settings: Settings) -> datetime | None:

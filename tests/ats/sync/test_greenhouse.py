@@ -44,11 +44,13 @@ async def application(store: ATSStore):
 def test_the_signature_is_the_hmac_of_the_body_under_the_secret() -> None:
     body = json.dumps(STAGE_CHANGE).encode()
     digest = hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
-    assert greenhouse.signature_matches(body, f"sha256 {digest}", "s3cret")
-    assert not greenhouse.signature_matches(body, f"sha256 {digest}", "other")
-    assert not greenhouse.signature_matches(body + b" ", f"sha256 {digest}", "s3cret")
+    signed = {"Signature": f"sha256 {digest}"}
+    assert greenhouse.signature_matches(body, signed, "s3cret")
+    assert not greenhouse.signature_matches(body, signed, "other")
+    assert not greenhouse.signature_matches(body + b" ", signed, "s3cret")
     for forged in (None, "", digest, f"sha1 {digest}", "sha256 ", "sha256 zz", "sha256 ümlaut"):
-        assert not greenhouse.signature_matches(body, forged, "s3cret")
+        headers = {} if forged is None else {"Signature": forged}
+        assert not greenhouse.signature_matches(body, headers, "s3cret")
 
 
 async def test_a_stage_change_creates_the_application_with_greenhouse_as_its_source(
