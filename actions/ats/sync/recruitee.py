@@ -1,0 +1,249 @@
+"""Recruitee's webhooks, read as the help desk's events.
+
+Sources: https://docs.recruitee.com/docs/webhooks (configuration, the `{"test": true}` request
+sent by the Test button, retries of any delivery not answered with 200) and, for the signature
+and the stage-change body, the Recruitee (Tellent) webhook route summarised at
+https://mcp.waymark.network/r/062df291-900d-41be-8d8a-dc7d94458d6b (domain docs.recruitee.com):
+`X-Recruitee-Signature` is the base16 (hex) HMAC-SHA256 of the raw body under the webhook's
+secret; `candidate_moved`/`stage_changed` events carry `payload.details.from_stage` and
+`to_stage`, each with `id`, `name` and `category`.
+
+A body is `{"id": <event id>, "event_type": ..., "event_subtype": ..., "created_at": ...,
+"payload": {"candidate": {...}, "offer": {...}, "placement": {...}, "details": {...}}}`:
+`offer` is the job, `placement` is the candidate on that job. Used here:
+
+- `candidate_assigned`: the candidate was put on a job (a new application);
+- `candidate_moved`: the placement moved to `details.to_stage`;
+- `candidate_disqualified`: rejected, or withdrawn when `details.disqualify_reason` says the
+  candidate withdrew (Recruitee's own "Withdrew"-style reasons below, or reasons the employer
+  lists in HELPDESK_ATS_MAPPING);
+- `candidate_requalified`: back at the placement's stage.
+
+The application's ATS id is the placement id: a Recruitee candidate is one person across jobs,
+and the help desk's application is one candidate on one job, which is what a placement is.
+Payloads that carry the whole application (candidate email, job id and title, when the candidate
+was put on the job) become an import row; those that carry only ids become a status change of
+an application the help desk already holds. Everything else (test requests, deletions, notes,
+job events) is of no concern and ignored.
+
+A stage's status comes from its Recruitee category (apply, phone_screen, interview, evaluation,
+offer, hire), unless the employer named that stage in HELPDESK_ATS_MAPPING; a stage without a
+known category is read by its name like any other ATS's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from actions.ats.models import Status
+from actions.ats.rows import ImportRow, parse_time
+from actions.ats.store import normalise_email, utcnow
+from actions.ats.sync.events import AtsEvent, StatusChange, UnusablePayload
+from actions.ats.sync.mapping import StageMapping
+from actions.settings import Settings
+
+SOURCE = "recruitee"
+SECRET_VARIABLE = "RECRUITEE_WEBHOOK_SECRET"
+SIGNATURE_HEADER = "X-Recruitee-Signature"
+EVENTS = {
+    "candidate_assigned",
+    "candidate_moved",
+    "candidate_disqualified",
+    "candidate_requalified",
+}
+# Recruitee's stage categories and what they mean
+CATEGORY_STATUS = {
+    "apply": Status.APPLIED,
+    "applied": Status.APPLIED,
+    "phone_screen": Status.SCREENING,
+    "screening": Status.SCREENING,
+    "interview": Status.INTERVIEW,
+    "evaluation": Status.INTERVIEW,
+    "offer": Status.OFFER,
+    "hire": Status.HIRED,
+    "hired": Status.HIRED,
+}
+# disqualify reasons Recruitee and its users commonly give for a candidate who withdrew
+WITHDRAWAL_REASONS = frozenset(
+    {
+        "withdrew",
+        "withdrawn",
+        "candidate withdrew",
+        "candidate withdrawn",
+        "took another offer",
+        "accepted another offer",
+    }
+)
+
+
+def signature_matches(body: bytes, headers: Mapping[str, str], secret: str) -> bool:
+    """True when X-Recruitee-Signature is the body's hex HMAC-SHA256 under the secret."""
+    try:
+        digest = headers.get(SIGNATURE_HEADER)
+    except Exception:  # a headers object that cannot be read holds no signature
+        return False
+    if not isinstance(digest, str) or not isinstance(body, bytes) or not isinstance(secret, str):
+        return False
+    digest = digest.strip().lower()
+    if not digest or not digest.isascii():
+        return False  # compare_digest refuses non-ASCII text: no such header can be right
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), digest.encode())
+
+
+def delivery_id(headers: Mapping[str, str], event: dict) -> str | None:
+    """Recruitee names each event in its body (`id`); redeliveries keep it."""
+    value = event.get("id") if isinstance(event, dict) else None
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return None
+    return str(value).strip() or None
+
+
+def _time(value: Any, settings: Settings) -> datetime | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return parse_time(value, settings.timezone)
+    except ValueError:
+        return None
+
+
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _id(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return None
+    return str(value).strip()[:100] or None
+
+
+def _email(candidate: dict) -> str | None:
+    """The candidate's first email address: `emails` is a list of strings (or of objects with
+    `value`/`email`), `email` a single one."""
+    found: list[Any] = []
+    if isinstance(candidate.get("emails"), list):
+        found.extend(candidate["emails"])
+    found.append(candidate.get("email"))
+    for item in found:
+        if isinstance(item, dict):
+            item = item.get("value") or item.get("email")
+        text = _text(item)
+        if text and "@" in text:
+            return text
+    return None
+
+
+def stage_status(stage: dict, mapping: StageMapping) -> Status:
+    """The stage's status: the employer's name for it first, then Recruitee's category, then
+    the words in its name."""
+    name = _text(stage.get("name"))
+    if name and name.lower() in mapping.stages:
+        return mapping.status_of(name)
+    category = _text(stage.get("category"))
+    if category and category.lower() in CATEGORY_STATUS:
+        return CATEGORY_STATUS[category.lower()]
+    return mapping.status_of(name)
+
+
+def _reason(details: dict, placement: dict) -> str | None:
+    reason = details.get("disqualify_reason") or placement.get("disqualify_reason")
+    if isinstance(reason, dict):
+        reason = reason.get("name") or reason.get("title")
+    return _text(reason)
+
+
+def read_event(body: dict, event_id: str, settings: Settings, mapping: StageMapping) -> AtsEvent:
+    """The event a delivery describes; raises UnusablePayload for one that cannot be kept."""
+    body = _dict(body)
+    occurred = _time(body.get("created_at"), settings) or utcnow()
+    kind = _text(body.get("event_type"))
+    if body.get("test") is True or kind not in EVENTS:
+        return AtsEvent(SOURCE, event_id, occurred)
+    payload = _dict(body.get("payload"))
+    details = _dict(payload.get("details"))
+    placement = _dict(payload.get("placement"))
+    ats_id = _id(placement.get("id"))
+    if ats_id is None:
+        raise UnusablePayload(f"the {kind} event names no placement (candidate on a job)")
+    close_reason = None
+    if kind == "candidate_disqualified":
+        close_reason = _reason(details, placement)
+        withdrew = (close_reason or "").lower() in WITHDRAWAL_REASONS
+        withdrew = withdrew or mapping.is_withdrawal(close_reason)
+        status = Status.WITHDRAWN if withdrew else Status.REJECTED
+        stage = _dict(placement.get("stage")) or _dict(details.get("stage"))
+    else:
+        stage = (
+            _dict(details.get("to_stage"))
+            or _dict(details.get("stage"))
+            or _dict(placement.get("stage"))
+        )
+        if kind == "candidate_moved" and not stage:
+            raise UnusablePayload("the candidate_moved event names no stage it moved to")
+        status = stage_status(stage, mapping)
+    stage_name = _text(stage.get("name"))
+    stage_name = stage_name[:200] if stage_name else None
+    row, missing = _row(payload, ats_id, status, stage_name, settings)
+    if row is not None:
+        return AtsEvent(SOURCE, event_id, occurred, row=row)
+    if kind == "candidate_assigned":
+        raise UnusablePayload(f"a new application needs {missing}")
+    change = StatusChange(ats_id, status, stage=stage_name, close_reason=close_reason)
+    return AtsEvent(SOURCE, event_id, occurred, change=change)
+
+
+def _row(
+    payload: dict, ats_id: str, status: Status, stage: str | None, settings: Settings
+) -> tuple[ImportRow | None, str]:
+    """The whole application, or None and what it lacks."""
+    candidate = _dict(payload.get("candidate"))
+    offer = _dict(payload.get("offer")) or _dict(payload.get("job"))
+    placement = _dict(payload.get("placement"))
+    email = _email(candidate)
+    if email is None:
+        return None, "the candidate's email address"
+    job_id = _id(offer.get("id")) or _id(placement.get("offer_id"))
+    title = _text(offer.get("title")) or _text(offer.get("name"))
+    if job_id is None or title is None:
+        return None, "a job (offer) with an id and a title"
+    applied = _time(placement.get("created_at"), settings)
+    if applied is None:
+        return None, "the time the candidate was put on the job (placement.created_at)"
+    recruiter = _dict(offer.get("recruiter"))
+    recruiter_email = _text(recruiter.get("email")) or settings.default_recruiter_email
+    if not isinstance(recruiter_email, str) or "@" not in recruiter_email:
+        return None, "a recruiter (the job has none and HELPDESK_DEFAULT_RECRUITER_EMAIL is unset)"
+    recruiter_name = _text(recruiter.get("name")) or _text(settings.default_recruiter_name)
+    recruiter_name = recruiter_name or recruiter_email.split("@")[0]
+    name = _text(candidate.get("name")) or email
+    return (
+        ImportRow(
+            line=0,
+            reference=None,
+            candidate_name=name[:200],
+            candidate_email=normalise_email(email)[:320],
+            candidate_language="en",
+            candidate_phone=None,
+            vacancy_code=f"RT-{job_id}"[:100],
+            vacancy_title=title[:300],
+            recruiter_name=recruiter_name[:200],
+            recruiter_email=normalise_email(recruiter_email)[:320],
+            applied_at=applied,
+            acknowledged_at=None,
+            status=status,
+            stage=stage,
+            next_update_due_at=None,
+            ats_system=SOURCE,
+            ats_id=ats_id,
+        ),
+        "",
+    )
