@@ -1,0 +1,220 @@
+"""Workable's webhooks (API v3 subscriptions), read as the help desk's events.
+
+Documentation:
+- https://workable.readme.io/reference/webhook-subscriptions-candidates-employees (events,
+  signature) and https://workable.readme.io/reference/webhooks (the older copy of that page);
+- https://workable.readme.io/reference/candidate-events (the body's `data`);
+- https://workable.readme.io/reference/job-candidates-show and
+  https://workable.readme.io/reference/job-candidates-index (the candidate's fields: `stage` is
+  the stage's name, `stage_kind`, `withdrew`, `disqualification_reason`, `job`);
+- https://workable.readme.io/reference/disqualification_reasons (each reason is of the category
+  "candidate withdrew" or "candidate rejected").
+
+Workable signs each request with HMAC-SHA256 of the body, keyed with the account's API token or
+the OAuth application's secret, in the `X-Workable-Signature` header (hex, as integrations that
+verify it compute it). The body is `{"id", "event_type", "fired_at", "resource_type", "data"}`,
+where `data` is the whole candidate as it stands when the request is made. A Workable
+"candidate" belongs to one job, so it is one application: its id is the application's ats_id.
+Used here:
+
+- `candidate_created`, `candidate_moved`: the application at the stage it is in now; disqualified
+  means rejected, or withdrawn when Workable says the candidate withdrew (`withdrew`, or a
+  reason worded as a withdrawal, or one the employer lists);
+- a candidate still in the "Sourced" stage never applied, and one without a job is in the talent
+  pool: neither is an application, so both are ignored, like the other events.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from actions.ats.models import Status
+from actions.ats.rows import ImportRow, parse_time
+from actions.ats.store import normalise_email, utcnow
+from actions.ats.sync.events import AtsEvent, UnusablePayload
+from actions.ats.sync.mapping import StageMapping
+from actions.settings import Settings
+
+SOURCE = "workable"
+SECRET_VARIABLE = "WORKABLE_WEBHOOK_SECRET"
+SIGNATURE_HEADER = "X-Workable-Signature"
+EVENT_TYPES = {"candidate_created", "candidate_moved"}
+
+# Workable's own wording for a candidate who withdrew (its default disqualification reasons of
+# the category "candidate withdrew"); the employer adds its own in HELPDESK_ATS_MAPPING
+BUILT_IN_WITHDRAWALS = frozenset(
+    {
+        "withdrew",
+        "withdrawn",
+        "candidate withdrew",
+        "candidate withdrawn",
+        "candidate withdrew application",
+        "withdrew application",
+    }
+)
+# Workable's stage kinds (every stage, however the employer names it, is of one kind)
+STAGE_KINDS = {
+    "applied": Status.APPLIED,
+    "shortlisted": Status.SCREENING,
+    "phone_screen": Status.SCREENING,
+    "assessment": Status.INTERVIEW,
+    "interview": Status.INTERVIEW,
+    "offer": Status.OFFER,
+    "hired": Status.HIRED,
+}
+SOURCED = "sourced"
+HEX_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+PHONE = re.compile(r"^\+?[0-9 ()./-]{6,25}$")
+
+
+def signature_matches(body: bytes, headers: Mapping[str, str], secret: str) -> bool:
+    """True when X-Workable-Signature is the body's hex HMAC-SHA256 under the token."""
+    try:
+        given = headers.get(SIGNATURE_HEADER) or headers.get(SIGNATURE_HEADER.lower()) or ""
+    except (AttributeError, TypeError):
+        return False
+    if not isinstance(given, str) or not isinstance(secret, str) or not secret:
+        return False
+    if not isinstance(body, (bytes, bytearray)):
+        return False
+    given = given.strip().lower()
+    if not given.isascii() or not HEX_DIGEST.match(given):
+        return False  # compare_digest refuses non-ASCII text: no such header can be right
+    expected = hmac.new(secret.encode(), bytes(body), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, given)
+
+
+def delivery_id(headers: Mapping[str, str], event: dict) -> str | None:
+    """The body's `id` with the time the event fired, its type and the candidate.
+
+    Workable sends no delivery header, and its documentation does not say whether the body's
+    `id` names the event or the subscription; with the firing time and candidate the name is
+    one event's either way, and a redelivery of that event keeps it.
+    """
+    event = _dict(event)
+    ident, fired = event.get("id"), event.get("fired_at")
+    if not isinstance(ident, (str, int)) or isinstance(ident, bool) or not str(ident).strip():
+        return None
+    if not isinstance(fired, str) or not fired.strip():
+        return None
+    candidate = _dict(event.get("data")).get("id")
+    candidate = str(candidate) if isinstance(candidate, (str, int)) else ""
+    kind = event.get("event_type") if isinstance(event.get("event_type"), str) else ""
+    return f"{str(ident).strip()}:{fired.strip()}:{kind}:{candidate}"[:200]
+
+
+def _time(value: Any, settings: Settings) -> datetime | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return parse_time(value, settings.timezone)
+    except ValueError:
+        return None
+
+
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def withdrew(candidate: dict, mapping: StageMapping) -> bool:
+    """Whether a disqualified candidate withdrew rather than being rejected."""
+    if candidate.get("withdrew") is True:
+        return True
+    reason = _text(candidate.get("disqualification_reason"))
+    return mapping.is_withdrawal(reason) or (reason or "").lower() in BUILT_IN_WITHDRAWALS
+
+
+def stage_status(stage: str | None, kind: str | None, mapping: StageMapping) -> Status:
+    """The employer's own name for the stage first, then Workable's kind, then its words."""
+    name = (stage or "").lower()
+    for candidate in (name, name.replace("-", " ").replace("_", " ")):
+        if candidate and candidate in mapping.stages:
+            return mapping.stages[candidate]
+    if kind and kind.lower() in STAGE_KINDS:
+        return STAGE_KINDS[kind.lower()]
+    return mapping.status_of(stage)
+
+
+def read_event(body: dict, event_id: str, settings: Settings, mapping: StageMapping) -> AtsEvent:
+    """The event a delivery describes; raises UnusablePayload for one that cannot be kept."""
+    body = _dict(body)
+    candidate = _dict(body.get("data"))
+    occurred = (
+        _time(candidate.get("updated_at"), settings)
+        or _time(body.get("fired_at"), settings)
+        or utcnow()
+    )
+    if _text(body.get("event_type")) not in EVENT_TYPES or not candidate:
+        return AtsEvent(SOURCE, event_id, occurred)
+    if candidate.get("job") is None:  # a talent pool candidate: no application
+        return AtsEvent(SOURCE, event_id, occurred)
+    stage = _text(candidate.get("stage"))
+    stage = stage[:200] if stage else None
+    kind = _text(candidate.get("stage_kind"))
+    if SOURCED in ((stage or "").lower(), (kind or "").lower()):
+        return AtsEvent(SOURCE, event_id, occurred)  # found by a recruiter, never applied
+    if candidate.get("disqualified") is True:
+        status = Status.WITHDRAWN if withdrew(candidate, mapping) else Status.REJECTED
+    elif stage is None and kind is None and _text(candidate.get("hired_at")):
+        status = Status.HIRED  # no stage given, but Workable says when it hired them
+    else:
+        status = stage_status(stage, kind, mapping)
+    return AtsEvent(SOURCE, event_id, occurred, _row(candidate, status, stage, settings))
+
+
+def _row(candidate: dict, status: Status, stage: str | None, settings: Settings) -> ImportRow:
+    email = _text(candidate.get("email"))
+    if not email or "@" not in email:
+        raise UnusablePayload("the candidate has no email address")
+    job = candidate.get("job")
+    shortcode, title = _text(_dict(job).get("shortcode")), _text(_dict(job).get("title"))
+    if not shortcode or not title:
+        raise UnusablePayload("the candidate's job has no shortcode or title")
+    recruiter_email = settings.default_recruiter_email
+    if not isinstance(recruiter_email, str) or "@" not in recruiter_email:
+        raise UnusablePayload(
+            "Workable names no recruiter and HELPDESK_DEFAULT_RECRUITER_EMAIL is not set"
+        )
+    recruiter_name = settings.default_recruiter_name
+    if not isinstance(recruiter_name, str) or not recruiter_name.strip():
+        recruiter_name = recruiter_email.split("@")[0]
+    ats_id = _text(candidate.get("id"))
+    applied = _time(candidate.get("created_at"), settings)
+    if ats_id is None or applied is None:
+        raise UnusablePayload("the candidate has no id or no created_at")
+    name = _text(candidate.get("name")) or " ".join(
+        part
+        for part in (_text(candidate.get("firstname")), _text(candidate.get("lastname")))
+        if part
+    )
+    phone = _text(candidate.get("phone"))
+    return ImportRow(
+        line=0,
+        reference=None,
+        candidate_name=(name or email)[:200],
+        candidate_email=normalise_email(email)[:320],
+        candidate_language="en",
+        candidate_phone=phone if phone and PHONE.match(phone) else None,
+        vacancy_code=f"WK-{shortcode}"[:100],
+        vacancy_title=title[:300],
+        recruiter_name=recruiter_name.strip()[:200],
+        recruiter_email=normalise_email(recruiter_email)[:320],
+        applied_at=applied,
+        acknowledged_at=None,
+        status=status,
+        stage=stage,
+        next_update_due_at=None,
+        ats_system=SOURCE,
+        ats_id=ats_id[:100],
+    )
