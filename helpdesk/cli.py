@@ -175,6 +175,52 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_with_store(settings, work))
 
 
+def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
+    import aiohttp
+
+    from actions.ats.sync.greenhouse_pull import DEFAULT_API_URL, SyncFailed, pull, state_path
+    from actions.ats.sync.mapping import load_mapping
+
+    api_key = os.environ.get("GREENHOUSE_API_KEY", "").strip()
+    if not api_key:
+        raise CommandError("set GREENHOUSE_API_KEY to a Harvest API key first", EXIT_USAGE)
+    api_url = os.environ.get("GREENHOUSE_API_URL", "").strip() or DEFAULT_API_URL
+
+    def shown(summary) -> None:
+        print(
+            f"  page {summary.pages}: {summary.applications} application(s) so far",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    async def work(store: ATSStore) -> int:
+        await _migrate(store)
+        try:
+            summary = await pull(
+                store,
+                settings,
+                load_mapping("greenhouse"),
+                api_key=api_key,
+                api_url=api_url,
+                restart=args.restart,
+                progress=shown,
+            )
+        except (SyncFailed, OSError, aiohttp.ClientError) as exc:
+            print(
+                f"helpdesk: the sync stopped: {exc}. Run it again to resume "
+                f"(where it got to is in {state_path()}).",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
+        print(
+            f"Greenhouse: {summary.applications} application(s) in {summary.pages} page(s); "
+            f"{summary.skipped} skipped (prospects, incomplete, or older than a web hook)."
+        )
+        return EXIT_OK
+
+    return asyncio.run(_with_store(settings, work))
+
+
 def cmd_overdue(args: argparse.Namespace, settings: Settings) -> int:
     async def work(store: ATSStore) -> int:
         await _migrate(store)
@@ -402,6 +448,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     overdue.add_argument("--limit", type=int, default=None, help="show at most this many")
     overdue.set_defaults(handler=cmd_overdue)
+    sync = ats_commands.add_parser(
+        "sync",
+        help="pull applications from the ATS's API (first load, or catching up)",
+        description="Pull every candidate and application from the ATS's API, page by page. "
+        "An interrupted sync resumes where it stopped; a finished one makes the next ask only "
+        "for what changed since. Greenhouse: GREENHOUSE_API_KEY (a Harvest API key).",
+    )
+    sync.add_argument("ats", choices=["greenhouse"])
+    sync.add_argument("--restart", action="store_true", help="start over from the first page")
+    sync.set_defaults(handler=cmd_sync)
 
     mail = commands.add_parser("mail", help="outgoing mail: send what is still queued")
     mail_commands = mail.add_subparsers(dest="mail_command", metavar="MAIL_COMMAND", required=True)

@@ -40,6 +40,9 @@ def helpdesk(tmp_path_factory, fake_telegram) -> Iterator[RunningHelpdesk]:
             # (the hourly limit is checked in tests/actions/test_status.py)
             "HELPDESK_CODE_MAILS_PER_HOUR": "1000",
             "GREENHOUSE_WEBHOOK_SECRET": GREENHOUSE_SECRET,
+            "LEVER_WEBHOOK_SECRET": "security-lever-secret",
+            "RECRUITEE_WEBHOOK_SECRET": "security-recruitee-secret",
+            "WORKABLE_WEBHOOK_SECRET": "security-workable-secret",
         },
     ).start()
     yield running

@@ -107,3 +107,21 @@ def test_signed_junk_never_gets_a_server_error(helpdesk, body, action) -> None:
     event = {"action": action, "payload": {"application": body}}
     answer = post(helpdesk, json.dumps(event).encode())
     assert answer.status_code < 500, answer.text
+
+
+@pytest.mark.parametrize("ats", ["greenhouse", "lever", "recruitee", "workable"])
+def test_every_receiver_refuses_an_unsigned_delivery(helpdesk, ats) -> None:
+    body = json.dumps({"event": "candidate_moved", "data": {}, "payload": {}}).encode()
+    answer = requests.post(
+        f"{base_url(helpdesk)}/ats/{ats}",
+        data=body,
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert answer.status_code == 401, answer.text
+
+
+@pytest.mark.parametrize("ats", ["bamboohr", "..%2F..%2Fetc", "greenhouse_pull", "sync"])
+def test_an_unknown_ats_is_404(helpdesk, ats) -> None:
+    answer = requests.post(f"{base_url(helpdesk)}/ats/{ats}", data=b"{}", timeout=30)
+    assert answer.status_code == 404

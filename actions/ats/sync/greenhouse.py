@@ -69,33 +69,50 @@ def _dict(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def read_event(body: dict, event_id: str, settings: Settings, mapping: StageMapping) -> AtsEvent:
-    """The event a delivery describes; raises UnusablePayload for one that cannot be kept."""
-    action = body.get("action")
-    application = _dict(_dict(body.get("payload")).get("application"))
-    occurred = (
+def application_status(application: dict, mapping: StageMapping, stage: str | None) -> Status:
+    """Hired, rejected or withdrawn by Greenhouse's status, else what the stage means."""
+    if application.get("status") == "hired":
+        return Status.HIRED
+    if application.get("status") == "rejected":
+        reason = _dict(application.get("rejection_reason"))
+        withdrew = mapping.is_withdrawal(reason.get("name"), _dict(reason.get("type")).get("name"))
+        return Status.WITHDRAWN if withdrew else Status.REJECTED
+    return mapping.status_of(stage)
+
+
+def event_time(application: dict, settings: Settings) -> datetime:
+    """When the application last changed, by Greenhouse's own account."""
+    return (
         _time(application.get("last_activity_at"), settings)
         or _time(application.get("rejected_at"), settings)
         or utcnow()
     )
+
+
+def read_event(body: dict, event_id: str, settings: Settings, mapping: StageMapping) -> AtsEvent:
+    """The event a delivery describes; raises UnusablePayload for one that cannot be kept."""
+    action = body.get("action") if isinstance(body.get("action"), str) else None
+    application = _dict(_dict(body.get("payload")).get("application"))
+    occurred = event_time(application, settings)
     if action not in STAGE_ACTIONS | {"reject_candidate", "hire_candidate"}:
         return AtsEvent(SOURCE, event_id, occurred, None)
     if not application or application.get("prospect"):
         return AtsEvent(SOURCE, event_id, occurred, None)
     stage = _dict(application.get("current_stage")).get("name")
     stage = stage.strip()[:200] if isinstance(stage, str) and stage.strip() else None
-    if action == "hire_candidate" or application.get("status") == "hired":
+    if action == "hire_candidate":
         status = Status.HIRED
-    elif action == "reject_candidate" or application.get("status") == "rejected":
-        reason = _dict(application.get("rejection_reason"))
-        withdrew = mapping.is_withdrawal(reason.get("name"), _dict(reason.get("type")).get("name"))
-        status = Status.WITHDRAWN if withdrew else Status.REJECTED
+    elif action == "reject_candidate":
+        status = application_status({**application, "status": "rejected"}, mapping, stage)
     else:
-        status = mapping.status_of(stage)
-    return AtsEvent(SOURCE, event_id, occurred, _row(application, status, stage, settings))
+        status = application_status(application, mapping, stage)
+    return AtsEvent(SOURCE, event_id, occurred, build_row(application, status, stage, settings))
 
 
-def _row(application: dict, status: Status, stage: str | None, settings: Settings) -> ImportRow:
+def build_row(
+    application: dict, status: Status, stage: str | None, settings: Settings
+) -> ImportRow:
+    """The application (with its candidate inside) as a row for the importer's upsert."""
     candidate = _dict(application.get("candidate"))
     email = _first(candidate.get("email_addresses"))
     if not email or "@" not in email:

@@ -1,0 +1,172 @@
+"""`helpdesk ats sync greenhouse`'s pull against a local fake of Harvest's candidates API."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from actions.ats.models import Status
+from actions.ats.store import ATSStore
+from actions.ats.sync import greenhouse_pull
+from actions.ats.sync.mapping import load_mapping
+from actions.settings import Settings
+from tests.ats.sync.test_greenhouse import STAGE_CHANGE, deliver, event
+from tests.servers import free_port
+
+API_KEY = "harvest-test-key"
+
+
+def candidate(number: int, stage: str = "Phone Screen", updated: str = "2026-11-18") -> dict:
+    application = {
+        "id": 500000 + number,
+        "candidate_id": 700000 + number,
+        "prospect": False,
+        "applied_at": "2026-11-16T09:00:00Z",
+        "rejected_at": None,
+        "last_activity_at": f"{updated}T12:00:00Z",
+        "status": "active",
+        "current_stage": {"id": 1, "name": stage},
+        "rejection_reason": None,
+        "jobs": [{"id": 3485, "name": "Designer"}],
+    }
+    return {
+        "id": 700000 + number,
+        "first_name": "Applicant",
+        "last_name": str(number),
+        "updated_at": f"{updated}T12:00:00Z",
+        "email_addresses": [{"value": f"applicant{number}@example.com", "type": "personal"}],
+        "recruiter": {"id": 1, "email": "alicia.flopple@example.com", "name": "Alicia Flopple"},
+        "applications": [application],
+    }
+
+
+class FakeHarvest:
+    """GET /v1/candidates: pages of `per_page`, a Link header to the next, Basic auth."""
+
+    def __init__(self, candidates: list[dict], per_page: int = 2) -> None:
+        self.candidates = candidates
+        self.per_page = per_page
+        self.requests: list[str] = []
+        self.refuse_page: int | None = None
+
+    async def candidates_page(self, request: web.Request) -> web.Response:
+        expected = "Basic " + base64.b64encode(f"{API_KEY}:".encode()).decode()
+        if request.headers.get("Authorization") != expected:
+            return web.json_response({"message": "Invalid Basic Auth credentials"}, status=401)
+        self.requests.append(request.path_qs)
+        page = int(request.query.get("page", "1"))
+        if page == self.refuse_page:
+            self.refuse_page = None
+            return web.json_response({"message": "Forbidden"}, status=403)
+        since = request.query.get("updated_after")
+        wanted = [c for c in self.candidates if not since or c["updated_at"] >= since]
+        chunk = wanted[(page - 1) * self.per_page : page * self.per_page]
+        headers = {}
+        if page * self.per_page < len(wanted):
+            query = f"per_page={self.per_page}&page={page + 1}"
+            if since:
+                query += f"&updated_after={since}"
+            headers["Link"] = f'<http://{request.host}{request.path}?{query}>; rel="next"'
+        return web.json_response(chunk, headers=headers)
+
+
+@contextlib.asynccontextmanager
+async def serving(fake: FakeHarvest) -> AsyncIterator[str]:
+    app = web.Application()
+    app.router.add_get("/v1/candidates", fake.candidates_page)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port, shutdown_timeout=0.5).start()
+    try:
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture(autouse=True)
+def state_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HELPDESK_SYNC_STATE_DIR", str(tmp_path / "sync"))
+
+
+async def pull(store: ATSStore, settings: Settings, url: str, **options):
+    return await greenhouse_pull.pull(
+        store, settings, load_mapping("greenhouse", ""), api_key=API_KEY, api_url=url, **options
+    )
+
+
+async def test_the_first_load_takes_every_page(store: ATSStore, settings: Settings) -> None:
+    fake = FakeHarvest([candidate(n) for n in range(5)])
+    async with serving(fake) as url:
+        summary = await pull(store, settings, url)
+    assert (summary.pages, summary.applications) == (3, 5)
+    assert await store.count_applications() == 5
+    [app] = await store.find_applications_by_email("applicant3@example.com")
+    assert (app.status, app.stage, app.vacancy.title) == (
+        Status.SCREENING,
+        "Phone Screen",
+        "Designer",
+    )
+    assert (await store.status_history(app.reference))[0].source == "greenhouse"
+
+
+async def test_an_interrupted_sync_resumes_at_the_page_it_stopped(
+    store: ATSStore, settings: Settings
+) -> None:
+    fake = FakeHarvest([candidate(n) for n in range(5)])
+    fake.refuse_page = 2
+    async with serving(fake) as url:
+        with pytest.raises(greenhouse_pull.SyncFailed, match="403"):
+            await pull(store, settings, url)
+        assert await store.count_applications() == 2  # the first page was kept
+        summary = await pull(store, settings, url)
+    assert summary.applications == 3  # pages 2 and 3 only
+    assert [q for q in fake.requests if "&page=" not in q] == ["/v1/candidates?per_page=500"]
+    assert await store.count_applications() == 5
+
+
+async def test_the_next_sync_asks_only_for_what_changed(
+    store: ATSStore, settings: Settings
+) -> None:
+    fake = FakeHarvest([candidate(1), candidate(2)])
+    async with serving(fake) as url:
+        await pull(store, settings, url)
+        fake.requests.clear()
+        fake.candidates[1] = candidate(2, "Face to Face", updated="2099-01-01")
+        summary = await pull(store, settings, url)
+    assert "updated_after=" in fake.requests[0]
+    [app] = await store.find_applications_by_email("applicant2@example.com")
+    assert app.status is Status.INTERVIEW
+    assert summary.applications == 1
+
+
+async def test_a_web_hook_newer_than_the_pull_is_not_undone(
+    store: ATSStore, settings: Settings
+) -> None:
+    # the web hook moved application 265277 to an interview on the 20th
+    moved = event(current_stage={"id": 2, "name": "Face to Face"}, at="2026-11-20T10:00:00Z")
+    await deliver(store, settings, moved, "evt-1")
+    old = candidate(0, "Phone Screen", updated="2026-11-18")
+    old["applications"][0]["id"] = STAGE_CHANGE["payload"]["application"]["id"]
+    old["email_addresses"] = [{"value": "giuseppe.hurley@example.com", "type": "personal"}]
+    fake = FakeHarvest([old])
+    async with serving(fake) as url:
+        summary = await pull(store, settings, url)
+    assert summary.skipped == 1
+    [app] = await store.find_applications_by_email("giuseppe.hurley@example.com")
+    assert app.status is Status.INTERVIEW
+
+
+async def test_a_wrong_api_key_stops_with_a_clear_error(
+    store: ATSStore, settings: Settings
+) -> None:
+    async with serving(FakeHarvest([candidate(1)])) as url:
+        with pytest.raises(greenhouse_pull.SyncFailed, match="401"):
+            await greenhouse_pull.pull(
+                store, settings, load_mapping("greenhouse", ""), api_key="wrong", api_url=url
+            )
