@@ -178,13 +178,16 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     import aiohttp
 
-    from actions.ats.sync.greenhouse_pull import DEFAULT_API_URL, SyncFailed, pull, state_path
     from actions.ats.sync.mapping import load_mapping
+    from actions.ats.sync.pull import SyncFailed, pull, puller, state_path
 
-    api_key = os.environ.get("GREENHOUSE_API_KEY", "").strip()
+    source = puller(args.ats)
+    if source is None:
+        raise CommandError(f"no pull sync for {args.ats} yet", EXIT_USAGE)
+    api_key = os.environ.get(source.API_KEY_VARIABLE, "").strip()
     if not api_key:
-        raise CommandError("set GREENHOUSE_API_KEY to a Harvest API key first", EXIT_USAGE)
-    api_url = os.environ.get("GREENHOUSE_API_URL", "").strip() or DEFAULT_API_URL
+        raise CommandError(f"set {source.API_KEY_VARIABLE} first", EXIT_USAGE)
+    api_url = os.environ.get(source.API_URL_VARIABLE, "").strip() or None
 
     def shown(summary) -> None:
         print(
@@ -199,21 +202,22 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
             summary = await pull(
                 store,
                 settings,
-                load_mapping("greenhouse"),
+                load_mapping(args.ats),
+                source,
                 api_key=api_key,
                 api_url=api_url,
                 restart=args.restart,
                 progress=shown,
             )
-        except (SyncFailed, OSError, aiohttp.ClientError) as exc:
+        except (SyncFailed, OSError, aiohttp.ClientError, ValueError) as exc:
             print(
                 f"helpdesk: the sync stopped: {exc}. Run it again to resume "
-                f"(where it got to is in {state_path()}).",
+                f"(where it got to is in {state_path(source.SOURCE)}).",
                 file=sys.stderr,
             )
             return EXIT_FAILED
         print(
-            f"Greenhouse: {summary.applications} application(s) in {summary.pages} page(s); "
+            f"{args.ats}: {summary.applications} application(s) in {summary.pages} page(s); "
             f"{summary.skipped} skipped (prospects, incomplete, or older than a web hook)."
         )
         return EXIT_OK
@@ -453,9 +457,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="pull applications from the ATS's API (first load, or catching up)",
         description="Pull every candidate and application from the ATS's API, page by page. "
         "An interrupted sync resumes where it stopped; a finished one makes the next ask only "
-        "for what changed since. Greenhouse: GREENHOUSE_API_KEY (a Harvest API key).",
+        "for what changed since. The API key comes from the environment (Greenhouse: "
+        "GREENHOUSE_API_KEY, a Harvest API key; see the README).",
     )
-    sync.add_argument("ats", choices=["greenhouse"])
+    sync.add_argument("ats", choices=["greenhouse", "lever", "recruitee", "workable"])
     sync.add_argument("--restart", action="store_true", help="start over from the first page")
     sync.set_defaults(handler=cmd_sync)
 

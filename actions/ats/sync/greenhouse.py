@@ -65,7 +65,8 @@ def _first(items: Any, key: str = "value") -> str | None:
     return None
 
 
-def _dict(value: Any) -> dict:
+def dict_of(value: Any) -> dict:
+    """`value` when it is an object, else an empty one: junk never raises."""
     return value if isinstance(value, dict) else {}
 
 
@@ -74,8 +75,10 @@ def application_status(application: dict, mapping: StageMapping, stage: str | No
     if application.get("status") == "hired":
         return Status.HIRED
     if application.get("status") == "rejected":
-        reason = _dict(application.get("rejection_reason"))
-        withdrew = mapping.is_withdrawal(reason.get("name"), _dict(reason.get("type")).get("name"))
+        reason = dict_of(application.get("rejection_reason"))
+        withdrew = mapping.is_withdrawal(
+            reason.get("name"), dict_of(reason.get("type")).get("name")
+        )
         return Status.WITHDRAWN if withdrew else Status.REJECTED
     return mapping.status_of(stage)
 
@@ -92,13 +95,13 @@ def event_time(application: dict, settings: Settings) -> datetime:
 def read_event(body: dict, event_id: str, settings: Settings, mapping: StageMapping) -> AtsEvent:
     """The event a delivery describes; raises UnusablePayload for one that cannot be kept."""
     action = body.get("action") if isinstance(body.get("action"), str) else None
-    application = _dict(_dict(body.get("payload")).get("application"))
+    application = dict_of(dict_of(body.get("payload")).get("application"))
     occurred = event_time(application, settings)
     if action not in STAGE_ACTIONS | {"reject_candidate", "hire_candidate"}:
         return AtsEvent(SOURCE, event_id, occurred, None)
     if not application or application.get("prospect"):
         return AtsEvent(SOURCE, event_id, occurred, None)
-    stage = _dict(application.get("current_stage")).get("name")
+    stage = dict_of(application.get("current_stage")).get("name")
     stage = stage.strip()[:200] if isinstance(stage, str) and stage.strip() else None
     if action == "hire_candidate":
         status = Status.HIRED
@@ -113,7 +116,7 @@ def build_row(
     application: dict, status: Status, stage: str | None, settings: Settings
 ) -> ImportRow:
     """The application (with its candidate inside) as a row for the importer's upsert."""
-    candidate = _dict(application.get("candidate"))
+    candidate = dict_of(application.get("candidate"))
     email = _first(candidate.get("email_addresses"))
     if not email or "@" not in email:
         raise UnusablePayload("the candidate has no email address")
@@ -123,10 +126,10 @@ def build_row(
         if isinstance(part, str) and part.strip()
     )
     jobs = application.get("jobs") if isinstance(application.get("jobs"), list) else []
-    job = _dict(jobs[0]) if jobs else _dict(application.get("job"))
+    job = dict_of(jobs[0]) if jobs else dict_of(application.get("job"))
     if job.get("id") is None or not isinstance(job.get("name"), str):
         raise UnusablePayload("the application has no job")
-    recruiter = _dict(candidate.get("recruiter"))
+    recruiter = dict_of(candidate.get("recruiter"))
     recruiter_email = recruiter.get("email") or settings.default_recruiter_email
     if not isinstance(recruiter_email, str) or "@" not in recruiter_email:
         raise UnusablePayload(

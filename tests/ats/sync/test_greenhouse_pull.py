@@ -13,6 +13,7 @@ from aiohttp import web
 from actions.ats.models import Status
 from actions.ats.store import ATSStore
 from actions.ats.sync import greenhouse_pull
+from actions.ats.sync import pull as pulling
 from actions.ats.sync.mapping import load_mapping
 from actions.settings import Settings
 from tests.ats.sync.test_greenhouse import STAGE_CHANGE, deliver, event
@@ -94,9 +95,10 @@ def state_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HELPDESK_SYNC_STATE_DIR", str(tmp_path / "sync"))
 
 
-async def pull(store: ATSStore, settings: Settings, url: str, **options):
-    return await greenhouse_pull.pull(
-        store, settings, load_mapping("greenhouse", ""), api_key=API_KEY, api_url=url, **options
+async def pull(store: ATSStore, settings: Settings, url: str, api_key: str = API_KEY):
+    mapping = load_mapping("greenhouse", "")
+    return await pulling.pull(
+        store, settings, mapping, greenhouse_pull, api_key=api_key, api_url=url
     )
 
 
@@ -121,7 +123,7 @@ async def test_an_interrupted_sync_resumes_at_the_page_it_stopped(
     fake = FakeHarvest([candidate(n) for n in range(5)])
     fake.refuse_page = 2
     async with serving(fake) as url:
-        with pytest.raises(greenhouse_pull.SyncFailed, match="403"):
+        with pytest.raises(pulling.SyncFailed, match="403"):
             await pull(store, settings, url)
         assert await store.count_applications() == 2  # the first page was kept
         summary = await pull(store, settings, url)
@@ -166,7 +168,5 @@ async def test_a_wrong_api_key_stops_with_a_clear_error(
     store: ATSStore, settings: Settings
 ) -> None:
     async with serving(FakeHarvest([candidate(1)])) as url:
-        with pytest.raises(greenhouse_pull.SyncFailed, match="401"):
-            await greenhouse_pull.pull(
-                store, settings, load_mapping("greenhouse", ""), api_key="wrong", api_url=url
-            )
+        with pytest.raises(pulling.SyncFailed, match="401"):
+            await pull(store, settings, url, api_key="wrong")
