@@ -61,13 +61,15 @@ class AtsWebhooks(InputChannel):
             from desk.services import DeskServices
 
             module = receiver(ats)
-            secret = os.environ.get(module.SECRET_VARIABLE, "").strip() if module else ""
-            if not secret:
+            raw = os.environ.get(module.SECRET_VARIABLE, "") if module else ""
+            # several, comma-separated: Lever signs each event type with a token of its own
+            secrets = [secret.strip() for secret in raw.split(",") if secret.strip()]
+            if not secrets:
                 return response.json({"error": f"no web hook for {ats[:40]!r} is set up"}, 404)
             body = request.body or b""
             if len(body) > MAX_BODY:
                 return response.json({"error": "the body is too large"}, 413)
-            if not module.signature_matches(body, request.headers, secret):
+            if not any(module.signature_matches(body, request.headers, s) for s in secrets):
                 return response.json({"error": "the signature does not verify"}, 401)
             try:
                 event = json.loads(body)
