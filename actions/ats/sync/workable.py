@@ -113,7 +113,7 @@ def _time(value: Any, settings: Settings) -> datetime | None:
         return None
     try:
         return parse_time(value, settings.timezone)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
 
 
@@ -151,26 +151,37 @@ def read_event(body: dict, event_id: str, settings: Settings, mapping: StageMapp
     body = _dict(body)
     candidate = _dict(body.get("data"))
     occurred = (
-        _time(candidate.get("updated_at"), settings)
-        or _time(body.get("fired_at"), settings)
-        or utcnow()
+        last_activity(candidate, settings) or _time(body.get("fired_at"), settings) or utcnow()
     )
     if _text(body.get("event_type")) not in EVENT_TYPES or not candidate:
         return AtsEvent(SOURCE, event_id, occurred)
-    if candidate.get("job") is None:  # a talent pool candidate: no application
-        return AtsEvent(SOURCE, event_id, occurred)
+    return AtsEvent(SOURCE, event_id, occurred, application_row(candidate, settings, mapping))
+
+
+def application_row(candidate: Any, settings: Settings, mapping: StageMapping) -> ImportRow | None:
+    """The application a Workable candidate record stands for (a web hook's `data`, or one of
+    the candidates API's list): None when it is none (talent pool, still sourced); raises
+    UnusablePayload for one that cannot be kept."""
+    candidate = _dict(candidate)
+    if not candidate or candidate.get("job") is None:  # a talent pool candidate: no application
+        return None
     stage = _text(candidate.get("stage"))
     stage = stage[:200] if stage else None
     kind = _text(candidate.get("stage_kind"))
     if SOURCED in ((stage or "").lower(), (kind or "").lower()):
-        return AtsEvent(SOURCE, event_id, occurred)  # found by a recruiter, never applied
+        return None  # found by a recruiter, never applied
     if candidate.get("disqualified") is True:
         status = Status.WITHDRAWN if withdrew(candidate, mapping) else Status.REJECTED
     elif stage is None and kind is None and _text(candidate.get("hired_at")):
         status = Status.HIRED  # no stage given, but Workable says when it hired them
     else:
         status = stage_status(stage, kind, mapping)
-    return AtsEvent(SOURCE, event_id, occurred, _row(candidate, status, stage, settings))
+    return _row(candidate, status, stage, settings)
+
+
+def last_activity(candidate: Any, settings: Settings) -> datetime | None:
+    """When Workable last updated the candidate (`updated_at`), if it says so readably."""
+    return _time(_dict(candidate).get("updated_at"), settings)
 
 
 def _row(candidate: dict, status: Status, stage: str | None, settings: Settings) -> ImportRow:
