@@ -126,6 +126,12 @@ def _id(value: Any) -> str | None:
     return str(value).strip()[:100] or None
 
 
+# the readers above, for the pull (actions.ats.sync.recruitee_pull)
+dict_of = _dict
+text_of = _text
+id_of = _id
+
+
 def _email(candidate: dict) -> str | None:
     """The candidate's first email address: `emails` is a list of strings (or of objects with
     `value`/`email`), `email` a single one."""
@@ -161,6 +167,31 @@ def _reason(details: dict, placement: dict) -> str | None:
     return _text(reason)
 
 
+def disqualified_status(reason: str | None, mapping: StageMapping) -> Status:
+    """A disqualified placement: withdrawn when the reason says the candidate withdrew
+    (Recruitee's own reasons or the employer's in HELPDESK_ATS_MAPPING), else rejected."""
+    withdrew = (reason or "").lower() in WITHDRAWAL_REASONS or mapping.is_withdrawal(reason)
+    return Status.WITHDRAWN if withdrew else Status.REJECTED
+
+
+def disqualify_reason(placement: dict) -> str | None:
+    """The placement's disqualify reason (text, or an object with `name`/`title`)."""
+    return _reason({}, _dict(placement))
+
+
+def read_time(value: Any, settings: Settings) -> datetime | None:
+    """An ISO 8601 time from Recruitee, or None when absent or not a time."""
+    return _time(value, settings)
+
+
+def build_row(
+    payload: dict, ats_id: str, status: Status, stage: str | None, settings: Settings
+) -> tuple[ImportRow | None, str]:
+    """The whole application from `{"candidate", "offer", "placement"}` (as a web hook carries
+    them), or None and what it lacks."""
+    return _row(payload, ats_id, status, stage, settings)
+
+
 def read_event(body: dict, event_id: str, settings: Settings, mapping: StageMapping) -> AtsEvent:
     """The event a delivery describes; raises UnusablePayload for one that cannot be kept."""
     body = _dict(body)
@@ -177,9 +208,7 @@ def read_event(body: dict, event_id: str, settings: Settings, mapping: StageMapp
     close_reason = None
     if kind == "candidate_disqualified":
         close_reason = _reason(details, placement)
-        withdrew = (close_reason or "").lower() in WITHDRAWAL_REASONS
-        withdrew = withdrew or mapping.is_withdrawal(close_reason)
-        status = Status.WITHDRAWN if withdrew else Status.REJECTED
+        status = disqualified_status(close_reason, mapping)
         stage = _dict(placement.get("stage")) or _dict(details.get("stage"))
     else:
         stage = (
