@@ -123,6 +123,12 @@ def _reason(archived: dict) -> tuple[str | None, str | None]:
     return _text(reason, 300), _text(archived.get("reasonText"), 300)
 
 
+# public for the pull sync (lever_pull.py), which reads the same fields from Lever's API
+text_of = _text
+time_of = _time
+dict_of = _dict
+
+
 def read_event(body: dict, event_id: str, settings: Settings, mapping: StageMapping) -> AtsEvent:
     """The event a delivery describes; raises UnusablePayload for one that cannot be kept."""
     name = body.get("event") if isinstance(body.get("event"), str) else None
@@ -172,3 +178,9 @@ def _archive_change(opportunity: str, data: dict, mapping: StageMapping) -> Stat
         )
         status = Status.WITHDRAWN if withdrew else Status.REJECTED
     return StatusChange(opportunity, status, close_reason=reason_name or reason_id)
+
+
+def archive_change(opportunity: str, archived: Any, mapping: StageMapping) -> StatusChange:
+    """An opportunity's `archived` ({"reason", "archivedAt"}, or None when it is not archived)
+    as the status change it means: the same rules as a candidateArchiveChange event."""
+    return _archive_change(opportunity, {"toArchived": archived}, mapping)

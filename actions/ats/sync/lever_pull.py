@@ -1,0 +1,215 @@
+"""Pulling from Lever's API (see pull.py for the loop they all share).
+
+Source: Lever's API documentation, https://hire.lever.co/developer/documentation (sections
+"Authentication", "Pagination", "Expanding fields" and "Opportunities"; sandbox copy at
+https://hire.sandbox.lever.co/developer/documentation):
+
+- `GET https://api.lever.co/v1/opportunities` lists opportunities (a candidate's application to
+  a posting; the web hooks name it `opportunityId`, and it is the application's ats_id here);
+- Basic auth, the API key as the user name and an empty password;
+- `limit` (1 to 100) records a page; the body is `{"data": [...], "hasNext": bool, "next": token}`
+  and the next page is asked for with `offset=<token>` and the same other parameters;
+- `updated_at_start` (ms since the epoch) asks only for opportunities updated since then;
+- `expand=applications`, `expand=stage`, `expand=owner` put the application objects, the stage
+  (`{id, text}`) and the owner (`{id, name, email}`) in place of their ids.
+
+An opportunity is kept as one application: its first application with a posting gives the
+vacancy (`LV-<posting id>`, the posting's `text`), the owner is the recruiter (else
+HELPDESK_DEFAULT_RECRUITER_EMAIL), `emails[0]` the candidate. Status: archived means rejected,
+withdrawn or hired by the web-hook module's rules (`lever.archive_change`); otherwise the stage,
+by its id when the employer's mapping names it, else by its name's words. Its last activity is
+the latest of updatedAt, lastInteractionAt, lastAdvancedAt and archivedAt. Opportunities with no
+posting (sourced leads, prospects), no email, no recruiter or no creation time are skipped.
+
+Assumed (not confirmed from the documentation text here): the repeated `expand=` parameter form
+(the comma form `expand=applications,stage,owner` may work too); that an expanded application's
+`posting` carries `{id, text}` — where it is only an id, the vacancy cannot be named and the
+opportunity is skipped rather than given a made-up title; that listing without `archived=`
+returns archived and active opportunities alike; confidential opportunities need
+`confidentiality=all` and an API key allowed to read them, so they are not asked for.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+import aiohttp
+
+from actions.ats.models import Status
+from actions.ats.rows import ImportRow, parse_time
+from actions.ats.store import normalise_email
+from actions.ats.sync import lever
+from actions.ats.sync.mapping import StageMapping
+from actions.ats.sync.pull import Page, state_path
+from actions.settings import Settings
+
+SOURCE = lever.SOURCE
+API_KEY_VARIABLE = "LEVER_API_KEY"
+API_URL_VARIABLE = "LEVER_API_URL"
+DEFAULT_API_URL = "https://api.lever.co/v1"
+LIMIT = 100
+EXPAND = ("applications", "stage", "owner")
+
+# The URL of the page being read, as far as this process knows: read_page is not given it, and
+# Lever's `next` is a token, not a URL (see _reading_url).
+_last_url: str | None = None
+
+
+def session_options(api_key: str) -> dict[str, Any]:
+    return {"auth": aiohttp.BasicAuth(api_key, "")}
+
+
+def first_url(api_url: str, since: str | None) -> str:
+    global _last_url
+    query: list[tuple[str, Any]] = [("limit", LIMIT)] + [("expand", name) for name in EXPAND]
+    start = _milliseconds(since)
+    if start is not None:
+        query.append(("updated_at_start", start))
+    _last_url = f"{api_url}/opportunities?{urlencode(query)}"
+    return _last_url
+
+
+def _milliseconds(since: str | None) -> int | None:
+    if not since:
+        return None
+    try:
+        return int(parse_time(since, ZoneInfo("UTC")).timestamp() * 1000)
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
+def _reading_url() -> str:
+    """The URL of the page read_page is reading: pull() records it in its state file (`next`)
+    just before asking for it, which also covers a sync resumed in a new process."""
+    try:
+        recorded = json.loads(state_path(SOURCE).read_text(encoding="utf-8")).get("next")
+    except (OSError, ValueError, AttributeError):
+        recorded = None
+    if isinstance(recorded, str) and recorded:
+        return recorded
+    api_url = os.environ.get(API_URL_VARIABLE, "").strip() or DEFAULT_API_URL
+    return _last_url or first_url(api_url.rstrip("/"), None)
+
+
+def next_page_url(current: str, token: str) -> str:
+    """`current` asking for the page after it: the same parameters, `offset` = Lever's token."""
+    parts = urlsplit(current)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "offset"]
+    query.append(("offset", token))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def read_page(
+    data: Any, headers: Mapping[str, str], settings: Settings, mapping: StageMapping
+) -> Page:
+    global _last_url
+    page = Page()
+    body = lever.dict_of(data)
+    token = lever.text_of(body.get("next"), 2000)
+    if body.get("hasNext") is True and token:
+        page.next_url = _last_url = next_page_url(_reading_url(), token)
+    records = body.get("data")
+    for line, opportunity in enumerate(records if isinstance(records, list) else [], 1):
+        # distinct lines: the importer matches stored applications to rows by their line
+        read = _read_opportunity(lever.dict_of(opportunity), line, settings, mapping)
+        if read is None:
+            page.skipped += 1
+        else:
+            page.rows.append(read)
+    return page
+
+
+def _read_opportunity(
+    opportunity: dict, line: int, settings: Settings, mapping: StageMapping
+) -> tuple[ImportRow, datetime] | None:
+    """The opportunity as a row and its last activity, or None when it cannot be kept."""
+    ats_id = lever.text_of(opportunity.get("id"), 100)
+    email = _email(opportunity.get("emails"))
+    application, posting = _posting(opportunity.get("applications"))
+    if ats_id is None or email is None or posting is None:
+        return None
+    posting_id, title = posting
+    recruiter_email, recruiter_name = _recruiter(opportunity.get("owner"), settings)
+    applied = lever.time_of(application.get("createdAt")) or lever.time_of(
+        opportunity.get("createdAt")
+    )
+    if recruiter_email is None or applied is None:
+        return None
+    status, stage = _status(ats_id, opportunity, mapping)
+    row = ImportRow(
+        line=line,
+        reference=None,
+        candidate_name=lever.text_of(opportunity.get("name"), 200) or email[:200],
+        candidate_email=email[:320],
+        candidate_language="en",
+        candidate_phone=None,
+        vacancy_code=f"LV-{posting_id}"[:100],
+        vacancy_title=title,
+        recruiter_name=recruiter_name,
+        recruiter_email=recruiter_email[:320],
+        applied_at=applied,
+        acknowledged_at=None,
+        status=status,
+        stage=stage,
+        next_update_due_at=None,
+        ats_system=SOURCE,
+        ats_id=ats_id,
+    )
+    return row, _last_activity(opportunity, applied)
+
+
+def _email(emails: Any) -> str | None:
+    for email in emails if isinstance(emails, list) else []:
+        if isinstance(email, str) and "@" in email.strip():
+            return normalise_email(email)
+    return None
+
+
+def _posting(applications: Any) -> tuple[dict, tuple[str, str] | None]:
+    """The first application with a named posting, and the posting's (id, title)."""
+    for application in applications if isinstance(applications, list) else []:
+        posting = lever.dict_of(lever.dict_of(application).get("posting"))
+        posting_id = lever.text_of(posting.get("id"), 90)
+        title = lever.text_of(posting.get("text"), 300)
+        if posting_id and title:
+            return application, (posting_id, title)
+    return {}, None
+
+
+def _recruiter(owner: Any, settings: Settings) -> tuple[str | None, str]:
+    owner = lever.dict_of(owner)  # an id alone (not expanded) names no one here
+    email = lever.text_of(owner.get("email"), 320)
+    name = lever.text_of(owner.get("name"), 200)
+    if email is None or "@" not in email:
+        email, name = settings.default_recruiter_email, settings.default_recruiter_name
+    if not isinstance(email, str) or "@" not in email:
+        return None, ""
+    email = normalise_email(email)
+    return email, (name or email.split("@")[0]).strip()[:200]
+
+
+def _status(ats_id: str, opportunity: dict, mapping: StageMapping) -> tuple[Status, str | None]:
+    stage = opportunity.get("stage")
+    stage_id = lever.text_of(stage.get("id") if isinstance(stage, dict) else stage, 200)
+    stage_name = lever.text_of(lever.dict_of(stage).get("text"), 200)
+    archived = opportunity.get("archived")
+    if isinstance(archived, dict):
+        return lever.archive_change(ats_id, archived, mapping).status, stage_name or stage_id
+    mapped = mapping.stages.get((stage_id or "").lower())  # the employer maps Lever's stage ids
+    return mapped or mapping.status_of(stage_name or stage_id), stage_name or stage_id
+
+
+def _last_activity(opportunity: dict, applied: datetime) -> datetime:
+    archived = lever.dict_of(opportunity.get("archived"))
+    times = [
+        lever.time_of(opportunity.get(name))
+        for name in ("updatedAt", "lastInteractionAt", "lastAdvancedAt")
+    ] + [lever.time_of(archived.get("archivedAt"))]
+    known = [at for at in times if at is not None]
+    return max(known) if known else applied

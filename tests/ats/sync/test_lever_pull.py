@@ -1,0 +1,259 @@
+"""`helpdesk ats sync lever`'s pull against a local fake of Lever's opportunities API."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import dataclasses
+from collections.abc import AsyncIterator
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from aiohttp import web
+
+from actions.ats.models import Status
+from actions.ats.store import ATSStore
+from actions.ats.sync import lever_pull
+from actions.ats.sync import pull as pulling
+from actions.ats.sync.events import Outcome
+from actions.ats.sync.mapping import StageMapping, load_mapping
+from actions.settings import Settings
+from tests.ats.sync.test_lever import OPPORTUNITY, deliver, imported, payload
+from tests.servers import free_port
+
+API_KEY = "lever-test-key"
+POSTING = "f2f01e16-27f8-4711-a728-7d49499795a0"
+
+
+def ms(day: int, month: int = 11, year: int = 2026) -> int:
+    return int(datetime(year, month, day, 12, tzinfo=timezone.utc).timestamp() * 1000)
+
+
+def opportunity(number: int, stage: str = "Phone Screen", updated: int | None = None) -> dict:
+    """An opportunity as `GET /opportunities?expand=applications&expand=stage&expand=owner`
+    gives it."""
+    opportunity_id = f"opp-{number:04d}"
+    return {
+        "id": opportunity_id,
+        "name": f"Applicant {number}",
+        "contact": f"contact-{number}",
+        "emails": [f"Applicant{number}@example.com"],
+        "phones": [{"type": "mobile", "value": "+31 6 1234 5678"}],
+        "stage": {"id": f"stage-{stage.lower().replace(' ', '-')}", "text": stage},
+        "stageChanges": [],
+        "confidentiality": "non-confidential",
+        "origin": "applied",
+        "owner": {"id": "user-1", "name": "Alicia Flopple", "email": "alicia.flopple@example.com"},
+        "archived": None,
+        "createdAt": ms(16),
+        "updatedAt": updated or ms(18),
+        "lastInteractionAt": ms(17),
+        "lastAdvancedAt": ms(17),
+        "applications": [
+            {
+                "id": f"app-{number}",
+                "opportunityId": opportunity_id,
+                "type": "posting",
+                "createdAt": ms(16),
+                "posting": {"id": POSTING, "text": "Designer"},
+            }
+        ],
+    }
+
+
+class FakeLever:
+    """GET /v1/opportunities: pages of `limit`, `next` token + `hasNext` in the body (asked for
+    with `offset=`), `updated_at_start` in ms, Basic auth with the key and an empty password."""
+
+    def __init__(self, opportunities: list[dict], limit: int = 2) -> None:
+        self.opportunities = opportunities
+        self.limit = limit
+        self.requests: list[str] = []
+        self.refuse_offset: str | None = None
+
+    async def opportunities_page(self, request: web.Request) -> web.Response:
+        expected = "Basic " + base64.b64encode(f"{API_KEY}:".encode()).decode()
+        if request.headers.get("Authorization") != expected:
+            return web.json_response({"code": "Unauthorized", "message": "Bad key"}, status=401)
+        self.requests.append(request.path_qs)
+        assert request.query.getall("expand") == ["applications", "stage", "owner"]
+        offset = request.query.get("offset")
+        if offset is not None and offset == self.refuse_offset:
+            self.refuse_offset = None
+            return web.json_response({"code": "Forbidden", "message": "Forbidden"}, status=403)
+        start = int(request.query.get("updated_at_start", "0"))
+        wanted = [o for o in self.opportunities if o["updatedAt"] >= start]
+        first = int(base64.b64decode(offset).decode()) if offset else 0
+        chunk = wanted[first : first + self.limit]
+        has_next = first + self.limit < len(wanted)
+        body: dict = {"data": chunk, "hasNext": has_next}
+        if has_next:
+            body["next"] = base64.b64encode(str(first + self.limit).encode()).decode()
+        return web.json_response(body)
+
+
+@contextlib.asynccontextmanager
+async def serving(fake: FakeLever) -> AsyncIterator[str]:
+    app = web.Application()
+    app.router.add_get("/v1/opportunities", fake.opportunities_page)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port, shutdown_timeout=0.5).start()
+    try:
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture(autouse=True)
+def state_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HELPDESK_SYNC_STATE_DIR", str(tmp_path / "sync"))
+    monkeypatch.setattr(lever_pull, "_last_url", None)
+
+
+async def pull(
+    store: ATSStore,
+    settings: Settings,
+    url: str,
+    api_key: str = API_KEY,
+    restart: bool = False,
+):
+    mapping = load_mapping("lever", "")
+    return await pulling.pull(
+        store, settings, mapping, lever_pull, api_key=api_key, api_url=url, restart=restart
+    )
+
+
+async def test_the_first_load_takes_every_page(store: ATSStore, settings: Settings) -> None:
+    fake = FakeLever([opportunity(n) for n in range(5)])
+    async with serving(fake) as url:
+        summary = await pull(store, settings, url)
+    assert (summary.pages, summary.applications) == (3, 5)
+    assert await store.count_applications() == 5
+    [app] = await store.find_applications_by_email("applicant3@example.com")
+    assert (app.status, app.stage, app.vacancy.title) == (
+        Status.SCREENING,
+        "Phone Screen",
+        "Designer",
+    )
+    assert (app.ats_system, app.ats_id) == ("lever", "opp-0003")
+    assert (await store.status_history(app.reference))[0].source == "lever"
+    assert "updated_at_start" not in fake.requests[0]
+    assert fake.requests[0].startswith("/v1/opportunities?limit=100&expand=applications")
+
+
+async def test_an_interrupted_sync_resumes_at_the_page_it_stopped(
+    store: ATSStore, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeLever([opportunity(n) for n in range(5)])
+    fake.refuse_offset = base64.b64encode(b"2").decode()
+    async with serving(fake) as url:
+        with pytest.raises(pulling.SyncFailed, match="403"):
+            await pull(store, settings, url)
+        assert await store.count_applications() == 2  # the first page was kept
+        monkeypatch.setattr(lever_pull, "_last_url", None)  # as in a new process
+        summary = await pull(store, settings, url)
+    assert summary.applications == 3  # pages 2 and 3 only
+    assert [q for q in fake.requests if "offset=" not in q] == [fake.requests[0]]
+    assert all(q.startswith("/v1/opportunities?limit=100&expand=") for q in fake.requests)
+    assert await store.count_applications() == 5
+
+
+async def test_the_next_sync_asks_only_for_what_changed(
+    store: ATSStore, settings: Settings
+) -> None:
+    fake = FakeLever([opportunity(n) for n in range(3)])
+    async with serving(fake) as url:
+        await pull(store, settings, url)
+        fake.requests.clear()
+        fake.opportunities[1] = opportunity(1, "On-site Interview", updated=ms(1, 1, 2099))
+        fake.opportunities.append(opportunity(3, updated=ms(2, 1, 2099)))
+        fake.opportunities.append(opportunity(4, updated=ms(3, 1, 2099)))
+        summary = await pull(store, settings, url)
+    assert all("updated_at_start=" in q for q in fake.requests)
+    assert len(fake.requests) == 2  # the filter is kept on the next page's request too
+    [app] = await store.find_applications_by_email("applicant1@example.com")
+    assert app.status is Status.INTERVIEW
+    assert summary.applications == 3
+    # a page with a held application and new ones: each row updates its own application
+    assert await store.count_applications() == 5
+    [new] = await store.find_applications_by_email("applicant3@example.com")
+    assert new.ats_id == "opp-0003"
+
+
+async def test_a_web_hook_newer_than_the_pull_is_not_undone(
+    store: ATSStore, settings: Settings
+) -> None:
+    await imported(store, settings)
+    archived = payload("candidateArchiveChange")  # the web hook archived it on 2025-11-21
+    assert await deliver(store, settings, archived) is Outcome.APPLIED
+    old = opportunity(0, "Phone Screen", updated=ms(19, 11, 2025))
+    old["id"] = OPPORTUNITY
+    old["emails"] = ["giuseppe.hurley@example.com"]
+    old["createdAt"] = old["lastAdvancedAt"] = old["lastInteractionAt"] = ms(16, 11, 2025)
+    fake = FakeLever([old])
+    async with serving(fake) as url:
+        summary = await pull(store, settings, url)
+    assert summary.skipped == 1
+    [app] = await store.find_applications_by_email("giuseppe.hurley@example.com")
+    assert app.status is Status.REJECTED
+
+
+async def test_a_wrong_api_key_stops_with_a_clear_error(
+    store: ATSStore, settings: Settings
+) -> None:
+    async with serving(FakeLever([opportunity(1)])) as url:
+        with pytest.raises(pulling.SyncFailed, match="401"):
+            await pull(store, settings, url, api_key="wrong")
+
+
+def test_archived_opportunities_and_the_recruiter(settings: Settings) -> None:
+    withdrew = opportunity(1)
+    withdrew["archived"] = {"reason": "reason-withdrew", "archivedAt": ms(20)}
+    rejected = opportunity(2)
+    rejected["archived"] = {"reason": "reason-other", "archivedAt": ms(21)}
+    no_owner = opportunity(3)
+    no_owner["owner"] = "user-1"  # not expanded
+    mapping = StageMapping(withdrawn_reasons=frozenset({"reason-withdrew"}))
+    page = lever_pull.read_page(
+        {"data": [withdrew, rejected, no_owner], "hasNext": False}, {}, settings, mapping
+    )
+    assert [row.status for row, _ in page.rows] == [Status.WITHDRAWN, Status.REJECTED]
+    assert page.rows[1][1] == datetime.fromtimestamp(ms(21) / 1000, tz=timezone.utc)
+    assert (page.skipped, page.next_url) == (1, None)  # no recruiter, no default
+    with_default = dataclasses.replace(settings, default_recruiter_email="Team@example.com")
+    [(row, _)] = lever_pull.read_page({"data": [no_owner]}, {}, with_default, mapping).rows
+    assert (row.recruiter_email, row.recruiter_name) == ("team@example.com", "team")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        [],
+        "junk",
+        {"data": "x", "hasNext": True},
+        {"data": [None, 1, "x", [], {}], "hasNext": True, "next": {"x": 1}},
+        {"data": [{"id": "o", "emails": "a@b.c", "applications": "x", "stage": 5}]},
+        {"data": [{"id": ["o"], "emails": ["a@b.c"], "applications": [{"posting": "p"}]}]},
+        {"data": [{"id": "o", "emails": [None, 3], "applications": [None, {"posting": {}}]}]},
+        {"data": [{**opportunity(1), "createdAt": "soon", "applications": [{"posting": {}}]}]},
+        {"data": [{**opportunity(1), "archived": {"reason": [1]}, "updatedAt": 10**30}]},
+        {"data": [{**opportunity(1), "stage": ["x"], "owner": {"email": 5}, "name": {}}]},
+    ],
+)
+def test_junk_is_skipped_never_raised(settings: Settings, data: object) -> None:
+    page = lever_pull.read_page(data, {}, settings, StageMapping())
+    assert page.next_url is None or "offset=" in page.next_url
+
+
+def test_the_first_url_asks_for_what_changed_since(monkeypatch: pytest.MonkeyPatch) -> None:
+    url = lever_pull.first_url("https://api.lever.co/v1", "2026-11-18T12:00:00+00:00")
+    expected = urlencode(
+        [("limit", 100), ("expand", "applications"), ("expand", "stage"), ("expand", "owner")]
+    )
+    assert url == f"https://api.lever.co/v1/opportunities?{expected}&updated_at_start={ms(18)}"
+    assert lever_pull.next_page_url(url, "tok/en+=") == url + "&offset=tok%2Fen%2B%3D"
