@@ -21,7 +21,7 @@ import importlib
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from types import ModuleType
@@ -105,9 +105,9 @@ async def _apply_page(
     summary.skipped += len(page.rows) - len(fresh)
     if not fresh:
         return
-    await import_rows(
-        store, [row for row, _ in fresh], settings, actor=f"{source} sync", source=source
-    )
+    # the importer tells a batch's rows apart by their line: number them, whatever the ATS gave
+    rows = [replace(row, line=number) for number, (row, _) in enumerate(fresh, start=1)]
+    await import_rows(store, rows, settings, actor=f"{source} sync", source=source)
     async with store.session() as session, session.begin():
         for row, at in fresh:
             await session.execute(

@@ -147,6 +147,23 @@ async def test_the_next_sync_asks_only_for_what_changed(
     assert summary.applications == 1
 
 
+async def test_a_page_with_known_and_new_applications_keeps_each(
+    store: ATSStore, settings: Settings
+) -> None:
+    fake = FakeHarvest([candidate(1), candidate(2)], per_page=5)
+    async with serving(fake) as url:
+        await pull(store, settings, url)
+        fake.candidates = [
+            candidate(1, "Face to Face", updated="2099-01-01"),
+            candidate(3, updated="2099-01-01"),
+        ]
+        await pull(store, settings, url)
+    assert await store.count_applications() == 3
+    for number, status in ((1, Status.INTERVIEW), (2, Status.SCREENING), (3, Status.SCREENING)):
+        [app] = await store.find_applications_by_email(f"applicant{number}@example.com")
+        assert app.status is status
+
+
 async def test_a_web_hook_newer_than_the_pull_is_not_undone(
     store: ATSStore, settings: Settings
 ) -> None:
