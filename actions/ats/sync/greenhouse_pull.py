@@ -40,7 +40,11 @@ def first_url(api_url: str, since: str | None) -> str:
 
 
 def read_page(
-    data: Any, headers: Mapping[str, str], settings: Settings, mapping: StageMapping
+    data: Any,
+    headers: Mapping[str, str],
+    settings: Settings,
+    mapping: StageMapping,
+    url: str = "",
 ) -> Page:
     page = Page()
     link = NEXT_LINK.search(headers.get("Link", ""))

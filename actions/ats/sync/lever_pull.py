@@ -31,8 +31,6 @@ returns archived and active opportunities alike; confidential opportunities need
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -46,7 +44,7 @@ from actions.ats.rows import ImportRow, parse_time
 from actions.ats.store import normalise_email
 from actions.ats.sync import lever
 from actions.ats.sync.mapping import StageMapping
-from actions.ats.sync.pull import Page, state_path
+from actions.ats.sync.pull import Page
 from actions.settings import Settings
 
 SOURCE = lever.SOURCE
@@ -57,8 +55,7 @@ LIMIT = 100
 EXPAND = ("applications", "stage", "owner")
 
 # The URL of the page being read, as far as this process knows: read_page is not given it, and
-# Lever's `next` is a token, not a URL (see _reading_url).
-_last_url: str | None = None
+# Lever's `next` is a token, not a URL: the next page is this one with `offset` = the token.
 
 
 def session_options(api_key: str) -> dict[str, Any]:
@@ -66,13 +63,11 @@ def session_options(api_key: str) -> dict[str, Any]:
 
 
 def first_url(api_url: str, since: str | None) -> str:
-    global _last_url
     query: list[tuple[str, Any]] = [("limit", LIMIT)] + [("expand", name) for name in EXPAND]
     start = _milliseconds(since)
     if start is not None:
         query.append(("updated_at_start", start))
-    _last_url = f"{api_url}/opportunities?{urlencode(query)}"
-    return _last_url
+    return f"{api_url}/opportunities?{urlencode(query)}"
 
 
 def _milliseconds(since: str | None) -> int | None:
@@ -84,19 +79,6 @@ def _milliseconds(since: str | None) -> int | None:
         return None
 
 
-def _reading_url() -> str:
-    """The URL of the page read_page is reading: pull() records it in its state file (`next`)
-    just before asking for it, which also covers a sync resumed in a new process."""
-    try:
-        recorded = json.loads(state_path(SOURCE).read_text(encoding="utf-8")).get("next")
-    except (OSError, ValueError, AttributeError):
-        recorded = None
-    if isinstance(recorded, str) and recorded:
-        return recorded
-    api_url = os.environ.get(API_URL_VARIABLE, "").strip() or DEFAULT_API_URL
-    return _last_url or first_url(api_url.rstrip("/"), None)
-
-
 def next_page_url(current: str, token: str) -> str:
     """`current` asking for the page after it: the same parameters, `offset` = Lever's token."""
     parts = urlsplit(current)
@@ -106,14 +88,17 @@ def next_page_url(current: str, token: str) -> str:
 
 
 def read_page(
-    data: Any, headers: Mapping[str, str], settings: Settings, mapping: StageMapping
+    data: Any,
+    headers: Mapping[str, str],
+    settings: Settings,
+    mapping: StageMapping,
+    url: str = "",
 ) -> Page:
-    global _last_url
     page = Page()
     body = lever.dict_of(data)
     token = lever.text_of(body.get("next"), 2000)
     if body.get("hasNext") is True and token:
-        page.next_url = _last_url = next_page_url(_reading_url(), token)
+        page.next_url = next_page_url(url or first_url(DEFAULT_API_URL, None), token)
     records = body.get("data")
     for line, opportunity in enumerate(records if isinstance(records, list) else [], 1):
         # distinct lines: the importer matches stored applications to rows by their line

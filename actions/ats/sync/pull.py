@@ -11,7 +11,8 @@ record of it is not undone (the same staleness rule as the web hooks).
 Each ATS has a module `actions.ats.sync.<ats>_pull` that says how to ask and how to read:
 `SOURCE`, `API_KEY_VARIABLE`, `API_URL_VARIABLE`, `DEFAULT_API_URL`, `session_options(api_key)`
 (aiohttp.ClientSession keyword arguments: its authentication), `first_url(api_url, since)` and
-`read_page(data, headers, settings, mapping) -> Page`.
+`read_page(data, headers, settings, mapping, url=...) -> Page` (`url`: the page it reads, for
+ATSs whose next page is this one at another offset).
 """
 
 from __future__ import annotations
@@ -155,7 +156,7 @@ async def pull(
         while url:
             _save_state(path, {**state, "started": started, "next": url})
             data, headers = await _get(http, url, source.SOURCE)
-            page = source.read_page(data, headers, settings, mapping)
+            page = source.read_page(data, headers, settings, mapping, url=url)
             summary.skipped += page.skipped
             if page.rows:
                 await _apply_page(store, settings, source.SOURCE, page, summary)

@@ -33,9 +33,8 @@ Assumed, not in the documentation found:
   of older candidates). Later syncs send `updated_after=<when the last one began>`; should
   Recruitee ignore it, the whole list comes back, which is still right: a record no newer than
   what the help desk holds is skipped by the pull loop.
-- A page shorter than `limit` is the last one. The answer does not say which offset it was for,
-  so the session's responses carry their request URL in an extra header (`REQUEST_URL_HEADER`)
-  from which read_page builds the next page's URL.
+- A page shorter than `limit` is the last one; the next is the same request at offset + limit
+  (read_page is given the URL it reads).
 """
 
 from __future__ import annotations
@@ -45,9 +44,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
-
-import aiohttp
-from multidict import CIMultiDict, CIMultiDictProxy
 
 from actions.ats.store import utcnow
 from actions.ats.sync import recruitee
@@ -61,21 +57,10 @@ API_URL_VARIABLE = "RECRUITEE_API_URL"
 COMPANY_VARIABLE = "RECRUITEE_COMPANY_ID"
 DEFAULT_API_URL = "https://api.recruitee.com"
 LIMIT = 100
-REQUEST_URL_HEADER = "X-Helpdesk-Request-Url"
-
-
-class _Answer(aiohttp.ClientResponse):
-    """A response whose headers also name the URL it answers (for offset paging)."""
-
-    @property  # type: ignore[override]
-    def headers(self) -> CIMultiDictProxy[str]:
-        merged = CIMultiDict(super().headers)
-        merged[REQUEST_URL_HEADER] = str(self.url)
-        return CIMultiDictProxy(merged)
 
 
 def session_options(api_key: str) -> dict[str, Any]:
-    return {"headers": {"Authorization": f"Bearer {api_key}"}, "response_class": _Answer}
+    return {"headers": {"Authorization": f"Bearer {api_key}"}}
 
 
 def first_url(api_url: str, since: str | None) -> str:
@@ -89,11 +74,10 @@ def first_url(api_url: str, since: str | None) -> str:
     return url + f"&updated_after={quote(since)}" if since else url
 
 
-def _next_url(headers: Mapping[str, str], count: int) -> str | None:
+def _next_url(url: str, count: int) -> str | None:
     """The same request at offset + limit, when this page was full."""
     try:
-        url = headers.get(REQUEST_URL_HEADER)
-        parts = urlsplit(url) if isinstance(url, str) else None
+        parts = urlsplit(url) if isinstance(url, str) and url else None
         query = dict(parse_qsl(parts.query)) if parts else {}
         limit, offset = int(query["limit"]), int(query.get("offset", "0"))
     except (AttributeError, KeyError, TypeError, ValueError):
@@ -129,13 +113,17 @@ def _last_activity(placement: dict, candidate: dict, settings: Settings) -> date
 
 
 def read_page(
-    data: Any, headers: Mapping[str, str], settings: Settings, mapping: StageMapping
+    data: Any,
+    headers: Mapping[str, str],
+    settings: Settings,
+    mapping: StageMapping,
+    url: str = "",
 ) -> Page:
     page = Page()
     data = data if isinstance(data, dict) else {}
     candidates = data.get("candidates")
     candidates = candidates if isinstance(candidates, list) else []
-    page.next_url = _next_url(headers, len(candidates))
+    page.next_url = _next_url(url, len(candidates))
     references = _references(data)
     for candidate in candidates:
         if not isinstance(candidate, dict):

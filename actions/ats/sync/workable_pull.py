@@ -95,7 +95,11 @@ def _next_url(data: Any) -> str | None:
 
 
 def read_page(
-    data: Any, headers: Mapping[str, str], settings: Settings, mapping: StageMapping
+    data: Any,
+    headers: Mapping[str, str],
+    settings: Settings,
+    mapping: StageMapping,
+    url: str = "",
 ) -> Page:
     page = Page(next_url=_next_url(data))
     candidates = data.get("candidates") if isinstance(data, dict) else None

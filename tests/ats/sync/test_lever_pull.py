@@ -111,7 +111,6 @@ async def serving(fake: FakeLever) -> AsyncIterator[str]:
 @pytest.fixture(autouse=True)
 def state_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HELPDESK_SYNC_STATE_DIR", str(tmp_path / "sync"))
-    monkeypatch.setattr(lever_pull, "_last_url", None)
 
 
 async def pull(
@@ -154,7 +153,6 @@ async def test_an_interrupted_sync_resumes_at_the_page_it_stopped(
         with pytest.raises(pulling.SyncFailed, match="403"):
             await pull(store, settings, url)
         assert await store.count_applications() == 2  # the first page was kept
-        monkeypatch.setattr(lever_pull, "_last_url", None)  # as in a new process
         summary = await pull(store, settings, url)
     assert summary.applications == 3  # pages 2 and 3 only
     assert [q for q in fake.requests if "offset=" not in q] == [fake.requests[0]]

@@ -114,8 +114,8 @@ async def pull(store: ATSStore, settings: Settings, url: str, api_key: str = API
 
 
 def read(data, url: str | None = None, settings: Settings | None = None):
-    headers = CIMultiDict({recruitee_pull.REQUEST_URL_HEADER: url} if url else {})
-    return recruitee_pull.read_page(data, headers, settings, load_mapping("recruitee", ""))
+    mapping = load_mapping("recruitee", "")
+    return recruitee_pull.read_page(data, CIMultiDict(), settings, mapping, url=url or "")
 
 
 async def test_the_first_load_takes_every_page(store: ATSStore, settings: Settings) -> None:
