@@ -16,17 +16,16 @@ Prospects (no application yet) and deletions are no concern of the help desk and
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from actions.ats.models import Status
-from actions.ats.rows import ImportRow, parse_time
+from actions.ats.rows import ImportRow
 from actions.ats.store import normalise_email, utcnow
 from actions.ats.sync.events import AtsEvent, UnusablePayload
 from actions.ats.sync.mapping import StageMapping
+from actions.ats.sync.readers import dict_of, hex_hmac_matches, recruiter_or_default, time_of
 from actions.settings import Settings
 
 SOURCE = "greenhouse"
@@ -37,24 +36,12 @@ STAGE_ACTIONS = {"new_candidate_application", "candidate_stage_change", "unrejec
 def signature_matches(body: bytes, headers: Mapping[str, str], secret: str) -> bool:
     """True when the Signature header is the body's HMAC under the webhook's secret key."""
     algorithm, _, digest = (headers.get("Signature") or "").strip().partition(" ")
-    if algorithm.lower() != "sha256" or not digest or not digest.isascii():
-        return False  # compare_digest refuses non-ASCII text: no such header can be right
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, digest.strip().lower())
+    return algorithm.lower() == "sha256" and hex_hmac_matches(body, digest, secret)
 
 
 def delivery_id(headers: Mapping[str, str], event: dict) -> str | None:
     """Greenhouse names each delivery in a header."""
     return headers.get("Greenhouse-Event-ID")
-
-
-def _time(value: Any, settings: Settings) -> datetime | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        return parse_time(value, settings.timezone)
-    except ValueError:
-        return None
 
 
 def _first(items: Any, key: str = "value") -> str | None:
@@ -63,11 +50,6 @@ def _first(items: Any, key: str = "value") -> str | None:
             if isinstance(item, dict) and isinstance(item.get(key), str) and item[key].strip():
                 return item[key].strip()
     return None
-
-
-def dict_of(value: Any) -> dict:
-    """`value` when it is an object, else an empty one: junk never raises."""
-    return value if isinstance(value, dict) else {}
 
 
 def application_status(application: dict, mapping: StageMapping, stage: str | None) -> Status:
@@ -86,8 +68,8 @@ def application_status(application: dict, mapping: StageMapping, stage: str | No
 def event_time(application: dict, settings: Settings) -> datetime:
     """When the application last changed, by Greenhouse's own account."""
     return (
-        _time(application.get("last_activity_at"), settings)
-        or _time(application.get("rejected_at"), settings)
+        time_of(application.get("last_activity_at"), settings)
+        or time_of(application.get("rejected_at"), settings)
         or utcnow()
     )
 
@@ -130,15 +112,13 @@ def build_row(
     if job.get("id") is None or not isinstance(job.get("name"), str):
         raise UnusablePayload("the application has no job")
     recruiter = dict_of(candidate.get("recruiter"))
-    recruiter_email = recruiter.get("email") or settings.default_recruiter_email
-    if not isinstance(recruiter_email, str) or "@" not in recruiter_email:
+    found = recruiter_or_default(recruiter.get("email"), recruiter.get("name"), settings)
+    if found is None:
         raise UnusablePayload(
             "the candidate has no recruiter and HELPDESK_DEFAULT_RECRUITER_EMAIL is not set"
         )
-    recruiter_name = recruiter.get("name")
-    if not isinstance(recruiter_name, str) or not recruiter_name.strip():
-        recruiter_name = settings.default_recruiter_name or recruiter_email.split("@")[0]
-    applied = _time(application.get("applied_at"), settings)
+    recruiter_email, recruiter_name = found
+    applied = time_of(application.get("applied_at"), settings)
     if applied is None or application.get("id") is None:
         raise UnusablePayload("the application has no id or no applied_at")
     return ImportRow(
@@ -150,8 +130,8 @@ def build_row(
         candidate_phone=None,
         vacancy_code=f"GH-{job['id']}"[:100],
         vacancy_title=job["name"].strip()[:300] or "Vacancy",
-        recruiter_name=recruiter_name.strip()[:200],
-        recruiter_email=normalise_email(recruiter_email)[:320],
+        recruiter_name=recruiter_name,
+        recruiter_email=recruiter_email,
         applied_at=applied,
         acknowledged_at=None,
         status=status,

@@ -20,6 +20,7 @@ from actions.ats.sync import greenhouse
 from actions.ats.sync.events import UnusablePayload
 from actions.ats.sync.mapping import StageMapping
 from actions.ats.sync.pull import Page
+from actions.ats.sync.readers import dict_of
 from actions.settings import Settings
 
 SOURCE = greenhouse.SOURCE
@@ -58,7 +59,7 @@ def read_page(
             if not isinstance(application, dict) or application.get("prospect"):
                 page.skipped += 1
                 continue
-            stage = greenhouse.dict_of(application.get("current_stage")).get("name")
+            stage = dict_of(application.get("current_stage")).get("name")
             stage = stage.strip()[:200] if isinstance(stage, str) and stage.strip() else None
             status = greenhouse.application_status(application, mapping, stage)
             try:

@@ -31,8 +31,6 @@ from Lever's API. Deletions, interviews and contacts are no concern of the help 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -42,6 +40,7 @@ from actions.ats.models import CLOSED_STATUSES, Status
 from actions.ats.store import utcnow
 from actions.ats.sync.events import AtsEvent, StatusChange, UnusablePayload
 from actions.ats.sync.mapping import StageMapping
+from actions.ats.sync.readers import dict_of, hex_hmac_matches
 from actions.settings import Settings
 
 SOURCE = "lever"
@@ -65,12 +64,7 @@ def signature_matches(body: bytes, headers: Mapping[str, str], secret: str) -> b
     triggered = _triggered_text(event.get("triggeredAt"))
     if not isinstance(token, str) or not token or triggered is None:
         return False
-    if not isinstance(signature, str) or not signature.strip() or not signature.isascii():
-        return False  # compare_digest refuses non-ASCII text: no such signature can be right
-    expected = hmac.new(
-        secret.encode(), (token + triggered).encode("utf-8", "replace"), hashlib.sha256
-    ).hexdigest()
-    return hmac.compare_digest(expected, signature.strip().lower())
+    return hex_hmac_matches((token + triggered).encode("utf-8", "replace"), signature, secret)
 
 
 def _triggered_text(value: Any) -> str | None:
@@ -91,10 +85,6 @@ def delivery_id(headers: Mapping[str, str], event: dict) -> str | None:
         return None
     triggered = _triggered_text(event.get("triggeredAt")) or ""
     return f"{name if isinstance(name, str) else ''}:{token.strip()}:{triggered}"[:200]
-
-
-def _dict(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
 
 
 def _text(value: Any, limit: int) -> str | None:
@@ -126,16 +116,15 @@ def _reason(archived: dict) -> tuple[str | None, str | None]:
 # public for the pull sync (lever_pull.py), which reads the same fields from Lever's API
 text_of = _text
 time_of = _time
-dict_of = _dict
 
 
 def read_event(body: dict, event_id: str, settings: Settings, mapping: StageMapping) -> AtsEvent:
     """The event a delivery describes; raises UnusablePayload for one that cannot be kept."""
     name = body.get("event") if isinstance(body.get("event"), str) else None
-    data = _dict(body.get("data"))
+    data = dict_of(body.get("data"))
     occurred = (
         _time(body.get("triggeredAt"))
-        or _time(_dict(data.get("toArchived")).get("archivedAt"))
+        or _time(dict_of(data.get("toArchived")).get("archivedAt"))
         or utcnow()
     )
     if name not in STATUS_EVENTS:

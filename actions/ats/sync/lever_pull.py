@@ -45,6 +45,7 @@ from actions.ats.store import normalise_email
 from actions.ats.sync import lever
 from actions.ats.sync.mapping import StageMapping
 from actions.ats.sync.pull import Page
+from actions.ats.sync.readers import dict_of, recruiter_or_default
 from actions.settings import Settings
 
 SOURCE = lever.SOURCE
@@ -95,14 +96,14 @@ def read_page(
     url: str = "",
 ) -> Page:
     page = Page()
-    body = lever.dict_of(data)
+    body = dict_of(data)
     token = lever.text_of(body.get("next"), 2000)
     if body.get("hasNext") is True and token:
         page.next_url = next_page_url(url or first_url(DEFAULT_API_URL, None), token)
     records = body.get("data")
     for line, opportunity in enumerate(records if isinstance(records, list) else [], 1):
         # distinct lines: the importer matches stored applications to rows by their line
-        read = _read_opportunity(lever.dict_of(opportunity), line, settings, mapping)
+        read = _read_opportunity(dict_of(opportunity), line, settings, mapping)
         if read is None:
             page.skipped += 1
         else:
@@ -159,7 +160,7 @@ def _email(emails: Any) -> str | None:
 def _posting(applications: Any) -> tuple[dict, tuple[str, str] | None]:
     """The first application with a named posting, and the posting's (id, title)."""
     for application in applications if isinstance(applications, list) else []:
-        posting = lever.dict_of(lever.dict_of(application).get("posting"))
+        posting = dict_of(dict_of(application).get("posting"))
         posting_id = lever.text_of(posting.get("id"), 90)
         title = lever.text_of(posting.get("text"), 300)
         if posting_id and title:
@@ -168,21 +169,15 @@ def _posting(applications: Any) -> tuple[dict, tuple[str, str] | None]:
 
 
 def _recruiter(owner: Any, settings: Settings) -> tuple[str | None, str]:
-    owner = lever.dict_of(owner)  # an id alone (not expanded) names no one here
-    email = lever.text_of(owner.get("email"), 320)
-    name = lever.text_of(owner.get("name"), 200)
-    if email is None or "@" not in email:
-        email, name = settings.default_recruiter_email, settings.default_recruiter_name
-    if not isinstance(email, str) or "@" not in email:
-        return None, ""
-    email = normalise_email(email)
-    return email, (name or email.split("@")[0]).strip()[:200]
+    owner = dict_of(owner)  # an id alone (not expanded) names no one here
+    found = recruiter_or_default(owner.get("email"), owner.get("name"), settings)
+    return found if found is not None else (None, "")
 
 
 def _status(ats_id: str, opportunity: dict, mapping: StageMapping) -> tuple[Status, str | None]:
     stage = opportunity.get("stage")
     stage_id = lever.text_of(stage.get("id") if isinstance(stage, dict) else stage, 200)
-    stage_name = lever.text_of(lever.dict_of(stage).get("text"), 200)
+    stage_name = lever.text_of(dict_of(stage).get("text"), 200)
     archived = opportunity.get("archived")
     if isinstance(archived, dict):
         return lever.archive_change(ats_id, archived, mapping).status, stage_name or stage_id
@@ -191,7 +186,7 @@ def _status(ats_id: str, opportunity: dict, mapping: StageMapping) -> tuple[Stat
 
 
 def _last_activity(opportunity: dict, applied: datetime) -> datetime:
-    archived = lever.dict_of(opportunity.get("archived"))
+    archived = dict_of(opportunity.get("archived"))
     times = [
         lever.time_of(opportunity.get(name))
         for name in ("updatedAt", "lastInteractionAt", "lastAdvancedAt")

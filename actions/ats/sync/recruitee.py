@@ -33,17 +33,16 @@ known category is read by its name like any other ATS's.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from actions.ats.models import Status
-from actions.ats.rows import ImportRow, parse_time
+from actions.ats.rows import ImportRow
 from actions.ats.store import normalise_email, utcnow
 from actions.ats.sync.events import AtsEvent, StatusChange, UnusablePayload
 from actions.ats.sync.mapping import StageMapping
+from actions.ats.sync.readers import dict_of, hex_hmac_matches, time_of
 from actions.settings import Settings
 
 SOURCE = "recruitee"
@@ -82,17 +81,9 @@ WITHDRAWAL_REASONS = frozenset(
 
 def signature_matches(body: bytes, headers: Mapping[str, str], secret: str) -> bool:
     """True when X-Recruitee-Signature is the body's hex HMAC-SHA256 under the secret."""
-    try:
-        digest = headers.get(SIGNATURE_HEADER)
-    except Exception:  # a headers object that cannot be read holds no signature
+    if not isinstance(body, bytes):
         return False
-    if not isinstance(digest, str) or not isinstance(body, bytes) or not isinstance(secret, str):
-        return False
-    digest = digest.strip().lower()
-    if not digest or not digest.isascii():
-        return False  # compare_digest refuses non-ASCII text: no such header can be right
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected.encode(), digest.encode())
+    return hex_hmac_matches(body, headers.get(SIGNATURE_HEADER), secret)
 
 
 def delivery_id(headers: Mapping[str, str], event: dict) -> str | None:
@@ -101,19 +92,6 @@ def delivery_id(headers: Mapping[str, str], event: dict) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         return None
     return str(value).strip() or None
-
-
-def _time(value: Any, settings: Settings) -> datetime | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        return parse_time(value, settings.timezone)
-    except ValueError:
-        return None
-
-
-def _dict(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
 
 
 def _text(value: Any) -> str | None:
@@ -127,7 +105,6 @@ def _id(value: Any) -> str | None:
 
 
 # the readers above, for the pull (actions.ats.sync.recruitee_pull)
-dict_of = _dict
 text_of = _text
 id_of = _id
 
@@ -176,12 +153,12 @@ def disqualified_status(reason: str | None, mapping: StageMapping) -> Status:
 
 def disqualify_reason(placement: dict) -> str | None:
     """The placement's disqualify reason (text, or an object with `name`/`title`)."""
-    return _reason({}, _dict(placement))
+    return _reason({}, dict_of(placement))
 
 
 def read_time(value: Any, settings: Settings) -> datetime | None:
     """An ISO 8601 time from Recruitee, or None when absent or not a time."""
-    return _time(value, settings)
+    return time_of(value, settings)
 
 
 def build_row(
@@ -194,14 +171,14 @@ def build_row(
 
 def read_event(body: dict, event_id: str, settings: Settings, mapping: StageMapping) -> AtsEvent:
     """The event a delivery describes; raises UnusablePayload for one that cannot be kept."""
-    body = _dict(body)
-    occurred = _time(body.get("created_at"), settings) or utcnow()
+    body = dict_of(body)
+    occurred = time_of(body.get("created_at"), settings) or utcnow()
     kind = _text(body.get("event_type"))
     if body.get("test") is True or kind not in EVENTS:
         return AtsEvent(SOURCE, event_id, occurred)
-    payload = _dict(body.get("payload"))
-    details = _dict(payload.get("details"))
-    placement = _dict(payload.get("placement"))
+    payload = dict_of(body.get("payload"))
+    details = dict_of(payload.get("details"))
+    placement = dict_of(payload.get("placement"))
     ats_id = _id(placement.get("id"))
     if ats_id is None:
         raise UnusablePayload(f"the {kind} event names no placement (candidate on a job)")
@@ -209,12 +186,12 @@ def read_event(body: dict, event_id: str, settings: Settings, mapping: StageMapp
     if kind == "candidate_disqualified":
         close_reason = _reason(details, placement)
         status = disqualified_status(close_reason, mapping)
-        stage = _dict(placement.get("stage")) or _dict(details.get("stage"))
+        stage = dict_of(placement.get("stage")) or dict_of(details.get("stage"))
     else:
         stage = (
-            _dict(details.get("to_stage"))
-            or _dict(details.get("stage"))
-            or _dict(placement.get("stage"))
+            dict_of(details.get("to_stage"))
+            or dict_of(details.get("stage"))
+            or dict_of(placement.get("stage"))
         )
         if kind == "candidate_moved" and not stage:
             raise UnusablePayload("the candidate_moved event names no stage it moved to")
@@ -234,9 +211,9 @@ def _row(
     payload: dict, ats_id: str, status: Status, stage: str | None, settings: Settings
 ) -> tuple[ImportRow | None, str]:
     """The whole application, or None and what it lacks."""
-    candidate = _dict(payload.get("candidate"))
-    offer = _dict(payload.get("offer")) or _dict(payload.get("job"))
-    placement = _dict(payload.get("placement"))
+    candidate = dict_of(payload.get("candidate"))
+    offer = dict_of(payload.get("offer")) or dict_of(payload.get("job"))
+    placement = dict_of(payload.get("placement"))
     email = _email(candidate)
     if email is None:
         return None, "the candidate's email address"
@@ -244,10 +221,10 @@ def _row(
     title = _text(offer.get("title")) or _text(offer.get("name"))
     if job_id is None or title is None:
         return None, "a job (offer) with an id and a title"
-    applied = _time(placement.get("created_at"), settings)
+    applied = time_of(placement.get("created_at"), settings)
     if applied is None:
         return None, "the time the candidate was put on the job (placement.created_at)"
-    recruiter = _dict(offer.get("recruiter"))
+    recruiter = dict_of(offer.get("recruiter"))
     recruiter_email = _text(recruiter.get("email")) or settings.default_recruiter_email
     if not isinstance(recruiter_email, str) or "@" not in recruiter_email:
         return None, "a recruiter (the job has none and HELPDESK_DEFAULT_RECRUITER_EMAIL is unset)"

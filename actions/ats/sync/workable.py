@@ -26,18 +26,17 @@ Used here:
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from actions.ats.models import Status
-from actions.ats.rows import ImportRow, parse_time
+from actions.ats.rows import ImportRow
 from actions.ats.store import normalise_email, utcnow
 from actions.ats.sync.events import AtsEvent, UnusablePayload
 from actions.ats.sync.mapping import StageMapping
+from actions.ats.sync.readers import dict_of, hex_hmac_matches, recruiter_or_default, time_of
 from actions.settings import Settings
 
 SOURCE = "workable"
@@ -68,25 +67,15 @@ STAGE_KINDS = {
     "hired": Status.HIRED,
 }
 SOURCED = "sourced"
-HEX_DIGEST = re.compile(r"^[0-9a-f]{64}$")
 PHONE = re.compile(r"^\+?[0-9 ()./-]{6,25}$")
 
 
 def signature_matches(body: bytes, headers: Mapping[str, str], secret: str) -> bool:
     """True when X-Workable-Signature is the body's hex HMAC-SHA256 under the token."""
-    try:
-        given = headers.get(SIGNATURE_HEADER) or headers.get(SIGNATURE_HEADER.lower()) or ""
-    except (AttributeError, TypeError):
-        return False
-    if not isinstance(given, str) or not isinstance(secret, str) or not secret:
-        return False
     if not isinstance(body, (bytes, bytearray)):
         return False
-    given = given.strip().lower()
-    if not given.isascii() or not HEX_DIGEST.match(given):
-        return False  # compare_digest refuses non-ASCII text: no such header can be right
-    expected = hmac.new(secret.encode(), bytes(body), hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, given)
+    given = headers.get(SIGNATURE_HEADER) or headers.get(SIGNATURE_HEADER.lower())
+    return hex_hmac_matches(bytes(body), given, secret)
 
 
 def delivery_id(headers: Mapping[str, str], event: dict) -> str | None:
@@ -96,29 +85,16 @@ def delivery_id(headers: Mapping[str, str], event: dict) -> str | None:
     `id` names the event or the subscription; with the firing time and candidate the name is
     one event's either way, and a redelivery of that event keeps it.
     """
-    event = _dict(event)
+    event = dict_of(event)
     ident, fired = event.get("id"), event.get("fired_at")
     if not isinstance(ident, (str, int)) or isinstance(ident, bool) or not str(ident).strip():
         return None
     if not isinstance(fired, str) or not fired.strip():
         return None
-    candidate = _dict(event.get("data")).get("id")
+    candidate = dict_of(event.get("data")).get("id")
     candidate = str(candidate) if isinstance(candidate, (str, int)) else ""
     kind = event.get("event_type") if isinstance(event.get("event_type"), str) else ""
     return f"{str(ident).strip()}:{fired.strip()}:{kind}:{candidate}"[:200]
-
-
-def _time(value: Any, settings: Settings) -> datetime | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        return parse_time(value, settings.timezone)
-    except (ValueError, OverflowError):
-        return None
-
-
-def _dict(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
 
 
 def _text(value: Any) -> str | None:
@@ -148,10 +124,10 @@ def stage_status(stage: str | None, kind: str | None, mapping: StageMapping) -> 
 
 def read_event(body: dict, event_id: str, settings: Settings, mapping: StageMapping) -> AtsEvent:
     """The event a delivery describes; raises UnusablePayload for one that cannot be kept."""
-    body = _dict(body)
-    candidate = _dict(body.get("data"))
+    body = dict_of(body)
+    candidate = dict_of(body.get("data"))
     occurred = (
-        last_activity(candidate, settings) or _time(body.get("fired_at"), settings) or utcnow()
+        last_activity(candidate, settings) or time_of(body.get("fired_at"), settings) or utcnow()
     )
     if _text(body.get("event_type")) not in EVENT_TYPES or not candidate:
         return AtsEvent(SOURCE, event_id, occurred)
@@ -162,7 +138,7 @@ def application_row(candidate: Any, settings: Settings, mapping: StageMapping) -
     """The application a Workable candidate record stands for (a web hook's `data`, or one of
     the candidates API's list): None when it is none (talent pool, still sourced); raises
     UnusablePayload for one that cannot be kept."""
-    candidate = _dict(candidate)
+    candidate = dict_of(candidate)
     if not candidate or candidate.get("job") is None:  # a talent pool candidate: no application
         return None
     stage = _text(candidate.get("stage"))
@@ -181,7 +157,7 @@ def application_row(candidate: Any, settings: Settings, mapping: StageMapping) -
 
 def last_activity(candidate: Any, settings: Settings) -> datetime | None:
     """When Workable last updated the candidate (`updated_at`), if it says so readably."""
-    return _time(_dict(candidate).get("updated_at"), settings)
+    return time_of(dict_of(candidate).get("updated_at"), settings)
 
 
 def _row(candidate: dict, status: Status, stage: str | None, settings: Settings) -> ImportRow:
@@ -189,19 +165,17 @@ def _row(candidate: dict, status: Status, stage: str | None, settings: Settings)
     if not email or "@" not in email:
         raise UnusablePayload("the candidate has no email address")
     job = candidate.get("job")
-    shortcode, title = _text(_dict(job).get("shortcode")), _text(_dict(job).get("title"))
+    shortcode, title = _text(dict_of(job).get("shortcode")), _text(dict_of(job).get("title"))
     if not shortcode or not title:
         raise UnusablePayload("the candidate's job has no shortcode or title")
-    recruiter_email = settings.default_recruiter_email
-    if not isinstance(recruiter_email, str) or "@" not in recruiter_email:
+    found = recruiter_or_default(None, None, settings)  # Workable names no recruiter
+    if found is None:
         raise UnusablePayload(
             "Workable names no recruiter and HELPDESK_DEFAULT_RECRUITER_EMAIL is not set"
         )
-    recruiter_name = settings.default_recruiter_name
-    if not isinstance(recruiter_name, str) or not recruiter_name.strip():
-        recruiter_name = recruiter_email.split("@")[0]
+    recruiter_email, recruiter_name = found
     ats_id = _text(candidate.get("id"))
-    applied = _time(candidate.get("created_at"), settings)
+    applied = time_of(candidate.get("created_at"), settings)
     if ats_id is None or applied is None:
         raise UnusablePayload("the candidate has no id or no created_at")
     name = _text(candidate.get("name")) or " ".join(
@@ -219,8 +193,8 @@ def _row(candidate: dict, status: Status, stage: str | None, settings: Settings)
         candidate_phone=phone if phone and PHONE.match(phone) else None,
         vacancy_code=f"WK-{shortcode}"[:100],
         vacancy_title=title[:300],
-        recruiter_name=recruiter_name.strip()[:200],
-        recruiter_email=normalise_email(recruiter_email)[:320],
+        recruiter_name=recruiter_name,
+        recruiter_email=recruiter_email,
         applied_at=applied,
         acknowledged_at=None,
         status=status,
