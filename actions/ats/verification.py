@@ -98,17 +98,20 @@ class Verifier:
             candidates = await self.store.find_applications_by_email(email)
         wanted = normalise_email(email)
         async with self.store.session() as session, session.begin():
-            locked = await self._locked(session, f"conversation:{conversation_id}")
-            if locked:
-                return CodeRequest(None, (), locked)
-            matching = []
-            for app in candidates:
-                if app.candidate.email != wanted:
-                    continue  # a reference with someone else's email: as if nothing matched
-                if await self._locked(session, f"application:{app.reference}"):
-                    continue  # being guessed at: no code for it until the lock runs out
-                matching.append(app)
-            applications = tuple(matching)
+            conversation = f"conversation:{conversation_id}"
+            # one query whatever matched: a match must not take longer to answer than a miss
+            locks = await self._locks(
+                session, [conversation, *(f"application:{app.reference}" for app in candidates)]
+            )
+            if conversation in locks:
+                return CodeRequest(None, (), locks[conversation])
+            applications = tuple(
+                app
+                for app in candidates
+                # a reference with someone else's email: as if nothing matched; an application
+                # being guessed at: no code for it until the lock runs out
+                if app.candidate.email == wanted and f"application:{app.reference}" not in locks
+            )
             code = f"{secrets.randbelow(1_000_000):06d}"
             # Earlier codes of this conversation stop working: only the newest one counts.
             for earlier in await session.scalars(
@@ -172,6 +175,14 @@ class Verifier:
                 return CodeCheck(Outcome.LOCKED, locked_until=locked)
             left = max(0, self.settings.max_failed_attempts - failures[0])
             return CodeCheck(Outcome.WRONG_CODE, attempts_left=left)
+
+    async def _locks(self, session: AsyncSession, subjects: list[str]) -> dict[str, datetime]:
+        """The subjects among these that are locked now, with when their lock ends."""
+        now = self.clock()
+        rows = await session.execute(
+            select(Lockout.subject, Lockout.locked_until).where(Lockout.subject.in_(subjects))
+        )
+        return {subject: until for subject, until in rows if until and until > now}
 
     async def _locked(self, session: AsyncSession, subject: str) -> datetime | None:
         locked_until = await session.scalar(
