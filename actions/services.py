@@ -28,7 +28,7 @@ class Services:
     _background: set[asyncio.Task] = field(default_factory=set)
 
     def in_background(self, work: Coroutine[Any, Any, None], what: str) -> None:
-        """Runs `work` after the reply has gone; a failure is logged."""
+        """Runs `work` without holding up the reply; a failure is logged."""
 
         async def logged() -> None:
             try:

@@ -78,6 +78,7 @@ class Settings:
     secret_key: str | None = None
     code_minutes: int = 10
     code_mails_per_hour: int = 5
+    code_answer_ms: int = 200
     max_failed_attempts: int = 5
     lock_minutes: int = 15
     retention_weeks: int = 4
@@ -109,6 +110,7 @@ class Settings:
             secret_key=os.environ.get("HELPDESK_SECRET_KEY") or None,
             code_minutes=_int("HELPDESK_CODE_MINUTES", 10, minimum=1),
             code_mails_per_hour=_int("HELPDESK_CODE_MAILS_PER_HOUR", 5, minimum=1),
+            code_answer_ms=_int("HELPDESK_CODE_ANSWER_MS", 200, minimum=0),
             max_failed_attempts=_int("HELPDESK_MAX_FAILED_ATTEMPTS", 5, minimum=1),
             lock_minutes=_int("HELPDESK_LOCK_MINUTES", 15, minimum=1),
             retention_weeks=_int("HELPDESK_RETENTION_WEEKS", 4, minimum=1),

@@ -8,7 +8,9 @@ If the employer is late, the bot says so plainly and hands them to that recruite
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from datetime import timedelta
 
 from actions.ats.models import CLOSED_STATUSES, EscalationReason, Status
@@ -131,7 +133,12 @@ async def answer_status(turn: Turn, app: ApplicationRecord) -> None:
 
 
 async def send_code(turn: Turn, email: str, reference: str | None) -> None:
+    """Ask for the code mailed to `email`; the same words and the same time whatever matched."""
     services = turn.services
+    # A match costs more work than a miss (the application is read, the code mailed), and an
+    # answer that comes later would tell whether an address is on file. So every answer waits
+    # until this moment, and the mail is written while it waits.
+    answer_at = time.monotonic() + services.settings.code_answer_ms / 1000
     request = await services.verifier.request_code(turn.conversation_id, email, reference)
     turn.set("pending_email", email.lower())
     if request.locked_until:
@@ -139,16 +146,15 @@ async def send_code(turn: Turn, email: str, reference: str | None) -> None:
             "locked",
             until=day_and_time(request.locked_until, turn.language, services.settings.timezone),
         )
-        return
-    if request.code:
-        # mailed after the answer: how long the answer takes must not tell whether the details
-        # matched an application (the mail is written only when they do)
-        services.in_background(
-            mail_code(services, turn.language, request.applications[0].candidate, request.code),
-            "mailing a one-time code",
-        )
-    turn.set("awaiting", "code")
-    turn.say("code_sent", email=email)
+    else:
+        if request.code:
+            services.in_background(
+                mail_code(services, turn.language, request.applications[0].candidate, request.code),
+                "mailing a one-time code",
+            )
+        turn.set("awaiting", "code")
+        turn.say("code_sent", email=email)
+    await asyncio.sleep(max(0.0, answer_at - time.monotonic()))
 
 
 async def mail_code(services: Services, language: str, person: CandidateRecord, code: str) -> None:

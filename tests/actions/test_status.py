@@ -1,5 +1,8 @@
 """The status conversation at the action level: verification, personal answers, late employers."""
 
+import dataclasses
+import time
+
 from actions.ats.models import EscalationReason
 from tests.actions.conftest import Chat, body, last_code, outbox
 
@@ -54,6 +57,21 @@ async def test_unknown_reference_and_wrong_email_get_the_same_reply(desk):
         replies.append(reply.replace(address, "ADDRESS"))
     assert replies[0] == replies[1]
     assert outbox(desk) == []  # no code went anywhere
+
+
+async def test_an_address_on_file_and_a_stranger_are_answered_after_the_same_wait(desk):
+    """A match does more work than a miss; the answer must not come sooner for a miss."""
+    desk.settings = dataclasses.replace(desk.settings, code_answer_ms=300)
+    took = {}
+    for address in (AISHA[1], "aisha.okafor1@example.com"):
+        chat = Chat(sender=f"wait-{address}")
+        await chat.send("status", "check_status")
+        started = time.monotonic()
+        reply = Chat.text(await chat.send(address, "provide_email", {"email": address}))
+        took[address] = time.monotonic() - started
+        assert address in reply
+    assert min(took.values()) >= 0.3, took
+    assert [m["To"] for m in outbox(desk)] == [AISHA[1]]  # a code only to the address on file
 
 
 async def test_dutch_applicants_are_answered_in_dutch(desk):
