@@ -22,10 +22,16 @@ from typing import Any
 
 from actions.ats.models import Status
 from actions.ats.rows import ImportRow
-from actions.ats.store import normalise_email, utcnow
+from actions.ats.store import utcnow
 from actions.ats.sync.events import AtsEvent, UnusablePayload
 from actions.ats.sync.mapping import StageMapping
-from actions.ats.sync.readers import dict_of, hex_hmac_matches, recruiter_or_default, time_of
+from actions.ats.sync.readers import (
+    dict_of,
+    hex_hmac_matches,
+    import_row,
+    recruiter_or_default,
+    time_of,
+)
 from actions.settings import Settings
 
 SOURCE = "greenhouse"
@@ -117,26 +123,18 @@ def build_row(
         raise UnusablePayload(
             "the candidate has no recruiter and HELPDESK_DEFAULT_RECRUITER_EMAIL is not set"
         )
-    recruiter_email, recruiter_name = found
     applied = time_of(application.get("applied_at"), settings)
     if applied is None or application.get("id") is None:
         raise UnusablePayload("the application has no id or no applied_at")
-    return ImportRow(
-        line=0,
-        reference=None,
-        candidate_name=(name or email)[:200],
-        candidate_email=normalise_email(email)[:320],
-        candidate_language="en",
-        candidate_phone=None,
-        vacancy_code=f"GH-{job['id']}"[:100],
-        vacancy_title=job["name"].strip()[:300] or "Vacancy",
-        recruiter_name=recruiter_name,
-        recruiter_email=recruiter_email,
+    return import_row(
+        source=SOURCE,
+        ats_id=str(application["id"]),
+        name=name,
+        email=email,
+        vacancy_code=f"GH-{job['id']}",
+        vacancy_title=job["name"],
+        recruiter=found,
         applied_at=applied,
-        acknowledged_at=None,
         status=status,
         stage=stage,
-        next_update_due_at=None,
-        ats_system=SOURCE,
-        ats_id=str(application["id"])[:100],
     )

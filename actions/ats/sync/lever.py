@@ -40,7 +40,7 @@ from actions.ats.models import CLOSED_STATUSES, Status
 from actions.ats.store import utcnow
 from actions.ats.sync.events import AtsEvent, StatusChange, UnusablePayload
 from actions.ats.sync.mapping import StageMapping
-from actions.ats.sync.readers import dict_of, hex_hmac_matches
+from actions.ats.sync.readers import dict_of, hex_hmac_matches, text_of
 from actions.settings import Settings
 
 SOURCE = "lever"
@@ -87,12 +87,6 @@ def delivery_id(headers: Mapping[str, str], event: dict) -> str | None:
     return f"{name if isinstance(name, str) else ''}:{token.strip()}:{triggered}"[:200]
 
 
-def _text(value: Any, limit: int) -> str | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        value = str(value)
-    return value.strip()[:limit] if isinstance(value, str) and value.strip() else None
-
-
 def _time(milliseconds: Any) -> datetime | None:
     """A Lever time (ms since the epoch, UTC)."""
     if isinstance(milliseconds, str) and milliseconds.isascii() and milliseconds.isdigit():
@@ -109,12 +103,11 @@ def _reason(archived: dict) -> tuple[str | None, str | None]:
     """An archive reason's id and, where the payload carries it, its name."""
     reason = archived.get("reason")
     if isinstance(reason, dict):  # as the API's `expand=archived.reason` gives it
-        return _text(reason.get("id"), 300), _text(reason.get("text"), 300)
-    return _text(reason, 300), _text(archived.get("reasonText"), 300)
+        return text_of(reason.get("id"), 300), text_of(reason.get("text"), 300)
+    return text_of(reason, 300), text_of(archived.get("reasonText"), 300)
 
 
 # public for the pull sync (lever_pull.py), which reads the same fields from Lever's API
-text_of = _text
 time_of = _time
 
 
@@ -131,13 +124,13 @@ def read_event(body: dict, event_id: str, settings: Settings, mapping: StageMapp
         # applicationCreated carries ids only: the pull sync (to come) fetches the application
         # from Lever's API. candidateDeleted, interviews and contacts are no concern.
         return AtsEvent(SOURCE, event_id, occurred)
-    opportunity = _text(data.get("opportunityId"), 100)
+    opportunity = text_of(data.get("opportunityId"), 100)
     if opportunity is None:
         raise UnusablePayload(f"the {name} event names no opportunityId")
     if name == "candidateHired":
         change = StatusChange(opportunity, Status.HIRED)
     elif name == "candidateStageChange":
-        stage = _text(data.get("toStageId"), 200)
+        stage = text_of(data.get("toStageId"), 200)
         if stage is None:
             raise UnusablePayload("the stage change names no toStageId")
         change = StatusChange(opportunity, mapping.status_of(stage), stage=stage)

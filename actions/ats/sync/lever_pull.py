@@ -45,7 +45,7 @@ from actions.ats.store import normalise_email
 from actions.ats.sync import lever
 from actions.ats.sync.mapping import StageMapping
 from actions.ats.sync.pull import Page
-from actions.ats.sync.readers import dict_of, recruiter_or_default
+from actions.ats.sync.readers import dict_of, import_row, recruiter_or_default, text_of
 from actions.settings import Settings
 
 SOURCE = lever.SOURCE
@@ -97,7 +97,7 @@ def read_page(
 ) -> Page:
     page = Page()
     body = dict_of(data)
-    token = lever.text_of(body.get("next"), 2000)
+    token = text_of(body.get("next"), 2000)
     if body.get("hasNext") is True and token:
         page.next_url = next_page_url(url or first_url(DEFAULT_API_URL, None), token)
     records = body.get("data")
@@ -115,37 +115,31 @@ def _read_opportunity(
     opportunity: dict, line: int, settings: Settings, mapping: StageMapping
 ) -> tuple[ImportRow, datetime] | None:
     """The opportunity as a row and its last activity, or None when it cannot be kept."""
-    ats_id = lever.text_of(opportunity.get("id"), 100)
+    ats_id = text_of(opportunity.get("id"), 100)
     email = _email(opportunity.get("emails"))
     application, posting = _posting(opportunity.get("applications"))
     if ats_id is None or email is None or posting is None:
         return None
     posting_id, title = posting
-    recruiter_email, recruiter_name = _recruiter(opportunity.get("owner"), settings)
+    recruiter = _recruiter(opportunity.get("owner"), settings)
     applied = lever.time_of(application.get("createdAt")) or lever.time_of(
         opportunity.get("createdAt")
     )
-    if recruiter_email is None or applied is None:
+    if recruiter is None or applied is None:
         return None
     status, stage = _status(ats_id, opportunity, mapping)
-    row = ImportRow(
-        line=line,
-        reference=None,
-        candidate_name=lever.text_of(opportunity.get("name"), 200) or email[:200],
-        candidate_email=email[:320],
-        candidate_language="en",
-        candidate_phone=None,
-        vacancy_code=f"LV-{posting_id}"[:100],
+    row = import_row(
+        source=SOURCE,
+        ats_id=ats_id,
+        name=text_of(opportunity.get("name"), 200),
+        email=email,
+        vacancy_code=f"LV-{posting_id}",
         vacancy_title=title,
-        recruiter_name=recruiter_name,
-        recruiter_email=recruiter_email[:320],
+        recruiter=recruiter,
         applied_at=applied,
-        acknowledged_at=None,
         status=status,
         stage=stage,
-        next_update_due_at=None,
-        ats_system=SOURCE,
-        ats_id=ats_id,
+        line=line,
     )
     return row, _last_activity(opportunity, applied)
 
@@ -161,23 +155,22 @@ def _posting(applications: Any) -> tuple[dict, tuple[str, str] | None]:
     """The first application with a named posting, and the posting's (id, title)."""
     for application in applications if isinstance(applications, list) else []:
         posting = dict_of(dict_of(application).get("posting"))
-        posting_id = lever.text_of(posting.get("id"), 90)
-        title = lever.text_of(posting.get("text"), 300)
+        posting_id = text_of(posting.get("id"), 90)
+        title = text_of(posting.get("text"), 300)
         if posting_id and title:
             return application, (posting_id, title)
     return {}, None
 
 
-def _recruiter(owner: Any, settings: Settings) -> tuple[str | None, str]:
+def _recruiter(owner: Any, settings: Settings) -> tuple[str, str] | None:
     owner = dict_of(owner)  # an id alone (not expanded) names no one here
-    found = recruiter_or_default(owner.get("email"), owner.get("name"), settings)
-    return found if found is not None else (None, "")
+    return recruiter_or_default(owner.get("email"), owner.get("name"), settings)
 
 
 def _status(ats_id: str, opportunity: dict, mapping: StageMapping) -> tuple[Status, str | None]:
     stage = opportunity.get("stage")
-    stage_id = lever.text_of(stage.get("id") if isinstance(stage, dict) else stage, 200)
-    stage_name = lever.text_of(dict_of(stage).get("text"), 200)
+    stage_id = text_of(stage.get("id") if isinstance(stage, dict) else stage, 200)
+    stage_name = text_of(dict_of(stage).get("text"), 200)
     archived = opportunity.get("archived")
     if isinstance(archived, dict):
         return lever.archive_change(ats_id, archived, mapping).status, stage_name or stage_id

@@ -11,7 +11,8 @@ import hmac
 from datetime import datetime
 from typing import Any
 
-from actions.ats.rows import parse_time
+from actions.ats.models import Status
+from actions.ats.rows import ImportRow, parse_time
 from actions.ats.store import normalise_email
 from actions.settings import Settings
 
@@ -19,6 +20,13 @@ from actions.settings import Settings
 def dict_of(value: Any) -> dict:
     """`value` when it is an object, else an empty one."""
     return value if isinstance(value, dict) else {}
+
+
+def text_of(value: Any, limit: int | None = None) -> str | None:
+    """`value` as trimmed text (a number as its digits), cut to `limit`; None when empty."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    return value.strip()[:limit] if isinstance(value, str) and value.strip() else None
 
 
 def time_of(value: Any, settings: Settings) -> datetime | None:
@@ -52,3 +60,46 @@ def recruiter_or_default(email: Any, name: Any, settings: Settings) -> tuple[str
     email = normalise_email(email)[:320]
     name = name.strip() if isinstance(name, str) and name.strip() else email.split("@")[0]
     return email, name[:200]
+
+
+def import_row(
+    *,
+    source: str,
+    ats_id: str,
+    name: str | None,
+    email: str,
+    vacancy_code: str,
+    vacancy_title: str,
+    recruiter: tuple[str, str],
+    applied_at: datetime,
+    status: Status,
+    stage: str | None,
+    phone: str | None = None,
+    line: int = 0,
+) -> ImportRow:
+    """An application the ATS holds, as a row for the importer's upsert by the ATS's own id.
+
+    Cut to the store's column sizes. The candidate's language is in no ATS's payload: "en".
+    Several rows of one batch need distinct `line`s: the importer matches rows by line.
+    """
+    email = normalise_email(email)[:320]
+    recruiter_email, recruiter_name = recruiter
+    return ImportRow(
+        line=line,
+        reference=None,
+        candidate_name=(name or email)[:200],
+        candidate_email=email,
+        candidate_language="en",
+        candidate_phone=phone,
+        vacancy_code=vacancy_code[:100],
+        vacancy_title=vacancy_title.strip()[:300] or "Vacancy",
+        recruiter_name=recruiter_name,
+        recruiter_email=recruiter_email,
+        applied_at=applied_at,
+        acknowledged_at=None,
+        status=status,
+        stage=stage,
+        next_update_due_at=None,
+        ats_system=source,
+        ats_id=ats_id[:100],
+    )

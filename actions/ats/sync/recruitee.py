@@ -39,10 +39,17 @@ from typing import Any
 
 from actions.ats.models import Status
 from actions.ats.rows import ImportRow
-from actions.ats.store import normalise_email, utcnow
+from actions.ats.store import utcnow
 from actions.ats.sync.events import AtsEvent, StatusChange, UnusablePayload
 from actions.ats.sync.mapping import StageMapping
-from actions.ats.sync.readers import dict_of, hex_hmac_matches, time_of
+from actions.ats.sync.readers import (
+    dict_of,
+    hex_hmac_matches,
+    import_row,
+    recruiter_or_default,
+    text_of,
+    time_of,
+)
 from actions.settings import Settings
 
 SOURCE = "recruitee"
@@ -94,18 +101,13 @@ def delivery_id(headers: Mapping[str, str], event: dict) -> str | None:
     return str(value).strip() or None
 
 
-def _text(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
 def _id(value: Any) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         return None
     return str(value).strip()[:100] or None
 
 
-# the readers above, for the pull (actions.ats.sync.recruitee_pull)
-text_of = _text
+# the reader above, for the pull (actions.ats.sync.recruitee_pull)
 id_of = _id
 
 
@@ -119,7 +121,7 @@ def _email(candidate: dict) -> str | None:
     for item in found:
         if isinstance(item, dict):
             item = item.get("value") or item.get("email")
-        text = _text(item)
+        text = text_of(item)
         if text and "@" in text:
             return text
     return None
@@ -128,10 +130,10 @@ def _email(candidate: dict) -> str | None:
 def stage_status(stage: dict, mapping: StageMapping) -> Status:
     """The stage's status: the employer's name for it first, then Recruitee's category, then
     the words in its name."""
-    name = _text(stage.get("name"))
+    name = text_of(stage.get("name"))
     if name and name.lower() in mapping.stages:
         return mapping.status_of(name)
-    category = _text(stage.get("category"))
+    category = text_of(stage.get("category"))
     if category and category.lower() in CATEGORY_STATUS:
         return CATEGORY_STATUS[category.lower()]
     return mapping.status_of(name)
@@ -141,7 +143,7 @@ def _reason(details: dict, placement: dict) -> str | None:
     reason = details.get("disqualify_reason") or placement.get("disqualify_reason")
     if isinstance(reason, dict):
         reason = reason.get("name") or reason.get("title")
-    return _text(reason)
+    return text_of(reason)
 
 
 def disqualified_status(reason: str | None, mapping: StageMapping) -> Status:
@@ -173,7 +175,7 @@ def read_event(body: dict, event_id: str, settings: Settings, mapping: StageMapp
     """The event a delivery describes; raises UnusablePayload for one that cannot be kept."""
     body = dict_of(body)
     occurred = time_of(body.get("created_at"), settings) or utcnow()
-    kind = _text(body.get("event_type"))
+    kind = text_of(body.get("event_type"))
     if body.get("test") is True or kind not in EVENTS:
         return AtsEvent(SOURCE, event_id, occurred)
     payload = dict_of(body.get("payload"))
@@ -196,7 +198,7 @@ def read_event(body: dict, event_id: str, settings: Settings, mapping: StageMapp
         if kind == "candidate_moved" and not stage:
             raise UnusablePayload("the candidate_moved event names no stage it moved to")
         status = stage_status(stage, mapping)
-    stage_name = _text(stage.get("name"))
+    stage_name = text_of(stage.get("name"))
     stage_name = stage_name[:200] if stage_name else None
     row, missing = _row(payload, ats_id, status, stage_name, settings)
     if row is not None:
@@ -218,38 +220,26 @@ def _row(
     if email is None:
         return None, "the candidate's email address"
     job_id = _id(offer.get("id")) or _id(placement.get("offer_id"))
-    title = _text(offer.get("title")) or _text(offer.get("name"))
+    title = text_of(offer.get("title")) or text_of(offer.get("name"))
     if job_id is None or title is None:
         return None, "a job (offer) with an id and a title"
     applied = time_of(placement.get("created_at"), settings)
     if applied is None:
         return None, "the time the candidate was put on the job (placement.created_at)"
     recruiter = dict_of(offer.get("recruiter"))
-    recruiter_email = _text(recruiter.get("email")) or settings.default_recruiter_email
-    if not isinstance(recruiter_email, str) or "@" not in recruiter_email:
+    found = recruiter_or_default(recruiter.get("email"), recruiter.get("name"), settings)
+    if found is None:
         return None, "a recruiter (the job has none and HELPDESK_DEFAULT_RECRUITER_EMAIL is unset)"
-    recruiter_name = _text(recruiter.get("name")) or _text(settings.default_recruiter_name)
-    recruiter_name = recruiter_name or recruiter_email.split("@")[0]
-    name = _text(candidate.get("name")) or email
-    return (
-        ImportRow(
-            line=0,
-            reference=None,
-            candidate_name=name[:200],
-            candidate_email=normalise_email(email)[:320],
-            candidate_language="en",
-            candidate_phone=None,
-            vacancy_code=f"RT-{job_id}"[:100],
-            vacancy_title=title[:300],
-            recruiter_name=recruiter_name[:200],
-            recruiter_email=normalise_email(recruiter_email)[:320],
-            applied_at=applied,
-            acknowledged_at=None,
-            status=status,
-            stage=stage,
-            next_update_due_at=None,
-            ats_system=SOURCE,
-            ats_id=ats_id,
-        ),
-        "",
+    row = import_row(
+        source=SOURCE,
+        ats_id=ats_id,
+        name=text_of(candidate.get("name")),
+        email=email,
+        vacancy_code=f"RT-{job_id}",
+        vacancy_title=title,
+        recruiter=found,
+        applied_at=applied,
+        status=status,
+        stage=stage,
     )
+    return row, ""

@@ -49,6 +49,7 @@ from actions.ats.store import utcnow
 from actions.ats.sync import recruitee
 from actions.ats.sync.mapping import StageMapping
 from actions.ats.sync.pull import Page, SyncFailed
+from actions.ats.sync.readers import dict_of, text_of
 from actions.settings import Settings
 
 SOURCE = recruitee.SOURCE
@@ -152,11 +153,11 @@ def _read_placement(
     if ats_id is None:
         return None
     offer_id = recruitee.id_of(placement.get("offer_id"))
-    offer = recruitee.dict_of(placement.get("offer")) or references.get(("offer", offer_id or ""))
+    offer = dict_of(placement.get("offer")) or references.get(("offer", offer_id or ""))
     offer = offer or {}
-    if recruitee.text_of(offer.get("kind")) == "talent_pool":
+    if text_of(offer.get("kind")) == "talent_pool":
         return None  # a talent pool is not a job: no application
-    stage = recruitee.dict_of(placement.get("stage"))
+    stage = dict_of(placement.get("stage"))
     if not stage:
         stage = references.get(("stage", recruitee.id_of(placement.get("stage_id")) or "")) or {}
     disqualified = placement.get("disqualified_at") or placement.get("disqualify_reason")
@@ -165,7 +166,7 @@ def _read_placement(
         status = recruitee.disqualified_status(close_reason, mapping)
     else:
         status = recruitee.stage_status(stage, mapping)
-    stage_name = recruitee.text_of(stage.get("name"))
+    stage_name = text_of(stage.get("name"))
     stage_name = stage_name[:200] if stage_name else None
     payload = {"candidate": candidate, "offer": offer, "placement": placement}
     row, _missing = recruitee.build_row(payload, ats_id, status, stage_name, settings)

@@ -33,10 +33,17 @@ from typing import Any
 
 from actions.ats.models import Status
 from actions.ats.rows import ImportRow
-from actions.ats.store import normalise_email, utcnow
+from actions.ats.store import utcnow
 from actions.ats.sync.events import AtsEvent, UnusablePayload
 from actions.ats.sync.mapping import StageMapping
-from actions.ats.sync.readers import dict_of, hex_hmac_matches, recruiter_or_default, time_of
+from actions.ats.sync.readers import (
+    dict_of,
+    hex_hmac_matches,
+    import_row,
+    recruiter_or_default,
+    text_of,
+    time_of,
+)
 from actions.settings import Settings
 
 SOURCE = "workable"
@@ -97,17 +104,11 @@ def delivery_id(headers: Mapping[str, str], event: dict) -> str | None:
     return f"{str(ident).strip()}:{fired.strip()}:{kind}:{candidate}"[:200]
 
 
-def _text(value: Any) -> str | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = str(value)
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
 def withdrew(candidate: dict, mapping: StageMapping) -> bool:
     """Whether a disqualified candidate withdrew rather than being rejected."""
     if candidate.get("withdrew") is True:
         return True
-    reason = _text(candidate.get("disqualification_reason"))
+    reason = text_of(candidate.get("disqualification_reason"))
     return mapping.is_withdrawal(reason) or (reason or "").lower() in BUILT_IN_WITHDRAWALS
 
 
@@ -129,7 +130,7 @@ def read_event(body: dict, event_id: str, settings: Settings, mapping: StageMapp
     occurred = (
         last_activity(candidate, settings) or time_of(body.get("fired_at"), settings) or utcnow()
     )
-    if _text(body.get("event_type")) not in EVENT_TYPES or not candidate:
+    if text_of(body.get("event_type")) not in EVENT_TYPES or not candidate:
         return AtsEvent(SOURCE, event_id, occurred)
     return AtsEvent(SOURCE, event_id, occurred, application_row(candidate, settings, mapping))
 
@@ -141,14 +142,14 @@ def application_row(candidate: Any, settings: Settings, mapping: StageMapping) -
     candidate = dict_of(candidate)
     if not candidate or candidate.get("job") is None:  # a talent pool candidate: no application
         return None
-    stage = _text(candidate.get("stage"))
+    stage = text_of(candidate.get("stage"))
     stage = stage[:200] if stage else None
-    kind = _text(candidate.get("stage_kind"))
+    kind = text_of(candidate.get("stage_kind"))
     if SOURCED in ((stage or "").lower(), (kind or "").lower()):
         return None  # found by a recruiter, never applied
     if candidate.get("disqualified") is True:
         status = Status.WITHDRAWN if withdrew(candidate, mapping) else Status.REJECTED
-    elif stage is None and kind is None and _text(candidate.get("hired_at")):
+    elif stage is None and kind is None and text_of(candidate.get("hired_at")):
         status = Status.HIRED  # no stage given, but Workable says when it hired them
     else:
         status = stage_status(stage, kind, mapping)
@@ -161,11 +162,11 @@ def last_activity(candidate: Any, settings: Settings) -> datetime | None:
 
 
 def _row(candidate: dict, status: Status, stage: str | None, settings: Settings) -> ImportRow:
-    email = _text(candidate.get("email"))
+    email = text_of(candidate.get("email"))
     if not email or "@" not in email:
         raise UnusablePayload("the candidate has no email address")
     job = candidate.get("job")
-    shortcode, title = _text(dict_of(job).get("shortcode")), _text(dict_of(job).get("title"))
+    shortcode, title = text_of(dict_of(job).get("shortcode")), text_of(dict_of(job).get("title"))
     if not shortcode or not title:
         raise UnusablePayload("the candidate's job has no shortcode or title")
     found = recruiter_or_default(None, None, settings)  # Workable names no recruiter
@@ -173,33 +174,26 @@ def _row(candidate: dict, status: Status, stage: str | None, settings: Settings)
         raise UnusablePayload(
             "Workable names no recruiter and HELPDESK_DEFAULT_RECRUITER_EMAIL is not set"
         )
-    recruiter_email, recruiter_name = found
-    ats_id = _text(candidate.get("id"))
+    ats_id = text_of(candidate.get("id"))
     applied = time_of(candidate.get("created_at"), settings)
     if ats_id is None or applied is None:
         raise UnusablePayload("the candidate has no id or no created_at")
-    name = _text(candidate.get("name")) or " ".join(
+    name = text_of(candidate.get("name")) or " ".join(
         part
-        for part in (_text(candidate.get("firstname")), _text(candidate.get("lastname")))
+        for part in (text_of(candidate.get("firstname")), text_of(candidate.get("lastname")))
         if part
     )
-    phone = _text(candidate.get("phone"))
-    return ImportRow(
-        line=0,
-        reference=None,
-        candidate_name=(name or email)[:200],
-        candidate_email=normalise_email(email)[:320],
-        candidate_language="en",
-        candidate_phone=phone if phone and PHONE.match(phone) else None,
-        vacancy_code=f"WK-{shortcode}"[:100],
-        vacancy_title=title[:300],
-        recruiter_name=recruiter_name,
-        recruiter_email=recruiter_email,
+    phone = text_of(candidate.get("phone"))
+    return import_row(
+        source=SOURCE,
+        ats_id=ats_id,
+        name=name,
+        email=email,
+        vacancy_code=f"WK-{shortcode}",
+        vacancy_title=title,
+        recruiter=found,
         applied_at=applied,
-        acknowledged_at=None,
         status=status,
         stage=stage,
-        next_update_due_at=None,
-        ats_system=SOURCE,
-        ats_id=ats_id[:100],
+        phone=phone if phone and PHONE.match(phone) else None,
     )
