@@ -6,6 +6,7 @@ signature, names the delivery and reads it as an event. A receiver is on when it
 and touches nothing; a body that is not an event gets 400; an event that cannot be kept (no
 email address, no job) gets 422 with the reason, so the ATS's delivery log shows it; everything
 else 200 with what was done ("applied", "duplicate", "stale", "ignored", "unknown_application").
+While the store is away, or HELPDESK_ATS_MAPPING is not valid, 503: the ATS delivers again.
 Served by every Rasa server, like the other channels; the store makes it safe for several to
 receive the same delivery.
 """
@@ -25,9 +26,11 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions.ats.sync.events import UnusablePayload, apply_event
-from actions.ats.sync.mapping import load_mapping
+from actions.ats.sync.mapping import StageMapping, load_mapping
+from actions.settings import ConfigurationError
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +58,8 @@ class AtsWebhooks(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         hooks = Blueprint("ats_webhooks", __name__)
+        # read once per ATS, like the rest of the configuration: not a file read per delivery
+        mappings: dict[str, StageMapping] = {}
 
         @hooks.route("/<ats>", methods=["POST"])
         async def delivery(request: Request, ats: str) -> HTTPResponse:
@@ -82,11 +87,21 @@ class AtsWebhooks(InputChannel):
             event_id = event_id or "sha256:" + hashlib.sha256(body).hexdigest()
             services = DeskServices.get()
             try:
-                read = module.read_event(event, event_id, services.settings, load_mapping(ats))
+                if ats not in mappings:
+                    mappings[ats] = load_mapping(ats)
+                read = module.read_event(event, event_id, services.settings, mappings[ats])
             except UnusablePayload as problem:
                 logger.warning("%s event %s not kept: %s", ats, event_id, problem)
                 return response.json({"error": str(problem)}, 422)
-            outcome = await apply_event(services.store, services.settings, read)
+            except ConfigurationError as problem:
+                # the employer's to mend; meanwhile the ATS keeps the delivery and tries again
+                logger.error("%s event %s not kept: %s", ats, event_id, problem)
+                return response.json({"error": "the help desk's ATS mapping is not valid"}, 503)
+            try:
+                outcome = await apply_event(services.store, services.settings, read)
+            except (SQLAlchemyError, OSError):
+                logger.exception("%s event %s not kept: the ATS store is away", ats, event_id)
+                return response.json({"error": "the store is unavailable; deliver again"}, 503)
             return response.json({"status": outcome.value})
 
         return hooks
