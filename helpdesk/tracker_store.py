@@ -6,7 +6,9 @@ SQLAlchemy's ORM: each message loaded the conversation twice (once for the reply
 work out which events to publish to the broker), counted its events through an ORM query and
 inserted events one ORM object at a time. This store reads with one Core query of the `data`
 column, counts with one, inserts new events in one executemany, and publishes to the broker
-exactly the events it stored, after they are committed.
+exactly the events it stored, after they are committed. Its queries run in a worker thread:
+SQLAlchemy's engine is synchronous, and a slow or unreachable database must not stall every
+other conversation on the server's event loop.
 
 The `events` table, its columns and the order of events are Rasa's own, so the store can be
 switched back to Rasa's `SQL` type (or read by Rasa X style tooling) at any time.
@@ -14,6 +16,7 @@ switched back to Rasa's `SQL` type (or read by Rasa X style tooling) at any time
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import logging
@@ -67,20 +70,20 @@ class LeanSQLTrackerStore(SQLTrackerStore):
             with self.engine.connect() as connection:
                 return connection.execute(self._latest_user_event, {"sender": sender_id}).scalar()
 
-        data = self._once_more_if_dropped(read)
+        data = await self._once_more_if_dropped(read)
         return json.loads(data).get("input_channel") if data else None
 
-    def _once_more_if_dropped(self, work: Callable[[], T]) -> T:
-        """Runs `work`, and once more when the database had dropped the pooled connection it
-        drew (a restart, a failover): nothing was done on a dropped connection, so repeating
-        is safe, and cheaper than checking every connection before use."""
+    async def _once_more_if_dropped(self, work: Callable[[], T]) -> T:
+        """Runs `work` in a worker thread, and once more when the database had dropped the
+        pooled connection it drew (a restart, a failover): nothing was done on a dropped
+        connection, so repeating is safe, and cheaper than checking every connection first."""
         try:
-            return work()
+            return await asyncio.to_thread(work)
         except sa.exc.DBAPIError as error:
             if not error.connection_invalidated:
                 raise
             logger.info("the tracker store's connection had been dropped; trying once more")
-            return work()
+            return await asyncio.to_thread(work)
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
@@ -91,7 +94,7 @@ class LeanSQLTrackerStore(SQLTrackerStore):
             with self.engine.connect() as connection:
                 return connection.execute(query, {"sender": sender_id}).scalars().all()
 
-        rows = self._once_more_if_dropped(read)
+        rows = await self._once_more_if_dropped(read)
         if not rows or not self.domain:
             return None
         return DialogueStateTracker.from_dict(
@@ -110,7 +113,7 @@ class LeanSQLTrackerStore(SQLTrackerStore):
                     connection.execute(self._insert, [row for row, _ in rows])
                 return rows
 
-        rows = self._once_more_if_dropped(write)
+        rows = await self._once_more_if_dropped(write)
         if self.event_broker is not None:
             for _row, data in rows:
                 self.event_broker.publish({"sender_id": tracker.sender_id, **data})

@@ -225,6 +225,30 @@ def test_postgres_unreachable_gets_apologies_and_the_servers_recover(
     assert get_text(f"{production.url(0)}/health")[0] == 200
 
 
+def test_a_slow_tracker_store_holds_up_only_its_own_conversation(
+    production: Production,
+) -> None:
+    """While one message waits on the database, the same server goes on answering."""
+    sender = "tracker-store-slow"
+    production.say(sender, "Hello", 0)
+    production.postgres.delay = 2  # seconds before each answer of the tracker store's database
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            waiting = pool.submit(production.say, sender, "Did you receive my application?", 0)
+            time.sleep(0.5)
+            started = time.monotonic()
+            status, _ = get_text(f"{production.url(0)}/")
+            took = time.monotonic() - started
+            assert not waiting.done()
+            production.postgres.delay = 0
+            reply = waiting.result(timeout=60)
+    finally:
+        production.postgres.delay = 0
+    # a server stalled by the database would answer when its next reply came, 1.5 s on
+    assert status == 200 and took < 1, took
+    assert "reference" in reply
+
+
 def test_rabbitmq_down_conversations_go_on_and_no_event_is_lost(
     production: Production,
 ) -> None:
