@@ -2,15 +2,17 @@
 
 With SMTP_HOST set, mail goes to that server (a plain local relay works: no TLS, no login
 unless configured). Without it, each message is written to HELPDESK_OUTBOX_DIR as an .eml file,
-so the default works offline. A message that fails to send stays in the database and is tried
-again (`deliver_pending`), so nothing that was queued is lost. Logs never show the body (it may
-hold a one-time code) nor a full address.
+so the default works offline; only the help desk's own user can read them (files 0600, the
+folder 0700), since a code or a link in a message is a key. A message that fails to send stays
+in the database and is tried again (`deliver_pending`), so nothing that was queued is lost. Logs
+never show the body (it may hold a one-time code) nor a full address.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -168,10 +170,26 @@ class Mailer:
 
 
 def _write(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write one message for the recruiter or applicant only: a code or a link in it is a key.
+
+    The file is created 0600 and its folder 0700 whatever the umask, and never exists with wider
+    permissions even for a moment (os.open gives the mode at creation, not after).
+    """
+    _private_folder(path.parent)
     temporary = path.with_suffix(".tmp")
-    temporary.write_bytes(content)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    descriptor = os.open(temporary, flags, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        os.fchmod(handle.fileno(), 0o600)  # a leftover .tmp from an older version kept its mode
+        handle.write(content)
     temporary.replace(path)  # readers never see half a message
+
+
+def _private_folder(folder: Path) -> None:
+    """The folder, made 0700 (mkdir's mode is narrowed by the umask, never widened)."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if folder.stat().st_mode & 0o077 and folder.stat().st_uid == os.getuid():
+        folder.chmod(0o700)  # made by an older version, or by hand, open to others
 
 
 __all__ = ["Mail", "Mailer", "mask_email"]

@@ -4,6 +4,10 @@ One folder per kind of work (`events` for RabbitMQ, `handovers` for hand-overs t
 under HELPDESK_SPOOL_DIR; in it one JSON-lines file per process, locked while that process
 lives. A process replays its own file and takes over the file of a process that has stopped
 (its lock is free), so nothing waits for a server that will not come back.
+
+What is spooled names conversations and carries what applicants said, so only the help desk's
+own user can read it: every file is created 0600 (the mode is given at creation, so there is
+no moment with wider permissions, whatever the umask) and the folders are 0700.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import json
 import os
 import socket
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from actions.settings import PROJECT_ROOT
 
@@ -23,14 +27,40 @@ def spool_folder(kind: str) -> Path:
     return (Path(raw) if raw else PROJECT_ROOT / "var" / "spool") / kind
 
 
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
+
+
+def private_folder(folder: Path) -> None:
+    """The folder, 0700 (mkdir's mode is narrowed by the umask, never widened)."""
+    folder.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+    status = folder.stat()
+    if status.st_mode & 0o077 and status.st_uid == os.getuid():
+        folder.chmod(PRIVATE_FOLDER)  # made by an older version, or by hand, open to others
+
+
+def open_private(path: Path, mode: str, *, truncate: bool = False) -> TextIO:
+    """Open `path` for appending ("a") or writing ("w", with truncate), created 0600."""
+    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    flags |= os.O_TRUNC if truncate else os.O_APPEND
+    descriptor = os.open(path, flags, PRIVATE_FILE)
+    try:
+        if os.fstat(descriptor).st_uid == os.getuid():
+            os.fchmod(descriptor, PRIVATE_FILE)  # a file an older version left readable
+        return os.fdopen(descriptor, mode, encoding="utf-8")
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
 class Spool:
     """Append-only JSON lines; read and rewritten only while replaying."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
+        private_folder(folder)
         self.path = folder / f"{socket.gethostname()}-{os.getpid()}.jsonl"
-        self._handle = self.path.open("a", encoding="utf-8")
+        self._handle = open_private(self.path, "a")
         fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
     def add(self, item: dict[str, Any]) -> None:
@@ -51,7 +81,7 @@ class Spool:
         """True when `path` is ours or its process is gone (its lock is free)."""
         if path == self.path:
             return True
-        with path.open("a") as handle:
+        with open_private(path, "a") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -70,7 +100,8 @@ class Spool:
             self._handle.writelines(remaining)
             self._handle.flush()
         elif remaining:
-            path.write_text("".join(remaining), encoding="utf-8")
+            with open_private(path, "w", truncate=True) as handle:
+                handle.write("".join(remaining))
         else:
             path.unlink(missing_ok=True)
 

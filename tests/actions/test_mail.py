@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import email
+import os
+import stat
 
 from sqlalchemy import select
 
@@ -68,3 +70,17 @@ async def test_a_failed_send_stays_queued_and_is_sent_later(store, db_settings, 
 def test_logs_show_no_full_address():
     assert mask_email("sanne.devries@example.nl") == "s***@example.nl"
     assert mask_email("nonsense") == "***"
+
+
+async def test_outbox_files_are_private_whatever_the_umask(store, db_settings, tmp_path):
+    """An .eml file holds a one-time code: another user of the machine must not read it."""
+    settings = dataclasses.replace(db_settings, smtp_host=None, outbox_dir=tmp_path / "outbox")
+    before = os.umask(0)  # the most careless umask an operator could run the help desk with
+    try:
+        await Mailer(store, settings).send([MAIL])
+    finally:
+        os.umask(before)
+    [path] = list((tmp_path / "outbox").glob("*.eml"))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "outbox").stat().st_mode) == 0o700
+    assert not list((tmp_path / "outbox").glob("*.tmp"))

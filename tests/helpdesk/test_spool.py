@@ -1,0 +1,58 @@
+"""The spools on disk (events for RabbitMQ, hand-overs) are readable by the help desk only.
+
+A spooled hand-over names the conversation (a web chat session id is a bearer secret) and
+events carry what applicants typed, so another user of the machine must not read them: files
+0600 and folders 0700 whatever the umask, also when a file of a stopped process is taken over.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from helpdesk.spool import Spool
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def open_umask() -> Iterator[None]:
+    """The most careless umask an operator could run the help desk with."""
+    before = os.umask(0)
+    yield
+    os.umask(before)
+
+
+def test_a_spool_file_and_its_folder_are_private_whatever_the_umask(tmp_path, open_umask):
+    folder = tmp_path / "spool" / "handovers"
+    spool = Spool(folder)
+    try:
+        spool.add({"conversation_id": "web-chat-session-secret", "action": "action_hand_to_human"})
+        assert mode(folder) == 0o700
+        assert mode(spool.path) == 0o600
+    finally:
+        spool.close()
+
+
+def test_a_file_taken_over_from_a_stopped_process_is_private(tmp_path, open_umask):
+    folder = tmp_path / "events"
+    folder.mkdir(mode=0o755)
+    # left by an older version, or by hand: readable by everyone
+    stopped = folder / "old-host-1.jsonl"
+    stopped.write_text('{"event": {"text": "mijn code is 123456"}}\n{"event": {}}\n')
+    stopped.chmod(0o644)
+    spool = Spool(folder)
+    try:
+        assert mode(folder) == 0o700  # the folder is closed as soon as a spool opens it
+        assert spool.take_over(stopped)
+        assert mode(stopped) == 0o600
+        spool.rewrite(stopped, ['{"event": {}}\n'])  # what is left after a partial replay
+        assert mode(stopped) == 0o600 and stopped.read_text() == '{"event": {}}\n'
+    finally:
+        spool.close()
