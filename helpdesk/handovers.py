@@ -62,11 +62,12 @@ def defer(conversation_id: str, action: str, channel: str | None) -> None:
             "at": time.time(),
         }
     )
+    # the conversation id is not logged: a web chat's session id is a bearer secret
     logger.warning(
-        "%s could not run in conversation %s; kept, to run when the action server and the "
-        "ATS store answer again",
+        "%s could not run (channel %s); kept, to run when the action server and the ATS "
+        "store answer again",
         action,
-        conversation_id,
+        channel or "unknown",
     )
 
 
@@ -100,7 +101,7 @@ class HandoverReplay:
                 tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
                 await processor.save_tracker(tracker)
             await processor.execute_side_effects(events, tracker, output)
-            logger.info("the deferred %s ran in conversation %s", name, conversation_id)
+            logger.info("the deferred %s ran", name)
             return True
         except Exception as exc:
             logger.info("the deferred %s still cannot run (%s)", name, exc)

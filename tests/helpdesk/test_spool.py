@@ -7,6 +7,7 @@ events carry what applicants typed, so another user of the machine must not read
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from helpdesk import handovers
 from helpdesk.spool import Spool
 
 
@@ -56,3 +58,20 @@ def test_a_file_taken_over_from_a_stopped_process_is_private(tmp_path, open_umas
         assert mode(stopped) == 0o600 and stopped.read_text() == '{"event": {}}\n'
     finally:
         spool.close()
+
+
+def test_a_deferred_hand_over_is_spooled_privately_and_logged_without_its_session_id(
+    tmp_path, open_umask, monkeypatch, caplog
+):
+    monkeypatch.setenv("HELPDESK_SPOOL_DIR", str(tmp_path / "spool"))
+    monkeypatch.setattr(handovers, "_spool", None)
+    session_id = "3f6c0d2e9b8a4c1d"  # a web chat session id: whoever has it reads the chat
+    with caplog.at_level(logging.INFO):
+        handovers.defer(session_id, "action_hand_to_human", "socketio")
+    try:
+        [path] = (tmp_path / "spool" / "handovers").glob("*.jsonl")
+        assert mode(path) == 0o600 and mode(path.parent) == 0o700
+        assert session_id in path.read_text()  # kept, to run the hand-over again
+        assert "action_hand_to_human" in caplog.text and session_id not in caplog.text
+    finally:
+        handovers.spool().close()
