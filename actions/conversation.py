@@ -18,6 +18,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.ats.reference import InvalidReference, parse_reference
+from actions.identity import Identity, channel_of, client_of, recall_identity
 from actions.services import Services, services
 from actions.texts import say
 from helpdesk.language import (
@@ -84,13 +85,18 @@ def settle_language(tracker: Tracker) -> tuple[str, list[EventType]]:
 
 @dataclass
 class Turn:
-    """One run of an action: who is talking, in which language, and what to send back."""
+    """One run of an action: who is talking, in which language, and what to send back.
+
+    `identity` is what the conversation has proven, as the server knows it (actions/identity.py);
+    the slots are the conversation's own notes and prove nothing.
+    """
 
     tracker: Tracker
     dispatcher: CollectingDispatcher
     language: str
     services: Services
     events: list[EventType] = field(default_factory=list)
+    identity: Identity = field(default_factory=Identity)
 
     @property
     def intent(self) -> str | None:
@@ -103,6 +109,14 @@ class Turn:
     @property
     def conversation_id(self) -> str:
         return self.tracker.sender_id
+
+    @property
+    def channel(self) -> str:
+        return channel_of(self.tracker)
+
+    @property
+    def client(self) -> str:
+        return client_of(self.tracker)
 
     def slot(self, name: str) -> Any:
         return self.tracker.get_slot(name)
@@ -139,7 +153,23 @@ class Turn:
         self.dispatcher.utter_message(text=self.text_for(key, **values), buttons=buttons)
 
     def verified(self) -> list[str]:
-        return list(self.slot("verified_references") or [])
+        """The applications this conversation has proven (never read from its slots)."""
+        return list(self.identity.references)
+
+    def proven(self, references: tuple[str, ...], email: str) -> None:
+        """A code typed in this turn proved these applications."""
+        merged = tuple(sorted(set(self.identity.references) | set(references)))
+        self.identity = Identity(merged, email, self.identity.careers_refused)
+
+
+def careers_notice(turn: Turn) -> str | None:
+    """A careers-site login the channel refused is said once per reason, not under every
+    answer of the conversation; then the applicant proves who they are with a code."""
+    refused = turn.identity.careers_refused
+    if refused and turn.slot("careers_session_notice") != refused:
+        turn.set("careers_session_notice", refused)
+        return "careers_session_refused"
+    return None
 
 
 def gives_a_detail(turn: Turn) -> bool:
@@ -179,12 +209,8 @@ class HelpdeskAction(Action, metaclass=abc.ABCMeta):
         language, events = settle_language(tracker)
         turn = Turn(tracker, dispatcher, language, services(), events)
         try:
-            from actions.careers_session import recall_careers_session
-            from actions.linking import recall_linked
-
-            # applicants known without a code: a linked Telegram chat, a careers-site login
-            await recall_linked(turn)
-            notice = await recall_careers_session(turn)
+            turn.identity = await recall_identity(tracker, turn.services)
+            notice = careers_notice(turn)
             if turn.slot("awaiting") in FREE_TEXT and turn.intent not in INTERRUPTIONS:
                 from actions.escalation import answer_free_text
 
@@ -201,8 +227,7 @@ class HelpdeskAction(Action, metaclass=abc.ABCMeta):
             if self.deferrable:
                 raise
             # A database or mail failure must not leave the applicant without an answer.
-            logger.exception(
-                "action %s failed in conversation %s", self.name(), turn.conversation_id
-            )
+            # the conversation id is a web chat's bearer secret: never in a log
+            logger.exception("action %s failed", self.name())
             turn.say("error")
         return turn.events

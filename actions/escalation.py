@@ -46,6 +46,10 @@ def respond_by(turn: Turn, now: datetime | None = None) -> datetime:
     )
 
 
+def desk_link(turn: Turn, escalation: EscalationRecord) -> str:
+    return f"{turn.services.settings.public_base_url}/desk/escalations/{escalation.id}"
+
+
 def _recruiter_mail(
     turn: Turn, escalation: EscalationRecord, application: ApplicationRecord | None
 ) -> list[Mail]:
@@ -67,8 +71,16 @@ def _recruiter_mail(
             + (f" ({application.stage})" if application.stage else ""),
             f"Ack due:     {day_and_time(application.ack_due_at, 'en', tz)}",
         ]
+    else:
+        lines += [
+            "Unverified:  this person has not proven who they are. Their name and address are",
+            "             only what they typed: check before you tell them anything.",
+        ]
+    # the conversation's id is not written here: a web chat's id lets whoever has it into
+    # the conversation
     lines += [
-        f"Channel:     {escalation.channel or 'chat'}, conversation {escalation.conversation_id}",
+        f"Channel:     {escalation.channel or 'chat'}",
+        f"In the desk: {desk_link(turn, escalation)}",
         f"Respond by:  {day_and_time(escalation.respond_by, 'en', tz)}",
         "",
         "What the applicant wrote:",
@@ -91,7 +103,12 @@ async def escalate(
     applicant_email: str | None = None,
     vacancy_hint: str | None = None,
 ) -> EscalationRecord:
-    """Open (or find) the escalation, queue and send the recruiter's email, remember it."""
+    """Open (or find) the escalation, queue and send the recruiter's email, remember it.
+
+    Only an application this conversation has proven may be given: one without is an
+    unverified escalation, which never joins a verified one."""
+    if application is not None and application.reference not in turn.verified():
+        raise PermissionError("an escalation carries only an application its applicant proved")
     store, mailer = turn.services.store, turn.services.mailer
     request = EscalationRequest(
         reason=reason,
@@ -101,12 +118,15 @@ async def escalate(
         applicant_name=applicant_name,
         applicant_email=applicant_email,
         vacancy_hint=vacancy_hint,
-        channel=turn.tracker.get_latest_input_channel(),
+        channel=turn.channel or None,
         conversation_id=turn.conversation_id,
         summary=turn.text or None,
+        client=turn.client,
     )
     escalation, _created, mail_ids = await store.open_escalation(
-        request, lambda e: _recruiter_mail(turn, e, application)
+        request,
+        lambda e: _recruiter_mail(turn, e, application),
+        open_per_client=turn.services.settings.unverified_escalations_per_client,
     )
     if mail_ids:
         await mailer.deliver(mail_ids)
@@ -134,33 +154,22 @@ async def selected_application(turn: Turn) -> ApplicationRecord | None:
     return await turn.services.store.find_application(reference) if reference else None
 
 
-async def _matching_application(turn: Turn) -> ApplicationRecord | None:
-    """What the unverified details given so far point at, for the recruiter's eyes only."""
-    email, reference = turn.slot("pending_email"), turn.slot("pending_reference")
-    store = turn.services.store
-    if reference and email:
-        found = await store.find_application(reference)
-        return found if found and found.candidate.email == email.lower() else None
-    if email:
-        found = await store.find_applications_by_email(email)
-        return found[0] if len(found) == 1 else None
-    return None
+async def proven_application(turn: Turn) -> ApplicationRecord | None:
+    """For a person to look at: the application chosen, else the first one proven."""
+    chosen = await selected_application(turn)
+    if chosen is None and turn.verified():
+        chosen = await turn.services.store.find_application(turn.verified()[0])
+    return chosen
 
 
-async def escalate_unverified(turn: Turn, **details: str | None) -> EscalationRecord:
-    """Hand an applicant who has not proven who they are to the default recruiter.
+async def escalate_unverified(
+    turn: Turn, reason: EscalationReason, **details: str | None
+) -> EscalationRecord:
+    """Hand someone who has not proven who they are to the default recruiter.
 
-    Named the same whether or not the details match an application, so the reply reveals
-    nothing; the recruiter's email says what matched.
-    """
-    matched = await _matching_application(turn)
-    return await escalate(
-        turn,
-        EscalationReason.APPLICANT_REQUEST if matched else EscalationReason.UNKNOWN_APPLICANT,
-        application=matched,
-        recruiter=await default_recruiter(turn),
-        **details,
-    )
+    Nothing they typed is looked up: the escalation carries no application, the recruiter and
+    the time are the same whatever is on file, so the reply tells nothing about it."""
+    return await escalate(turn, reason, recruiter=await default_recruiter(turn), **details)
 
 
 class ActionHandToHuman(HelpdeskAction):
@@ -173,7 +182,7 @@ class ActionHandToHuman(HelpdeskAction):
 
     async def respond(self, turn: Turn) -> None:
         turn.set("awaiting", None)
-        application = await selected_application(turn)
+        application = await proven_application(turn)
         if application is not None:
             escalation = await escalate(
                 turn, EscalationReason.APPLICANT_REQUEST, application=application
@@ -184,7 +193,9 @@ class ActionHandToHuman(HelpdeskAction):
                 respond_by=when(turn, escalation),
             )
             return
-        escalation = await escalate_unverified(turn, applicant_email=turn.slot("pending_email"))
+        escalation = await escalate_unverified(
+            turn, EscalationReason.APPLICANT_REQUEST, applicant_email=turn.slot("pending_email")
+        )
         turn.set("awaiting", "contact_name")
         turn.say(
             "handed_over_ask_details",
@@ -222,13 +233,19 @@ async def answer_free_text(turn: Turn) -> None:
     escalation_id = turn.slot("escalation_id")
     if escalation_id:
         await turn.services.store.add_to_escalation(
-            escalation_id, f"Name: {name}; email: {email}; vacancy: {vacancy}"
+            int(escalation_id),
+            turn.conversation_id,
+            f"Name: {name}; email: {email}; vacancy: {vacancy}",
         )
         recruiter = await default_recruiter(turn)
         turn.say("details_added", recruiter=recruiter.name)
         return
     escalation = await escalate_unverified(
-        turn, applicant_name=name, applicant_email=email, vacancy_hint=vacancy
+        turn,
+        EscalationReason.UNKNOWN_APPLICANT,
+        applicant_name=name,
+        applicant_email=email,
+        vacancy_hint=vacancy,
     )
     contact = (
         say("contact_by_email", turn.language, email=email)

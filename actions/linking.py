@@ -10,31 +10,23 @@ from __future__ import annotations
 from actions.conversation import HelpdeskAction, Turn
 
 TELEGRAM = "telegram"
-_FORGET = ("verified_references", "selected_reference", "pending_reference", "pending_email")
-
-
-def channel(turn: Turn) -> str | None:
-    return turn.tracker.get_latest_input_channel()
-
-
-async def recall_linked(turn: Turn) -> None:
-    """In a linked Telegram chat, all the applicant's applications count as verified."""
-    if channel(turn) != TELEGRAM:
-        return
-    applicant = await turn.services.links.linked_applicant(TELEGRAM, turn.conversation_id)
-    if applicant is None:
-        return
-    verified = sorted(set(turn.verified()) | set(applicant.references))
-    if verified != sorted(turn.verified()):
-        turn.set("verified_references", verified)
+_FORGET = (
+    "selected_reference",
+    "pending_reference",
+    "pending_email",
+    "applicant_name",
+    "escalation_id",
+    "goal",
+)
 
 
 async def after_code(turn: Turn, email: str | None) -> None:
-    """The applicant just proved they own `email`: link this Telegram chat, or offer a link."""
+    """The applicant just proved, with a code mailed there, that they own `email` (the address
+    the code was issued for): link this Telegram chat, or offer a link to one."""
     if not email:
         return
     services = turn.services
-    if channel(turn) == TELEGRAM:
+    if turn.channel == TELEGRAM:
         if await services.links.link(TELEGRAM, turn.conversation_id, email):
             turn.say("linked_here")
         return
@@ -48,28 +40,32 @@ async def link_with_token(turn: Turn, token: str) -> None:
     from actions.status import continue_after_verification
 
     applicant = None
-    if channel(turn) == TELEGRAM:
+    if turn.channel == TELEGRAM:
         applicant = await turn.services.links.redeem(token, TELEGRAM, turn.conversation_id)
     if applicant is None:
         turn.set("awaiting", "identifier")
         turn.say("link_invalid")
         return
-    turn.set("verified_references", sorted(set(turn.verified()) | set(applicant.references)))
-    turn.set("pending_email", applicant.email)
+    # the chat is linked now: from the next message on, the server knows it (actions/identity.py)
+    turn.proven(applicant.references, applicant.email)
     turn.say("linked", name=applicant.name, employer=turn.services.settings.employer_name)
     turn.set("goal", "status")
     await continue_after_verification(turn)
 
 
 class ActionForgetChat(HelpdeskAction):
-    """forget_chat (/forget on Telegram, "log me out"): this chat forgets who the applicant is."""
+    """forget_chat (/forget on Telegram, "log me out", the web chat's "End chat"): this chat
+    forgets who the applicant is, on the server: its proofs end, its codes stop working."""
 
     def name(self) -> str:
         return "action_forget_chat"
 
     async def respond(self, turn: Turn) -> None:
-        unlinked = await turn.services.links.forget(channel(turn) or "", turn.conversation_id)
-        known = bool(turn.verified() or turn.slot("pending_email"))
+        unlinked = await turn.services.links.forget(turn.channel, turn.conversation_id)
+        known = bool(turn.verified() or turn.slot("pending_email") or turn.slot("awaiting"))
+        # codes asked in this conversation stop working too: one asked before "/forget" must
+        # not prove anything typed after it
+        await turn.services.verifier.forget(turn.conversation_id)
         for slot in _FORGET:
             turn.set(slot, None)
         turn.set("awaiting", None)

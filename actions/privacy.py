@@ -6,7 +6,7 @@ import re
 
 from actions.ats.models import EscalationReason
 from actions.conversation import HelpdeskAction, Turn
-from actions.escalation import default_recruiter, escalate, selected_application, when
+from actions.escalation import escalate, escalate_unverified, proven_application, when
 
 # An applicant who asks to see or delete their data wants a person to act on it.
 _REQUEST = re.compile(
@@ -17,14 +17,13 @@ _REQUEST = re.compile(
 
 
 async def open_privacy_request(turn: Turn) -> None:
-    application = await selected_application(turn)
-    escalation = await escalate(
-        turn,
-        EscalationReason.PRIVACY_REQUEST,
-        application=application,
-        recruiter=None if application else await default_recruiter(turn),
-        applicant_email=turn.slot("pending_email"),
-    )
+    application = await proven_application(turn)
+    if application is not None:
+        escalation = await escalate(turn, EscalationReason.PRIVACY_REQUEST, application=application)
+    else:
+        escalation = await escalate_unverified(
+            turn, EscalationReason.PRIVACY_REQUEST, applicant_email=turn.slot("pending_email")
+        )
     turn.say(
         "privacy_escalated", recruiter=escalation.recruiter.name, respond_by=when(turn, escalation)
     )

@@ -11,12 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import timedelta
 
 from actions.ats.models import CLOSED_STATUSES, EscalationReason, Status
-from actions.ats.records import ApplicationRecord, CandidateRecord, Mail
+from actions.ats.records import ApplicationRecord, Mail
 from actions.ats.store import utcnow
-from actions.ats.verification import Outcome
+from actions.ats.verification import CodeRequest, Outcome
 from actions.conversation import HelpdeskAction, Turn
 from actions.escalation import EMAIL, escalate, when
 from actions.linking import after_code
@@ -25,20 +24,22 @@ from actions.texts import STATUS, day, day_and_time, say
 
 logger = logging.getLogger(__name__)
 
-CODE_MAIL_WINDOW = timedelta(hours=1)  # HELPDESK_CODE_MAILS_PER_HOUR code mails per address
-
 CODE_MAIL = {
     "en": (
         "Your code for the {employer} help desk: {code}",
         "Hello {name},\n\nYour code is {code}. Type it in the chat to see where your "
-        "application stands. It works for {minutes} minutes, once.\n\nDidn't ask for a code? "
-        "Then you can ignore this email.{telegram}\n\n{employer}",
+        "application stands. It works for {minutes} minutes, once.\n\nIf the chat asks you to "
+        "confirm that this is your email address, open this link first: {confirm}\n\n"
+        "Didn't ask for a code? Then you can ignore this email, and don't open the link."
+        "{telegram}\n\n{employer}",
     ),
     "nl": (
         "Je code voor de helpdesk van {employer}: {code}",
         "Hallo {name},\n\nJe code is {code}. Typ hem in de chat om te zien hoe het met je "
-        "sollicitatie staat. Hij werkt {minutes} minuten, één keer.\n\nNiet om een code "
-        "gevraagd? Dan kun je deze e-mail negeren.{telegram}\n\n{employer}",
+        "sollicitatie staat. Hij werkt {minutes} minuten, één keer.\n\nVraagt de chat je te "
+        "bevestigen dat dit jouw e-mailadres is? Open dan eerst deze link: {confirm}\n\n"
+        "Niet om een code gevraagd? Dan kun je deze e-mail negeren; open de link dan niet."
+        "{telegram}\n\n{employer}",
     ),
 }
 
@@ -139,39 +140,45 @@ async def send_code(turn: Turn, email: str, reference: str | None) -> None:
     # answer that comes later would tell whether an address is on file. So every answer waits
     # until this moment, and the mail is written while it waits.
     answer_at = time.monotonic() + services.settings.code_answer_ms / 1000
-    request = await services.verifier.request_code(turn.conversation_id, email, reference)
+    request = await services.verifier.request_code(
+        turn.conversation_id,
+        email,
+        reference,
+        channel=turn.channel,
+        client=turn.client,
+        language=turn.language,
+    )
     turn.set("pending_email", email.lower())
     if request.locked_until:
         turn.say(
-            "locked",
+            "too_many_codes" if request.too_many else "locked",
             until=day_and_time(request.locked_until, turn.language, services.settings.timezone),
         )
     else:
         if request.code:
             services.in_background(
-                mail_code(services, turn.language, request.applications[0].candidate, request.code),
-                "mailing a one-time code",
+                mail_code(services, turn.language, request), "mailing a one-time code"
             )
         turn.set("awaiting", "code")
         turn.say("code_sent", email=email)
     await asyncio.sleep(max(0.0, answer_at - time.monotonic()))
 
 
-async def mail_code(services: Services, language: str, person: CandidateRecord, code: str) -> None:
-    """The one-time code to the applicant's own address, unless it has had its share lately."""
-    since = utcnow() - CODE_MAIL_WINDOW
-    allowed = services.settings.code_mails_per_hour
-    if await services.store.mails_sent_to(person.email, "verification_code", since) >= allowed:
-        # anyone can type an applicant's address: the help desk must not become a way to flood
-        # their inbox. The reply was the same; "nothing arrived" leads to a recruiter.
-        logger.warning("no code mailed: %s codes in the last hour already", allowed)
-        return
+def confirmation_url(services: Services, token: str) -> str:
+    return f"{services.settings.public_base_url}/verify/{token}"
+
+
+async def mail_code(services: Services, language: str, request: CodeRequest) -> None:
+    """The one-time code, with its one-click link, to the applicant's own address on file
+    (the verifier has already counted it against the hourly limits)."""
+    person = request.applications[0].candidate
     subject, body = CODE_MAIL[language]
     values = {
         "employer": services.settings.employer_name,
-        "code": code,
+        "code": request.code,
         "name": person.name.split()[0],
         "minutes": services.settings.code_minutes,
+        "confirm": confirmation_url(services, request.link_token or ""),
         "telegram": "",
     }
     link = await services.telegram_link(person.email)
@@ -185,11 +192,14 @@ async def mail_code(services: Services, language: str, person: CandidateRecord, 
 
 async def check_code(turn: Turn, code: str) -> None:
     services = turn.services
-    result = await services.verifier.check_code(turn.conversation_id, code)
+    result = await services.verifier.check_code(turn.conversation_id, code, client=turn.client)
     if result.outcome is Outcome.VERIFIED:
-        turn.set("verified_references", sorted(set(turn.verified()) | set(result.references)))
+        turn.proven(result.references, result.email or "")
         await continue_after_verification(turn)
-        await after_code(turn, turn.slot("pending_email"))
+        # whom the code proved, as it was issued: never an address typed since
+        await after_code(turn, result.email)
+    elif result.outcome is Outcome.CONFIRM_BY_LINK:
+        turn.say("confirm_by_link")
     elif result.outcome is Outcome.WRONG_CODE:
         turn.say("wrong_code", attempts=result.attempts_left)
     elif result.outcome is Outcome.LOCKED:

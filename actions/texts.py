@@ -153,6 +153,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "na {until}. Heb je nu hulp nodig? Vraag naar een persoon, dan neemt een recruiter "
         "contact met je op.",
     },
+    "too_many_codes": {
+        "en": "That's a lot of codes asked for in a short time, so I've paused sending them "
+        "until {until}. If you need help now, ask for a person and a recruiter will contact you.",
+        "nl": "Er zijn in korte tijd veel codes gevraagd, dus ik stuur er pas weer een na "
+        "{until}. Heb je nu hulp nodig? Vraag naar een persoon, dan neemt een recruiter contact "
+        "met je op.",
+    },
+    "confirm_by_link": {
+        "en": "That's the right code. Because someone has been trying codes for this "
+        "application, please first open the link in the same email to confirm that the address "
+        "is yours, then type the code here again.",
+        "nl": "Dat is de goede code. Omdat iemand codes voor deze sollicitatie heeft geprobeerd, "
+        "vraag ik je eerst de link in dezelfde e-mail te openen om te bevestigen dat het adres "
+        "van jou is. Typ daarna de code hier nog een keer.",
+    },
     "verified_many": {
         "en": "Thanks, {name}, that's you. I see {count} applications. Which one do you mean?",
         "nl": "Dank je, {name}, je bent geverifieerd. Ik zie {count} sollicitaties. Welke "

@@ -1,4 +1,11 @@
-"""The action server as `helpdesk serve actions` runs it: rasa_sdk's, plus /health and /metrics.
+"""The action server as `helpdesk serve actions` runs it: rasa_sdk's, plus /health and /metrics,
+and only for the help desk's own Rasa servers.
+
+rasa_sdk's server runs whatever conversation it is sent. Here it listens on 127.0.0.1 unless
+SANIC_HOST says otherwise, and refuses (401) every call that does not carry the shared token
+(`X-Helpdesk-Action-Token`, from HELPDESK_ACTION_SERVER_TOKEN or derived from the secret key)
+that only the Rasa servers are given (helpdesk/endpoints.py). What a conversation has proven is
+not taken from the slots it is sent anyway (actions/identity.py).
 
 rasa_sdk's own /health says "ok" whenever the process answers; here /health also asks the ATS
 store, so that a load balancer stops sending work to a server that cannot reach it (503 with
@@ -8,6 +15,7 @@ the reason), and /metrics counts and times every action for Prometheus.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import os
 import time
 from typing import Any
@@ -19,6 +27,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy import text
 
+from actions.ats.keys import action_server_token
+from actions.settings import Settings
+from helpdesk.endpoints import TOKEN_HEADER
 from helpdesk.metrics import ACTION_SECONDS, ACTIONS, CONTENT_TYPE, exposition
 
 CHECK_SECONDS = 2.0
@@ -52,9 +63,25 @@ async def ats_store_answers() -> bool:
         return False
 
 
-def build_app() -> Sanic:
+OPEN_PATHS = ("/health", "/metrics")
+
+
+def carries_token(request: Request, token: str) -> bool:
+    sent = request.headers.get(TOKEN_HEADER, "")
+    # bytes: compare_digest raises on str with non-ASCII characters
+    return hmac.compare_digest(sent.encode(errors="surrogateescape"), token.encode())
+
+
+def build_app(token: str | None = None) -> Sanic:
+    token = token or action_server_token(Settings.from_env())
     ActionExecutor.run = _run_counted
     app = create_app("actions", cors_origins=[])
+
+    @app.on_request
+    async def only_the_rasa_servers(request: Request) -> HTTPResponse | None:
+        if request.path in OPEN_PATHS or carries_token(request, token):
+            return None
+        return response.json({"error": f"missing or wrong {TOKEN_HEADER}"}, status=401)
 
     @app.on_request
     async def health_and_metrics(request: Request) -> HTTPResponse | None:
@@ -75,5 +102,6 @@ def build_app() -> Sanic:
 
 def main(port: int) -> None:
     app = build_app()
-    host = os.environ.get("SANIC_HOST", "0.0.0.0")
+    # loopback unless told otherwise (containers set SANIC_HOST=0.0.0.0 and rely on the token)
+    host = os.environ.get("SANIC_HOST", "").strip() or "127.0.0.1"
     app.run(host, port, access_log=False, motd=False)

@@ -24,7 +24,11 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import yaml
 
+from actions.ats.keys import derived_key, key_from
 from actions.settings import PROJECT_ROOT, ConfigurationError
+
+# the action server's (helpdesk/action_server.py), which imports rasa_sdk: not imported here
+TOKEN_HEADER = "X-Helpdesk-Action-Token"
 
 DEFAULT_EVENT_QUEUE = "helpdesk_events"
 # psycopg2 waits for the operating system's TCP timeout (minutes) on an unreachable host, and
@@ -85,6 +89,8 @@ class ProductionSettings:
     event_broker_url: str | None
     event_queue: str
     actions_url: str
+    # sent with every call to the action server, which refuses calls without it
+    action_token: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ProductionSettings:
@@ -100,6 +106,8 @@ class ProductionSettings:
             event_broker_url=value("HELPDESK_EVENT_BROKER_URL"),
             event_queue=value("HELPDESK_EVENT_QUEUE") or DEFAULT_EVENT_QUEUE,
             actions_url=value("HELPDESK_ACTIONS_URL") or f"http://localhost:{actions_port}/webhook",
+            action_token=value("HELPDESK_ACTION_SERVER_TOKEN")
+            or derived_key(key_from(env.get("HELPDESK_SECRET_KEY") or None), "action-server"),
         )
 
     @property
@@ -110,8 +118,14 @@ class ProductionSettings:
 
 def endpoints(settings: ProductionSettings) -> tuple[dict[str, Any], dict[str, str]]:
     """The endpoints configuration, and the secrets it refers to by environment variable."""
-    config: dict[str, Any] = {"action_endpoint": {"url": settings.actions_url}}
-    secrets: dict[str, str] = {}
+    # the token by reference, like the passwords: never written into the file
+    config: dict[str, Any] = {
+        "action_endpoint": {
+            "url": settings.actions_url,
+            "headers": {TOKEN_HEADER: "${HELPDESK_ACTION_TOKEN_}"},
+        }
+    }
+    secrets: dict[str, str] = {"HELPDESK_ACTION_TOKEN_": settings.action_token}
 
     if settings.tracker_store_url:
         url = ServiceURL.parse(

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from actions.ats.demo import APPLICANTS, seed_demo
+from actions.ats.keys import secret_key
 from actions.ats.migrate import upgrade
 from actions.ats.store import ATSStore
 from actions.settings import PROJECT_ROOT, ConfigurationError, Settings
@@ -151,6 +152,8 @@ def run(settings: Settings, *, train_model: bool = True, topology: Topology = To
     # `docker stop`, systemd and `kill` send SIGTERM: stop the servers as Ctrl-C does, rather
     # than leave them running without their parent
     signal.signal(signal.SIGTERM, _interrupt)
+    # the key the action server's token is derived from: made once, before the servers start
+    secret_key(settings)
     production = ProductionSettings.from_env()
     check_topology(topology, production)
     seeded = asyncio.run(prepare_ats(settings))

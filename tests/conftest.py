@@ -28,6 +28,8 @@ from tests.servers import free_port
 POSTGRES_URL = os.environ.get("ATS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("HELPDESK_REQUIRE_POSTGRES") == "1"
 TABLES = (
+    "conversation_proofs",
+    "rate_counters",
     "ats_webhook_events",
     "audit_log",
     "desk_tokens",

@@ -242,6 +242,12 @@ class Escalation(Base):
     # cycle with outgoing_mail.escalation_id)
     digest_mail_id = Column(Integer, nullable=True)
     resolved_at = Column(UTCDateTime, nullable=True)
+    # False: raised by someone who had not proven who they are; it then carries no
+    # application, and its name and address are only what was typed.
+    verified = Column(Boolean, nullable=False, default=False, server_default=false())
+    # A keyed hash of the client that asked (its address, or its chat), to bound and collapse
+    # the requests of one client; never the address itself.
+    client = Column(String(64), nullable=True)
 
     application = relationship(Application, lazy="joined")
     recruiter = relationship(Recruiter, lazy="joined", foreign_keys=[recruiter_id])
@@ -294,6 +300,49 @@ class VerificationChallenge(Base):
     expires_at = Column(UTCDateTime, nullable=False)
     used_at = Column(UTCDateTime, nullable=True)
     failed_attempts = Column(Integer, nullable=False, default=0)
+    # Bound at issue: the channel it was asked in, the address on file it went to (None when
+    # nothing matched), the language of the mail. Nothing typed later changes whom it proves.
+    channel = Column(String(50), nullable=True)
+    email = Column(String(320), nullable=True)
+    language = Column(String(8), nullable=True)
+    # The one-click link in the same mail (a keyed hash of its token) and when it was opened:
+    # proof of the mailbox that a stranger guessing codes cannot give.
+    link_hash = Column(String(64), nullable=True, unique=True)
+    confirmed_at = Column(UTCDateTime, nullable=True)
+
+
+class ConversationProof(Base):
+    """An application a conversation has proven with a code: kept here, on the server, never in
+    the conversation's slots, and valid only while the conversation stays active."""
+
+    __tablename__ = "conversation_proofs"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(200), nullable=False)
+    channel = Column(String(50), nullable=False)
+    reference = Column(String(12), nullable=False)
+    # the address on file the code went to: a linked Telegram chat and a recruiter's reply use it
+    email = Column(String(320), nullable=False)
+    proven_at = Column(UTCDateTime, nullable=False)
+    last_seen_at = Column(UTCDateTime, nullable=False)
+
+    __table_args__ = (UniqueConstraint("conversation_id", "reference"),)
+
+
+class RateCounter(Base):
+    """How often something happened in the current window (codes asked, wrong codes), per
+    conversation, client, application or in total; and until when it is refused.
+
+    Counted with one conditional UPDATE, so that parallel requests on several servers can never
+    count past the limit.
+    """
+
+    __tablename__ = "rate_counters"
+
+    subject = Column(String(250), primary_key=True)
+    count = Column(Integer, nullable=False, default=0)
+    window_started_at = Column(UTCDateTime, nullable=False)
+    blocked_until = Column(UTCDateTime, nullable=True)
 
 
 class Lockout(Base):

@@ -166,6 +166,8 @@ class EscalationRequest:
     channel: str | None = None
     conversation_id: str | None = None
     summary: str | None = None
+    # a keyed hash of the client asking, to bound and collapse unverified requests
+    client: str | None = None
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,9 @@ class EscalationRecord:
     applicant_email: str | None
     channel: str | None
     conversation_id: str | None
+    # raised for an application its applicant had proven (or by the deadline monitor); False:
+    # for someone who had not, with only what they typed
+    verified: bool = False
 
     @classmethod
     def of(cls, row: Escalation) -> EscalationRecord:
@@ -196,6 +201,7 @@ class EscalationRecord:
             applicant_email=row.applicant_email,
             channel=row.channel,
             conversation_id=row.conversation_id,
+            verified=bool(row.verified),
         )
 
 

@@ -305,6 +305,8 @@ class ATSStore:
         self,
         request: EscalationRequest,
         mails: Callable[[EscalationRecord], Sequence[Mail]] | None = None,
+        *,
+        open_per_client: int | None = None,
     ) -> tuple[EscalationRecord, bool, list[int]]:
         """Open an escalation, or return the one already open for this application and reason.
 
@@ -313,6 +315,11 @@ class ATSStore:
         escalation is stored before any mail is sent and no mail exists without it. The
         database's partial unique index decides between concurrent callers: exactly one
         creates the escalation (and its mails).
+
+        An escalation with an application is a verified one. One without (someone who has not
+        proven who they are) never joins a verified one; it joins the one its conversation
+        already has open, or, once its client has `open_per_client` open, the newest of those,
+        so that repeating the request neither mails the recruiter again nor fills the queue.
         """
         now = utcnow()
         async with self.session() as session, session.begin():
@@ -326,6 +333,16 @@ class ATSStore:
                 )
                 if application is None:
                     raise ApplicationNotFound(request.application_reference)
+            if application is None:
+                earlier = await self._open_unverified(session, request, open_per_client)
+                if earlier is not None:
+                    if request.summary:
+                        earlier.summary = (
+                            f"{earlier.summary}\n{request.summary}"
+                            if earlier.summary
+                            else request.summary
+                        )[-4000:]
+                    return EscalationRecord.of(earlier), False, []
             recruiter_id = await self._recruiter_id(session, request, application)
             values = {
                 "application_id": application.id if application else None,
@@ -343,6 +360,8 @@ class ATSStore:
                 "respond_by": request.respond_by,
                 "summary": request.summary,
                 "created_at": now,
+                "verified": application is not None,
+                "client": request.client,
             }
             if application is None:
                 row = Escalation(**values)
@@ -392,11 +411,44 @@ class ATSStore:
             )
             return result.rowcount == 1
 
-    async def add_to_escalation(self, escalation_id: int, note: str) -> None:
-        """Append what the applicant told us later (name, vacancy) to an escalation's summary."""
+    @staticmethod
+    async def _open_unverified(
+        session: AsyncSession, request: EscalationRequest, open_per_client: int | None
+    ) -> Escalation | None:
+        unverified = select(Escalation).where(
+            Escalation.application_id.is_(None),
+            Escalation.state != EscalationState.RESOLVED.value,
+        )
+        if request.conversation_id:
+            same = await session.scalar(
+                unverified.where(
+                    Escalation.conversation_id == request.conversation_id,
+                    Escalation.channel == request.channel,
+                    Escalation.reason == EscalationReason(request.reason).value,
+                )
+                .order_by(Escalation.id.desc())
+                .limit(1)
+            )
+            if same is not None:
+                return same
+        if request.client and open_per_client:
+            theirs = list(
+                await session.scalars(
+                    unverified.where(Escalation.client == request.client)
+                    .order_by(Escalation.id.desc())
+                    .limit(open_per_client)
+                )
+            )
+            if len(theirs) >= open_per_client:
+                return theirs[0]
+        return None
+
+    async def add_to_escalation(self, escalation_id: int, conversation_id: str, note: str) -> None:
+        """Append what the applicant told us later (name, vacancy) to an escalation's summary;
+        only to one this conversation raised."""
         async with self.session() as session, session.begin():
             row = await session.get(Escalation, escalation_id)
-            if row is not None:
+            if row is not None and row.conversation_id == conversation_id:
                 row.summary = f"{row.summary}\n{note}" if row.summary else note
 
     async def default_recruiter(

@@ -1,9 +1,16 @@
-"""One-time codes that prove an applicant is who they say, and lockouts against guessing them.
+"""One-time codes that prove an applicant is who they say, bounded against guessing.
 
 An applicant names an application by reference and email address, or by email address alone;
-a six-digit code goes to the address on file and unlocks those applications in this
-conversation only. Whether the details matched anything, the applicant sees the same thing,
-and wrong codes count the same: nothing tells a stranger whether an application exists.
+a six-digit code goes to the address on file and proves, in this conversation only, exactly
+the applications it was issued for. The code is bound when it is issued (conversation, channel,
+applications, address): nothing typed afterwards changes whom it proves. Whether the details
+matched anything, the applicant sees the same thing, and wrong codes count the same.
+
+Guessing is bounded per conversation (locked after HELPDESK_MAX_FAILED_ATTEMPTS), per client,
+per application and in total, across every server (actions/ats/limits.py). The limits that
+strangers could spend for someone else (an application's, the total) never lock its applicant
+out: the code mail carries a one-click link that cannot be guessed, and while those limits are
+spent a right code counts once that link has been opened.
 """
 
 from __future__ import annotations
@@ -11,21 +18,28 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
-import os
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select, update
 
-from actions.ats.db import dialect_insert
-from actions.ats.models import Lockout, VerificationChallenge
+from actions.ats import limits
+from actions.ats.keys import secret_key
+from actions.ats.models import VerificationChallenge
+from actions.ats.proofs import Proofs, Proven
 from actions.ats.records import ApplicationRecord
 from actions.ats.store import ATSStore, normalise_email, utcnow
-from actions.settings import PROJECT_ROOT, Settings
+from actions.settings import Settings
+
+__all__ = ["CodeCheck", "CodeRequest", "Outcome", "Verifier", "secret_key"]
+
+logger = logging.getLogger(__name__)
+
+HOUR = timedelta(hours=1)
+LINK_BYTES = 24
 
 
 class Outcome(str, enum.Enum):
@@ -34,36 +48,35 @@ class Outcome(str, enum.Enum):
     EXPIRED = "expired"
     LOCKED = "locked"
     NO_CODE_PENDING = "no_code_pending"
+    # the right code, while the application is being guessed at: the mail's link first
+    CONFIRM_BY_LINK = "confirm_by_link"
 
 
 @dataclass(frozen=True)
 class CodeRequest:
-    """What `request_code` did. `applications` is empty when the details matched nothing."""
+    """What `request_code` did. `applications` is empty when the details matched nothing (or
+    no mail may go to that address now): then there is no code and no link to send."""
 
     code: str | None
     applications: tuple[ApplicationRecord, ...]
+    link_token: str | None = None
+    email: str | None = None
     locked_until: datetime | None = None
+    # locked because this client asked for too many codes (not for wrong codes)
+    too_many: bool = False
 
 
 @dataclass(frozen=True)
 class CodeCheck:
     outcome: Outcome
     references: tuple[str, ...] = ()
+    email: str | None = None
     attempts_left: int = 0
     locked_until: datetime | None = None
 
 
-def secret_key(settings: Settings) -> bytes:
-    """HELPDESK_SECRET_KEY, or a key generated once into var/secret_key for a single machine."""
-    if settings.secret_key:
-        return settings.secret_key.encode()
-    path = PROJECT_ROOT / "var" / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return Path(path).read_text().strip().encode()
+def subject(kind: str, value: str) -> str:
+    return f"{kind}:{value}"[:250]
 
 
 class Verifier:
@@ -77,69 +90,142 @@ class Verifier:
         self.settings = settings
         self.clock = clock
         self._key = secret_key(settings)
+        self.proofs = Proofs(store, timedelta(minutes=settings.verification_idle_minutes), clock)
+
+    @property
+    def _lock_window(self) -> timedelta:
+        return timedelta(minutes=self.settings.lock_minutes)
 
     def _hash(self, conversation_id: str, code: str) -> str:
         message = f"{conversation_id}:{code}".encode()
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()
 
+    def _link_hash(self, token: str) -> str:
+        return hmac.new(self._key, f"mailbox:{token}".encode(), hashlib.sha256).hexdigest()
+
     async def locked_until(self, conversation_id: str) -> datetime | None:
         async with self.store.session() as session:
-            return await self._locked(session, f"conversation:{conversation_id}")
+            return await limits.blocked_until(
+                session, subject("guess:conversation", conversation_id), self.clock()
+            )
 
     async def request_code(
-        self, conversation_id: str, email: str, reference: str | None = None
+        self,
+        conversation_id: str,
+        email: str,
+        reference: str | None = None,
+        *,
+        channel: str,
+        client: str,
+        language: str = "en",
     ) -> CodeRequest:
-        """Create a code for the applications matching these details (send it if any match)."""
+        """Create a code for the applications matching these details, bound to them, to the
+        address on file, and to this conversation and channel."""
         now = self.clock()
+        settings = self.settings
         if reference:
             found = await self.store.find_application(reference)
             candidates = [found] if found else []
         else:
             candidates = await self.store.find_applications_by_email(email)
         wanted = normalise_email(email)
+        # a reference with someone else's email: as if nothing matched
+        matched = tuple(app for app in candidates if app.candidate.email == wanted)
         async with self.store.session() as session, session.begin():
-            conversation = f"conversation:{conversation_id}"
-            # one query whatever matched: a match must not take longer to answer than a miss
-            locks = await self._locks(
-                session, [conversation, *(f"application:{app.reference}" for app in candidates)]
+            # counted whatever matched, so that the count tells nothing
+            asked = await limits.take(
+                session,
+                subject("codes:client", client),
+                limit=settings.code_requests_per_client_per_hour,
+                window=HOUR,
+                now=now,
             )
-            if conversation in locks:
-                return CodeRequest(None, (), locks[conversation])
-            applications = tuple(
-                app
-                for app in candidates
-                # a reference with someone else's email: as if nothing matched; an application
-                # being guessed at: no code for it until the lock runs out
-                if app.candidate.email == wanted and f"application:{app.reference}" not in locks
+            locked = await limits.blocked_until(
+                session, subject("guess:conversation", conversation_id), now
+            )
+            if locked:
+                return CodeRequest(None, (), locked_until=locked)
+            if not asked.allowed:
+                return CodeRequest(None, (), locked_until=asked.until, too_many=True)
+            applications = (
+                matched if matched and await self._may_mail(session, wanted, client, now) else ()
             )
             code = f"{secrets.randbelow(1_000_000):06d}"
+            link = secrets.token_urlsafe(LINK_BYTES) if applications else None
             # Earlier codes of this conversation stop working: only the newest one counts.
-            for earlier in await session.scalars(
-                select(VerificationChallenge).where(
+            await session.execute(
+                update(VerificationChallenge)
+                .where(
                     VerificationChallenge.conversation_id == conversation_id,
                     VerificationChallenge.used_at.is_(None),
                 )
-            ):
-                earlier.used_at = now
+                .values(used_at=now)
+                .execution_options(synchronize_session=False)
+            )
             session.add(
                 VerificationChallenge(
                     conversation_id=conversation_id,
                     code_hash=self._hash(conversation_id, code),
                     references=" ".join(app.reference for app in applications),
                     created_at=now,
-                    expires_at=now + timedelta(minutes=self.settings.code_minutes),
+                    expires_at=now + timedelta(minutes=settings.code_minutes),
                     failed_attempts=0,
+                    channel=channel,
+                    email=wanted if applications else None,
+                    language=language,
+                    link_hash=self._link_hash(link) if link else None,
                 )
             )
-        return CodeRequest(code if applications else None, applications)
+        if not applications:
+            return CodeRequest(None, ())
+        return CodeRequest(code, applications, link, wanted)
 
-    async def check_code(self, conversation_id: str, code: str) -> CodeCheck:
+    async def _may_mail(self, session, address: str, client: str, now: datetime) -> bool:
+        """Whether another code may go to this address now: per client asking, per address
+        and in total per hour, so that the help desk cannot be made to flood an inbox."""
+        settings = self.settings
+        wanted = [
+            (subject("codes:address", f"{address}:{client}"), settings.code_mails_per_hour),
+            (subject("codes:address", address), settings.code_mails_per_address_per_hour),
+            ("codes:total", settings.code_mails_total_per_hour),
+        ]
+        taken: list[str] = []
+        for name, limit in wanted:
+            if not (await limits.take(session, name, limit=limit, window=HOUR, now=now)).allowed:
+                for earlier in taken:
+                    await limits.give_back(session, earlier)
+                logger.warning("no code mailed: the hourly limit %s is reached", name.split(":")[1])
+                return False
+            taken.append(name)
+        return True
+
+    async def check_code(self, conversation_id: str, code: str, *, client: str) -> CodeCheck:
         now = self.clock()
-        conversation = f"conversation:{conversation_id}"
+        settings = self.settings
+        window = self._lock_window
+        conversation = subject("guess:conversation", conversation_id)
+        by_client = subject("guess:client", client)
+        limit_of = {
+            conversation: settings.max_failed_attempts,
+            by_client: settings.wrong_codes_per_client,
+        }
         async with self.store.session() as session, session.begin():
-            locked = await self._locked(session, conversation)
-            if locked:
-                return CodeCheck(Outcome.LOCKED, locked_until=locked)
+            taken: dict[str, int] = {}
+
+            async def give_back_all() -> None:
+                for name in taken:
+                    await limits.give_back(session, name)
+
+            # Rows are always taken in the same order (conversation and client, then the
+            # applications and the total, each sorted), so that parallel checks never deadlock.
+            for name in sorted(limit_of):
+                counted = await limits.take(
+                    session, name, limit=limit_of[name], window=window, now=now
+                )
+                if not counted.allowed:
+                    await give_back_all()
+                    return CodeCheck(Outcome.LOCKED, locked_until=counted.until)
+                taken[name] = counted.count
             challenge = await session.scalar(
                 select(VerificationChallenge)
                 .where(
@@ -150,65 +236,94 @@ class Verifier:
                 .limit(1)
                 .with_for_update()
             )
-            if challenge is None:
-                return CodeCheck(Outcome.NO_CODE_PENDING)
-            if now > challenge.expires_at:
+            if challenge is None or now > challenge.expires_at:
+                await give_back_all()  # nothing to guess at: not a guess
+                if challenge is None:
+                    return CodeCheck(Outcome.NO_CODE_PENDING)
                 challenge.used_at = now
                 return CodeCheck(Outcome.EXPIRED)
             references = tuple(challenge.references.split())
+            shared = sorted([subject("guess:application", r) for r in references] + ["guess:total"])
+            spent = False
+            for name in shared:
+                limit = (
+                    settings.wrong_codes_total
+                    if name == "guess:total"
+                    else settings.wrong_codes_per_application
+                )
+                counted = await limits.take(session, name, limit=limit, window=window, now=now)
+                if counted.allowed:
+                    taken[name] = counted.count
+                else:
+                    spent = True
             matches = hmac.compare_digest(
                 challenge.code_hash, self._hash(conversation_id, code.strip())
             )
-            application_locked = [
-                await self._locked(session, f"application:{r}") for r in references
-            ]
-            if matches and references and not any(application_locked):
+            if matches and references and challenge.email:
+                del taken[conversation]
+                await limits.reset(session, conversation)
+                await give_back_all()  # a right code is no failure
+                if spent and challenge.confirmed_at is None:
+                    return CodeCheck(Outcome.CONFIRM_BY_LINK)
                 challenge.used_at = now
-                await self._reset(session, conversation)
-                return CodeCheck(Outcome.VERIFIED, references)
+                await self.proofs.add(
+                    session, conversation_id, challenge.channel or "", references, challenge.email
+                )
+                return CodeCheck(Outcome.VERIFIED, references, challenge.email)
             challenge.failed_attempts += 1
-            subjects = [conversation] + [f"application:{r}" for r in references]
-            failures = [await self._fail(session, subject, now) for subject in subjects]
-            locked = await self._locked(session, conversation)
-            if locked:
-                challenge.used_at = now
-                return CodeCheck(Outcome.LOCKED, locked_until=locked)
-            left = max(0, self.settings.max_failed_attempts - failures[0])
+            for name, limit in limit_of.items():
+                if taken[name] >= limit:
+                    until = now + window
+                    await limits.block(session, name, until)
+                    challenge.used_at = now
+                    return CodeCheck(Outcome.LOCKED, locked_until=until)
+            left = max(0, settings.max_failed_attempts - taken[conversation])
             return CodeCheck(Outcome.WRONG_CODE, attempts_left=left)
 
-    async def _locks(self, session: AsyncSession, subjects: list[str]) -> dict[str, datetime]:
-        """The subjects among these that are locked now, with when their lock ends."""
+    async def confirm_link(self, token: str) -> str | None:
+        """Open a code mail's link: its code then counts even while its application is being
+        guessed at. Returns the mail's language, or None when the link is unknown, used or
+        expired."""
         now = self.clock()
-        rows = await session.execute(
-            select(Lockout.subject, Lockout.locked_until).where(Lockout.subject.in_(subjects))
-        )
-        return {subject: until for subject, until in rows if until and until > now}
+        link_hash = self._link_hash(token.strip())
+        async with self.store.session() as session, session.begin():
+            opened = await session.execute(
+                update(VerificationChallenge)
+                .where(
+                    VerificationChallenge.link_hash == link_hash,
+                    VerificationChallenge.used_at.is_(None),
+                    VerificationChallenge.expires_at > now,
+                )
+                .values(confirmed_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if opened.rowcount != 1:
+                return None
+            return (
+                await session.scalar(
+                    select(VerificationChallenge.language).where(
+                        VerificationChallenge.link_hash == link_hash
+                    )
+                )
+                or "en"
+            )
 
-    async def _locked(self, session: AsyncSession, subject: str) -> datetime | None:
-        locked_until = await session.scalar(
-            select(Lockout.locked_until).where(Lockout.subject == subject)
-        )
-        return locked_until if locked_until and locked_until > self.clock() else None
+    async def proven(self, conversation_id: str, channel: str) -> Proven:
+        """What this conversation has proven with a code and still holds."""
+        return await self.proofs.current(conversation_id, channel)
 
-    async def _fail(self, session: AsyncSession, subject: str, now: datetime) -> int:
-        """Count one failure against `subject`, locking it at the limit; returns the count."""
-        await session.execute(
-            dialect_insert(session.bind)(Lockout)
-            .values(subject=subject, failures=0, updated_at=now)
-            .on_conflict_do_nothing(index_elements=["subject"])
-        )
-        lockout = await session.scalar(
-            select(Lockout).where(Lockout.subject == subject).with_for_update()
-        )
-        if lockout.locked_until and lockout.locked_until <= now:
-            lockout.failures, lockout.locked_until = 0, None  # an earlier lock has run out
-        lockout.failures += 1
-        lockout.updated_at = now
-        if lockout.failures >= self.settings.max_failed_attempts:
-            lockout.locked_until = now + timedelta(minutes=self.settings.lock_minutes)
-        return lockout.failures
-
-    async def _reset(self, session: AsyncSession, subject: str) -> None:
-        lockout = await session.scalar(select(Lockout).where(Lockout.subject == subject))
-        if lockout is not None:
-            lockout.failures, lockout.locked_until = 0, None
+    async def forget(self, conversation_id: str) -> None:
+        """The applicant ended the chat or cleared it: its proofs end and its codes stop
+        working, whatever is typed next."""
+        now = self.clock()
+        async with self.store.session() as session, session.begin():
+            await session.execute(
+                update(VerificationChallenge)
+                .where(
+                    VerificationChallenge.conversation_id == conversation_id,
+                    VerificationChallenge.used_at.is_(None),
+                )
+                .values(used_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            await self.proofs.end(session, conversation_id)

@@ -118,3 +118,70 @@ async def test_language_command_offers_both_and_switches(desk):
     # pinned: an English-looking message is still answered in Dutch
     reply = Chat.text(await chat.send("ok thanks", "thank"))
     assert chat.slots["language"] == "nl" and "Graag gedaan" in reply
+
+
+ATTACKER = "aisha.okafor@example.com"  # an applicant too: her own code reaches her
+VICTIM = ("AP-9TRB-X2KE", "oliver.bennett@example.com", "Oliver")
+
+
+async def link_owner(services, chat_id: str) -> str | None:
+    linked = await services.links.linked_applicant("telegram", chat_id)
+    return linked.email if linked else None
+
+
+async def attack(chat: Chat, services, *, forget: bool) -> str:
+    """Issue 14, finding 1: a code for one's own address, (the chat cleared,) a request for a
+    person with the victim's address as contact, then one's own code."""
+    await chat.send("where is my application?", "check_status")
+    await chat.send(ATTACKER, "provide_email", {"email": ATTACKER})
+    code = re.search(r"\b(\d{6})\b", body(outbox(services)[-1])).group(1)
+    if forget:
+        await chat.send("/forget", "forget_chat")
+    await chat.send("I want a person", "request_human")
+    await chat.send("Oliver Bennett", "greet")
+    await chat.send(VICTIM[1], "provide_email", {"email": VICTIM[1]})
+    await chat.send("the sales job", "out_of_scope")
+    return Chat.text(await chat.send(code, "provide_code", {"code": code}))
+
+
+@pytest.mark.parametrize("forget", [True, False])
+async def test_a_code_never_links_a_chat_to_an_address_typed_after_it(telegram_on, forget):
+    chat = telegram_chat("6660")
+    reply = await attack(chat, telegram_on, forget=forget)
+    assert VICTIM[2] not in reply and VICTIM[0] not in reply
+    assert await link_owner(telegram_on, "6660") != VICTIM[1]
+    # a later conversation in that chat: nothing of the victim's, and no withdrawing it
+    later = telegram_chat("6660")
+    status_reply = await status(later)
+    assert VICTIM[0] not in status_reply and "Sales" not in status_reply
+    await later.send("I want to withdraw", "withdraw_application")
+    await later.send("yes", "affirm")
+    victim = await telegram_on.store.find_application(VICTIM[0])
+    assert victim.status.value != "withdrawn"
+
+
+async def test_clearing_the_chat_voids_the_code_asked_before(telegram_on):
+    chat = telegram_chat("6661")
+    reply = await attack(chat, telegram_on, forget=True)
+    assert "Data Analyst" not in reply  # not even the attacker's own: that code is void
+    assert await link_owner(telegram_on, "6661") is None
+
+
+async def test_a_code_typed_links_the_address_it_was_mailed_to(telegram_on):
+    chat = telegram_chat("6662")
+    reply = await attack(chat, telegram_on, forget=False)
+    # the code proves the attacker's own application, and links the chat to her: nobody else
+    assert "Data Analyst" in reply
+    assert await link_owner(telegram_on, "6662") == ATTACKER
+
+
+async def test_the_web_chat_never_offers_a_deep_link_to_someone_else(telegram_on):
+    web = Chat(sender="web-attack", channel="rest")
+    reply = await attack(web, telegram_on, forget=True)
+    found = LINK.search(reply)
+    if found:  # only ever a link for the address the code went to
+        token = found.group(1)
+        await telegram_chat("6663").send(f"/start {token}", "greet", {"link_token": token})
+        assert await link_owner(telegram_on, "6663") == ATTACKER
+    # and whatever was offered, the victim's status is nowhere
+    assert VICTIM[0] not in reply

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 import yaml
 
-from actions.settings import ConfigurationError
+from actions.ats.keys import action_server_token
+from actions.settings import ConfigurationError, Settings
 from helpdesk.endpoints import ProductionSettings, write_endpoints
 
 PRODUCTION = {
@@ -21,8 +23,30 @@ PRODUCTION = {
 def test_the_defaults_need_no_services(tmp_path: Path) -> None:
     path, secrets = write_endpoints(ProductionSettings.from_env({}), tmp_path)
     config = yaml.safe_load(path.read_text())
-    assert config == {"action_endpoint": {"url": "http://localhost:5055/webhook"}}
-    assert secrets == {}
+    assert config == {
+        "action_endpoint": {
+            "url": "http://localhost:5055/webhook",
+            "headers": {"X-Helpdesk-Action-Token": "${HELPDESK_ACTION_TOKEN_}"},
+        }
+    }
+    assert set(secrets) == {"HELPDESK_ACTION_TOKEN_"}
+
+
+def test_the_action_server_token_is_passed_by_reference_and_matches_the_action_server(
+    tmp_path: Path,
+) -> None:
+    env = {"HELPDESK_SECRET_KEY": "a-key-shared-by-every-server"}
+    path, secrets = write_endpoints(ProductionSettings.from_env(env), tmp_path)
+    token = secrets["HELPDESK_ACTION_TOKEN_"]
+    assert len(token) == 64 and token not in path.read_text()
+    # the action server derives the same token from the same key
+    settings = dataclasses.replace(Settings.from_env(), secret_key=env["HELPDESK_SECRET_KEY"])
+    assert action_server_token(settings) == token
+    # or both take the one given
+    given = {**env, "HELPDESK_ACTION_SERVER_TOKEN": "given-token"}
+    assert write_endpoints(ProductionSettings.from_env(given), tmp_path)[1] == {
+        "HELPDESK_ACTION_TOKEN_": "given-token"
+    }
 
 
 def test_production_urls_become_stores_without_passwords_in_the_file(tmp_path: Path) -> None:
