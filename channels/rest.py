@@ -9,6 +9,11 @@ client says is stored as said. Here a request that is not a message gets a 4xx w
 {"error": "..."} before Rasa sees it, and what the client cannot be trusted with is not taken
 from it: the channel name, the web chat's verified-login metadata, and a conversation that
 another channel (a Telegram chat, a web chat session) holds.
+
+Of the metadata only a language code is kept (channels/metadata.py); the channel adds the
+client's keyed address as `helpdesk_client` (channels/clients.py). A client sending more than
+HELPDESK_MESSAGES_PER_MINUTE messages a minute gets 429 with Retry-After
+(channels/message_limit.py).
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.clients import HELPDESK_CLIENT, client_ids
+from channels.message_limit import message_limit
+from channels.metadata import client_metadata
 from helpdesk import rasa_speedups
 from helpdesk.tracker_store import latest_input_channel
 
@@ -35,9 +43,10 @@ logger = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024  # bytes; a message and its metadata fit many times over
 MAX_MESSAGE = 2000  # characters of one applicant message; longer ones are cut, as in the web chat
 MAX_SENDER = 200  # the ATS keeps conversation ids (escalations, codes) in 200 characters
-# Set only by the web chat channel, after checking the careers site's signed token
-# (channels/webchat.py); from anyone else they would stand in for a one-time code.
-TRUSTED_METADATA = ("webchat_identity", "webchat_token_refused")
+# Set only by the channels: the web chat's, after checking the careers site's signed token
+# (channels/webchat.py), from anyone else would stand in for a one-time code; the client's
+# keyed address, from the client itself, would let it be a new client with every message.
+TRUSTED_METADATA = ("webchat_identity", "webchat_token_refused", HELPDESK_CLIENT)
 
 
 def problem_with(body: Any) -> str | None:
@@ -95,10 +104,13 @@ class RestInput(RasaRestInput):
         return self.name()
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
-        metadata = request.json.get("metadata")
-        if not metadata:
-            return None
-        return {k: v for k, v in metadata.items() if k not in TRUSTED_METADATA}
+        # Only what the help desk reads (a language code): none of TRUSTED_METADATA, nothing
+        # to store for good in the tracker. Then who sent it, as the middleware found it.
+        metadata = client_metadata(request.json.get("metadata"))
+        metadata[HELPDESK_CLIENT] = getattr(request.ctx, "helpdesk_client", None) or (
+            client_ids().of_request(request)
+        )
+        return metadata
 
     @staticmethod
     async def on_message_wrapper(
@@ -137,6 +149,19 @@ class RestInput(RasaRestInput):
             problem = problem_with(body)
             if problem:
                 return response.json({"error": problem}, status=400)
+            request.ctx.helpdesk_client = client_ids().of_request(request)
+            limit = message_limit()
+            verdict = await limit.take(request.ctx.helpdesk_client)
+            if not verdict.allowed:
+                return response.json(
+                    {
+                        "error": f"too many messages from this address (at most "
+                        f"{limit.per_minute} a minute): try again in {verdict.retry_after} "
+                        "seconds"
+                    },
+                    status=429,
+                    headers={"Retry-After": str(verdict.retry_after)},
+                )
             channel = await other_channel(request, body["sender"])
             if channel:
                 return response.json(

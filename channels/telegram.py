@@ -6,6 +6,12 @@ secret-token header, handles each update once (update ids are stored, so redeliv
 several Rasa servers are safe), follows the user's language, and retries Telegram's 429 and
 5xx answers when it sends.
 
+Only private chats are answered. In a group, a supergroup or a channel every member would share
+one conversation (the chat's), whatever one of them verified, and could link it: their updates
+are recorded as seen and ignored. A chat sending more than HELPDESK_MESSAGES_PER_MINUTE
+messages a minute is told once and the rest of that minute is ignored
+(channels/message_limit.py).
+
 On when TELEGRAM_BOT_TOKEN is set; otherwise its routes answer 404 and nothing else changes.
 """
 
@@ -24,6 +30,8 @@ from sanic.response import HTTPResponse
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
+from channels.clients import client_ids
+from channels.message_limit import TOO_MANY, MessageLimit, message_limit
 from channels.telegram_bot import TelegramSettings, split_text, with_retries
 from helpdesk.language import DEFAULT_LANGUAGE, language_of_locale
 
@@ -147,10 +155,15 @@ class TelegramInput(InputChannel):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         return cls(TelegramSettings.from_env())
 
-    def __init__(self, settings: TelegramSettings) -> None:
+    def __init__(self, settings: TelegramSettings, limit: MessageLimit | None = None) -> None:
         self.settings = settings
+        self._limit = limit  # None: the server's shared one, made at the first message
         self._bot: Bot | None = None
         self._store = None
+
+    @property
+    def limit(self) -> MessageLimit:
+        return self._limit or message_limit()
 
     async def bot(self) -> Bot:
         if self._bot is None:
@@ -232,29 +245,31 @@ class TelegramInput(InputChannel):
         self, update: Update, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> None:
         output = TelegramOutput(self.bot)
-        if update.callback_query is not None:
-            query = update.callback_query
-            await with_retries(lambda: query.answer())
-            chat = query.message.chat if query.message else None
-            text, user = query.data or "", query.from_user
-        elif update.message is not None and update.message.text:
-            chat, text, user = update.message.chat, update.message.text, update.message.from_user
-        elif update.message is not None:
-            # stickers, photos, voice notes: a polite word instead of silence
-            user = update.message.from_user
-            language = language_of_locale(user.language_code if user else None)
-            await output.send_text_message(
-                str(update.message.chat.id), ONLY_TEXT[language or DEFAULT_LANGUAGE]
-            )
+        message, query = update.message, update.callback_query
+        chat = message.chat if message else query.message.chat if query and query.message else None
+        if chat is None or chat.type != "private":
+            # edited messages, channel posts, membership changes, and anything from a group,
+            # supergroup or channel: nothing to answer
             return
+        user = message.from_user if message else query.from_user
+        language = language_of_locale(user.language_code if user else None)
+        verdict = await self.limit.take(client_ids().hash(f"telegram:{chat.id}"))
+        if not verdict.allowed:
+            if verdict.first_refusal:
+                await output.send_text_message(str(chat.id), TOO_MANY[language or DEFAULT_LANGUAGE])
+            return
+        if query is not None:
+            await with_retries(lambda: query.answer())
+            text = query.data or ""
+        elif message.text:
+            text = message.text
         else:
-            return  # edited messages, channel posts, membership changes: nothing to answer
-        if chat is None:
+            # stickers, photos, voice notes: a polite word instead of silence
+            await output.send_text_message(str(chat.id), ONLY_TEXT[language or DEFAULT_LANGUAGE])
             return
         if update.callback_query is None:
             text = as_intent(text)  # a button's payload is already an intent
         metadata = {}
-        language = language_of_locale(user.language_code if user else None)
         if language:
             metadata["language"] = language
         await on_new_message(

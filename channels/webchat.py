@@ -6,9 +6,18 @@ Differences from Rasa 3.6's own `SocketIOInput`:
 - `enter_room` is awaited when python-socketio makes it a coroutine (5.10 and later), so
   session persistence keeps working there too;
 - a logged-in applicant's signed token (JWT, HS256, HELPDESK_WEBCHAT_JWT_SECRET) is checked
-  here, and only its outcome reaches the conversation, as `metadata["webchat_identity"]`
-  (`{"subject": ...}`) or `metadata["webchat_token_refused"]` (why). Whatever the browser puts
-  under those keys itself is dropped, so they cannot be forged;
+  here: its audience and issuer when HELPDESK_WEBCHAT_JWT_AUDIENCE / _ISSUER are set, its
+  `iat` and `exp` always, and a lifetime of at most HELPDESK_WEBCHAT_JWT_MAX_MINUTES. Only the
+  outcome reaches the conversation, as `metadata["webchat_identity"]` (`{"subject": ...,
+  "expires_at": <exp>}`, so the actions can end the login with the token) or
+  `metadata["webchat_token_refused"]` (why). Whatever the browser puts under those keys itself
+  is dropped, so they cannot be forged;
+- of the rest of a message's metadata only a language code is kept, and the channel adds the
+  client's keyed address (`helpdesk_client`, channels/clients.py); Socket.IO takes at most
+  16 KB a message (python-socketio's default is 1 MB), the text is cut at 2,000 characters;
+- a client (an address) sending more than HELPDESK_MESSAGES_PER_MINUTE messages a minute is
+  told once, politely, and its further messages that minute are dropped
+  (channels/message_limit.py; REST and the web chat count together);
 - with HELPDESK_REDIS_URL, the Rasa servers share Socket.IO rooms through Redis.
 """
 
@@ -19,6 +28,7 @@ import json
 import logging
 import os
 import re
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -32,6 +42,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
+
+from channels.clients import HELPDESK_CLIENT, client_address, client_ids
+from channels.message_limit import TOO_MANY, message_limit
+from channels.metadata import client_metadata
+from helpdesk.language import DEFAULT_LANGUAGE, language_of_locale
 
 logger = logging.getLogger(__name__)
 
@@ -91,12 +106,36 @@ def _client_manager() -> AsyncRedisManager | None:
 IDENTITY = "webchat_identity"
 REFUSED = "webchat_token_refused"
 MAX_MESSAGE = 2000  # characters of one applicant message; longer ones are cut
+MAX_SOCKET_MESSAGE = 16 * 1024  # bytes of one Socket.IO message: text, metadata and a token
+MAX_TOKEN = 4096  # characters; a careers-site token is a few hundred
+LEEWAY_SECONDS = 30  # clocks of the careers site and the help desk may differ this much
+
+
+@dataclass(frozen=True)
+class TokenRules:
+    """What a careers-site token must be to stand in for a code."""
+
+    secret: str | None
+    audience: str | None = None  # when set, the token's `aud` must name it
+    issuer: str | None = None  # when set, the token's `iss` must be it
+    max_minutes: int = 60  # exp - iat at most this: a token is a session, not a key for good
+
+    @classmethod
+    def from_env(cls) -> TokenRules:
+        from actions.settings import _int  # the settings' own reading: a clear error for junk
+
+        return cls(
+            secret=os.environ.get("HELPDESK_WEBCHAT_JWT_SECRET", "").strip() or None,
+            audience=os.environ.get("HELPDESK_WEBCHAT_JWT_AUDIENCE", "").strip() or None,
+            issuer=os.environ.get("HELPDESK_WEBCHAT_JWT_ISSUER", "").strip() or None,
+            max_minutes=_int("HELPDESK_WEBCHAT_JWT_MAX_MINUTES", 60, minimum=1),
+        )
 
 
 @dataclass(frozen=True)
 class WebChatSettings:
     allowed_origins: list[str] | str
-    jwt_secret: str | None
+    token_rules: TokenRules
 
     @classmethod
     def from_env(cls) -> WebChatSettings:
@@ -104,31 +143,48 @@ class WebChatSettings:
         origins: list[str] | str = (
             "*" if raw in ("", "*") else [o.strip().rstrip("/") for o in raw.split(",") if o]
         )
-        return cls(origins, os.environ.get("HELPDESK_WEBCHAT_JWT_SECRET", "").strip() or None)
+        return cls(origins, TokenRules.from_env())
 
 
-def check_token(token: Any, secret: str | None) -> tuple[str | None, str | None]:
-    """(subject, None) for a valid token; (None, why) for one that must not be trusted."""
+def check_token(token: Any, rules: TokenRules) -> tuple[dict[str, Any] | None, str | None]:
+    """(identity, None) for a valid token, identity being {"subject": ..., "expires_at": exp};
+    (None, why) for one that must not be trusted; (None, None) when there is no token."""
     if not isinstance(token, str) or not token.strip():
         return None, None
-    if not secret:
+    if not rules.secret:
         return None, "not_configured"
+    if len(token) > MAX_TOKEN:
+        return None, "invalid"
+    required = ["exp", "iat", "sub"]
+    required += ["aud"] if rules.audience else []
+    required += ["iss"] if rules.issuer else []
     try:
         claims = jwt.decode(
             token.strip(),
-            secret,
+            rules.secret,
             algorithms=["HS256"],
-            options={"require": ["exp", "sub"]},
-            leeway=30,
+            audience=rules.audience,
+            issuer=rules.issuer,
+            options={"require": required},
+            leeway=LEEWAY_SECONDS,
         )
     except jwt.ExpiredSignatureError:
         return None, "expired"
-    except jwt.PyJWTError:
+    except jwt.PyJWTError as error:
+        # a forgery, another site's token, or this site's own with a wrong audience or issuer
+        logger.info("careers-site token refused: %s", error)
         return None, "invalid"
-    subject = claims.get("sub")
+    subject, issued, expires = claims.get("sub"), claims.get("iat"), claims.get("exp")
     if not isinstance(subject, str) or not subject.strip():
         return None, "invalid"
-    return subject.strip(), None
+    if not all(isinstance(t, (int, float)) and not isinstance(t, bool) for t in (issued, expires)):
+        return None, "invalid"
+    if issued > time.time() + LEEWAY_SECONDS:  # PyJWT checks this too; a session from the
+        return None, "invalid"  # future is never right, whatever the library version
+    if expires - issued > rules.max_minutes * 60:
+        logger.info("careers-site token refused: valid for over %s minutes", rules.max_minutes)
+        return None, "invalid"
+    return {"subject": subject.strip(), "expires_at": int(expires)}, None
 
 
 SESSION_ID = re.compile(r"[0-9a-f]{32}")
@@ -140,21 +196,23 @@ def valid_session_id(value: Any) -> bool:
     return isinstance(value, str) and SESSION_ID.fullmatch(value) is not None
 
 
-def message_metadata(raw: Any, secret: str | None) -> dict[str, Any]:
-    """The metadata a browser sent, with the token replaced by what checking it found."""
+def message_metadata(raw: Any, rules: TokenRules, client: str | None = None) -> dict[str, Any]:
+    """What is stored of the metadata a browser sent: its language code, what checking its
+    token found, and the client it came from; nothing else."""
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
         except ValueError:
             raw = {}
-    metadata = dict(raw) if isinstance(raw, dict) else {}
-    metadata.pop(IDENTITY, None)
-    metadata.pop(REFUSED, None)
-    subject, refused = check_token(metadata.pop("token", None), secret)
-    if subject:
-        metadata[IDENTITY] = {"subject": subject}
+    raw = raw if isinstance(raw, dict) else {}
+    metadata = client_metadata(raw)
+    identity, refused = check_token(raw.get("token"), rules)
+    if identity:
+        metadata[IDENTITY] = identity
     elif refused:
         metadata[REFUSED] = refused
+    if client:
+        metadata[HELPDESK_CLIENT] = client
     return metadata
 
 
@@ -191,6 +249,7 @@ class WebChatInput(SocketIOInput):
             async_mode="sanic",
             cors_allowed_origins=self.settings.allowed_origins,
             client_manager=_client_manager(),
+            max_http_buffer_size=MAX_SOCKET_MESSAGE,
         )
         webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio  # get_output_channel sends through it (recruiter replies)
@@ -220,11 +279,25 @@ class WebChatInput(SocketIOInput):
                 return True
             return channel is not None and channel != self.name()
 
+        def address_of(sid: str) -> str:
+            """The client's address, from the request that opened this connection (Sanic's
+            view of it: behind the trusted proxies, the address they pass on)."""
+            request = (sio.get_environ(sid, self.namespace) or {}).get("sanic.request")
+            return client_address(request) if request is not None else "unknown"
+
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Any) -> None:
             session_id = data.get("session_id") if isinstance(data, dict) else None
             if not valid_session_id(session_id) or await held_elsewhere(session_id):
                 session_id = uuid.uuid4().hex
+            previous = self.presence.sessions.get(sid)
+            if previous is not None and previous != session_id:
+                # A page that ended its chat asks for a new session on the same connection:
+                # nothing of the old conversation (a recruiter's late reply) may reach it.
+                left = sio.leave_room(sid, previous)
+                if inspect.isawaitable(left):
+                    await left
+                await self.presence.closed(sid)
             entered = sio.enter_room(sid, session_id)
             if inspect.isawaitable(entered):
                 await entered
@@ -242,12 +315,22 @@ class WebChatInput(SocketIOInput):
             if self.presence.sessions.get(sid) != data["session_id"]:
                 return  # only the session this connection was given (session_request)
             text = data.get("message")
-            if not isinstance(text, str) or not text.strip():
+            if not isinstance(text, str) or not text.replace("\x00", "").strip():
                 return
-            metadata = message_metadata(data.get(self.metadata_key), self.settings.jwt_secret)
+            client = client_ids().of_address(address_of(sid))
+            metadata = message_metadata(
+                data.get(self.metadata_key), self.settings.token_rules, client
+            )
+            verdict = await message_limit().take(client)
+            if not verdict.allowed:
+                if verdict.first_refusal:  # said once a minute; later ones are dropped quietly
+                    language = language_of_locale(metadata.get("language")) or DEFAULT_LANGUAGE
+                    await sio.emit(self.bot_message_evt, {"text": TOO_MANY[language]}, room=sid)
+                return
             await on_new_message(
                 UserMessage(
-                    text[:MAX_MESSAGE],
+                    # NUL: PostgreSQL's text columns (the SQL tracker store) refuse it
+                    text.replace("\x00", "")[:MAX_MESSAGE],
                     SocketIOOutput(sio, self.bot_message_evt),
                     data["session_id"],
                     input_channel=self.name(),

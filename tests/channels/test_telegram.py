@@ -6,6 +6,7 @@ import json
 import time
 import urllib.error
 import urllib.request
+import uuid
 
 import pytest
 from telegram import Bot
@@ -127,14 +128,22 @@ def test_commands_become_intents(typed, meant):
     assert as_intent(typed) == meant
 
 
-def _update(update_id: int, text: str, chat_id: int = 9001, language: str = "en") -> dict:
-    user = {"id": chat_id, "is_bot": False, "first_name": "Sanne", "language_code": language}
+def _update(
+    update_id: int, text: str, chat_id: int = 9001, language: str = "en", kind: str = "private"
+) -> dict:
+    """A text message as Telegram sends it; `kind` is the chat's type (in a group the chat id
+    is negative and the sender is a member, not the chat)."""
+    user_id = chat_id if kind == "private" else 7_000_000 + update_id
+    user = {"id": user_id, "is_bot": False, "first_name": "Sanne", "language_code": language}
+    chat = {"id": chat_id, "type": kind, "first_name": "Sanne"}
+    if kind != "private":
+        chat = {"id": chat_id, "type": kind, "title": "Job seekers Utrecht"}
     return {
         "update_id": update_id,
         "message": {
             "message_id": update_id,
             "date": 1764000000,
-            "chat": {"id": chat_id, "type": "private", "first_name": "Sanne"},
+            "chat": chat,
             "from": user,
             "text": text,
         },
@@ -419,6 +428,118 @@ def test_recruiter_messages_through_rasas_api_reach_telegram_or_are_kept(desk, f
     with sqlite3.connect(desk.home / "ats.db") as db:
         kept = db.execute("SELECT channel, recipient_id, text FROM undelivered_messages").fetchall()
     assert kept == [("telegram", "9301", sent["text"])]
+
+
+def _tracker_users(desk, chat_id: int) -> list[dict]:
+    """The user messages Rasa keeps for a chat's conversation (through its API)."""
+    url = f"http://localhost:{desk.rasa_port}/conversations/{chat_id}/tracker?token={API_TOKEN}"
+    with urllib.request.urlopen(url, timeout=30) as answer:
+        events = json.loads(answer.read())["events"]
+    return [e for e in events if e["event"] == "user"]
+
+
+@pytest.mark.server
+def test_group_and_channel_chats_are_never_answered_nor_linked(desk, fake):
+    """A bot added to a group would give every member one shared conversation: what one of
+    them verified, all would see, and a t.me link token posted there would link the group.
+    Only private chats are answered; other chats' updates are recorded as seen (Telegram
+    gets 200, and does not deliver them again) and leave no conversation."""
+    import re
+
+    url = f"http://localhost:{desk.rasa_port}/webhooks/telegram/webhook"
+    # an applicant verified in the web chat is offered a one-time t.me link
+    web = f"web-group-{uuid.uuid4().hex[:8]}"
+    post_json(desk.webhook, {"sender": web, "message": "did you get my application?"})
+    post_json(desk.webhook, {"sender": web, "message": "emily.clarke@example.com"})
+    answer = post_json(
+        desk.webhook, {"sender": web, "message": last_code(desk, "emily.clarke@example.com")}
+    )
+    token = re.search(r"\?start=([A-Za-z0-9_-]+)", " ".join(m["text"] for m in answer)).group(1)
+
+    updates = [
+        (61, -100_123, "group", f"/start {token}"),
+        (62, -100_124, "supergroup", "where is my application?"),
+        (63, -100_125, "channel", "hello"),
+    ]
+    for update_id, chat_id, kind, text in updates:
+        body = json.dumps(_update(update_id, text, chat_id=chat_id, kind=kind)).encode()
+        assert _post(url, body, SECRET) == (200, {"status": "ok"})
+        assert _post(url, body, SECRET)[1]["status"] == "duplicate"  # recorded as seen
+    # a button pressed under a message in a group
+    callback = {
+        "update_id": 64,
+        "callback_query": {
+            "id": "cb-group",
+            "chat_instance": "ci",
+            "from": {"id": 7_000_064, "is_bot": False, "first_name": "Jo"},
+            "message": {
+                "message_id": 98,
+                "date": 1764000000,
+                "chat": {"id": -100_123, "type": "group", "title": "Job seekers Utrecht"},
+                "text": "Which application?",
+            },
+            "data": "/check_status",
+        },
+    }
+    assert _post(url, json.dumps(callback).encode(), SECRET) == (200, {"status": "ok"})
+    time.sleep(2)  # an answer, had there been one, is sent within the request already
+    assert fake.sent() == [] and fake.sent("answerCallbackQuery") == []
+    for _, chat_id, _, _ in updates:
+        assert _tracker_users(desk, chat_id) == []
+
+    # the link still works, once, in the applicant's own private chat
+    private = json.dumps(_update(65, f"/start {token}", chat_id=9611)).encode()
+    assert _post(url, private, SECRET)[0] == 200
+    assert "now linked" in " ".join(r["text"] for r in fake.wait_for(1))
+
+
+@pytest.mark.server
+def test_a_chat_sending_too_fast_is_told_once_and_then_ignored_for_the_minute(desk, fake):
+    """HELPDESK_MESSAGES_PER_MINUTE (30) per chat: a script pushing guesses through one chat
+    is slowed; Telegram still gets 200 for each update, so it does not deliver them again."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = f"http://localhost:{desk.rasa_port}/webhooks/telegram/webhook"
+    chat = 9701
+
+    def send(update_id: int) -> tuple[int, dict]:
+        body = json.dumps(_update(update_id, "hallo", chat_id=chat, language="nl")).encode()
+        return _post(url, body, SECRET)
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(send, range(700, 730)))
+    assert all(status == 200 for status, _ in answers)
+    assert len(fake.wait_for(30)) == 30
+    assert send(730) == (200, {"status": "ok"})
+    assert send(731) == (200, {"status": "ok"})
+    time.sleep(1)
+    texts = [m["text"] for m in fake.sent() if str(m["chat_id"]) == str(chat)]
+    assert len(texts) == 31  # 30 answers, then said once (in Dutch), then nothing
+    assert "sneller berichten" in texts[-1]
+    assert len(_tracker_users(desk, chat)) == 30
+    # another chat is answered as usual
+    _post(url, json.dumps(_update(732, "hello", chat_id=9702)).encode(), SECRET)
+    assert any(str(m["chat_id"]) == "9702" for m in fake.wait_for(32))
+
+
+@pytest.mark.parametrize("kind", ["group", "supergroup", "channel"])
+async def test_messages_in_chats_that_are_not_private_are_ignored(fake, kind):
+    from telegram import Update
+
+    from channels.telegram import TelegramInput
+    from channels.telegram_bot import TelegramSettings
+
+    channel = TelegramInput(TelegramSettings(fake.token, SECRET, None, fake.base_url))
+    bot = await channel.bot()
+    received = []
+
+    async def on_new_message(message) -> None:
+        received.append(message)
+
+    for update in (_update(81, "status?", -9801, kind=kind), _update(82, "", -9801, kind=kind)):
+        await channel.handle(Update.de_json(update, bot), on_new_message)  # text, then none
+    assert received == [] and fake.sent() == []
+    await bot.shutdown()
 
 
 @pytest.mark.parametrize("kind", ["edited_message", "channel_post", "my_chat_member"])

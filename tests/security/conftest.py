@@ -3,11 +3,18 @@
 `helpdesk run` (the Rasa server and the action server) in a folder of its own, with the
 Telegram channel talking to the fake Bot API, Rasa's HTTP API behind a token and careers-site
 logins accepted; the tests send it bad input over real HTTP and read its ATS and outbox.
+
+It trusts one proxy (SANIC_PROXIES_COUNT=1), as behind nginx, so that a test can be any client
+by its X-Forwarded-For: the channels allow each client (address) HELPDESK_MESSAGES_PER_MINUTE
+messages a minute, and the tests that send thousands do so as many clients (`new_client`).
 """
 
 from __future__ import annotations
 
+import ipaddress
+import itertools
 import sqlite3
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -19,6 +26,8 @@ TELEGRAM_SECRET = "security-webhook-secret"
 API_TOKEN = "security-rasa-api-token"
 JWT_SECRET = "security-careers-site-secret"
 GREENHOUSE_SECRET = "security-greenhouse-secret"
+SECRET_KEY = "test-secret"  # RunningHelpdesk's HELPDESK_SECRET_KEY: the key of helpdesk_client
+MESSAGES_PER_MINUTE = 30  # the default, set here so the tests can say it
 
 
 @pytest.fixture(scope="package")
@@ -43,6 +52,8 @@ def helpdesk(tmp_path_factory, fake_telegram) -> Iterator[RunningHelpdesk]:
             "LEVER_WEBHOOK_SECRET": "security-lever-secret",
             "RECRUITEE_WEBHOOK_SECRET": "security-recruitee-secret",
             "WORKABLE_WEBHOOK_SECRET": "security-workable-secret",
+            "HELPDESK_MESSAGES_PER_MINUTE": str(MESSAGES_PER_MINUTE),
+            "SANIC_PROXIES_COUNT": "1",  # X-Forwarded-For names the client, as behind nginx
         },
     ).start()
     yield running
@@ -60,3 +71,16 @@ def ats_counts(helpdesk: RunningHelpdesk) -> dict[str, int]:
             table: db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
             for table in ("applications", "candidates", "vacancies", "recruiters")
         }
+
+
+_clients = itertools.count(1)
+_clients_lock = threading.Lock()
+FIRST_CLIENT = ipaddress.IPv4Address("198.18.0.0")  # RFC 2544's test network: nobody's
+
+
+def new_client() -> dict[str, str]:
+    """Headers that make requests come from a client address of their own (a new one on every
+    call), through the proxy the help desk trusts."""
+    with _clients_lock:
+        number = next(_clients)
+    return {"X-Forwarded-For": str(FIRST_CLIENT + number % 131_072)}

@@ -11,6 +11,8 @@ The tests share one help desk (tests/security/conftest.py) and run in file order
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
 import json
 import os
@@ -19,6 +21,7 @@ import sqlite3
 import subprocess
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from html import unescape
 from pathlib import Path
 from urllib.parse import quote
@@ -29,7 +32,15 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from actions.ats.models import Base
-from tests.security.conftest import API_TOKEN, TELEGRAM_SECRET, ats_counts, base_url
+from tests.security.conftest import (
+    API_TOKEN,
+    MESSAGES_PER_MINUTE,
+    SECRET_KEY,
+    TELEGRAM_SECRET,
+    ats_counts,
+    base_url,
+    new_client,
+)
 from tests.servers import HELPDESK, PROJECT
 from tests.web.conftest import last_code
 
@@ -91,23 +102,33 @@ def no_server_error(answer: requests.Response) -> requests.Response:
     return answer
 
 
-def rest(helpdesk, data: bytes | str, **params: str) -> requests.Response:
+def rest(
+    helpdesk, data: bytes | str, client: dict[str, str] | None = None, **params: str
+) -> requests.Response:
+    """POST to the REST channel, as `client` (headers from new_client()), else as a new one:
+    the channel's limit per client is tested on its own, below."""
     return no_server_error(
         requests.post(
             url(helpdesk, "/webhooks/rest/webhook"),
             data=data.encode() if isinstance(data, str) else data,
             params=params,
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json", **(client or new_client())},
             timeout=TIMEOUT,
         )
     )
 
 
-def say(helpdesk, sender: str, text: str, metadata: dict | None = None) -> list[dict]:
+def say(
+    helpdesk,
+    sender: str,
+    text: str,
+    metadata: dict | None = None,
+    client: dict[str, str] | None = None,
+) -> list[dict]:
     body = {"sender": sender, "message": text}
     if metadata is not None:
         body["metadata"] = metadata
-    answer = rest(helpdesk, json.dumps(body))
+    answer = rest(helpdesk, json.dumps(body), client)
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -420,10 +441,14 @@ def test_a_web_chat_cannot_continue_another_channels_conversation(helpdesk):
     assert len(user_messages(helpdesk, rest_sender)) == 1
 
 
-def engineio_session(helpdesk) -> str:
-    """A new Engine.IO session over long-polling (as the widget starts), connected to '/'."""
+def engineio_session(helpdesk, client: dict[str, str] | None = None) -> str:
+    """A new Engine.IO session over long-polling (as the widget starts), connected to '/', as
+    `client` (else a new one: the channel knows its client by the request that opened it)."""
     answer = requests.get(
-        url(helpdesk, "/socket.io/"), params={"EIO": "4", "transport": "polling"}, timeout=10
+        url(helpdesk, "/socket.io/"),
+        params={"EIO": "4", "transport": "polling"},
+        headers=client or new_client(),
+        timeout=10,
     )
     assert answer.status_code == 200 and answer.text.startswith("0"), answer.text
     sid = json.loads(answer.text[1:])["sid"]
@@ -542,6 +567,152 @@ def test_the_widget_renders_messages_as_text_only():
     assert "textContent" in script
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write"):
         assert sink not in script
+
+
+# --- limits: messages per client, metadata kept -----------------------------------------------
+
+
+def helpdesk_client(client: dict[str, str]) -> str:
+    """What the channels must say the client is: the keyed hash of its address (the contract
+    with the actions, which limit codes per client)."""
+    address = client["X-Forwarded-For"].encode()
+    return hmac.new(SECRET_KEY.encode(), address, hashlib.sha256).hexdigest()[:32]
+
+
+def stored_metadata(helpdesk, sender: str) -> list[dict]:
+    """Each user message's metadata as the tracker keeps it, less what Rasa adds itself."""
+    return [
+        {
+            k: v
+            for k, v in (e.get("metadata") or {}).items()
+            if k not in ("model_id", "assistant_id")
+        }
+        for e in user_messages(helpdesk, sender)
+    ]
+
+
+def web_chat(helpdesk, client: dict[str, str]) -> tuple[str, str]:
+    """A web chat connection as `client`, with a session of its own: (sid, session id)."""
+    sid = engineio_session(helpdesk, client)
+    return sid, confirmed_session(helpdesk, sid, uuid.uuid4().hex)
+
+
+def web_chat_messages(sid: str, session: str, texts: list[str], metadata: dict) -> str:
+    """The web chat's messages, as the widget sends them, in one long-polling POST."""
+    return "\x1e".join(
+        "42"
+        + json.dumps(["user_uttered", {"session_id": session, "message": t, "metadata": metadata}])
+        for t in texts
+    )
+
+
+def bot_texts(helpdesk, sid: str, count: int, timeout: float = 60) -> list[str]:
+    """What the server sends this connection (bot_uttered), until `count` texts have come or
+    `timeout`; the long-poll waits at most a few seconds each time."""
+    texts: list[str] = []
+    deadline = time.monotonic() + timeout
+    while len(texts) < count and time.monotonic() < deadline:
+        polled = requests.get(
+            url(helpdesk, "/socket.io/"),
+            params={"EIO": "4", "transport": "polling", "sid": sid},
+            timeout=40,
+        )
+        assert polled.status_code == 200, polled.text
+        for packet in polled.text.split("\x1e"):
+            if packet.startswith("42"):
+                event, *data = json.loads(packet[2:])
+                if event == "bot_uttered":
+                    texts.append(data[0].get("text", ""))
+    return texts
+
+
+def test_a_client_gets_its_messages_a_minute_over_rest_and_the_web_chat_together(helpdesk):
+    """A guesser at full speed from one address: half the minute's messages over REST, half
+    over the web chat (they count together), then REST answers 429 with Retry-After and the
+    web chat says once, politely and in the conversation's language, that it is too fast."""
+    client = new_client()
+    half = MESSAGES_PER_MINUTE // 2
+    senders = [f"sec-flood-{next(_numbers)}" for _ in range(half + 1)]
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(
+            pool.map(
+                lambda sender: rest(
+                    helpdesk, json.dumps({"sender": sender, "message": "hello"}), client
+                ),
+                senders[:half],
+            )
+        )
+    assert [a.status_code for a in answers] == [200] * half
+
+    sid, session = web_chat(helpdesk, client)
+    dutch = {"language": "nl"}
+    packets = web_chat_messages(sid, session, ["hallo"] * (MESSAGES_PER_MINUTE - half), dutch)
+    assert polling(helpdesk, sid, packets).status_code == 200
+    greetings = bot_texts(helpdesk, sid, MESSAGES_PER_MINUTE - half)
+    assert len(greetings) == MESSAGES_PER_MINUTE - half
+    assert all("digitale assistent" in text for text in greetings)
+
+    # the minute's messages are used up: the web chat says so once, in Dutch, and what
+    # follows that minute is dropped quietly
+    packets = web_chat_messages(sid, session, ["hallo", "hallo", "hallo"], dutch)
+    assert polling(helpdesk, sid, packets).status_code == 200
+    told = bot_texts(helpdesk, sid, 2, timeout=6)
+    assert len(told) == 1 and "sneller berichten" in told[0], told
+    stored = [e["text"] for e in user_messages(helpdesk, session)]
+    assert stored == ["hallo"] * (MESSAGES_PER_MINUTE - half)
+    # and REST refuses, before Rasa sees the message
+    refused = rest(helpdesk, json.dumps({"sender": senders[-1], "message": "hello"}), client)
+    assert_refused(refused, 429)
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert "too many messages" in refused.json()["error"]
+    assert user_messages(helpdesk, senders[-1]) == []
+
+    # another client is not held up by this one
+    assert "automated assistant" in say(helpdesk, f"sec-flood-{next(_numbers)}", "hello")[0]["text"]
+
+
+def test_only_what_the_help_desk_reads_is_stored_of_a_messages_metadata(helpdesk):
+    """Rasa keeps a message's metadata for good: a client sends a language code and nothing
+    else gets in, however big; the channel, not the client, says who the client is."""
+    forged = {
+        "language": "nl",
+        "helpdesk_client": "0" * 32,  # another client, to escape a limit per client
+        "webchat_identity": {"subject": "aisha.okafor@example.com", "expires_at": 2**40},
+        "customData": {"junk": "x" * 8000},
+    }
+    client = new_client()
+    sender = f"sec-meta-{next(_numbers)}"
+    say(helpdesk, sender, "hallo", forged, client)
+    assert stored_metadata(helpdesk, sender) == [
+        {"language": "nl", "helpdesk_client": helpdesk_client(client)}
+    ]
+
+    sid, session = web_chat(helpdesk, client)
+    assert (
+        polling(helpdesk, sid, web_chat_messages(sid, session, ["hallo"], forged)).status_code
+        == 200
+    )
+    assert bot_texts(helpdesk, sid, 1)
+    assert stored_metadata(helpdesk, session) == [
+        {"language": "nl", "helpdesk_client": helpdesk_client(client)}
+    ]
+    # a Socket.IO message over 16 KB is refused whole (python-socketio's default took 1 MB),
+    # and the connection closed; sent while a long-poll is open, as a browser has one (without
+    # it, python-engineio 4.15 waits for one before answering: see hangs())
+    huge = {"language": "nl", "customData": "x" * 20_000}
+    with ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(
+            requests.get,
+            url(helpdesk, "/socket.io/"),
+            params={"EIO": "4", "transport": "polling", "sid": sid},
+            timeout=40,
+        )
+        time.sleep(0.5)
+        answer = polling(helpdesk, sid, web_chat_messages(sid, session, ["hallo again"], huge))
+        assert answer.status_code == 400
+        waiting.result()
+    time.sleep(1)
+    assert [e["text"] for e in user_messages(helpdesk, session)] == ["hallo"]
 
 
 # --- the recruiters' desk ---------------------------------------------------------------------

@@ -7,6 +7,10 @@ no code goes to an address that is not the applicant's own, and after
 HELPDESK_MAX_FAILED_ATTEMPTS (5) wrong codes the conversation, and the application it was
 about, are locked: the bot says so and takes no code, not even the right one.
 
+Each conversation comes from a client address of its own (X-Forwarded-For, through the proxy
+the help desk trusts): the channels' limit per client (HELPDESK_MESSAGES_PER_MINUTE) is tested
+in test_bad_input.py, and here it would only slow the guesser down.
+
 The tests share the help desk of tests/security/conftest.py and run in file order.
 """
 
@@ -29,7 +33,7 @@ import requests
 from actions.ats.demo import APPLICANTS, RECRUITERS, VACANCIES
 from actions.ats.reference import ALPHABET, format_reference
 from actions.texts import STATUS
-from tests.security.conftest import API_TOKEN
+from tests.security.conftest import API_TOKEN, new_client
 from tests.servers import RunningHelpdesk
 from tests.web.conftest import last_code
 
@@ -73,12 +77,16 @@ class Chats:
         self.local = threading.local()
         self.replies: list[str] = []
         self.messages = 0
+        self.clients: dict[str, dict[str, str]] = {}  # conversation -> its client's headers
+        self.clients_lock = threading.Lock()
 
     def say(self, sender: str, text: str) -> str:
         if not hasattr(self.local, "session"):
             self.local.session = requests.Session()
+        with self.clients_lock:
+            headers = self.clients.setdefault(sender, new_client())
         answer = self.local.session.post(
-            self.webhook, json={"sender": sender, "message": text}, timeout=60
+            self.webhook, json={"sender": sender, "message": text}, headers=headers, timeout=60
         )
         assert answer.status_code == 200, answer.text
         reply = " ".join(m.get("text", "") for m in answer.json())
@@ -367,10 +375,17 @@ def test_wrong_codes_lock_the_application_too(helpdesk, chats):
 def test_a_match_answers_no_later_than_a_miss(helpdesk):
     """Timing is a reply too: an address on file must not answer measurably later."""
     session = requests.Session()
+    clients: dict[str, dict[str, str]] = {}
 
     def timed(sender: str, text: str) -> float:
+        headers = clients.setdefault(sender, new_client())
         started = time.perf_counter()
-        session.post(helpdesk.webhook, json={"sender": sender, "message": text}, timeout=60)
+        session.post(
+            helpdesk.webhook,
+            json={"sender": sender, "message": text},
+            headers=headers,
+            timeout=60,
+        )
         return time.perf_counter() - started
 
     later = []
