@@ -55,7 +55,8 @@ class AtomicRedisLockStore(LockStore):
             blocking_timeout=lock_lifetime,
         )
         if not await lock.acquire():
-            raise LockError(f"conversation {conversation_id} stayed locked for {lock_lifetime} s")
+            # the conversation's id stays out of errors and logs: a web chat's is a bearer secret
+            raise LockError(f"a conversation stayed locked for {lock_lifetime} s")
         try:
             yield lock
         finally:
@@ -63,7 +64,7 @@ class AtomicRedisLockStore(LockStore):
                 await lock.release()
             except RedisLockError:
                 # it expired while the message was handled; another server may own it now
-                logger.warning("the lock on conversation %s had expired", conversation_id)
+                logger.warning("a conversation's lock had expired before it was released")
 
     async def ping(self) -> bool:
         return bool(await self.red.ping())

@@ -121,7 +121,8 @@ async def _apologise(message: UserMessage) -> None:
     try:
         await message.output_channel.send_text_message(message.sender_id, text)
     except Exception as exc:  # the channel itself is down: nothing more to do here
-        logger.error("could not send the apology to %s: %s", message.sender_id, exc)
+        # not the conversation's id: a web chat's is a bearer secret
+        logger.error("could not send the apology in %s: %s", message.input_channel, exc)
 
 
 class TrackerStoreUnavailable(Exception):
