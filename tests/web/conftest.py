@@ -15,13 +15,21 @@ import pytest
 from tests.servers import RunningHelpdesk
 
 JWT_SECRET = "careers-site-secret-for-the-browser-tests"
+API_TOKEN = "browser-tests-rasa-api-token"  # to read what the server kept of a conversation
 
 
 @pytest.fixture(scope="module")
 def helpdesk(tmp_path_factory) -> Iterator[RunningHelpdesk]:
     running = RunningHelpdesk(
         tmp_path_factory.mktemp("webchat"),
-        extra_env={"HELPDESK_WEBCHAT_JWT_SECRET": JWT_SECRET, "TELEGRAM_BOT_TOKEN": ""},
+        extra_env={
+            "HELPDESK_WEBCHAT_JWT_SECRET": JWT_SECRET,
+            "TELEGRAM_BOT_TOKEN": "",
+            "HELPDESK_RASA_API_TOKEN": API_TOKEN,
+            # every browser here is one client (127.0.0.1); the limit per client is tested in
+            # tests/security/test_bad_input.py
+            "HELPDESK_MESSAGES_PER_MINUTE": "1000",
+        },
     ).start()
     yield running
     running.stop()

@@ -5,13 +5,15 @@ The tests share one help desk and run in file order; the last one stops and rest
 
 from __future__ import annotations
 
+import datetime
 import time
 
 import jwt
 import pytest
+import requests
 from playwright.sync_api import Page, expect
 
-from tests.web.conftest import JWT_SECRET, last_code
+from tests.web.conftest import API_TOKEN, JWT_SECRET, last_code
 
 pytestmark = pytest.mark.server
 
@@ -65,8 +67,48 @@ def with_token(page: Page, token: str) -> None:
 
 
 def token_for(subject: str, secret: str = JWT_SECRET, minutes: int = 10) -> str:
-    claims = {"sub": subject, "exp": int(time.time()) + minutes * 60}
+    now = int(time.time())
+    claims = {"sub": subject, "iat": now, "exp": now + minutes * 60}
     return jwt.encode(claims, secret, "HS256")
+
+
+def with_attributes(page: Page, attributes: str, path: str = "**/careers/") -> None:
+    """The careers page's script tag with more attributes, as an employer writes it."""
+
+    def add(route) -> None:
+        original = route.fetch()
+        html = original.text().replace(
+            '<script src="/chat/helpdesk-chat.js"',
+            f'<script src="/chat/helpdesk-chat.js" {attributes}',
+        )
+        route.fulfill(response=original, body=html)
+
+    page.route(path, add)
+
+
+def stored(page: Page) -> dict[str, str]:
+    """What the page's origin keeps in localStorage."""
+    return page.evaluate("Object.fromEntries(Object.entries(localStorage))")
+
+
+def session_id(page: Page) -> str | None:
+    return next(
+        (v for k, v in stored(page).items() if k.startswith("helpdesk-chat:session:")), None
+    )
+
+
+def server_transcript(helpdesk, conversation: str) -> list[tuple[str, str]]:
+    """(event, text) of the user and bot messages the server keeps for a conversation."""
+    answer = requests.get(
+        f"http://localhost:{helpdesk.rasa_port}/conversations/{conversation}/tracker",
+        params={"token": API_TOKEN},
+        timeout=30,
+    )
+    return [
+        (e["event"], e.get("text") or "")
+        for e in answer.json()["events"]
+        if e["event"] in ("user", "bot")
+    ]
 
 
 def test_the_verified_status_flow_survives_a_reload(context, helpdesk):
@@ -95,6 +137,7 @@ def test_a_dutch_page_is_answered_in_dutch(context, helpdesk):
     page.goto(careers(helpdesk, "/careers/nl/"))
     expect(page.locator(".hdc-launcher")).to_have_accessible_name("Chat met ons")
     open_chat(page, careers(helpdesk, "/careers/nl/"))
+    expect(page.get_by_role("button", name="Chat beëindigen")).to_be_visible()
     assert "digitale assistent" in page.locator(BOT).first.inner_text()
     assert "referentie" in say(page, "Is mijn sollicitatie binnengekomen?")
 
@@ -163,6 +206,80 @@ def test_the_widget_fills_a_phone_screen(chromium, helpdesk):
         assert "code" in say(page, "aisha.okafor@example.com")
     finally:
         context.close()
+
+
+def test_end_chat_forgets_the_conversation_on_the_server_and_in_the_browser(context, helpdesk):
+    """On a library computer: the applicant checks their status, presses "End chat" and walks
+    away. The next person sees nothing of it, on screen or in localStorage, and the session
+    id that would continue it (verified) is gone; the server was told first."""
+    page = context.new_page()
+    open_chat(page, careers(helpdesk))
+    say(page, "Did you receive my application?")
+    say(page, "AP-H4NT-6KYD")
+    assert "code" in say(page, "sophie.turner@example.com")
+    assert "Sophie" in say(page, last_code(helpdesk, "sophie.turner@example.com"))
+    ended = session_id(page)
+    assert ended and any("Sophie" in value for value in stored(page).values())
+
+    end = page.get_by_role("button", name="End chat")
+    expect(end).to_be_visible()
+    end.click()
+    expect(page.locator(".hdc-notice")).to_have_text("Chat ended and cleared from this browser.")
+    expect(page.locator(".hdc-msg", has_text="Sophie")).to_have_count(0)
+    expect(page.locator(BOT)).to_have_count(1, timeout=30_000)  # a new conversation's greeting
+    assert "automated assistant" in page.locator(BOT).first.inner_text()
+    kept = stored(page)
+    assert session_id(page) not in (None, ended)
+    assert not [k for k, v in kept.items() if ended in k or ended in v or "Sophie" in v]
+
+    # the server heard /forget_chat in the ended conversation and forgot who it was
+    said = server_transcript(helpdesk, ended)
+    forget = said.index(("user", "/forget_chat"))
+    assert "no longer know who you are" in " ".join(text for _, text in said[forget + 1 :])
+
+    # after a reload too: a new conversation, not verified
+    page.reload()
+    expect(page.locator(BOT)).to_have_count(1)  # the new conversation's greeting, kept
+    expect(page.locator(".hdc-msg", has_text="Sophie")).to_have_count(0)
+    expect(page.locator(".hdc-send")).to_be_enabled()  # the session is confirmed again
+    reply = say(page, "where does my application stand?")
+    assert "Sophie" not in reply and "reference" in reply
+
+
+def test_a_conversation_idle_for_30_minutes_is_gone_for_the_next_person(context, helpdesk):
+    """The applicant just closes the tab. Whoever opens the careers page 31 minutes later on
+    that computer starts afresh: nothing on screen, nothing of it in localStorage."""
+    page = context.new_page()
+    open_chat(page, careers(helpdesk))
+    assert "reference" in say(page, "Did you receive my application?")
+    left = session_id(page)
+    assert any("Did you receive" in value for value in stored(page).values())
+    page.close()
+
+    later = context.new_page()
+    later.clock.install(time=datetime.datetime.now() + datetime.timedelta(minutes=31))
+    open_chat(later, careers(helpdesk))
+    expect(later.locator(USER)).to_have_count(0)
+    assert session_id(later) not in (None, left)
+    assert not [v for v in stored(later).values() if "Did you receive" in v or left in v]
+
+
+def test_a_page_left_open_forgets_the_conversation_after_the_idle_minutes(context, helpdesk):
+    """The applicant walks away from an open page: after data-idle-minutes (here 5) without a
+    message the conversation disappears from the screen too."""
+    page = context.new_page()
+    page.clock.install()
+    with_attributes(page, 'data-idle-minutes="5"')
+    open_chat(page, careers(helpdesk))
+    assert "reference" in say(page, "Did you receive my application?")
+    page.clock.fast_forward("04:00")
+    page.clock.run_for(20_000)  # the widget checks every 15 seconds
+    expect(page.locator(USER)).to_have_count(1)  # not yet
+    page.clock.fast_forward("01:30")
+    page.clock.run_for(20_000)
+    expect(page.locator(USER)).to_have_count(0)
+    assert not [v for v in stored(page).values() if "Did you receive" in v]
+    expect(page.locator(BOT)).to_have_count(1, timeout=30_000)  # greeted in a new conversation
 
 
 def test_the_widget_says_when_the_server_is_gone_and_reconnects(context, helpdesk):

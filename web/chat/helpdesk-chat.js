@@ -1,10 +1,13 @@
 /*!
  * Candidate help desk: the careers-site chat widget. Embed with one tag:
  *   <script src="https://helpdesk.example.com/chat/helpdesk-chat.js" data-server="https://helpdesk.example.com"
- *           data-lang="nl" data-token="..." defer></script>
+ *           data-lang="nl" data-token="..." data-idle-minutes="30" defer></script>
  * It talks to the help desk's Rasa socketio channel (session persistence on) and loads its stylesheet
  * and the vendored socket.io client from that server; nothing else is fetched.
- * Public API: window.HelpdeskChat.open(), .close(), .send(text).
+ * Shared computers (a library, a job centre): the conversation is kept in localStorage only until
+ * it has been idle for data-idle-minutes (default 30), and "End chat" ends it on the server and
+ * forgets it in the browser at once; either way the next person starts afresh.
+ * Public API: window.HelpdeskChat.open(), .close(), .send(text), .end().
  */
 (function () {
   "use strict";
@@ -29,6 +32,13 @@
   const lang = pickLanguage(attr("data-lang"), document.documentElement.lang);
   const token = attr("data-token").trim(); // sent with every message, never shown
 
+  // Minutes without a message (either way) after which this browser forgets the conversation.
+  function idleMinutes(raw) {
+    const minutes = Number(raw);
+    return String(raw).trim() && Number.isFinite(minutes) && minutes > 0 ? minutes : 30;
+  }
+  const IDLE_MS = idleMinutes(attr("data-idle-minutes")) * 60000;
+
   // Every visible string and aria-label: [English, Dutch].
   const TEXTS = {
     launcher: ["Chat with us", "Chat met ons"],
@@ -37,6 +47,9 @@
     input: ["Type your message", "Typ je bericht"],
     send: ["Send", "Verstuur"],
     close: ["Close chat", "Chat sluiten"],
+    end: ["End chat", "Chat beëindigen"],
+    endHint: ["End this chat and forget it in this browser", "Deze chat beëindigen en wissen uit deze browser"],
+    ended: ["Chat ended and cleared from this browser.", "Chat beëindigd en gewist uit deze browser."],
     messages: ["Conversation", "Gesprek"],
     replies: ["Suggested replies", "Antwoordsuggesties"],
     typing: ["The assistant is typing…", "De assistent typt…"],
@@ -50,8 +63,11 @@
   const TYPING_TIMEOUT = 20000;
   const BANNER_DELAY = 1000; // a short network blip should not flash the banner
   const ASSET_RETRY = 5000;
+  const END_WAIT = 8000; // how long "End chat" waits for the server to confirm before going on
+  const IDLE_CHECK = 15000;
   const KEY = "helpdesk-chat:";
   const SESSION_KEY = KEY + "session:" + server;
+  const ACTIVE_KEY = KEY + "active:" + server; // when a message last went either way (ms)
   const OPEN_KEY = KEY + "open:" + server;
 
   // ---- Storage: blocked or full storage (private mode, sandboxed frames) must not break the chat
@@ -74,6 +90,33 @@
   }
 
   const transcriptKey = (id) => KEY + "transcript:" + server + ":" + id;
+
+  function touch() {
+    save("localStorage", ACTIVE_KEY, String(Date.now()));
+  }
+
+  // No record of activity (a conversation stored by an older widget) counts as idle.
+  function idle() {
+    const last = Number(load("localStorage", ACTIVE_KEY));
+    return !(Number.isFinite(last) && last > 0 && Date.now() - last < IDLE_MS);
+  }
+
+  // The session id is a bearer secret: whoever has it continues the conversation, verified
+  // applications included. Forgetting it, its transcript and any stray older transcript leaves
+  // nothing of the conversation in this browser.
+  function forgetStored() {
+    save("localStorage", SESSION_KEY, null);
+    save("localStorage", ACTIVE_KEY, null);
+    try {
+      const prefix = transcriptKey("");
+      for (let i = window.localStorage.length - 1; i >= 0; i--) {
+        const key = window.localStorage.key(i);
+        if (key && key.startsWith(prefix)) window.localStorage.removeItem(key);
+      }
+    } catch (e) {
+      /* storage blocked: there is nothing stored to forget */
+    }
+  }
 
   // Entries are {from: "bot"|"user", text, replies?: [{title, payload}]}. Stored data is checked
   // because anything on the page could have written it.
@@ -110,6 +153,11 @@
   // ---- State ----------------------------------------------------------------------------------
 
   let sessionId = load("localStorage", SESSION_KEY);
+  if (!sessionId || idle()) {
+    // The last person's conversation (or nothing): the next person at a shared computer starts afresh.
+    forgetStored();
+    sessionId = null;
+  }
   let entries = loadTranscript(sessionId);
   let clientIo = null; // the socket.io client's io()
   let socket = null;
@@ -119,6 +167,8 @@
   let greetedFor = null; // the session a hidden /greet was sent for (once per page view)
   let bannerTimer = 0;
   let typingTimer = 0;
+  let ending = false; // "End chat" sent /forget_chat and waits for the server's answer
+  let endTimer = 0;
   const outbox = []; // HelpdeskChat.send() calls made before the session was ready
   const ui = {};
 
@@ -266,12 +316,70 @@
   function sendMessage(message, shown) {
     if (!ready) return false;
     clearReplies();
-    if (shown) addEntry({ from: "user", text: shown });
+    if (shown) {
+      hideNotice(); // the applicant has moved on (the hidden /greet of a new chat has not)
+      addEntry({ from: "user", text: shown });
+    }
+    emitMessage(message);
+    return true;
+  }
+
+  function emitMessage(message) {
     const metadata = { language: lang };
     if (token) metadata.token = token;
     socket.emit("user_uttered", { message, session_id: sessionId, metadata });
+    touch();
     showTyping();
-    return true;
+  }
+
+  // "End chat": the server forgets who the applicant is in this conversation (/forget_chat ends
+  // its verification and voids pending codes), then this browser forgets the conversation and
+  // a new one starts. Offline, the browser half is done at once: without the session id,
+  // nobody can continue the old conversation, and the server ends it after its idle time.
+  function endChat() {
+    if (ending) return;
+    if (ready && sessionId) {
+      ending = true;
+      clearReplies();
+      setReady(false); // nothing more goes into the conversation being ended
+      emitMessage("/forget_chat");
+      endTimer = setTimeout(() => startAfresh(t.ended), END_WAIT);
+    } else {
+      startAfresh(t.ended);
+    }
+  }
+
+  // Forget the conversation here (screen, storage, memory) and ask the server for a new one.
+  function startAfresh(notice) {
+    ending = false;
+    clearTimeout(endTimer);
+    forgetStored();
+    sessionId = null;
+    entries = [];
+    outbox.length = 0;
+    greetedFor = null;
+    hideTyping();
+    renderAll();
+    if (notice) showNotice(notice);
+    else hideNotice();
+    if (socket && socket.connected) {
+      setReady(false);
+      socket.emit("session_request", { session_id: null });
+    }
+  }
+
+  function checkIdle() {
+    if (sessionId && !ending && idle()) startAfresh(null);
+  }
+
+  function showNotice(text) {
+    ui.notice.textContent = text; // set on show, so screen readers announce it
+    ui.notice.hidden = false;
+  }
+
+  function hideNotice() {
+    ui.notice.hidden = true;
+    ui.notice.textContent = "";
   }
 
   function submitInput() {
@@ -299,6 +407,7 @@
       if (sessionId) save("localStorage", transcriptKey(sessionId), null);
       sessionId = id;
       save("localStorage", SESSION_KEY, id);
+      touch(); // a fresh start, not an idle one
       entries = loadTranscript(id);
       renderAll();
     }
@@ -316,6 +425,12 @@
     const text = typeof data.text === "string" ? data.text : "";
     const replies = cleanReplies(Array.isArray(data.quick_replies) ? data.quick_replies : data.buttons);
     if (!text.trim() && !replies.length) return; // images, custom payloads: not shown
+    if (ending) {
+      // the server's answer to /forget_chat (or a late one of the old conversation): done
+      startAfresh(t.ended);
+      return;
+    }
+    touch();
     hideTyping();
     addEntry(replies.length ? { from: "bot", text, replies } : { from: "bot", text });
   }
@@ -393,15 +508,19 @@
     ui.close = el("button", { type: "button", class: "hdc-close", "aria-label": t.close, title: t.close }, [
       icon("M6 6l12 12M18 6L6 18", true),
     ]);
+    ui.end = el("button", { type: "button", class: "hdc-end", title: t.endHint, text: t.end });
     const header = el("div", { class: "hdc-header" }, [
       el("div", { class: "hdc-heading" }, [
         el("h2", { id: "hdc-title", class: "hdc-title", text: t.title }),
         el("p", { class: "hdc-subtitle", text: t.subtitle }),
       ]),
+      ui.end,
       ui.close,
     ]);
     ui.status = el("div", { class: "hdc-status", role: "alert" });
     ui.status.hidden = true;
+    ui.notice = el("div", { class: "hdc-notice", role: "status" });
+    ui.notice.hidden = true;
     // tabindex: a scrollable region must be reachable by keyboard to scroll it
     ui.log = el("div", { class: "hdc-messages", role: "log", "aria-live": "polite", "aria-label": t.messages, tabindex: "0" });
     ui.typingText = el("span", { class: "hdc-sr" });
@@ -415,7 +534,7 @@
     ui.send.disabled = true;
     ui.form = el("form", { class: "hdc-form" }, [el("label", { for: "hdc-input", class: "hdc-sr", text: t.input }), ui.input, ui.send]);
     ui.panel = el("div", { id: "hdc-panel", class: "hdc-panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "hdc-title" }, [
-      header, ui.status, ui.log, ui.typing, ui.form,
+      header, ui.status, ui.notice, ui.log, ui.typing, ui.form,
     ]);
     ui.panel.hidden = true;
     ui.root.appendChild(ui.launcher);
@@ -423,6 +542,10 @@
 
     ui.launcher.addEventListener("click", () => (isOpen ? close(true) : open(true)));
     ui.close.addEventListener("click", () => close(true));
+    ui.end.addEventListener("click", () => {
+      endChat();
+      ui.input.focus();
+    });
     ui.panel.addEventListener("keydown", (event) => {
       if (event.key === "Escape" && !event.isComposing) {
         event.stopPropagation(); // the host page's own Escape handlers are not ours to trigger
@@ -476,11 +599,31 @@
       connect();
     });
     if (load("sessionStorage", OPEN_KEY) === "1") open(false); // reopen after a reload, focus stays put
+    // A page left open (the applicant walked away) forgets the conversation on screen too; a
+    // page shown again from the back-forward cache or a background tab checks at once.
+    setInterval(checkIdle, IDLE_CHECK);
+    document.addEventListener("visibilitychange", checkIdle);
+    window.addEventListener("pageshow", checkIdle);
+    // Another tab ended the chat or started a new one: this tab follows, rather than keep
+    // showing (and saving again) the conversation that was ended.
+    window.addEventListener("storage", (event) => {
+      if (event.key !== SESSION_KEY || event.newValue === sessionId) return;
+      if (ending || !sessionId) return;
+      sessionId = null;
+      entries = [];
+      hideTyping();
+      renderAll();
+      if (socket && socket.connected) {
+        setReady(false);
+        socket.emit("session_request", { session_id: event.newValue || null });
+      }
+    });
   }
 
   window.HelpdeskChat = Object.freeze({
     open: () => ui.root && open(true),
     close: () => ui.root && close(false),
+    end: () => ui.root && endChat(),
     send(text) {
       text = String(text == null ? "" : text).trim();
       if (!text || !ui.root) return false;
