@@ -131,6 +131,7 @@ class Sweeper:
                     true(),
                     Candidate.name,
                     Candidate.email,
+                    true(),  # from the ATS itself: no one's unproven word
                 )
                 .join(Vacancy, Vacancy.id == Application.vacancy_id)
                 .join(Candidate, Candidate.id == Application.candidate_id)
@@ -147,6 +148,7 @@ class Sweeper:
                     "raised_by_sweep",
                     "applicant_name",
                     "applicant_email",
+                    "verified",
                 ],
                 rows,
             )

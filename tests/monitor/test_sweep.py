@@ -105,6 +105,9 @@ async def test_nothing_is_overdue_before_the_deadline_across_the_long_weekend(at
     clock.now = local(2026, 5, 2, 12)  # Saturday: both acknowledgements are late too
     report = await sweeper(store, settings, clock).sweep()
     assert report.escalated == 2 and report.applicants_emailed == 2 and report.digests == 1
+    # raised from the ATS's own dates, not on anyone's unproven word: verified in the desk
+    async with store.session() as session:
+        assert all((await session.scalars(select(Escalation.verified))).all())
 
 
 async def test_the_applicant_is_told_in_their_language_and_the_recruiter_gets_one_digest(ats):
