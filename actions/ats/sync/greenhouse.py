@@ -1,9 +1,26 @@
 """Greenhouse's webhooks (Harvest), read as the help desk's events.
 
+Source: Greenhouse's web hook documentation, https://developers.greenhouse.io/webhooks.html, and
+its help articles "Enable a web hook" and "Troubleshoot a web hook" (support.greenhouse.io).
+
 Greenhouse signs each delivery: `Signature: sha256 <hex HMAC-SHA256 of the raw body>` with the
-webhook's secret key, and names it with a `Greenhouse-Event-ID` header. The body is
-`{"action": ..., "payload": {"application": {...}}}`; the application carries its candidate,
-jobs, current stage, status and rejection reason. Used here:
+web hook's secret key ("the entire content of the JSON", not only `payload`), and names it with
+a `Greenhouse-Event-ID` header ("an unique id associated with this delivery"). That header is
+not signed: anyone can send a captured body under a new id, so a delivery is named by a SHA-256
+of its signed body instead (replay.py).
+
+The body carries no time of its own. The application in it does: `last_activity_at` (and
+`rejected_at`), which Greenhouse moves with each change it reports; being inside the signed
+body, the latest of them is the delivery's signed time, the one the freshness window is checked
+against, and the event's time for ordering. A body without either changes nothing.
+
+Greenhouse retries a failed delivery (25 times by default, configurable per web hook, with
+growing delays; its log shows each answer). A retry carries the same body and so the same
+signed time: one the help desk could not take within HELPDESK_WEBHOOK_MAX_AGE_SECONDS (it was
+down, say) is refused on every retry, and `helpdesk ats sync greenhouse` catches up.
+
+The body is `{"action": ..., "payload": {"application": {...}}}`; the application carries its
+candidate, jobs, current stage, status and rejection reason. Used here:
 
 - `new_candidate_application`: a new application, at the stage Greenhouse puts it in;
 - `candidate_stage_change`, `unreject_candidate`: the stage it moved to;
@@ -11,12 +28,13 @@ jobs, current stage, status and rejection reason. Used here:
   (Greenhouse's own rejection type "They rejected us", or reasons the employer lists);
 - `hire_candidate`: hired.
 
-Prospects (no application yet) and deletions are no concern of the help desk and are ignored.
+Prospects (no application yet), deletions and the `ping` Greenhouse sends when a web hook is
+saved are no concern of the help desk and are ignored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +54,7 @@ from actions.settings import Settings
 
 SOURCE = "greenhouse"
 SECRET_VARIABLE = "GREENHOUSE_WEBHOOK_SECRET"
+MAX_BODY = 1024 * 1024  # bytes; a hire with its offer is far smaller
 STAGE_ACTIONS = {"new_candidate_application", "candidate_stage_change", "unreject_candidate"}
 
 
@@ -45,9 +64,15 @@ def signature_matches(body: bytes, headers: Mapping[str, str], secret: str) -> b
     return algorithm.lower() == "sha256" and hex_hmac_matches(body, digest, secret)
 
 
-def delivery_id(headers: Mapping[str, str], event: dict) -> str | None:
-    """Greenhouse names each delivery in a header."""
-    return headers.get("Greenhouse-Event-ID")
+def signed_part(body: bytes, headers: Mapping[str, str], secrets: Sequence[str]) -> bytes | None:
+    """The bytes the signature covers (the whole raw body) when it verifies under one of the
+    secrets, else None. Reads no JSON."""
+    return body if any(signature_matches(body, headers, s) for s in secrets) else None
+
+
+def signed_at(body: bytes, event: dict, settings: Settings) -> datetime | None:
+    """The delivery's signed time: the application's last change, by Greenhouse's account."""
+    return event_time(dict_of(dict_of(dict_of(event).get("payload")).get("application")), settings)
 
 
 def _first(items: Any, key: str = "value") -> str | None:
@@ -71,13 +96,15 @@ def application_status(application: dict, mapping: StageMapping, stage: str | No
     return mapping.status_of(stage)
 
 
-def event_time(application: dict, settings: Settings) -> datetime:
-    """When the application last changed, by Greenhouse's own account."""
-    return (
-        time_of(application.get("last_activity_at"), settings)
-        or time_of(application.get("rejected_at"), settings)
-        or utcnow()
-    )
+def event_time(application: dict, settings: Settings) -> datetime | None:
+    """When the application last changed, by Greenhouse's own account (the latest of its
+    last activity and its rejection), or None when it says neither."""
+    times = [
+        time_of(application.get("last_activity_at"), settings),
+        time_of(application.get("rejected_at"), settings),
+    ]
+    known = [at for at in times if at is not None]
+    return max(known) if known else None
 
 
 def read_event(body: dict, event_id: str, settings: Settings, mapping: StageMapping) -> AtsEvent:
@@ -86,9 +113,12 @@ def read_event(body: dict, event_id: str, settings: Settings, mapping: StageMapp
     application = dict_of(dict_of(body.get("payload")).get("application"))
     occurred = event_time(application, settings)
     if action not in STAGE_ACTIONS | {"reject_candidate", "hire_candidate"}:
-        return AtsEvent(SOURCE, event_id, occurred, None)
+        return AtsEvent(SOURCE, event_id, occurred or utcnow(), None)  # changes nothing
     if not application or application.get("prospect"):
-        return AtsEvent(SOURCE, event_id, occurred, None)
+        return AtsEvent(SOURCE, event_id, occurred or utcnow(), None)
+    if occurred is None:
+        # a time made up here would make any replay of this body the newest event
+        raise UnusablePayload("the application has no last_activity_at: its time is unknown")
     stage = dict_of(application.get("current_stage")).get("name")
     stage = stage.strip()[:200] if isinstance(stage, str) and stage.strip() else None
     if action == "hire_candidate":

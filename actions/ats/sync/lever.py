@@ -1,4 +1,4 @@
-"""Lever's webhooks, read as the help desk's events.
+"""Lever's webhooks: hints that an opportunity changed, confirmed from Lever's API.
 
 Source: Lever's API documentation, section "Webhooks", https://hire.lever.co/developer/documentation
 (also https://hire.sandbox.lever.co/developer/documentation#webhooks), and Lever's help article
@@ -6,85 +6,126 @@ https://help.lever.co/hc/en-us/articles/20087284427677-Configuring-webhooks.
 
 Lever posts a JSON body `{"triggeredAt": <ms since epoch>, "event": ..., "data": {...},
 "token": ..., "signature": ...}`. The signature is in the body, not in a header: the hex
-HMAC-SHA256, keyed with the webhook's signature token (LEVER_WEBHOOK_SECRET), of the text
-`token + triggeredAt`. It does not cover `data`, so a delivery is named by its token (see
-`delivery_id`): a signed envelope replayed with other data is a duplicate once the original
-was handled.
+HMAC-SHA256, keyed with the web hook's signature token (LEVER_WEBHOOK_SECRET; Lever gives each
+event type a token of its own), of the text `token + triggeredAt`. It covers nothing else: not
+the event, not its data. Whoever captured one delivery can send the same token, triggeredAt and
+signature with any event and any opportunity. So:
+
+- The signature is checked on the raw bytes: the three signed members are found with bounded
+  patterns (exactly one of each; no JSON is parsed), and the HMAC computed once per secret over
+  a few dozen bytes. A body that does not verify costs no parsing; Lever's bodies carry ids only
+  (a few hundred bytes), so anything over MAX_BODY is refused before that.
+- triggeredAt is the signed time: the freshness window is checked against it (replay.py).
+- A delivery is named by a SHA-256 of `token + triggeredAt`, what is signed: the same signed
+  pair with other data is the same delivery, handled once, and one captured envelope costs at
+  most one call to Lever's API. (Whoever intercepts a delivery before it arrives can spend its
+  name on another opportunity, whose state Lever then gives; the real one counts as a duplicate
+  and its change waits for the next event or pull. Naming it by anything unsigned would let
+  one envelope call Lever's API without end instead.)
+- The event and its data are only a hint of which opportunity to look at. Before anything
+  changes, `confirm` reads that opportunity from Lever's API (lever_api.py, LEVER_API_KEY) and
+  applies the state Lever gives, by the same rules as the pull sync; what the delivery claims
+  is never applied. Without LEVER_API_KEY a delivery changes nothing (503 and a warning in the
+  log); while Lever's API cannot be read, 503, so that Lever delivers again (Lever's own pages
+  here do not give its retry policy; third-party accounts say deliveries answered with a server
+  error are retried). A retry that keeps its triggeredAt and comes after
+  HELPDESK_WEBHOOK_MAX_AGE_SECONDS is refused; `helpdesk ats sync lever` catches up.
 
 Lever's data carries ids, not names: `opportunityId` (the application, which is what the store
 keys a Lever application by), `candidateId`/`contactId`, `applicationId`, and per event
-`fromStageId`/`toStageId` or `fromArchived`/`toArchived` (`{"archivedAt": ms, "reason": id}`).
-So most events are a `StatusChange`:
+`fromStageId`/`toStageId` or `fromArchived`/`toArchived`. The events that name an opportunity
+whose status may have changed are candidateStageChange, candidateArchiveChange and
+candidateHired; they move applications the help desk already holds. An opportunity's status is
+its archive state when archived (rejected, or withdrawn when the reason is a withdrawal per the
+mapping's `withdrawn_reasons` or Lever's own "Withdrew"; a reason the mapping maps to a closed
+status, e.g. the "Hired" reason's id to `hired`, takes that status), else its stage (by its id
+when HELPDESK_ATS_MAPPING names it, else by its name's words).
 
-- `candidateStageChange`: the stage id, named through the employer's mapping (HELPDESK_ATS_MAPPING
-  may map Lever stage ids, e.g. `"c3ee7d...": "interview"`); an unknown id means screening;
-- `candidateArchiveChange`: archived = rejected, or withdrawn when the reason (id, or name where
-  a payload carries one) is a withdrawal per the mapping's `withdrawn_reasons` or Lever's own
-  "Withdrew"; a reason the mapping maps to a status (e.g. the "Hired" archive reason's id to
-  `hired`) takes that status. Unarchived = open again, screening;
-- `candidateHired`: hired.
-
-`applicationCreated` carries only ids, not the candidate, job or recruiter, so it cannot create
-the application here: it is ignored, and the pull sync (to come) fetches the new application
-from Lever's API. Deletions, interviews and contacts are no concern of the help desk.
+`applicationCreated` names an opportunity the help desk does not hold yet: it is ignored, and
+the pull sync fetches new applications. Deletions, interviews and contacts are no concern.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
+import logging
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
 from actions.ats.models import CLOSED_STATUSES, Status
-from actions.ats.store import utcnow
-from actions.ats.sync.events import AtsEvent, StatusChange, UnusablePayload
+from actions.ats.store import ATSStore, utcnow
+from actions.ats.sync import lever_api
+from actions.ats.sync.events import (
+    AtsEvent,
+    Outcome,
+    StatusChange,
+    Unconfirmed,
+    UnusablePayload,
+    holds,
+)
 from actions.ats.sync.mapping import StageMapping
 from actions.ats.sync.readers import dict_of, hex_hmac_matches, text_of
 from actions.settings import Settings
 
+logger = logging.getLogger(__name__)
+
 SOURCE = "lever"
 SECRET_VARIABLE = "LEVER_WEBHOOK_SECRET"
+MAX_BODY = 64 * 1024  # bytes; Lever's bodies are ids and times, a few hundred bytes
 STATUS_EVENTS = {"candidateStageChange", "candidateArchiveChange", "candidateHired"}
 # Lever's own archive reasons for an applicant who withdrew (its default reasons include
 # "Withdrew"; "Offer declined" is the applicant's decision too)
 LEVER_WITHDRAWALS = ("withdrew", "candidate withdrew", "offer declined")
 
+# The signed members as they stand in the raw body. Bounded and free of nested repetition, so a
+# search costs time linear in the (already bounded) body. A JSON string without escapes, as
+# Lever's hex tokens are; triggeredAt as an integer (or its digits quoted).
+_TOKEN = re.compile(rb'"token"\s*:\s*"([^"\\\x00-\x1f]{1,200})"')
+_TRIGGERED_AT = re.compile(rb'"triggeredAt"\s*:\s*(?:"([0-9]{1,16})"|([0-9]{1,16})(?=[\s,}]))')
+_SIGNATURE = re.compile(rb'"signature"\s*:\s*"([0-9A-Fa-f]{64})"')
+
+
+def _signed_members(body: bytes) -> tuple[bytes, bytes, str] | None:
+    """token, triggeredAt and signature from the raw body: exactly one of each, else None (a
+    body with two candidates for one of them is not Lever's, and would be ambiguous)."""
+    found = []
+    for pattern in (_TOKEN, _TRIGGERED_AT, _SIGNATURE):
+        matches = pattern.findall(body)
+        if len(matches) != 1:
+            return None
+        match = matches[0]
+        found.append(b"".join(match) if isinstance(match, tuple) else match)
+    token, triggered, signature = found
+    return token, triggered, signature.decode("ascii")
+
+
+def signed_part(body: bytes, headers: Mapping[str, str], secrets: Sequence[str]) -> bytes | None:
+    """`token + triggeredAt`, the bytes Lever's signature covers, when the body's signature is
+    their HMAC under one of the secrets; else None. Reads no JSON."""
+    if not isinstance(body, bytes | bytearray) or len(body) > MAX_BODY:
+        return None
+    members = _signed_members(bytes(body))
+    if members is None:
+        return None
+    token, triggered, signature = members
+    signed = token + triggered
+    return signed if any(hex_hmac_matches(signed, signature, s) for s in secrets) else None
+
 
 def signature_matches(body: bytes, headers: Mapping[str, str], secret: str) -> bool:
     """True when the body's `signature` is the HMAC of its `token + triggeredAt` under the
-    webhook's signature token."""
-    try:
-        event = json.loads(body)
-    except (ValueError, RecursionError):
-        return False
-    if not isinstance(event, dict):
-        return False
-    token, signature = event.get("token"), event.get("signature")
-    triggered = _triggered_text(event.get("triggeredAt"))
-    if not isinstance(token, str) or not token or triggered is None:
-        return False
-    return hex_hmac_matches((token + triggered).encode("utf-8", "replace"), signature, secret)
+    web hook's signature token."""
+    return signed_part(body, headers, [secret]) is not None
 
 
-def _triggered_text(value: Any) -> str | None:
-    """triggeredAt as Lever wrote it into the signed text: the integer's digits."""
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return str(value)
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        return value
-    return None
-
-
-def delivery_id(headers: Mapping[str, str], event: dict) -> str | None:
-    """Lever sends no delivery id header; the body's token names the delivery. triggeredAt is
-    added: it is signed with the token, so the pair names one signed delivery even if a token
-    were reused."""
-    token, name = event.get("token"), event.get("event")
-    if not isinstance(token, str) or not token.strip():
-        return None
-    triggered = _triggered_text(event.get("triggeredAt")) or ""
-    return f"{name if isinstance(name, str) else ''}:{token.strip()}:{triggered}"[:200]
+def signed_at(body: bytes, event: dict, settings: Settings) -> datetime | None:
+    """The delivery's signed time: triggeredAt, read from the raw body as it was verified (not
+    from the parsed JSON, which could hold another)."""
+    members = _signed_members(bytes(body)) if len(body) <= MAX_BODY else None
+    return _time(int(members[1])) if members else None
 
 
 def _time(milliseconds: Any) -> datetime | None:
@@ -112,18 +153,18 @@ time_of = _time
 
 
 def read_event(body: dict, event_id: str, settings: Settings, mapping: StageMapping) -> AtsEvent:
-    """The event a delivery describes; raises UnusablePayload for one that cannot be kept."""
+    """What a delivery claims happened: a hint only, which `confirm` replaces with what Lever's
+    API says. Raises UnusablePayload for one that names no opportunity."""
+    body = dict_of(body)
     name = body.get("event") if isinstance(body.get("event"), str) else None
     data = dict_of(body.get("data"))
-    occurred = (
-        _time(body.get("triggeredAt"))
-        or _time(dict_of(data.get("toArchived")).get("archivedAt"))
-        or utcnow()
-    )
+    occurred = _time(body.get("triggeredAt"))
     if name not in STATUS_EVENTS:
-        # applicationCreated carries ids only: the pull sync (to come) fetches the application
-        # from Lever's API. candidateDeleted, interviews and contacts are no concern.
-        return AtsEvent(SOURCE, event_id, occurred)
+        # applicationCreated carries ids only: the pull sync fetches new applications from
+        # Lever's API. candidateDeleted, interviews and contacts are no concern.
+        return AtsEvent(SOURCE, event_id, occurred or utcnow())  # changes nothing
+    if occurred is None:
+        raise UnusablePayload(f"the {name} event has no triggeredAt")
     opportunity = text_of(data.get("opportunityId"), 100)
     if opportunity is None:
         raise UnusablePayload(f"the {name} event names no opportunityId")
@@ -166,3 +207,78 @@ def archive_change(opportunity: str, archived: Any, mapping: StageMapping) -> St
     """An opportunity's `archived` ({"reason", "archivedAt"}, or None when it is not archived)
     as the status change it means: the same rules as a candidateArchiveChange event."""
     return _archive_change(opportunity, {"toArchived": archived}, mapping)
+
+
+def opportunity_change(
+    opportunity_id: str, opportunity: dict, mapping: StageMapping
+) -> StatusChange:
+    """An opportunity as Lever's API gives it (stage expanded) as the status it is in: its
+    archive state when archived, else its stage (by id when the employer's mapping names it,
+    else by its name's words). The stage is kept by its name where Lever gives one."""
+    stage = opportunity.get("stage")
+    stage_id = text_of(stage.get("id") if isinstance(stage, dict) else stage, 200)
+    shown = text_of(dict_of(stage).get("text"), 200) or stage_id
+    archived = opportunity.get("archived")
+    if isinstance(archived, dict):
+        return replace(archive_change(opportunity_id, archived, mapping), stage=shown)
+    mapped = mapping.stages.get((stage_id or "").lower())  # the employer maps Lever's stage ids
+    return StatusChange(opportunity_id, mapped or mapping.status_of(shown), stage=shown)
+
+
+def last_activity(opportunity: dict) -> datetime | None:
+    """When the opportunity last changed, by Lever's account: the latest of updatedAt,
+    lastInteractionAt, lastAdvancedAt and its archiving; None when it gives none."""
+    archived = dict_of(opportunity.get("archived"))
+    times = [_time(opportunity.get(name)) for name in ("updatedAt", "lastInteractionAt")]
+    times += [_time(opportunity.get("lastAdvancedAt")), _time(archived.get("archivedAt"))]
+    known = [at for at in times if at is not None]
+    return max(known) if known else None
+
+
+async def confirm(
+    event: AtsEvent, store: ATSStore, settings: Settings, mapping: StageMapping
+) -> AtsEvent | Outcome:
+    """The change Lever's API says the opportunity a delivery names has had, in place of what
+    the delivery claims; an Outcome when there is nothing to ask Lever about. Raises Unconfirmed
+    when Lever cannot be asked (no LEVER_API_KEY, its API unreachable)."""
+    if event.change is None:
+        return event  # an event of no concern changes nothing: nothing to confirm
+    api_key = os.environ.get("LEVER_API_KEY", "").strip()
+    if not api_key:
+        logger.warning(
+            "a Lever web hook delivery changed nothing: LEVER_API_KEY is not set, and a "
+            "delivery is only applied as Lever's API confirms it"
+        )
+        raise Unconfirmed(
+            "LEVER_API_KEY is not set: the help desk applies a Lever delivery only as Lever's "
+            "API confirms it, so nothing was changed"
+        )
+    opportunity_id = event.change.ats_id
+    if not await holds(store, SOURCE, opportunity_id):
+        return Outcome.UNKNOWN_APPLICATION  # asked of Lever only for applications held
+    api_url = os.environ.get("LEVER_API_URL", "").strip() or lever_api.DEFAULT_API_URL
+    try:
+        opportunity = await lever_api.read_opportunity(
+            opportunity_id, api_key=api_key, api_url=api_url
+        )
+    except lever_api.LeverUnavailable as problem:
+        logger.warning("a Lever delivery is not applied yet: %s", problem)
+        raise Unconfirmed(f"{problem}; deliver again") from None
+    if opportunity is None:
+        # Lever has no such opportunity (deleted since): there is nothing to apply
+        return replace(event, change=None)
+    at = last_activity(opportunity)
+    if at is None:
+        return replace(event, change=None)  # no time to order it by: not applied over others
+    change = opportunity_change(opportunity_id, opportunity, mapping)
+    if change.status is not event.change.status:
+        # an honest delivery and the API agree unless the opportunity moved on since; a
+        # replayed envelope with other data does not
+        logger.info(
+            "Lever delivery %s claimed %s for an opportunity Lever has at %s: Lever's applied",
+            event.event_id[:20],
+            event.change.status.value,
+            change.status.value,
+        )
+    # the time Lever gives the state applied, not the delivery's: the state is Lever's
+    return replace(event, occurred_at=at, change=change)

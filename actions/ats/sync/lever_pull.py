@@ -15,11 +15,13 @@ https://hire.sandbox.lever.co/developer/documentation):
 
 An opportunity is kept as one application: its first application with a posting gives the
 vacancy (`LV-<posting id>`, the posting's `text`), the owner is the recruiter (else
-HELPDESK_DEFAULT_RECRUITER_EMAIL), `emails[0]` the candidate. Status: archived means rejected,
-withdrawn or hired by the web-hook module's rules (`lever.archive_change`); otherwise the stage,
-by its id when the employer's mapping names it, else by its name's words. Its last activity is
-the latest of updatedAt, lastInteractionAt, lastAdvancedAt and archivedAt. Opportunities with no
-posting (sourced leads, prospects), no email, no recruiter or no creation time are skipped.
+HELPDESK_DEFAULT_RECRUITER_EMAIL), `emails[0]` the candidate. Its status and last activity are
+read as the web hook receiver reads the opportunity a delivery names (`lever.opportunity_change`,
+`lever.last_activity`): archived means rejected, withdrawn or hired by the archive rules;
+otherwise the stage, by its id when the employer's mapping names it, else by its name's words;
+its last activity is the latest of updatedAt, lastInteractionAt, lastAdvancedAt and archivedAt.
+Opportunities with no posting (sourced leads, prospects), no email, no recruiter or no creation
+time are skipped.
 
 Assumed (not confirmed from the documentation text here): the repeated `expand=` parameter form
 (the comma form `expand=applications,stage,owner` may work too); that an expanded application's
@@ -37,30 +39,25 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-import aiohttp
-
-from actions.ats.models import Status
 from actions.ats.rows import ImportRow, parse_time
 from actions.ats.store import normalise_email
-from actions.ats.sync import lever
+from actions.ats.sync import lever, lever_api
 from actions.ats.sync.mapping import StageMapping
 from actions.ats.sync.pull import Page
 from actions.ats.sync.readers import dict_of, import_row, recruiter_or_default, text_of
 from actions.settings import Settings
 
 SOURCE = lever.SOURCE
-API_KEY_VARIABLE = "LEVER_API_KEY"
-API_URL_VARIABLE = "LEVER_API_URL"
-DEFAULT_API_URL = "https://api.lever.co/v1"
+# the key and address the web hook receiver reads single opportunities with, too
+API_KEY_VARIABLE = lever_api.API_KEY_VARIABLE
+API_URL_VARIABLE = lever_api.API_URL_VARIABLE
+DEFAULT_API_URL = lever_api.DEFAULT_API_URL
 LIMIT = 100
 EXPAND = ("applications", "stage", "owner")
 
-# The URL of the page being read, as far as this process knows: read_page is not given it, and
-# Lever's `next` is a token, not a URL: the next page is this one with `offset` = the token.
-
 
 def session_options(api_key: str) -> dict[str, Any]:
-    return {"auth": aiohttp.BasicAuth(api_key, "")}
+    return lever_api.session_options(api_key)
 
 
 def first_url(api_url: str, since: str | None) -> str:
@@ -127,7 +124,7 @@ def _read_opportunity(
     )
     if recruiter is None or applied is None:
         return None
-    status, stage = _status(ats_id, opportunity, mapping)
+    change = lever.opportunity_change(ats_id, opportunity, mapping)
     row = import_row(
         source=SOURCE,
         ats_id=ats_id,
@@ -137,11 +134,11 @@ def _read_opportunity(
         vacancy_title=title,
         recruiter=recruiter,
         applied_at=applied,
-        status=status,
-        stage=stage,
+        status=change.status,
+        stage=change.stage,
         line=line,
     )
-    return row, _last_activity(opportunity, applied)
+    return row, lever.last_activity(opportunity) or applied
 
 
 def _email(emails: Any) -> str | None:
@@ -165,24 +162,3 @@ def _posting(applications: Any) -> tuple[dict, tuple[str, str] | None]:
 def _recruiter(owner: Any, settings: Settings) -> tuple[str, str] | None:
     owner = dict_of(owner)  # an id alone (not expanded) names no one here
     return recruiter_or_default(owner.get("email"), owner.get("name"), settings)
-
-
-def _status(ats_id: str, opportunity: dict, mapping: StageMapping) -> tuple[Status, str | None]:
-    stage = opportunity.get("stage")
-    stage_id = text_of(stage.get("id") if isinstance(stage, dict) else stage, 200)
-    stage_name = text_of(dict_of(stage).get("text"), 200)
-    archived = opportunity.get("archived")
-    if isinstance(archived, dict):
-        return lever.archive_change(ats_id, archived, mapping).status, stage_name or stage_id
-    mapped = mapping.stages.get((stage_id or "").lower())  # the employer maps Lever's stage ids
-    return mapped or mapping.status_of(stage_name or stage_id), stage_name or stage_id
-
-
-def _last_activity(opportunity: dict, applied: datetime) -> datetime:
-    archived = dict_of(opportunity.get("archived"))
-    times = [
-        lever.time_of(opportunity.get(name))
-        for name in ("updatedAt", "lastInteractionAt", "lastAdvancedAt")
-    ] + [lever.time_of(archived.get("archivedAt"))]
-    known = [at for at in times if at is not None]
-    return max(known) if known else applied

@@ -8,6 +8,16 @@ https://mcp.waymark.network/r/062df291-900d-41be-8d8a-dc7d94458d6b (domain docs.
 secret; `candidate_moved`/`stage_changed` events carry `payload.details.from_stage` and
 `to_stage`, each with `id`, `name` and `category`.
 
+The whole body is signed, `created_at` (when the event happened) with it: that is the delivery's
+signed time, checked against the freshness window, and the event's time for ordering. A delivery
+is named by a SHA-256 of its signed body (replay.py). Recruitee keeps retrying any delivery not
+answered with 200, each retry later than the one before (its log shows each request, its answer
+and the next attempt, and offers "retry now"); a retry keeps `id` and `created_at` (only
+`attempt_count` grows), so one the help desk could not take within
+HELPDESK_WEBHOOK_MAX_AGE_SECONDS is refused on every retry: cancel the retries in Recruitee's log
+and catch up with `helpdesk ats sync recruitee`. The Test button's `{"test": true}` carries no
+time and changes nothing: it is answered 200 as before.
+
 A body is `{"id": <event id>, "event_type": ..., "event_subtype": ..., "created_at": ...,
 "payload": {"candidate": {...}, "offer": {...}, "placement": {...}, "details": {...}}}`:
 `offer` is the job, `placement` is the candidate on that job. Used here:
@@ -33,7 +43,7 @@ known category is read by its name like any other ATS's.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -55,6 +65,7 @@ from actions.settings import Settings
 SOURCE = "recruitee"
 SECRET_VARIABLE = "RECRUITEE_WEBHOOK_SECRET"
 SIGNATURE_HEADER = "X-Recruitee-Signature"
+MAX_BODY = 1024 * 1024  # bytes
 EVENTS = {
     "candidate_assigned",
     "candidate_moved",
@@ -93,12 +104,15 @@ def signature_matches(body: bytes, headers: Mapping[str, str], secret: str) -> b
     return hex_hmac_matches(body, headers.get(SIGNATURE_HEADER), secret)
 
 
-def delivery_id(headers: Mapping[str, str], event: dict) -> str | None:
-    """Recruitee names each event in its body (`id`); redeliveries keep it."""
-    value = event.get("id") if isinstance(event, dict) else None
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        return None
-    return str(value).strip() or None
+def signed_part(body: bytes, headers: Mapping[str, str], secrets: Sequence[str]) -> bytes | None:
+    """The bytes the signature covers (the whole raw body) when it verifies under one of the
+    secrets, else None. Reads no JSON."""
+    return body if any(signature_matches(body, headers, s) for s in secrets) else None
+
+
+def signed_at(body: bytes, event: dict, settings: Settings) -> datetime | None:
+    """The delivery's signed time: when the event happened (`created_at`, in the signed body)."""
+    return time_of(dict_of(event).get("created_at"), settings)
 
 
 def _id(value: Any) -> str | None:
@@ -174,10 +188,13 @@ def build_row(
 def read_event(body: dict, event_id: str, settings: Settings, mapping: StageMapping) -> AtsEvent:
     """The event a delivery describes; raises UnusablePayload for one that cannot be kept."""
     body = dict_of(body)
-    occurred = time_of(body.get("created_at"), settings) or utcnow()
+    occurred = time_of(body.get("created_at"), settings)
     kind = text_of(body.get("event_type"))
     if body.get("test") is True or kind not in EVENTS:
-        return AtsEvent(SOURCE, event_id, occurred)
+        return AtsEvent(SOURCE, event_id, occurred or utcnow())  # changes nothing
+    if occurred is None:
+        # a time made up here would make any replay of this body the newest event
+        raise UnusablePayload(f"the {kind} event has no created_at: its time is unknown")
     payload = dict_of(body.get("payload"))
     details = dict_of(payload.get("details"))
     placement = dict_of(payload.get("placement"))

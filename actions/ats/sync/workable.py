@@ -13,9 +13,20 @@ Documentation:
 Workable signs each request with HMAC-SHA256 of the body, keyed with the account's API token or
 the OAuth application's secret, in the `X-Workable-Signature` header (hex, as integrations that
 verify it compute it). The body is `{"id", "event_type", "fired_at", "resource_type", "data"}`,
-where `data` is the whole candidate as it stands when the request is made. A Workable
-"candidate" belongs to one job, so it is one application: its id is the application's ats_id.
-Used here:
+where `data` is the whole candidate as it stands when the request is made ("the payload will
+reflect the state at the time of the request and not the state of the resource from when the
+event fired").
+
+The whole body is signed, `fired_at` (when the event fired) with it: that is the delivery's
+signed time, checked against the freshness window. A delivery is named by a SHA-256 of its signed
+body (replay.py). Workable treats any answer but 200 as an error and "replays the request"; its
+documentation gives no schedule. A replay made after HELPDESK_WEBHOOK_MAX_AGE_SECONDS with the
+original `fired_at` is refused (catch up with `helpdesk ats sync workable`); the event's time for
+ordering is the candidate's `updated_at`, so a replay whose data is no newer than what was
+applied changes nothing either.
+
+A Workable "candidate" belongs to one job, so it is one application: its id is the application's
+ats_id. Used here:
 
 - `candidate_created`, `candidate_moved`: the application at the stage it is in now; disqualified
   means rejected, or withdrawn when Workable says the candidate withdrew (`withdrew`, or a
@@ -27,7 +38,7 @@ Used here:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -49,6 +60,7 @@ from actions.settings import Settings
 SOURCE = "workable"
 SECRET_VARIABLE = "WORKABLE_WEBHOOK_SECRET"
 SIGNATURE_HEADER = "X-Workable-Signature"
+MAX_BODY = 1024 * 1024  # bytes; a candidate with a long cover letter and CV text
 EVENT_TYPES = {"candidate_created", "candidate_moved"}
 
 # Workable's own wording for a candidate who withdrew (its default disqualification reasons of
@@ -85,23 +97,15 @@ def signature_matches(body: bytes, headers: Mapping[str, str], secret: str) -> b
     return hex_hmac_matches(bytes(body), given, secret)
 
 
-def delivery_id(headers: Mapping[str, str], event: dict) -> str | None:
-    """The body's `id` with the time the event fired, its type and the candidate.
+def signed_part(body: bytes, headers: Mapping[str, str], secrets: Sequence[str]) -> bytes | None:
+    """The bytes the signature covers (the whole raw body) when it verifies under one of the
+    secrets, else None. Reads no JSON."""
+    return body if any(signature_matches(body, headers, s) for s in secrets) else None
 
-    Workable sends no delivery header, and its documentation does not say whether the body's
-    `id` names the event or the subscription; with the firing time and candidate the name is
-    one event's either way, and a redelivery of that event keeps it.
-    """
-    event = dict_of(event)
-    ident, fired = event.get("id"), event.get("fired_at")
-    if not isinstance(ident, (str, int)) or isinstance(ident, bool) or not str(ident).strip():
-        return None
-    if not isinstance(fired, str) or not fired.strip():
-        return None
-    candidate = dict_of(event.get("data")).get("id")
-    candidate = str(candidate) if isinstance(candidate, (str, int)) else ""
-    kind = event.get("event_type") if isinstance(event.get("event_type"), str) else ""
-    return f"{str(ident).strip()}:{fired.strip()}:{kind}:{candidate}"[:200]
+
+def signed_at(body: bytes, event: dict, settings: Settings) -> datetime | None:
+    """The delivery's signed time: when the event fired (`fired_at`, in the signed body)."""
+    return time_of(dict_of(event).get("fired_at"), settings)
 
 
 def withdrew(candidate: dict, mapping: StageMapping) -> bool:
@@ -127,12 +131,14 @@ def read_event(body: dict, event_id: str, settings: Settings, mapping: StageMapp
     """The event a delivery describes; raises UnusablePayload for one that cannot be kept."""
     body = dict_of(body)
     candidate = dict_of(body.get("data"))
-    occurred = (
-        last_activity(candidate, settings) or time_of(body.get("fired_at"), settings) or utcnow()
-    )
+    occurred = last_activity(candidate, settings) or time_of(body.get("fired_at"), settings)
     if text_of(body.get("event_type")) not in EVENT_TYPES or not candidate:
-        return AtsEvent(SOURCE, event_id, occurred)
-    return AtsEvent(SOURCE, event_id, occurred, application_row(candidate, settings, mapping))
+        return AtsEvent(SOURCE, event_id, occurred or utcnow())  # changes nothing
+    row = application_row(candidate, settings, mapping)
+    if row is not None and occurred is None:
+        # a time made up here would make any replay of this body the newest event
+        raise UnusablePayload("the candidate has no updated_at and the event no fired_at")
+    return AtsEvent(SOURCE, event_id, occurred or utcnow(), row)
 
 
 def application_row(candidate: Any, settings: Settings, mapping: StageMapping) -> ImportRow | None:

@@ -12,8 +12,8 @@ import pytest
 
 from actions.ats.models import Status
 from actions.ats.store import ATSStore
-from actions.ats.sync import greenhouse
-from actions.ats.sync.events import Outcome, apply_event
+from actions.ats.sync import greenhouse, replay
+from actions.ats.sync.events import Outcome, UnusablePayload, apply_event
 from actions.ats.sync.mapping import load_mapping
 from actions.settings import ConfigurationError, Settings
 
@@ -53,6 +53,37 @@ def test_the_signature_is_the_hmac_of_the_body_under_the_secret() -> None:
         assert not greenhouse.signature_matches(body, headers, "s3cret")
 
 
+def test_a_delivery_is_named_by_its_signed_body_not_by_its_event_id_header() -> None:
+    body = json.dumps(STAGE_CHANGE).encode()
+    digest = hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    first = {"Signature": f"sha256 {digest}", "Greenhouse-Event-ID": "gh-1"}
+    again = {"Signature": f"sha256 {digest}", "Greenhouse-Event-ID": "gh-2"}
+    assert greenhouse.signed_part(body, first, ["other", "s3cret"]) == body
+    named = replay.delivery_key(greenhouse.signed_part(body, again, ["s3cret"]) or b"")
+    assert named == replay.delivery_key(body) == "sha256:" + hashlib.sha256(body).hexdigest()
+    assert greenhouse.signed_part(body, first, ["other"]) is None
+    assert greenhouse.signed_part(body, {}, ["s3cret"]) is None
+
+
+def test_the_signed_time_is_the_application_s_last_change(settings: Settings) -> None:
+    assert greenhouse.signed_at(b"", event(), settings).isoformat() == "2026-11-18T14:38:36+00:00"
+    rejected = event(rejected_at="2026-11-19T08:00:00Z")
+    assert greenhouse.signed_at(b"", rejected, settings).isoformat() == "2026-11-19T08:00:00+00:00"
+    for junk in ({}, {"payload": []}, event(at=None), event(at="soon"), {"action": "ping"}):
+        assert greenhouse.signed_at(b"", junk, settings) is None
+
+
+def test_an_event_without_a_time_is_refused_not_given_the_current_one(
+    settings: Settings,
+) -> None:
+    mapping = load_mapping("greenhouse", "")
+    with pytest.raises(UnusablePayload, match="last_activity_at"):
+        greenhouse.read_event(event(at=None), "e", settings, mapping)
+    # Greenhouse's ping when a web hook is saved carries no time and changes nothing
+    ping = {"action": "ping", "payload": {"web_hook_id": 1}}
+    assert greenhouse.read_event(ping, "e", settings, mapping).row is None
+
+
 async def test_a_stage_change_creates_the_application_with_greenhouse_as_its_source(
     store: ATSStore, settings: Settings
 ) -> None:
@@ -82,6 +113,23 @@ async def test_an_older_event_arriving_late_is_stale(store: ATSStore, settings: 
     assert app.status is Status.INTERVIEW
     history = await store.status_history(app.reference)
     assert [e.to_status for e in history] == [Status.INTERVIEW]
+
+
+async def test_an_event_no_newer_than_the_one_applied_does_not_apply_again(
+    store: ATSStore, settings: Settings
+) -> None:
+    interview = event(current_stage={"id": 2, "name": "Face to Face"}, at="2026-11-20T10:00:00Z")
+    assert await deliver(store, settings, interview, "evt-2") is Outcome.APPLIED
+    app = await application(store)
+    await store.record_status_change(
+        app.reference, Status.WITHDRAWN, actor="applicant", source="chat"
+    )
+    # the same snapshot under another name, and another of the same time: neither undoes the
+    # withdrawal the help desk recorded since
+    assert await deliver(store, settings, interview, "evt-2-again") is Outcome.STALE
+    same_time = event(at="2026-11-20T10:00:00Z")
+    assert await deliver(store, settings, same_time, "evt-3") is Outcome.STALE
+    assert (await application(store)).status is Status.WITHDRAWN
 
 
 async def test_rejection_and_withdrawal_are_told_apart(store: ATSStore, settings: Settings) -> None:

@@ -1,4 +1,5 @@
-"""Lever's webhook events, in its documented format, applied to the store (both databases).
+"""Lever's webhook deliveries, in its documented format: verified on the raw bytes, named by what
+is signed, and applied only as Lever's API (a local fake of it) confirms (both databases).
 
 Lever sends ids only, so the application is first imported (as a pull sync or an export would
 bring it) with ats_system "lever" and the opportunity id as its ats_id.
@@ -10,6 +11,8 @@ import copy
 import hashlib
 import hmac
 import json
+import logging
+from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,17 +20,21 @@ import pytest
 
 from actions.ats.models import Status
 from actions.ats.store import ATSStore
-from actions.ats.sync import lever
+from actions.ats.sync import events, lever, replay
 from actions.ats.sync.events import Outcome, UnusablePayload, apply_event
 from actions.ats.sync.mapping import StageMapping, load_mapping
 from actions.settings import Settings
 from tests.ats.helpers import add, row
+from tests.ats.sync import fake_lever
+from tests.ats.sync.fake_lever import FakeLever, serving
+from tests.servers import free_port
 
 PAYLOADS = Path(__file__).parent / "payloads"
 OPPORTUNITY = "250d8f03-738a-4bba-a671-8a3d73477145"
 STAGE_ID = "c3ee7d2a-5a0b-4a2f-9e1b-2f5f0c8d1a77"
 REASON_ID = "63dd55b2-a99f-4e7b-985f-22c7bf80ab42"
 SECRET = "s3cret-signature-token"
+EMAIL = "giuseppe.hurley@example.com"
 
 
 def payload(name: str, at: int | None = None, **data) -> dict:
@@ -48,12 +55,29 @@ def ms(day: int, hour: int = 10) -> int:
     return int(datetime(2025, 11, day, hour, tzinfo=timezone.utc).timestamp() * 1000)
 
 
+def at(milliseconds: int) -> datetime:
+    return datetime.fromtimestamp(milliseconds / 1000, tz=timezone.utc)
+
+
+def held_opportunity(
+    stage: str = "Phone Screen", updated: int | None = None, archived: dict | None = None
+) -> dict:
+    """The imported application as Lever's API holds it."""
+    opportunity = fake_lever.opportunity(0, stage, updated=updated or ms(18, 15))
+    opportunity["id"] = OPPORTUNITY
+    opportunity["emails"] = [EMAIL]
+    opportunity["createdAt"] = opportunity["lastInteractionAt"] = ms(16)
+    opportunity["lastAdvancedAt"] = ms(16)
+    opportunity["archived"] = archived
+    return opportunity
+
+
 async def imported(store: ATSStore, settings: Settings) -> None:
     await add(
         store,
         settings,
         row(
-            candidate_email="giuseppe.hurley@example.com",
+            candidate_email=EMAIL,
             candidate_name="Giuseppe Hurley",
             applied_at=datetime(2025, 11, 16, 9, 12, tzinfo=timezone.utc),
             ats_system="lever",
@@ -63,37 +87,72 @@ async def imported(store: ATSStore, settings: Settings) -> None:
     )
 
 
+@pytest.fixture
+async def api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeLever]:
+    """Lever's API (a local fake) holding the imported application, and the key to it."""
+    fake = FakeLever([held_opportunity()])
+    async with serving(fake) as url:
+        monkeypatch.setenv("LEVER_API_KEY", fake_lever.API_KEY)
+        monkeypatch.setenv("LEVER_API_URL", url)
+        yield fake
+
+
 async def deliver(
     store: ATSStore, settings: Settings, body: dict, mapping: StageMapping | None = None
 ) -> Outcome:
+    """A delivery as the receiver takes it: verified on its raw bytes, named by what is signed,
+    confirmed from Lever's API, then applied."""
     raw = json.dumps(body).encode()
-    assert lever.signature_matches(raw, {}, SECRET)
-    event_id = lever.delivery_id({}, body)
-    assert event_id
-    read = lever.read_event(body, event_id, settings, mapping or load_mapping("lever", ""))
-    return await apply_event(store, settings, read)
+    signed = lever.signed_part(raw, {}, [SECRET])
+    assert signed is not None
+    mapping = mapping or load_mapping("lever", "")
+    read = lever.read_event(body, replay.delivery_key(signed), settings, mapping)
+    confirmed = await lever.confirm(read, store, settings, mapping)
+    if isinstance(confirmed, Outcome):
+        return confirmed
+    return await apply_event(store, settings, confirmed)
 
 
 async def application(store: ATSStore):
-    [found] = await store.find_applications_by_email("giuseppe.hurley@example.com")
+    [found] = await store.find_applications_by_email(EMAIL)
     return found
 
 
-def test_the_signature_is_the_hmac_of_token_and_triggered_at() -> None:
+def test_the_signature_is_the_hmac_of_token_and_triggered_at_read_from_the_raw_bytes() -> None:
     body = payload("candidateStageChange")
     raw = json.dumps(body).encode()
+    signed = f"{body['token']}{body['triggeredAt']}".encode()
+    assert lever.signed_part(raw, {}, ["other", SECRET]) == signed
     assert lever.signature_matches(raw, {}, SECRET)
     assert not lever.signature_matches(raw, {}, "other")
-    # the same envelope with other data still verifies (Lever signs token + triggeredAt only);
-    # its delivery id is the same, so a replay is a duplicate
-    replay = dict(body, data={"opportunityId": "x", "toStageId": "offer"})
-    assert lever.delivery_id({}, replay) == lever.delivery_id({}, body)
+    # the same envelope with other data still verifies (Lever signs token + triggeredAt only)
+    # and is named as the same delivery: what is signed is the same
+    replay_body = dict(body, event="candidateHired", data={"opportunityId": "x"})
+    assert lever.signed_part(json.dumps(replay_body).encode(), {}, [SECRET]) == signed
     later = dict(body, triggeredAt=body["triggeredAt"] + 1)
     assert not lever.signature_matches(json.dumps(later).encode(), {}, SECRET)
+    # the members are found without parsing JSON: a verified body need not even be JSON
+    bare = f'"token":"{body["token"]}","triggeredAt":{body["triggeredAt"]},'
+    bare += f'"signature":"{body["signature"]}"'
+    assert lever.signed_part(bare.encode(), {}, [SECRET]) == signed
+    upper = dict(body, signature=body["signature"].upper())
+    assert lever.signature_matches(json.dumps(upper).encode(), {}, SECRET)
+    quoted = sign(dict(body, triggeredAt=str(body["triggeredAt"])))
+    assert lever.signature_matches(json.dumps(quoted).encode(), {}, SECRET)
+
+
+def test_forged_ambiguous_or_oversized_bodies_do_not_verify() -> None:
+    body = payload("candidateStageChange")
     digest = body["signature"]
     for forged in (None, "", "zz", digest[:-1], digest + "0", "ümlaut", 12, ["a"]):
         forged_body = dict(body, signature=forged)
         assert not lever.signature_matches(json.dumps(forged_body).encode(), {}, SECRET)
+    # a second token, triggeredAt or signature (nested in data) makes the body ambiguous
+    for member in ("token", "triggeredAt", "signature"):
+        doubled = dict(body, data={**body["data"], member: body[member]})
+        assert not lever.signature_matches(json.dumps(doubled).encode(), {}, SECRET)
+    padded = dict(body, data={**body["data"], "padding": "x" * lever.MAX_BODY})
+    assert not lever.signature_matches(json.dumps(padded).encode(), {}, SECRET)
     for junk in (
         b"",
         b"[]",
@@ -101,87 +160,133 @@ def test_the_signature_is_the_hmac_of_token_and_triggered_at() -> None:
         b"{",
         b"\xff\xfe",
         b"[" * 100000,
+        b'"token":' * 20000,
         json.dumps(dict(body, triggeredAt=True)).encode(),
+        json.dumps(dict(body, triggeredAt=1.5)).encode(),
+        json.dumps(dict(body, triggeredAt=-body["triggeredAt"])).encode(),
         json.dumps(dict(body, token=None)).encode(),
+        json.dumps(dict(body, token="a\\u0062c")).encode(),
     ):
         assert not lever.signature_matches(junk, {}, SECRET)
-    upper = dict(body, signature=digest.upper())
-    assert lever.signature_matches(json.dumps(upper).encode(), {}, SECRET)
+    assert lever.signed_part(json.dumps(body).encode(), {}, []) is None
 
 
-async def test_a_stage_change_moves_the_application_with_lever_as_its_source(
-    store: ATSStore, settings: Settings
+def test_the_signed_time_is_triggered_at_as_verified(settings: Settings) -> None:
+    body = payload("candidateStageChange")
+    raw = json.dumps(body).encode()
+    assert lever.signed_at(raw, body, settings) == at(body["triggeredAt"])
+    # the parsed JSON's time is not the signed one when the two differ
+    assert lever.signed_at(raw, dict(body, triggeredAt=0), settings) == at(body["triggeredAt"])
+    assert lever.signed_at(b"{}", {}, settings) is None
+
+
+async def test_a_stage_change_moves_the_application_to_the_stage_lever_gives(
+    store: ATSStore, settings: Settings, api: FakeLever
 ) -> None:
     await imported(store, settings)
     assert await deliver(store, settings, payload("candidateStageChange")) is Outcome.APPLIED
     app = await application(store)
-    assert app.status is Status.SCREENING and app.stage == STAGE_ID  # unknown id: screening
+    assert app.status is Status.SCREENING and app.stage == "Phone Screen"  # by its words
     assert app.acknowledged_at is not None
     last = (await store.status_history(app.reference))[-1]
     assert (last.source, last.actor) == ("lever", "lever webhook")
-    assert last.occurred_at == datetime(2025, 11, 18, 14, 38, 36, tzinfo=timezone.utc)
+    assert last.occurred_at == at(ms(18, 15))  # when Lever says the opportunity changed
+    assert api.requests == [f"/v1/opportunities/{OPPORTUNITY}?expand=stage"]
+
+
+async def test_what_a_delivery_claims_is_not_applied_unless_lever_says_so(
+    store: ATSStore, settings: Settings, api: FakeLever
+) -> None:
+    await imported(store, settings)
+    # a captured candidateStageChange envelope, replayed as a hire of this opportunity
+    claimed_hire = payload("candidateStageChange")
+    claimed_hire["event"] = "candidateHired"
+    claimed_hire["data"] = {"opportunityId": OPPORTUNITY}
+    assert await deliver(store, settings, claimed_hire) is Outcome.APPLIED
+    app = await application(store)
+    assert app.status is Status.SCREENING  # what Lever holds, not "hired"
+    assert Status.HIRED not in [e.to_status for e in await store.status_history(app.reference)]
+    # once Lever itself has the hire (archived with the employer's "Hired" reason), it applies
+    api.opportunities[0] = held_opportunity(
+        "Offer", updated=ms(25), archived={"archivedAt": ms(25), "reason": REASON_ID}
+    )
+    hired = StageMapping(stages={REASON_ID: Status.HIRED})
+    assert await deliver(store, settings, payload("candidateHired"), hired) is Outcome.APPLIED
+    app = await application(store)
+    assert app.status is Status.HIRED and app.stage == "Offer"
 
 
 async def test_the_employer_maps_lever_stage_ids(
-    store: ATSStore, settings: Settings, tmp_path: Path
+    store: ATSStore, settings: Settings, api: FakeLever, tmp_path: Path
 ) -> None:
     mapping_file = tmp_path / "mapping.json"
     mapping_file.write_text(json.dumps({"lever": {"stages": {STAGE_ID: "interview"}}}))
     mapping = load_mapping("lever", str(mapping_file))
     await imported(store, settings)
-    body = payload("candidateStageChange")
-    assert await deliver(store, settings, body, mapping) is Outcome.APPLIED
-    assert (await application(store)).status is Status.INTERVIEW
-    offer = payload("candidateStageChange", at=ms(20), toStageId="offer")
-    offer["token"] = "another-token"
-    assert await deliver(store, settings, sign(offer), mapping) is Outcome.APPLIED
-    assert (await application(store)).status is Status.OFFER  # Lever's own "offer" id, by word
+    api.opportunities[0]["stage"] = {"id": STAGE_ID, "text": "Culture chat"}
+    assert await deliver(store, settings, payload("candidateStageChange"), mapping) is (
+        Outcome.APPLIED
+    )
+    app = await application(store)
+    assert (app.status, app.stage) == (Status.INTERVIEW, "Culture chat")
 
 
-async def test_a_repeated_delivery_is_handled_once(store: ATSStore, settings: Settings) -> None:
+async def test_the_same_signed_envelope_is_handled_once(
+    store: ATSStore, settings: Settings, api: FakeLever
+) -> None:
     await imported(store, settings)
     body = payload("candidateStageChange")
     assert await deliver(store, settings, body) is Outcome.APPLIED
     again = copy.deepcopy(body)
-    again["data"]["toStageId"] = "offer"  # a replay with other data: same token, same id
+    again["data"]["toStageId"] = "offer"  # a replay with other data: the same signed pair
+    api.opportunities[0] = held_opportunity("Offer", updated=ms(20))
     assert await deliver(store, settings, again) is Outcome.DUPLICATE
     assert (await application(store)).status is Status.SCREENING
 
 
-async def test_an_older_event_arriving_late_is_stale(store: ATSStore, settings: Settings) -> None:
+async def test_a_state_no_newer_than_the_one_applied_is_stale(
+    store: ATSStore, settings: Settings, api: FakeLever
+) -> None:
     await imported(store, settings)
-    archived = payload("candidateArchiveChange")  # the 21st
-    assert await deliver(store, settings, archived) is Outcome.APPLIED
+    api.opportunities[0] = held_opportunity(
+        "Phone Screen", updated=ms(21), archived={"archivedAt": ms(21), "reason": REASON_ID}
+    )
+    assert await deliver(store, settings, payload("candidateArchiveChange")) is Outcome.APPLIED
+    # Lever answers the same state (its clock has not moved) to a later delivery: nothing new
     assert await deliver(store, settings, payload("candidateStageChange")) is Outcome.STALE
+    api.opportunities[0] = held_opportunity("Phone Screen", updated=ms(20))
+    assert await deliver(store, settings, payload("candidateHired")) is Outcome.STALE
     app = await application(store)
     assert app.status is Status.REJECTED
     history = await store.status_history(app.reference)
-    assert history[-1].to_status is Status.REJECTED
+    assert [e.to_status for e in history][-1] is Status.REJECTED
     assert Status.SCREENING not in [e.to_status for e in history]
 
 
 async def test_rejection_and_withdrawal_are_told_apart(
-    store: ATSStore, settings: Settings, tmp_path: Path
+    store: ATSStore, settings: Settings, api: FakeLever, tmp_path: Path
 ) -> None:
     mapping_file = tmp_path / "mapping.json"
     mapping_file.write_text(json.dumps({"lever": {"withdrawn_reasons": [REASON_ID]}}))
     withdrawals = load_mapping("lever", str(mapping_file))
     await imported(store, settings)
     await deliver(store, settings, payload("candidateStageChange"))
+    api.opportunities[0] = held_opportunity(
+        updated=ms(21), archived={"archivedAt": ms(21), "reason": REASON_ID}
+    )
     withdrew = payload("candidateArchiveChange", at=ms(21))
     assert await deliver(store, settings, withdrew, withdrawals) is Outcome.APPLIED
     app = await application(store)
     assert app.status is Status.WITHDRAWN and app.close_reason == REASON_ID
+    api.opportunities[0] = held_opportunity("Phone Screen", updated=ms(22))  # unarchived
     unarchived = payload("candidateArchiveChange", at=ms(22), toArchived=None)
-    unarchived["data"]["fromArchived"] = {"archivedAt": ms(21), "reason": REASON_ID}
     unarchived["token"] = "unarchive-token"
     assert await deliver(store, settings, sign(unarchived)) is Outcome.APPLIED
     assert (await application(store)).status is Status.SCREENING  # open again
-    rejected = payload(
-        "candidateArchiveChange",
-        at=ms(23),
-        toArchived={"archivedAt": ms(23), "reason": "b1f2c3d4-0000-4000-8000-underqualified"},
+    api.opportunities[0] = held_opportunity(
+        updated=ms(23), archived={"archivedAt": ms(23), "reason": "b1f2-underqualified"}
     )
+    rejected = payload("candidateArchiveChange", at=ms(23))
     rejected["token"] = "reject-token"
     assert await deliver(store, settings, sign(rejected), withdrawals) is Outcome.APPLIED
     app = await application(store)
@@ -194,29 +299,21 @@ async def test_rejection_and_withdrawal_are_told_apart(
     ]
 
 
-def test_lever_s_own_withdrawal_reason_and_a_mapped_hired_reason(settings: Settings) -> None:
-    mapping = load_mapping("lever", "")
-    named = payload(
-        "candidateArchiveChange",
-        toArchived={"archivedAt": ms(21), "reason": {"id": REASON_ID, "text": "Withdrew"}},
-    )
-    read = lever.read_event(named, "e1", settings, mapping)
-    assert read.change.status is Status.WITHDRAWN and read.change.close_reason == "Withdrew"
+def test_lever_s_own_withdrawal_reason_and_a_mapped_hired_reason() -> None:
+    named = held_opportunity(archived={"archivedAt": ms(21), "reason": {"id": REASON_ID}})
+    named["archived"]["reason"]["text"] = "Withdrew"
+    change = lever.opportunity_change(OPPORTUNITY, named, StageMapping())
+    assert change.status is Status.WITHDRAWN and change.close_reason == "Withdrew"
+    by_id = held_opportunity(archived={"archivedAt": ms(21), "reason": REASON_ID})
     hired_reason = StageMapping(stages={REASON_ID: Status.HIRED})
-    read = lever.read_event(payload("candidateArchiveChange"), "e2", settings, hired_reason)
-    assert read.change.status is Status.HIRED  # the employer's "Hired" archive reason
+    assert lever.opportunity_change(OPPORTUNITY, by_id, hired_reason).status is Status.HIRED
 
 
-async def test_a_hire(store: ATSStore, settings: Settings) -> None:
+async def test_events_of_no_concern_are_ignored_without_asking_lever(
+    store: ATSStore, settings: Settings, api: FakeLever
+) -> None:
     await imported(store, settings)
-    await deliver(store, settings, payload("candidateStageChange"))
-    assert await deliver(store, settings, payload("candidateHired")) is Outcome.APPLIED
-    assert (await application(store)).status is Status.HIRED
-
-
-async def test_events_of_no_concern_are_ignored(store: ATSStore, settings: Settings) -> None:
-    await imported(store, settings)
-    # applicationCreated carries ids only: the pull sync fetches the application
+    # applicationCreated carries ids only: the pull sync fetches new applications
     assert await deliver(store, settings, payload("applicationCreated")) is Outcome.IGNORED
     for name in ("candidateDeleted", "interviewCreated", "contactUpdated", None, 7):
         body = payload("candidateHired")
@@ -224,11 +321,58 @@ async def test_events_of_no_concern_are_ignored(store: ATSStore, settings: Setti
         body["token"] = f"token-{name}"
         assert await deliver(store, settings, sign(body)) is Outcome.IGNORED
     assert (await application(store)).status is Status.APPLIED
+    assert api.requests == []
 
 
-async def test_a_change_to_an_application_not_held_yet(store: ATSStore, settings: Settings) -> None:
+async def test_an_opportunity_not_held_is_not_asked_about(
+    store: ATSStore, settings: Settings, api: FakeLever
+) -> None:
     outcome = await deliver(store, settings, payload("candidateHired"))
     assert outcome is Outcome.UNKNOWN_APPLICATION
+    assert api.requests == []
+
+
+async def test_an_opportunity_lever_does_not_hold_changes_nothing(
+    store: ATSStore, settings: Settings, api: FakeLever
+) -> None:
+    await imported(store, settings)
+    api.opportunities.clear()  # deleted in Lever since
+    assert await deliver(store, settings, payload("candidateHired")) is Outcome.IGNORED
+    assert (await application(store)).status is Status.APPLIED
+
+
+async def test_without_an_api_key_a_delivery_changes_nothing_and_says_why(
+    store: ATSStore,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.delenv("LEVER_API_KEY", raising=False)
+    await imported(store, settings)
+    with caplog.at_level(logging.WARNING), pytest.raises(events.Unconfirmed, match="LEVER_API_KEY"):
+        await deliver(store, settings, payload("candidateHired"))
+    assert "LEVER_API_KEY" in caplog.text
+    assert (await application(store)).status is Status.APPLIED
+
+
+@pytest.mark.parametrize("trouble", ["unreachable", 500, 503, 429, 401])
+async def test_while_lever_cannot_answer_nothing_changes(
+    store: ATSStore,
+    settings: Settings,
+    api: FakeLever,
+    monkeypatch: pytest.MonkeyPatch,
+    trouble: str | int,
+) -> None:
+    await imported(store, settings)
+    if trouble == "unreachable":
+        monkeypatch.setenv("LEVER_API_URL", f"http://127.0.0.1:{free_port()}/v1")
+    elif trouble == 401:
+        monkeypatch.setenv("LEVER_API_KEY", "revoked-key")
+    else:
+        api.failing = int(trouble)
+    with pytest.raises(events.Unconfirmed, match="deliver again"):
+        await deliver(store, settings, payload("candidateHired"))
+    assert (await application(store)).status is Status.APPLIED
 
 
 @pytest.mark.parametrize(
@@ -249,6 +393,7 @@ def test_junk_never_raises_anything_but_unusable_payload(settings: Settings) -> 
     mapping = StageMapping()
     junk_bodies = [
         {},
+        [],
         {"event": "candidateHired"},
         {"event": "candidateHired", "data": []},
         {"event": "candidateArchiveChange", "data": {"opportunityId": "o"}},
@@ -260,11 +405,16 @@ def test_junk_never_raises_anything_but_unusable_payload(settings: Settings) -> 
     ]
     for body in junk_bodies:
         try:
-            read = lever.read_event(body, "e", settings, mapping)
+            read = lever.read_event(body, "e", settings, mapping)  # type: ignore[arg-type]
         except UnusablePayload:
             continue
         assert read.source == "lever" and read.occurred_at.tzinfo is not None
-    assert lever.delivery_id({}, {"token": None}) is None
-    assert lever.delivery_id({}, {"token": "t", "event": "candidateHired", "triggeredAt": 1}) == (
-        "candidateHired:t:1"
-    )
+    for opportunity in (
+        {},
+        {"stage": ["x"], "archived": 5},
+        {"stage": {"id": {}, "text": 7}, "archived": {"reason": [1], "archivedAt": "x"}},
+        {"updatedAt": 10**30, "lastAdvancedAt": "soon", "archived": {"archivedAt": -(10**20)}},
+    ):
+        change = lever.opportunity_change("o", opportunity, mapping)
+        assert change.ats_id == "o" and isinstance(change.status, Status)
+        lever.last_activity(opportunity)

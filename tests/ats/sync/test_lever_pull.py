@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 import dataclasses
-from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from aiohttp import web
 
 from actions.ats.models import Status
 from actions.ats.store import ATSStore
@@ -20,92 +17,8 @@ from actions.ats.sync import pull as pulling
 from actions.ats.sync.events import Outcome
 from actions.ats.sync.mapping import StageMapping, load_mapping
 from actions.settings import Settings
-from tests.ats.sync.test_lever import OPPORTUNITY, deliver, imported, payload
-from tests.servers import free_port
-
-API_KEY = "lever-test-key"
-POSTING = "f2f01e16-27f8-4711-a728-7d49499795a0"
-
-
-def ms(day: int, month: int = 11, year: int = 2026) -> int:
-    return int(datetime(year, month, day, 12, tzinfo=timezone.utc).timestamp() * 1000)
-
-
-def opportunity(number: int, stage: str = "Phone Screen", updated: int | None = None) -> dict:
-    """An opportunity as `GET /opportunities?expand=applications&expand=stage&expand=owner`
-    gives it."""
-    opportunity_id = f"opp-{number:04d}"
-    return {
-        "id": opportunity_id,
-        "name": f"Applicant {number}",
-        "contact": f"contact-{number}",
-        "emails": [f"Applicant{number}@example.com"],
-        "phones": [{"type": "mobile", "value": "+31 6 1234 5678"}],
-        "stage": {"id": f"stage-{stage.lower().replace(' ', '-')}", "text": stage},
-        "stageChanges": [],
-        "confidentiality": "non-confidential",
-        "origin": "applied",
-        "owner": {"id": "user-1", "name": "Alicia Flopple", "email": "alicia.flopple@example.com"},
-        "archived": None,
-        "createdAt": ms(16),
-        "updatedAt": updated or ms(18),
-        "lastInteractionAt": ms(17),
-        "lastAdvancedAt": ms(17),
-        "applications": [
-            {
-                "id": f"app-{number}",
-                "opportunityId": opportunity_id,
-                "type": "posting",
-                "createdAt": ms(16),
-                "posting": {"id": POSTING, "text": "Designer"},
-            }
-        ],
-    }
-
-
-class FakeLever:
-    """GET /v1/opportunities: pages of `limit`, `next` token + `hasNext` in the body (asked for
-    with `offset=`), `updated_at_start` in ms, Basic auth with the key and an empty password."""
-
-    def __init__(self, opportunities: list[dict], limit: int = 2) -> None:
-        self.opportunities = opportunities
-        self.limit = limit
-        self.requests: list[str] = []
-        self.refuse_offset: str | None = None
-
-    async def opportunities_page(self, request: web.Request) -> web.Response:
-        expected = "Basic " + base64.b64encode(f"{API_KEY}:".encode()).decode()
-        if request.headers.get("Authorization") != expected:
-            return web.json_response({"code": "Unauthorized", "message": "Bad key"}, status=401)
-        self.requests.append(request.path_qs)
-        assert request.query.getall("expand") == ["applications", "stage", "owner"]
-        offset = request.query.get("offset")
-        if offset is not None and offset == self.refuse_offset:
-            self.refuse_offset = None
-            return web.json_response({"code": "Forbidden", "message": "Forbidden"}, status=403)
-        start = int(request.query.get("updated_at_start", "0"))
-        wanted = [o for o in self.opportunities if o["updatedAt"] >= start]
-        first = int(base64.b64decode(offset).decode()) if offset else 0
-        chunk = wanted[first : first + self.limit]
-        has_next = first + self.limit < len(wanted)
-        body: dict = {"data": chunk, "hasNext": has_next}
-        if has_next:
-            body["next"] = base64.b64encode(str(first + self.limit).encode()).decode()
-        return web.json_response(body)
-
-
-@contextlib.asynccontextmanager
-async def serving(fake: FakeLever) -> AsyncIterator[str]:
-    app = web.Application()
-    app.router.add_get("/v1/opportunities", fake.opportunities_page)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port, shutdown_timeout=0.5).start()
-    try:
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        await runner.cleanup()
+from tests.ats.sync.fake_lever import API_KEY, FakeLever, ms, opportunity, serving
+from tests.ats.sync.test_lever import deliver, held_opportunity, imported, payload
 
 
 @pytest.fixture(autouse=True)
@@ -183,17 +96,20 @@ async def test_the_next_sync_asks_only_for_what_changed(
 
 
 async def test_a_web_hook_newer_than_the_pull_is_not_undone(
-    store: ATSStore, settings: Settings
+    store: ATSStore, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await imported(store, settings)
-    archived = payload("candidateArchiveChange")  # the web hook archived it on 2025-11-21
-    assert await deliver(store, settings, archived) is Outcome.APPLIED
-    old = opportunity(0, "Phone Screen", updated=ms(19, 11, 2025))
-    old["id"] = OPPORTUNITY
-    old["emails"] = ["giuseppe.hurley@example.com"]
-    old["createdAt"] = old["lastAdvancedAt"] = old["lastInteractionAt"] = ms(16, 11, 2025)
-    fake = FakeLever([old])
+    # Lever archived it on 2025-11-21, and a web hook delivery had the help desk read that
+    archived = held_opportunity(
+        updated=ms(21, 11, 2025), archived={"archivedAt": ms(21, 11, 2025), "reason": "r"}
+    )
+    fake = FakeLever([archived])
     async with serving(fake) as url:
+        monkeypatch.setenv("LEVER_API_KEY", API_KEY)
+        monkeypatch.setenv("LEVER_API_URL", url)
+        assert await deliver(store, settings, payload("candidateArchiveChange")) is Outcome.APPLIED
+        # a pull whose record of it is older (an API replica behind, a sync that began earlier)
+        fake.opportunities[0] = held_opportunity("Phone Screen", updated=ms(19, 11, 2025))
         summary = await pull(store, settings, url)
     assert summary.skipped == 1
     [app] = await store.find_applications_by_email("giuseppe.hurley@example.com")

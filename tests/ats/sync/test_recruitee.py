@@ -67,11 +67,28 @@ def test_the_signature_is_the_hex_hmac_of_the_body_under_the_secret() -> None:
     assert not recruitee.signature_matches(body, {"Signature": digest}, "s3cret")
 
 
-def test_the_delivery_is_named_by_the_event_id_in_the_body() -> None:
-    assert recruitee.delivery_id({}, MOVED) == "2374321"
-    assert recruitee.delivery_id({}, {"id": "abc"}) == "abc"
-    for junk in ({}, {"id": None}, {"id": True}, {"id": [1]}, {"id": " "}):
-        assert recruitee.delivery_id({}, junk) is None
+def test_the_signed_part_is_the_body_and_the_signed_time_its_created_at(
+    settings: Settings,
+) -> None:
+    body = json.dumps(MOVED).encode()
+    digest = hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    assert recruitee.signed_part(body, {"X-Recruitee-Signature": digest}, ["x", "s3cret"]) == body
+    assert recruitee.signed_part(body, {"X-Recruitee-Signature": digest}, ["x"]) is None
+    assert recruitee.signed_at(body, MOVED, settings).isoformat() == (
+        "2026-11-18T14:38:36.125000+00:00"
+    )
+    for junk in ({}, {"test": True}, {"created_at": 5}, {"created_at": "yesterday"}):
+        assert recruitee.signed_at(body, junk, settings) is None
+
+
+def test_an_event_without_a_time_is_refused_not_given_the_current_one(
+    settings: Settings,
+) -> None:
+    no_time = moved()
+    del no_time["created_at"]
+    with pytest.raises(UnusablePayload, match="created_at"):
+        read(no_time, "e", settings)
+    assert read({"test": True}, "e", settings).row is None  # the Test button changes nothing
 
 
 async def test_a_move_creates_the_application_with_recruitee_as_its_source(
@@ -150,6 +167,17 @@ async def test_a_hire(store: ATSStore, settings: Settings) -> None:
     hired = moved("2026-11-25T09:00:00Z", {"id": 106, "name": "Hired", "category": "hire"})
     assert await deliver(store, settings, hired, "e-2") is Outcome.APPLIED
     assert (await application(store)).status is Status.HIRED
+
+
+async def test_a_change_no_newer_than_the_one_applied_does_not_apply_again(
+    store: ATSStore, settings: Settings
+) -> None:
+    await deliver(store, settings, moved(), "e-1")
+    withdrew = disqualified("Withdrew", at="2026-11-21T09:00:00Z")
+    assert await deliver(store, settings, withdrew, "e-2") is Outcome.APPLIED
+    same_time = disqualified("Not a good fit", at="2026-11-21T09:00:00Z")
+    assert await deliver(store, settings, same_time, "e-3") is Outcome.STALE
+    assert (await application(store)).status is Status.WITHDRAWN
 
 
 async def test_rejection_and_withdrawal_are_told_apart(store: ATSStore, settings: Settings) -> None:

@@ -74,15 +74,17 @@ def test_the_signature_is_the_hex_hmac_of_the_body_under_the_token() -> None:
     assert not workable.signature_matches("text", signed, "tok3n")  # type: ignore[arg-type]
 
 
-def test_a_delivery_is_named_by_its_event() -> None:
-    created = workable.delivery_id({}, CREATED)
-    assert created == "2d1c4f3a7b:2026-11-16T09:12:04Z:candidate_created:ce4da98"
-    assert workable.delivery_id({}, copy.deepcopy(CREATED)) == created  # a redelivery
-    later = dict(CREATED, fired_at="2026-11-17T10:00:00Z")
-    assert workable.delivery_id({}, later) != created
-    for junk in ({}, {"id": None}, {"id": "x"}, {"id": [], "fired_at": "t"}, {"id": True}):
-        assert workable.delivery_id({}, junk) is None  # the channel names it by its content
-    assert workable.delivery_id({}, {"id": 7, "fired_at": "t", "data": []}) == "7:t::"
+def test_the_signed_part_is_the_body_and_the_signed_time_when_it_fired(
+    settings: Settings,
+) -> None:
+    body = json.dumps(CREATED).encode()
+    digest = hmac.new(b"tok3n", body, hashlib.sha256).hexdigest()
+    signed = {"X-Workable-Signature": digest}
+    assert workable.signed_part(body, signed, ["other", "tok3n"]) == body
+    assert workable.signed_part(body, signed, ["other"]) is None
+    assert workable.signed_at(body, CREATED, settings).isoformat() == "2026-11-16T09:12:04+00:00"
+    for junk in ({}, {"fired_at": 12}, {"fired_at": "t"}, {"data": {"updated_at": "x"}}):
+        assert workable.signed_at(body, junk, settings) is None
 
 
 async def test_a_new_candidate_creates_the_application_with_workable_as_its_source(
@@ -136,6 +138,22 @@ async def test_an_older_event_arriving_late_is_stale(store: ATSStore, desk: Sett
     assert app.status is Status.INTERVIEW and app.stage == "Interview"
     history = await store.status_history(app.reference)
     assert [e.to_status for e in history] == [Status.INTERVIEW]
+
+
+async def test_an_event_no_newer_than_the_one_applied_does_not_apply_again(
+    store: ATSStore, desk: Settings
+) -> None:
+    assert await deliver(store, desk, MOVED, "evt-2") is Outcome.APPLIED
+    same_time = event(stage="Offer")  # the candidate's updated_at has not moved
+    assert await deliver(store, desk, same_time, "evt-3") is Outcome.STALE
+    assert (await application(store)).status is Status.SCREENING
+
+
+def test_an_event_without_a_time_is_refused_not_given_the_current_one(desk: Settings) -> None:
+    no_time = event(at=None)
+    del no_time["fired_at"]
+    with pytest.raises(UnusablePayload, match="fired_at"):
+        read(no_time, desk)
 
 
 def test_the_time_of_an_event_is_the_candidate_update_else_when_it_fired(desk: Settings) -> None:
