@@ -68,7 +68,7 @@ async def recall_identity(tracker: Tracker, services: Services) -> Identity:
 
 async def _recall(tracker: Tracker, services: Services) -> Identity:
     channel = channel_of(tracker)
-    proven = await services.verifier.proven(tracker.sender_id, channel)
+    proven = await services.verifier.proven(tracker.sender_id, channel, client_of(tracker))
     references, email = set(proven.references), proven.email
     if channel == TELEGRAM:
         linked = await services.links.linked_applicant(TELEGRAM, tracker.sender_id)

@@ -323,6 +323,9 @@ class ConversationProof(Base):
     reference = Column(String(12), nullable=False)
     # the address on file the code went to: a linked Telegram chat and a recruiter's reply use it
     email = Column(String(320), nullable=False)
+    # who typed the code (a keyed hash of their address): on the REST channel, where callers
+    # choose their own conversation ids, a proof counts only for the same client
+    client = Column(String(64), nullable=True)
     proven_at = Column(UTCDateTime, nullable=False)
     last_seen_at = Column(UTCDateTime, nullable=False)
 

@@ -22,6 +22,9 @@ from actions.ats.store import ATSStore, utcnow
 
 # A conversation's proofs are marked as seen at most this often: not a write per message.
 TOUCH_EVERY = timedelta(minutes=1)
+# Channels whose callers choose the conversation id themselves: a proof there holds only for
+# the client that made it, so that guessing another caller's id ("me", "user1") gains nothing.
+CALLER_CHOSEN_IDS = {"rest"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class Proofs:
         channel: str,
         references: Iterable[str],
         email: str,
+        client: str,
     ) -> None:
         """Record, in the caller's transaction, that this conversation proved these."""
         now = self.clock()
@@ -56,6 +60,7 @@ class Proofs:
                 channel=channel,
                 reference=reference,
                 email=email,
+                client=client,
                 proven_at=now,
                 last_seen_at=now,
             )
@@ -65,13 +70,14 @@ class Proofs:
                     set_={
                         "channel": statement.excluded.channel,
                         "email": statement.excluded.email,
+                        "client": statement.excluded.client,
                         "proven_at": now,
                         "last_seen_at": now,
                     },
                 )
             )
 
-    async def current(self, conversation_id: str, channel: str) -> Proven:
+    async def current(self, conversation_id: str, channel: str, client: str) -> Proven:
         """What this conversation has proven and still holds; marks it as active now."""
         now = self.clock()
         async with self.store.session() as session:
@@ -81,6 +87,7 @@ class Proofs:
                         ConversationProof.reference,
                         ConversationProof.email,
                         ConversationProof.channel,
+                        ConversationProof.client,
                         ConversationProof.last_seen_at,
                     ).where(ConversationProof.conversation_id == conversation_id)
                 )
@@ -92,7 +99,13 @@ class Proofs:
             await self._drop_lapsed(conversation_id, now)
         # proven in another channel under the same id (a REST sender named like a Telegram
         # chat): not this conversation's
-        live = [r for r in rows if r.channel == channel and r.last_seen_at > now - self.idle]
+        live = [
+            r
+            for r in rows
+            if r.channel == channel
+            and r.last_seen_at > now - self.idle
+            and (channel not in CALLER_CHOSEN_IDS or r.client == client)
+        ]
         if not live:
             return Proven()
         if any(r.last_seen_at < now - TOUCH_EVERY for r in live):

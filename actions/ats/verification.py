@@ -267,7 +267,12 @@ class Verifier:
                     return CodeCheck(Outcome.CONFIRM_BY_LINK)
                 challenge.used_at = now
                 await self.proofs.add(
-                    session, conversation_id, challenge.channel or "", references, challenge.email
+                    session,
+                    conversation_id,
+                    challenge.channel or "",
+                    references,
+                    challenge.email,
+                    client,
                 )
                 return CodeCheck(Outcome.VERIFIED, references, challenge.email)
             challenge.failed_attempts += 1
@@ -319,9 +324,9 @@ class Verifier:
                 or "en"
             )
 
-    async def proven(self, conversation_id: str, channel: str) -> Proven:
+    async def proven(self, conversation_id: str, channel: str, client: str) -> Proven:
         """What this conversation has proven with a code and still holds."""
-        return await self.proofs.current(conversation_id, channel)
+        return await self.proofs.current(conversation_id, channel, client)
 
     async def forget(self, conversation_id: str) -> None:
         """The applicant ended the chat or cleared it: its proofs end and its codes stop

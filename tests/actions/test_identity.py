@@ -3,7 +3,7 @@ a code, for that message), a code typed in it (kept on the server), never its sl
 
 import time
 
-from tests.actions.conftest import Chat, outbox, verify_by_email
+from tests.actions.conftest import Chat, last_code, outbox, verify_by_email
 
 AISHA = ("AP-6VFK-8RMB", "aisha.okafor@example.com")  # English, in screening
 DANIEL = "daniel.kim@example.com"  # two applications
@@ -92,3 +92,20 @@ async def test_identity_metadata_counts_only_from_the_web_chat_channel(desk):
     chat = Chat(sender="rest-1", channel="rest")
     reply = Chat.text(await chat.send("status", "check_status", metadata=identity(AISHA[1])))
     assert "screening" not in reply
+
+
+async def test_a_rest_conversation_named_by_someone_else_proves_nothing(desk):
+    """On REST the caller chooses the conversation id: another client using the same id
+    ("me", as in the README's example) gets nothing of what the first proved."""
+    mine = Chat(sender="me", channel="rest")
+    first = {"helpdesk_client": "first-client"}
+    await mine.send("status", "check_status", metadata=first)
+    await mine.send(AISHA[1], "provide_email", {"email": AISHA[1]}, first)
+    code = last_code(desk, AISHA[1])
+    assert "screening" in Chat.text(await mine.send(code, "provide_code", {"code": code}, first))
+    assert "Data Analyst" in Chat.text(await mine.send("status?", "check_status", metadata=first))
+    other = Chat(sender="me", channel="rest")
+    reply = Chat.text(
+        await other.send("status?", "check_status", metadata={"helpdesk_client": "second"})
+    )
+    assert "Data Analyst" not in reply and "reference" in reply

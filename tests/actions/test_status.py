@@ -3,7 +3,9 @@
 import dataclasses
 import time
 
-from actions.ats.models import EscalationReason
+from sqlalchemy import select
+
+from actions.ats.models import ConversationProof, EscalationReason
 from tests.actions.conftest import Chat, body, last_code, outbox
 
 SANNE = ("AP-7K3M-9XQ2", "sanne.devries@example.nl")  # Dutch, never acknowledged: late
@@ -33,7 +35,9 @@ async def test_a_verified_applicant_gets_a_personal_status_answer(desk):
     assert "(CV screening)" in reply
     assert "Eva Jansen" in reply
     # proven on the server, not in the conversation's slots
-    assert (await desk.verifier.proven("chat-1", "rest")).references == ("AP-6VFK-8RMB",)
+    async with desk.store.session() as session:
+        proofs = (await session.scalars(select(ConversationProof))).all()
+    assert [(p.conversation_id, p.reference) for p in proofs] == [("chat-1", "AP-6VFK-8RMB")]
     assert not any("verified" in name for name in chat.slots)
 
 

@@ -68,12 +68,14 @@ async def test_a_code_sent_for_an_email_unlocks_all_its_applications(verifier):
     # single use
     assert (await check(verifier, "chat-1", request.code)).outcome is Outcome.NO_CODE_PENDING
     # proven on the server, for this conversation and channel only
-    assert set((await verifier.proven("chat-1", "rest")).references) == {
+    assert set((await verifier.proven("chat-1", "rest", "client-1")).references) == {
         "AP-7K3M-9XQ2",
         "AP-4HD8-2MWR",
     }
-    assert (await verifier.proven("chat-1", "telegram")).references == ()
-    assert (await verifier.proven("chat-2", "rest")).references == ()
+    assert (await verifier.proven("chat-1", "telegram", "client-1")).references == ()
+    assert (await verifier.proven("chat-2", "rest", "client-1")).references == ()
+    # on REST the caller names the conversation: someone else naming it gets nothing
+    assert (await verifier.proven("chat-1", "rest", "another-client")).references == ()
 
 
 async def test_a_reference_needs_the_matching_email(verifier):
@@ -126,7 +128,7 @@ async def test_a_code_proves_what_it_was_issued_for_whatever_is_asked_after_it(v
         Outcome.WRONG_CODE,
         Outcome.VERIFIED,  # only if the two random codes happen to be equal
     )
-    assert "AP-7K3M-9XQ2" not in (await verifier.proven("chat-1", "rest")).references
+    assert "AP-7K3M-9XQ2" not in (await verifier.proven("chat-1", "rest", "client-1")).references
 
 
 async def test_forgetting_a_conversation_voids_its_codes_and_proofs(verifier):
@@ -137,7 +139,7 @@ async def test_forgetting_a_conversation_voids_its_codes_and_proofs(verifier):
     again = await ask(verifier, "chat-1", SANNE)
     assert (await check(verifier, "chat-1", again.code)).outcome is Outcome.VERIFIED
     await verifier.forget("chat-1")
-    assert (await verifier.proven("chat-1", "rest")).references == ()
+    assert (await verifier.proven("chat-1", "rest", "client-1")).references == ()
 
 
 async def test_a_proof_lapses_after_the_idle_time_and_lasts_while_used(verifier):
@@ -145,9 +147,9 @@ async def test_a_proof_lapses_after_the_idle_time_and_lasts_while_used(verifier)
     await check(verifier, "chat-1", request.code)
     for minutes in (20, 40, 60):  # active every 20 minutes: still proven
         verifier.clock.now = START + timedelta(minutes=minutes)
-        assert (await verifier.proven("chat-1", "rest")).references
+        assert (await verifier.proven("chat-1", "rest", "client-1")).references
     verifier.clock.now = START + timedelta(minutes=60 + 31)
-    assert (await verifier.proven("chat-1", "rest")).references == ()
+    assert (await verifier.proven("chat-1", "rest", "client-1")).references == ()
 
 
 async def test_five_wrong_codes_lock_the_conversation(verifier):
@@ -196,7 +198,7 @@ async def test_a_right_guess_counts_nothing_without_the_link_once_the_bound_is_s
     assert (await check(verifier, "stranger", request.code, client="s")).outcome is (
         Outcome.CONFIRM_BY_LINK
     )
-    assert (await verifier.proven("stranger", "rest")).references == ()
+    assert (await verifier.proven("stranger", "rest", "s")).references == ()
 
 
 async def test_a_link_is_single_purpose_and_expires(verifier):

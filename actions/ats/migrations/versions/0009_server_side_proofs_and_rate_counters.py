@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=50), nullable=False),
         sa.Column("reference", sa.String(length=12), nullable=False),
         sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("client", sa.String(length=64), nullable=True),
         sa.Column("proven_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_conversation_proofs")),
