@@ -1,33 +1,55 @@
-"""Recruiters' desk logins: accounts, argon2 password hashes, sessions, set-password links.
+"""Recruiters' desk logins: accounts, passwords, sessions, trusted browsers, set-password links.
 
 Sessions and links are random tokens of which only a keyed hash is stored, in the ATS database,
-so that several Rasa servers share them. Failed logins count against the address and the
-client's IP (the lockouts table the applicant codes use too), so guessing is throttled.
+so that several Rasa servers share them. Passwords are argon2id hashes (desk/passwords.py, in a
+thread pool of their own).
+
+Guessing is slowed down per client and per client and address (desk/throttle.py), never by
+locking the account: a stranger must not be able to keep a recruiter out. Against guessing one
+address from many clients, the desk remembers the browsers each recruiter has logged in from
+(a device cookie, after OWASP's "Slow Down Online Guessing Attacks with Device Cookies"): while
+an address is under attack, a browser it does not recognise learns nothing from a login form,
+right password or wrong; if the password was right, the recruiter is mailed a one-time link
+that logs that browser in (and only that browser: the link is bound to a cookie the login
+answer set there). So the real recruiter always gets in: at once from a browser they used
+before, through their mailbox from a new one; the attacker, without the mailbox, gains nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import hmac
+import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
 
-from actions.ats.models import DeskAccount, DeskToken, Lockout, Recruiter
+from actions.ats.models import DeskAccount, DeskToken, Recruiter
 from actions.ats.store import ATSStore, normalise_email, utcnow
+from desk.passwords import hash_password, needs_rehash, password_matches
+from desk.texts import login_link_mail
+from desk.throttle import (
+    ATTACK_AFTER,
+    FREE_PER_CLIENT,
+    FREE_PER_DEVICE,
+    FREE_PER_PAIR,
+    LoginThrottle,
+)
+
+logger = logging.getLogger(__name__)
 
 SESSION_HOURS = 12
 PASSWORD_LINK_HOURS = 72
+DEVICE_DAYS = 90  # a browser a recruiter logged in from stays recognised this long
+LOGIN_LINK_MINUTES = 15
 MIN_PASSWORD = 12
-MAX_FAILED_LOGINS = 5  # per address
-MAX_FAILED_PER_CLIENT = 20  # per IP address: an office behind one address is many people
-LOCK_MINUTES = 15
+MAX_DEVICES = 5  # device tokens one browser keeps (recruiters sharing a computer)
 
 
 @dataclass(frozen=True)
@@ -42,12 +64,32 @@ class DeskUser:
     csrf_token: str
 
 
-class LoginRefused(Exception):
-    """Wrong address or password (the same for both), or too many attempts."""
+@dataclass(frozen=True)
+class Login:
+    """A login that worked: the session token, and the browser's device token (new or renewed)."""
 
-    def __init__(self, locked_until: datetime | None = None) -> None:
+    session_token: str
+    device_token: str
+    replaced_device: str | None = None  # the browser's device token this one replaces
+
+
+class LoginRefused(Exception):
+    """No session. `wait_until`: this client (or this client for this address) must wait until
+    then. `unrecognised_browser`: the address is under attack and this browser is not one the
+    recruiter logged in from; if the password was right, a login link is on its way by mail.
+    Otherwise: a wrong address or password (the same for both)."""
+
+    def __init__(
+        self,
+        wait_until: datetime | None = None,
+        *,
+        wait: timedelta | None = None,
+        unrecognised_browser: bool = False,
+    ) -> None:
         super().__init__("login refused")
-        self.locked_until = locked_until
+        self.wait_until = wait_until
+        self.wait = wait  # how long from now (by the desk's clock)
+        self.unrecognised_browser = unrecognised_browser
 
 
 class PasswordRejected(ValueError):
@@ -55,14 +97,27 @@ class PasswordRejected(ValueError):
 
 
 class DeskAccounts:
-    def __init__(self, store: ATSStore, key: bytes, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        store: ATSStore,
+        key: bytes,
+        clock: Callable[[], datetime] = utcnow,
+        *,
+        mailer: Any = None,  # actions.mail.Mailer: sends the login links
+        base_url: str | None = None,  # the desk's public address, for those links
+    ) -> None:
         self.store = store
         self.key = key
         self.clock = clock
-        self.hasher = PasswordHasher()  # argon2id with the library's memory-hard defaults
+        self.mailer = mailer
+        self.base_url = (base_url or "").rstrip("/")
+        self._mailing: set[asyncio.Task] = set()
 
     def _hash(self, token: str) -> str:
         return hmac.new(self.key, f"desk:{token}".encode(), hashlib.sha256).hexdigest()
+
+    def _browser_binding(self, browser: str) -> str:
+        return hmac.new(self.key, f"desk-browser:{browser}".encode(), hashlib.sha256).hexdigest()
 
     async def add_recruiter(
         self, email: str, name: str | None = None, *, admin: bool = False
@@ -89,7 +144,7 @@ class DeskAccounts:
                 await session.flush()
             elif admin:
                 account.is_admin = True
-            return await self._new_token(session, account.id, "password", PASSWORD_LINK_HOURS)
+            return self._new_token(session, account.id, "password", PASSWORD_LINK_HOURS)
 
     async def invite_all(self) -> dict[str, str]:
         """Set-password tokens for every recruiter in the ATS without a password yet."""
@@ -103,7 +158,9 @@ class DeskAccounts:
             emails = [email for (email,) in rows]
         return {email: await self.add_recruiter(email) for email in emails}
 
-    async def _new_token(self, session, account_id: int, purpose: str, hours: int) -> str:
+    def _new_token(
+        self, session, account_id: int, purpose: str, hours: float, binding: str | None = None
+    ) -> str:
         token = secrets.token_urlsafe(32)
         now = self.clock()
         session.add(
@@ -111,7 +168,8 @@ class DeskAccounts:
                 token_hash=self._hash(token),
                 purpose=purpose,
                 account_id=account_id,
-                csrf_token=secrets.token_urlsafe(32) if purpose == "session" else None,
+                # a session's CSRF token; for a login link, the browser it works in (keyed hash)
+                csrf_token=secrets.token_urlsafe(32) if purpose == "session" else binding,
                 created_at=now,
                 expires_at=now + timedelta(hours=hours),
             )
@@ -122,6 +180,8 @@ class DeskAccounts:
         """Use a set-password link; returns the account's email address."""
         if len(password) < MIN_PASSWORD:
             raise PasswordRejected(f"at least {MIN_PASSWORD} characters")
+        # hashed before the transaction: no write lock is held while argon2 works
+        new_hash = await hash_password(password)
         now = self.clock()
         async with self.store.session() as session, session.begin():
             used = await session.execute(
@@ -141,70 +201,197 @@ class DeskAccounts:
                 .join(DeskToken, DeskToken.account_id == DeskAccount.id)
                 .where(DeskToken.token_hash == self._hash(token))
             )
-            # argon2 is deliberately slow: off the event loop, which serves the chat too
-            account.password_hash = await asyncio.to_thread(self.hasher.hash, password)
+            account.password_hash = new_hash
             account.password_set_at = now
-            # A new password ends every session of the old one.
+            # A new password ends every session of the old one, and the browsers recognised
+            # with it are recognised again only after a login with the new one.
             await session.execute(
                 delete(DeskToken).where(
-                    DeskToken.account_id == account.id, DeskToken.purpose == "session"
+                    DeskToken.account_id == account.id,
+                    DeskToken.purpose.in_(("session", "device", "login-link")),
                 )
             )
             return await session.scalar(
                 select(Recruiter.email).where(Recruiter.id == account.recruiter_id)
             )
 
-    async def log_in(self, email: str, password: str, client: str) -> str:
-        """A new session token, or LoginRefused (also while throttled)."""
+    async def log_in(
+        self,
+        email: str,
+        password: str,
+        client: str,
+        *,
+        devices: Sequence[str] = (),
+        browser: str = "",
+        language: str = "en",
+    ) -> Login:
+        """A new session, or LoginRefused (see there).
+
+        `client` is the client's address; `devices` the device tokens this browser holds (its
+        device cookie); `browser` a random value kept in a cookie of this browser, which a
+        login link mailed for this attempt will require."""
         email = normalise_email(email)
         now = self.clock()
-        subjects = (f"desk:{email}", f"desk-ip:{client}")
+        throttle = LoginThrottle(self.key, client, email)
+        account_id, stored, device = await self._account(email, devices, now)
+
+        # Counted before the password is checked, so that parallel attempts cannot all pass
+        # a limit that none of them has counted yet (desk/throttle.py).
+        wait_until: datetime | None = None
+        under_attack = False
         async with self.store.session() as session, session.begin():
-            for subject in subjects:
-                lock = await session.scalar(select(Lockout).where(Lockout.subject == subject))
-                if lock and lock.locked_until and lock.locked_until > now:
-                    raise LoginRefused(lock.locked_until)
-            account = await session.scalar(
-                select(DeskAccount)
-                .join(Recruiter, Recruiter.id == DeskAccount.recruiter_id)
-                .where(Recruiter.email == email)
-            )
-            stored = account.password_hash if account else None
-            if not await asyncio.to_thread(self._password_matches, stored, password):
-                # counted in this transaction, which must commit: refuse after it
-                await self._count_failure(session, subjects, now)
-                token = None
-            else:
-                if self.hasher.check_needs_rehash(account.password_hash):
-                    account.password_hash = await asyncio.to_thread(self.hasher.hash, password)
-                await session.execute(delete(Lockout).where(Lockout.subject == subjects[0]))
-                token = await self._new_token(session, account.id, "session", SESSION_HOURS)
-        if token is None:
+            trusted = False
+            if device is not None:
+                counted = await throttle.count(session, throttle.device(device), now, None)
+                trusted = counted.failures <= FREE_PER_DEVICE
+                if not trusted:
+                    # too many wrong passwords with it (a stolen cookie?): it is recognised no
+                    # more, for anyone who holds it
+                    await session.execute(delete(DeskToken).where(DeskToken.token_hash == device))
+                    await throttle.forget(session, throttle.device(device))
+                    device = None
+            if not trusted:
+                for subject, free in (
+                    (throttle.client, FREE_PER_CLIENT),
+                    (throttle.pair, FREE_PER_PAIR),
+                ):
+                    counted = await throttle.count(session, subject, now, free)
+                    if counted.refused_until:
+                        wait_until = counted.refused_until
+                        break
+                else:
+                    counted = await throttle.count(session, throttle.address, now, None)
+                    under_attack = counted.failures > ATTACK_AFTER
+        if wait_until is not None:
+            raise LoginRefused(wait_until, wait=wait_until - now)
+
+        matches = await password_matches(stored, password)
+        if under_attack:
+            # The same answer, in the same time, whether the password was right or not: the
+            # mail is written afterwards, and only the recruiter's mailbox sees it.
+            if matches and account_id is not None and browser:
+                self._later(self._mail_login_link(account_id, email, browser, language))
+            raise LoginRefused(unrecognised_browser=True)
+        if not matches:
             raise LoginRefused()
-        return token
 
-    def _password_matches(self, stored: str | None, password: str) -> bool:
-        if not stored:
-            self.hasher.hash(password)  # the same work as a real check: no timing tell
-            return False
+        new_hash = await hash_password(password) if needs_rehash(stored) else None
+        async with self.store.session() as session, session.begin():
+            if device is not None:  # its token is renewed below: a new count with it
+                await throttle.forget(session, throttle.device(device))
+            if not trusted:
+                await throttle.give_back(session, throttle.client)
+                await throttle.forget(session, throttle.pair)
+                await throttle.give_back(session, throttle.address)
+            if new_hash:
+                await session.execute(
+                    update(DeskAccount)
+                    .where(DeskAccount.id == account_id)
+                    .values(password_hash=new_hash)
+                )
+            login = await self._open_session(session, account_id, device, now)
+        replaced = next((t for t in devices if device and self._hash(t) == device), None)
+        return dataclasses.replace(login, replaced_device=replaced)
+
+    async def _account(
+        self, email: str, devices: Sequence[str], now: datetime
+    ) -> tuple[int | None, str | None, str | None]:
+        """The account of this address (id, password hash), and the hash of the device token
+        by which this browser is recognised for it, if any."""
+        hashes = [self._hash(token) for token in devices[:MAX_DEVICES] if token]
+        async with self.store.session() as session:
+            row = (
+                await session.execute(
+                    select(DeskAccount.id, DeskAccount.password_hash)
+                    .join(Recruiter, Recruiter.id == DeskAccount.recruiter_id)
+                    .where(Recruiter.email == email)
+                )
+            ).first()
+            if row is None:
+                return None, None, None
+            device = None
+            if hashes and row.password_hash:
+                device = await session.scalar(
+                    select(DeskToken.token_hash)
+                    .where(
+                        DeskToken.token_hash.in_(hashes),
+                        DeskToken.purpose == "device",
+                        DeskToken.account_id == row.id,
+                        DeskToken.expires_at > now,
+                    )
+                    .order_by(DeskToken.created_at.desc(), DeskToken.id.desc())
+                    .limit(1)
+                )
+        return row.id, row.password_hash, device
+
+    async def _open_session(
+        self, session, account_id: int, device: str | None, now: datetime
+    ) -> Login:
+        """A session, and the browser recognised from now on (its device token renewed)."""
+        await session.execute(
+            delete(DeskToken).where(DeskToken.account_id == account_id, DeskToken.expires_at < now)
+        )
+        if device is not None:  # a new token for the same browser: the old one is replaced
+            await session.execute(delete(DeskToken).where(DeskToken.token_hash == device))
+        return Login(
+            session_token=self._new_token(session, account_id, "session", SESSION_HOURS),
+            device_token=self._new_token(session, account_id, "device", DEVICE_DAYS * 24),
+        )
+
+    def _later(self, work) -> None:
+        task = asyncio.create_task(work)
+        self._mailing.add(task)
+        task.add_done_callback(self._mailing.discard)
+
+    async def wait_for_mail(self) -> None:
+        """Until the login links being written now are queued (for tests and shutdown)."""
+        if self._mailing:
+            await asyncio.gather(*self._mailing, return_exceptions=True)
+
+    async def _mail_login_link(
+        self, account_id: int, email: str, browser: str, language: str
+    ) -> None:
         try:
-            return self.hasher.verify(stored, password)
-        except (VerificationError, InvalidHashError):
-            return False
+            async with self.store.session() as session, session.begin():
+                token = self._new_token(
+                    session,
+                    account_id,
+                    "login-link",
+                    LOGIN_LINK_MINUTES / 60,
+                    self._browser_binding(browser),
+                )
+            if self.mailer is None:
+                logger.warning("a desk login link could not be sent: no mailer")
+                return
+            link = f"{self.base_url}/desk/login/link/{token}"
+            await self.mailer.send([login_link_mail(email, link, language, LOGIN_LINK_MINUTES)])
+        except Exception:  # the answer has gone; a failure here must not go unnoticed
+            logger.exception("a desk login link could not be sent")
 
-    async def _count_failure(self, session, subjects: tuple[str, ...], now: datetime) -> None:
-        for subject in subjects:
-            lock = await session.scalar(select(Lockout).where(Lockout.subject == subject))
-            if lock is None:
-                lock = Lockout(subject=subject, failures=0, updated_at=now)
-                session.add(lock)
-            if lock.locked_until and lock.locked_until <= now:
-                lock.failures, lock.locked_until = 0, None
-            lock.failures += 1
-            lock.updated_at = now
-            limit = MAX_FAILED_PER_CLIENT if subject.startswith("desk-ip:") else MAX_FAILED_LOGINS
-            if lock.failures >= limit:
-                lock.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+    async def log_in_with_link(self, token: str, browser: str) -> Login | None:
+        """Use a mailed login link in the browser that asked for it; None if it does not work
+        (expired, used, or another browser)."""
+        if not token or not browser:
+            return None
+        now = self.clock()
+        async with self.store.session() as session, session.begin():
+            used = await session.execute(
+                update(DeskToken)
+                .where(
+                    DeskToken.token_hash == self._hash(token),
+                    DeskToken.purpose == "login-link",
+                    DeskToken.used_at.is_(None),
+                    DeskToken.expires_at > now,
+                    DeskToken.csrf_token == self._browser_binding(browser),
+                )
+                .values(used_at=now)
+            )
+            if used.rowcount != 1:
+                return None
+            account_id = await session.scalar(
+                select(DeskToken.account_id).where(DeskToken.token_hash == self._hash(token))
+            )
+            return await self._open_session(session, account_id, None, now)
 
     async def user_for(self, session_token: str | None) -> DeskUser | None:
         if not session_token:

@@ -1,16 +1,30 @@
 """The desk's view of escalations: the queue with its filters, one escalation, claim, resolve.
 
 A recruiter sees the escalations assigned to them and those of the vacancies they recruit for
-(also as backup); an admin sees all. Claiming is exclusive: one UPDATE that only succeeds on
-an open escalation decides between two recruiters clicking at once.
+(also as backup); an admin sees all. Who may do what with one they see:
+
+- claim: anyone who sees it, while it is open. Claiming is exclusive: one UPDATE that only
+  succeeds on an open escalation decides between two recruiters clicking at once.
+- reply, change the application's status, resolve: only the recruiter who claimed it, or an
+  admin. Resolving a claimed escalation resumes the bot in the applicant's conversation, so a
+  colleague cannot end someone else's conversation; the UPDATE itself says `claimed_by_id =`,
+  so a click that raced a claim changes nothing.
+- an open escalation (nobody has taken over the conversation, the bot still answers) may be
+  resolved by anyone who sees it, e.g. one already dealt with elsewhere; replying and changing
+  the status take a claim first (admins may change the status without one).
+- a resolved escalation is closed: nothing changes through it any more.
+
+The web chat's session id (`conversation_id`) is a bearer secret: the view carries it for the
+hand-over only, and no page, JSON answer or audit entry of the desk shows it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import aliased
 
 from actions.ats.models import (
@@ -26,6 +40,7 @@ from actions.ats.store import ATSStore, utcnow
 from desk.accounts import DeskUser
 
 STATES = ("open", "claimed", "resolved", "unresolved", "all")
+Action = Literal["claim", "reply", "resolve", "acknowledge", "status"]
 
 
 @dataclass(frozen=True)
@@ -46,7 +61,8 @@ class EscalationView:
     applicant_name: str | None
     applicant_email: str | None
     channel: str | None
-    conversation_id: str | None
+    # never shown: not in pages, JSON or the audit log, and not in this object's repr either
+    conversation_id: str | None = field(repr=False)
     summary: str | None
     level: int = 1
 
@@ -59,6 +75,27 @@ class EscalationView:
             or user.recruiter_id == self.recruiter_id
             or user.recruiter_id in self.vacancy_recruiter_ids
         )
+
+    def refusal(self, user: DeskUser, action: Action) -> str | None:
+        """None when `user` (who sees this escalation) may do `action` now; else the key of
+        the words that tell them why not (desk/texts.py). The templates show only the buttons
+        this allows, and the queries below enforce the same rules against races."""
+        if self.state == EscalationState.RESOLVED.value:
+            return "refused_resolved"
+        if action == "claim":
+            return None if self.state == EscalationState.OPEN.value else "claimed_elsewhere"
+        if action in ("acknowledge", "status") and not self.reference:
+            return "refused_no_application"
+        if self.state == EscalationState.OPEN.value:
+            if action == "resolve" or (action != "reply" and user.is_admin):
+                return None
+            return "refused_claim_first"
+        if self.claimed_by_id == user.recruiter_id or user.is_admin:
+            return None
+        return "refused_not_claimer"
+
+    def allows(self, user: DeskUser, action: Action) -> bool:
+        return self.refusal(user, action) is None
 
 
 @dataclass(frozen=True)
@@ -170,17 +207,34 @@ async def claim(store: ATSStore, escalation_id: int, user: DeskUser) -> bool:
         return result.rowcount == 1
 
 
-async def resolve(store: ATSStore, escalation_id: int) -> bool:
+async def resolve(store: ATSStore, escalation_id: int, user: DeskUser) -> str | None:
+    """Resolve the escalation if `user` may: returns the state it was resolved from ("claimed":
+    the conversation must be handed back to the bot; "open"), or None when it was not theirs to
+    resolve at that moment (a colleague claimed it meanwhile, or it is resolved already)."""
+    resolved = {"state": EscalationState.RESOLVED.value, "resolved_at": utcnow()}
+    claimed = Escalation.state == EscalationState.CLAIMED.value
+    if not user.is_admin:
+        claimed = and_(claimed, Escalation.claimed_by_id == user.recruiter_id)
     async with store.session() as session, session.begin():
-        result = await session.execute(
-            update(Escalation)
-            .where(
-                Escalation.id == escalation_id,
-                Escalation.state != EscalationState.RESOLVED.value,
+        for was, condition in (
+            (EscalationState.CLAIMED.value, claimed),
+            (EscalationState.OPEN.value, Escalation.state == EscalationState.OPEN.value),
+        ):
+            result = await session.execute(
+                update(Escalation)
+                .where(Escalation.id == escalation_id, condition)
+                .values(**resolved)
             )
-            .values(state=EscalationState.RESOLVED.value, resolved_at=utcnow())
-        )
-        return result.rowcount == 1
+            if result.rowcount == 1:
+                return was
+    return None
+
+
+async def fresh(store: ATSStore, escalation_id: int, user: DeskUser, action: Action) -> bool:
+    """Whether `user` may do `action` on the escalation as it is in the database now (not as
+    it was when their page was drawn): checked right before a reply or a status change."""
+    current = await get_escalation(store, escalation_id)
+    return current is not None and current.visible_to(user) and current.allows(user, action)
 
 
 async def audit(

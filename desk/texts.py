@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from actions.ats.records import Mail
+
 LABELS: dict[str, tuple[str, str]] = {
     "desk": ("Recruiters' desk", "Recruitersdesk"),
     "queue": ("Queue", "Wachtrij"),
@@ -17,9 +19,27 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "set_password": ("Set password", "Wachtwoord instellen"),
     "login_failed": ("Wrong email address or password.", "Onjuist e-mailadres of wachtwoord."),
-    "login_locked": (
-        "Too many failed attempts. Try again after {until}.",
-        "Te veel mislukte pogingen. Probeer het opnieuw na {until}.",
+    "login_wait": (
+        "Too many failed attempts from here. Wait {wait} and try again.",
+        "Te veel mislukte pogingen vanaf hier. Wacht {wait} en probeer het opnieuw.",
+    ),
+    "seconds": ("{n} seconds", "{n} seconden"),
+    "minutes": ("{n} minutes", "{n} minuten"),
+    "login_unrecognised": (
+        "There have been many failed logins for this address, so the desk only lets in "
+        "browsers it has seen you use. If your password was right, we have emailed you a link "
+        "that logs in this browser (valid for {minutes} minutes).",
+        "Er zijn veel mislukte inlogpogingen voor dit adres, dus de desk laat alleen browsers "
+        "toe die je eerder hebt gebruikt. Als je wachtwoord klopte, hebben we je een link "
+        "gemaild waarmee deze browser inlogt ({minutes} minuten geldig).",
+    ),
+    "login_link_title": ("Log in on this browser", "Inloggen in deze browser"),
+    "login_link_button": ("Log in", "Inloggen"),
+    "login_link_invalid": (
+        "This link has expired, has been used, or belongs to another browser: open it in the "
+        "browser where you typed your password, or log in again.",
+        "Deze link is verlopen, al gebruikt, of hoort bij een andere browser: open hem in de "
+        "browser waarin je je wachtwoord typte, of log opnieuw in.",
     ),
     "password_done": (
         "Your password is set. Log in with it.",
@@ -68,6 +88,27 @@ LABELS: dict[str, tuple[str, str]] = {
     "subject": ("Subject", "Onderwerp"),
     "detail": ("Detail", "Details"),
     "forbidden": ("This escalation is not yours to see.", "Deze escalatie is niet voor jou."),
+    "refused_resolved": (
+        "This escalation is resolved: nothing can be changed through it any more.",
+        "Deze escalatie is afgerond: er kan niets meer via worden gewijzigd.",
+    ),
+    "refused_not_claimer": (
+        "{name} has claimed this escalation: only they or an admin can reply, change the "
+        "status or resolve it.",
+        "{name} heeft deze escalatie opgepakt: alleen die recruiter of een beheerder kan "
+        "antwoorden, de status wijzigen of afronden.",
+    ),
+    "refused_claim_first": (
+        "Claim this escalation first: replying and changing the status are for the recruiter "
+        "who claimed it.",
+        "Pak deze escalatie eerst op: antwoorden en de status wijzigen doet de recruiter die "
+        "hem heeft opgepakt.",
+    ),
+    "refused_no_application": (
+        "This escalation has no application whose status could change.",
+        "Bij deze escalatie hoort geen sollicitatie waarvan de status kan wijzigen.",
+    ),
+    "back_to_escalation": ("Back to the escalation", "Terug naar de escalatie"),
 }
 STATES = {
     "unresolved": ("Open or claimed", "Open of opgepakt"),
@@ -102,3 +143,28 @@ def translate(table: dict[str, tuple[str, str]], key: str, language: str, **valu
     if pair is None:
         return key
     return pair[1 if language == "nl" else 0].format(**values)
+
+
+LOGIN_LINK_MAIL = {
+    "en": (
+        "Your login link for the recruiters' desk",
+        "Someone (you, we hope) typed your password correctly at the recruiters' desk in a "
+        "browser the desk has not seen you use, while many wrong passwords were being tried "
+        "for your address. To log in in that browser, open this link in it within {minutes} "
+        "minutes:\n\n{link}\n\nIf that was not you, someone else knows your password: ask "
+        "an admin for a new one now.",
+    ),
+    "nl": (
+        "Je inloglink voor de recruitersdesk",
+        "Iemand (jij, hopen we) typte je wachtwoord goed in de recruitersdesk, in een browser "
+        "die de desk nog niet van je kent, terwijl er veel verkeerde wachtwoorden voor je adres "
+        "werden geprobeerd. Open deze link binnen {minutes} minuten in die browser om in te "
+        "loggen:\n\n{link}\n\nWas jij dit niet, dan kent iemand anders je wachtwoord: vraag "
+        "een beheerder nu om een nieuw.",
+    ),
+}
+
+
+def login_link_mail(address: str, link: str, language: str, minutes: int) -> Mail:
+    subject, body = LOGIN_LINK_MAIL["nl" if language == "nl" else "en"]
+    return Mail(address, subject, body.format(link=link, minutes=minutes), "desk_login_link")

@@ -3,12 +3,16 @@ dashboard and the audit log. Rendered on the server with Jinja2; the only script
 conversation so that the applicant's messages appear within two seconds.
 
 Every page and API needs a session cookie (HttpOnly, SameSite=Lax, Secure behind HTTPS); every
-form carries the session's CSRF token; a recruiter reaches only their own escalations.
+form carries the session's CSRF token; a recruiter reaches only their own escalations, and does
+there only what desk/escalations.py allows (a refused action is a 403 page that says why).
+Wrong passwords slow the client down but lock no account (desk/accounts.py, desk/throttle.py).
 """
 
 from __future__ import annotations
 
 import hmac
+import math
+import re
 import secrets
 from dataclasses import asdict
 from functools import wraps
@@ -24,13 +28,24 @@ from sanic.response import HTTPResponse
 from actions.ats.models import CLOSED_STATUSES, EscalationReason, Status
 from actions.ats.store import ApplicationNotFound, utcnow
 from actions.texts import STATUS, day_and_time
-from desk.accounts import DeskUser, LoginRefused, PasswordRejected
+from desk.accounts import (
+    DEVICE_DAYS,
+    LOGIN_LINK_MINUTES,
+    MAX_DEVICES,
+    DeskUser,
+    Login,
+    LoginRefused,
+    PasswordRejected,
+)
 from desk.escalations import (
     STATES,
+    Action,
+    EscalationView,
     Filters,
     audit,
     audit_log,
     claim,
+    fresh,
     get_escalation,
     list_escalations,
     resolve,
@@ -42,10 +57,15 @@ from desk.texts import STATES as STATE_LABELS
 
 SESSION_COOKIE = "desk_session"
 # Longer text is cut to what the ATS columns hold (PostgreSQL refuses more): the stage of an
-# application, and an address in a login form ("desk:<address>" is a lockout's subject, 250).
+# application, and an address in a login form (the audit log's actor).
 STAGE_CHARS = 200
 EMAIL_CHARS = 245
 LOGIN_CSRF_COOKIE = "desk_login_csrf"
+# Which browsers a recruiter has logged in from (desk/accounts.py): kept for DEVICE_DAYS.
+DEVICE_COOKIE = "desk_device"
+# Set where a login link was asked for; the link works only in a browser holding it.
+BROWSER_COOKIE = "desk_login_browser"
+TOKEN = re.compile(r"[A-Za-z0-9_-]{20,100}")
 STATIC = Path(__file__).with_name("static")
 STATIC_FILES = {
     "desk.css": "text/css; charset=utf-8",
@@ -153,6 +173,48 @@ async def visible_escalation(request: Request, user: DeskUser, escalation_id: in
     return escalation, None
 
 
+def client_of(request: Request) -> str:
+    """The client's address as the desk sees it: behind a proxy the one it forwards
+    (SANIC_PROXIES_COUNT), else the connection's."""
+    return request.remote_addr or request.ip or "unknown"
+
+
+def valid_cookie(request: Request, name: str) -> str | None:
+    """A cookie holding one of our tokens, or None for anything else (a token is URL-safe
+    base64 text of a known size; a cookie can hold anything)."""
+    value = request.cookies.get(name) or ""
+    return value if TOKEN.fullmatch(value) else None
+
+
+def device_tokens(request: Request) -> list[str]:
+    """The device tokens this browser holds: one per recruiter who logged in with it."""
+    value = request.cookies.get(DEVICE_COOKIE) or ""
+    return [token for token in value.split(".")[:MAX_DEVICES] if TOKEN.fullmatch(token)]
+
+
+def wait_words(refused: LoginRefused, language: str) -> str:
+    seconds = max(1, math.ceil(refused.wait.total_seconds()))
+    if seconds < 120:
+        return translate(LABELS, "seconds", language, n=seconds)
+    return translate(LABELS, "minutes", language, n=math.ceil(seconds / 60))
+
+
+def logged_in(request: Request, login: Login) -> HTTPResponse:
+    """To the queue, with the session cookie and this browser's device cookie (its new token
+    first, then those of other recruiters who used this browser)."""
+    page = response.redirect("/desk/")
+    set_cookie(request, page, SESSION_COOKIE, login.session_token)
+    others = [token for token in device_tokens(request) if token != login.replaced_device]
+    set_cookie(
+        request,
+        page,
+        DEVICE_COOKIE,
+        ".".join([login.device_token, *others][:MAX_DEVICES]),
+        **{"max-age": DEVICE_DAYS * 24 * 3600},
+    )
+    return page
+
+
 def handoff(request: Request) -> Handoff:
     app = request.app
     return Handoff(app.ctx.agent, app.ctx.input_channels, DeskServices.get().mailer)
@@ -183,22 +245,70 @@ def build_blueprint() -> Blueprint:
         if not expected or not same_token(form.get("csrf_token") or "", expected):
             return response.text("missing or wrong CSRF token", status=403)
         services = DeskServices.get()
-        email = (form.get("email") or "").strip()[:EMAIL_CHARS]
-        client = request.remote_addr or request.ip or "unknown"
+        # printable characters only: the address goes into the audit log (PostgreSQL refuses
+        # a NUL in text)
+        email = "".join(c for c in (form.get("email") or "") if c.isprintable()).strip()
+        email = email[:EMAIL_CHARS]
+        client = client_of(request)
+        language = language_of(request)
+        browser = valid_cookie(request, BROWSER_COOKIE) or secrets.token_urlsafe(32)
         try:
-            token = await services.accounts.log_in(email, form.get("password") or "", client)
+            login = await services.accounts.log_in(
+                email,
+                form.get("password") or "",
+                client,
+                devices=device_tokens(request),
+                browser=browser,
+                language=language,
+            )
         except LoginRefused as refused:
-            language = language_of(request)
-            if refused.locked_until:
-                until = day_and_time(refused.locked_until, language, services.settings.timezone)
-                error = translate(LABELS, "login_locked", language, until=until)
+            if refused.wait_until:
+                error = translate(
+                    LABELS, "login_wait", language, wait=wait_words(refused, language)
+                )
+            elif refused.unrecognised_browser:
+                error = translate(
+                    LABELS, "login_unrecognised", language, minutes=LOGIN_LINK_MINUTES
+                )
             else:
                 error = translate(LABELS, "login_failed", language)
             await audit(services.store, email or "?", "login_failed", None, client)
-            return render(request, "login.html", csrf_token=expected, error=error, status=401)
+            page = render(request, "login.html", csrf_token=expected, error=error, status=401)
+            if refused.unrecognised_browser:
+                # the mailed link works only in a browser holding this (whatever the password)
+                set_cookie(
+                    request, page, BROWSER_COOKIE, browser, **{"max-age": LOGIN_LINK_MINUTES * 60}
+                )
+            return page
         await audit(services.store, email.lower(), "login", None, client)
-        page = response.redirect("/desk/")
-        set_cookie(request, page, SESSION_COOKIE, token)
+        return logged_in(request, login)
+
+    @desk.route("/login/link/<token>", methods=["GET", "POST"])
+    async def login_link(request: Request, token: str) -> HTTPResponse:
+        """The link mailed to a recruiter whose right password came from a browser the desk
+        did not recognise while their address was under attack. GET shows a button (mail
+        scanners that fetch links use nothing up); POST logs this browser in."""
+        language = language_of(request)
+        if request.method == "GET":
+            csrf = secrets.token_urlsafe(32)
+            page = render(request, "login_link.html", csrf_token=csrf, error=None)
+            set_cookie(request, page, LOGIN_CSRF_COOKIE, csrf)
+            return page
+        form = request.form or {}
+        expected = request.cookies.get(LOGIN_CSRF_COOKIE) or ""
+        if not expected or not same_token(form.get("csrf_token") or "", expected):
+            return response.text("missing or wrong CSRF token", status=403)
+        services = DeskServices.get()
+        login = await services.accounts.log_in_with_link(
+            token[:100], valid_cookie(request, BROWSER_COOKIE) or ""
+        )
+        if login is None:
+            error = translate(LABELS, "login_link_invalid", language)
+            return render(request, "login_link.html", csrf_token=expected, error=error, status=400)
+        user = await services.accounts.user_for(login.session_token)
+        await audit(services.store, user.email, "login", "login link", client_of(request))
+        page = logged_in(request, login)
+        set_cookie(request, page, BROWSER_COOKIE, "", **{"max-age": 0})  # used up
         return page
 
     @desk.route("/logout", methods=["POST"])
@@ -208,7 +318,8 @@ def build_blueprint() -> Blueprint:
         await services.accounts.log_out(request.cookies.get(SESSION_COOKIE) or "")
         await audit(services.store, user.email, "logout")
         page = response.redirect("/desk/login")
-        del page.cookies[SESSION_COOKIE]
+        # with the cookie's own path: Sanic's `del cookies[...]` would name the path "/"
+        set_cookie(request, page, SESSION_COOKIE, "", **{"max-age": 0})
         return page
 
     @desk.route("/password/<token>", methods=["GET", "POST"])
@@ -309,14 +420,30 @@ def build_blueprint() -> Blueprint:
             headers={"Cache-Control": "no-store"},
         )
 
-    async def act(request: Request, user: DeskUser, escalation_id: int, what: str):
+    def refused_page(
+        request: Request, user: DeskUser, escalation: EscalationView, reason: str
+    ) -> HTTPResponse:
+        """403: what was refused and why, with the way back to the escalation."""
+        message = translate(
+            LABELS, reason, language_of(request), name=escalation.claimed_by_name or ""
+        )
+        return render(
+            request, "message.html", user, message=message, back=escalation.id, status=403
+        )
+
+    async def act(request: Request, user: DeskUser, escalation_id: int, what: Action):
         escalation, refused = await visible_escalation(request, user, escalation_id)
         if refused:
             return refused
         services = DeskServices.get()
         form = request.form or {}
         query: dict[str, str] = {}
-        if what == "claim":
+        reason = escalation.refusal(user, what)
+        if what == "claim" and reason == "claimed_elsewhere":
+            query["notice"] = reason  # a click that lost the race: the page says who has it
+        elif reason:
+            return refused_page(request, user, escalation, reason)
+        elif what == "claim":
             if await claim(services.store, escalation.id, user):
                 query["sent"] = await handoff(request).join(escalation, user.name)
                 await audit(services.store, user.email, "claim", f"escalation {escalation.id}")
@@ -324,17 +451,25 @@ def build_blueprint() -> Blueprint:
                 query["notice"] = "claimed_elsewhere"
         elif what == "reply":
             text = (form.get("text") or "").strip()
-            if text and escalation.claimed_by_id == user.recruiter_id:
+            if text:
+                if not await fresh(services.store, escalation.id, user, "reply"):
+                    return await refused_now(request, user, escalation.id, what)
                 query["sent"] = await handoff(request).reply(escalation, user.name, text[:4000])
                 await audit(
                     services.store, user.email, "reply", f"escalation {escalation.id}", text[:200]
                 )
         elif what == "resolve":
-            if await resolve(services.store, escalation.id):
-                if escalation.state == "claimed":
-                    await handoff(request).leave(escalation, user.name)
-                await audit(services.store, user.email, "resolve", f"escalation {escalation.id}")
-        elif what in ("acknowledge", "status") and escalation.reference:
+            was = await resolve(services.store, escalation.id, user)
+            if was is None:
+                return await refused_now(request, user, escalation.id, what)
+            if was == "claimed":
+                # the bot resumes; the applicant is told that whoever had joined has left
+                current = await get_escalation(services.store, escalation.id) or escalation
+                await handoff(request).leave(current, current.claimed_by_name or user.name)
+            await audit(services.store, user.email, "resolve", f"escalation {escalation.id}")
+        else:  # acknowledge, status
+            if not await fresh(services.store, escalation.id, user, what):
+                return await refused_now(request, user, escalation.id, what)
             status = Status.ACKNOWLEDGED if what == "acknowledge" else form.get("status")
             try:
                 await services.store.record_status_change(
@@ -351,6 +486,15 @@ def build_blueprint() -> Blueprint:
             )
         suffix = f"?{urlencode(query)}" if query else ""
         return response.redirect(f"/desk/escalations/{escalation.id}{suffix}")
+
+    async def refused_now(request: Request, user: DeskUser, escalation_id: int, what: Action):
+        """The escalation changed since the page was drawn (claimed or resolved meanwhile)."""
+        current = await get_escalation(DeskServices.get().store, escalation_id)
+        if current is None:  # erased meanwhile (a privacy request)
+            return render(request, "message.html", user, message="404", status=404)
+        return refused_page(
+            request, user, current, current.refusal(user, what) or "refused_resolved"
+        )
 
     for what in ("claim", "reply", "resolve", "acknowledge", "status"):
 

@@ -19,6 +19,11 @@ from tests.web.test_chat_widget import BOT, careers, open_chat, say
 
 pytestmark = pytest.mark.server
 
+# What the widget keeps in the browser as its session id (whatever the storage it uses).
+SESSION_IDS = """() => [localStorage, sessionStorage].flatMap(area =>
+    Object.keys(area).filter(key => key.includes("session")).map(key => area.getItem(key))
+).filter(Boolean)"""
+
 
 def desk_login(page: Page, helpdesk, address: str, *extra: str) -> None:
     """Set a password through the set-password link, then log in, as a recruiter would."""
@@ -67,6 +72,15 @@ def test_a_recruiter_takes_over_a_web_chat(chromium, helpdesk):
             "you'll hear from us by Friday", timeout=10_000
         )
         expect(desk.locator("[role=status]")).to_contain_text("web chat")
+        # the chat's session id is a bearer secret: the desk shows it nowhere
+        session_ids = chat.evaluate(SESSION_IDS)
+        assert session_ids
+        transcript_json = desk.evaluate(
+            "url => fetch(url).then(answer => answer.text())",
+            desk.locator("#transcript").get_attribute("data-url"),
+        )
+        for shown in (desk.content(), transcript_json):
+            assert not any(session_id in shown for session_id in session_ids)
         if os.environ.get("HELPDESK_SCREENSHOTS"):  # for the README: run by hand
             desk.screenshot(path="docs/desk-escalation.png", full_page=True)
             desk.goto(url(helpdesk, "/desk/"))

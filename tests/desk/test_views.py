@@ -81,7 +81,7 @@ def test_every_desk_route_needs_a_session(helpdesk):
     assert requests.post(url(helpdesk, "/desk/logout")).status_code == 401
 
 
-def test_passwords_are_argon2_hashes_and_logins_are_throttled(helpdesk):
+def test_passwords_are_argon2_hashes_and_wrong_ones_lock_nobody_out(helpdesk):
     account(helpdesk, "eva.jansen@example.com")
     with sqlite3.connect(helpdesk.home / "ats.db") as db:
         [(stored,)] = db.execute(
@@ -99,11 +99,13 @@ def test_passwords_are_argon2_hashes_and_logins_are_throttled(helpdesk):
         == 403
     )
 
+    # wrong passwords slow the client down (tests/desk/test_logins.py) but never lock the
+    # account: the right password still gets in
     account(helpdesk, "priya.sharma@example.com")
     for _ in range(5):
         assert log_in(helpdesk, "priya.sharma@example.com", "wrong password!")[1].status_code == 401
-    _, locked = log_in(helpdesk, "priya.sharma@example.com")  # even the right one, for now
-    assert locked.status_code == 401 and "Too many failed attempts" in locked.text
+    _, answer = log_in(helpdesk, "priya.sharma@example.com")
+    assert answer.status_code == 200 and "Priya" in answer.text
 
 
 def test_the_hand_over_from_claim_to_resolve(helpdesk):
