@@ -168,7 +168,11 @@ def desk(tmp_path_factory, telegram_api):
     end-to-end tests, which use chat and update ids of their own."""
     running = RunningHelpdesk(
         tmp_path_factory.mktemp("telegram"),
-        extra_env={**telegram_api.environment(SECRET), "HELPDESK_RASA_API_TOKEN": API_TOKEN},
+        extra_env={
+            **telegram_api.environment(SECRET),
+            "HELPDESK_RASA_API_TOKEN": API_TOKEN,
+            "HELPDESK_MESSAGES_PER_MINUTE": "30",  # the default: each chat gets 30 a minute
+        },
     ).start()
     yield running
     running.stop()
