@@ -172,9 +172,13 @@ def run(settings: Settings, *, train_model: bool = True, topology: Topology = To
         _start([_bin("helpdesk"), "serve", "actions", "--port", str(port)], environment)
         for port in action_ports
     ]
+    rasa_environment = {**environment, **secrets}
+    if topology.rasa_servers > 1:
+        # behind the balancer, which adds X-Forwarded-For: the client's address is the one it
+        # names, not the balancer's (the channels limit messages per client address)
+        rasa_environment.setdefault("SANIC_PROXIES_COUNT", "1")
     processes += [
-        _start(rasa_server_command(model, port, endpoints), {**environment, **secrets})
-        for port in rasa_ports
+        _start(rasa_server_command(model, port, endpoints), rasa_environment) for port in rasa_ports
     ]
     if topology.action_servers > 1:
         processes.append(_balancer(ACTIONS_PORT, action_ports, environment))

@@ -18,6 +18,16 @@ HELPDESK = str(Path(sys.executable).with_name("helpdesk"))
 PROJECT = Path(__file__).parents[1]
 
 
+# Limits per client address, raised for help desks that all tests reach from 127.0.0.1.
+TEST_CLIENT_LIMITS = {
+    "HELPDESK_MESSAGES_PER_MINUTE": "1000",
+    "HELPDESK_CODE_MAILS_PER_HOUR": "1000",
+    "HELPDESK_CODE_REQUESTS_PER_CLIENT_PER_HOUR": "1000",
+    "HELPDESK_WRONG_CODES_PER_CLIENT": "1000",
+    "HELPDESK_UNVERIFIED_ESCALATIONS_PER_CLIENT": "1000",
+}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -79,6 +89,9 @@ class RunningHelpdesk:
             "HELPDESK_ACTIONS_PORT": str(self.actions_port),
             # no deadline monitor unless a test asks for one: it would mail the demo applicants
             "HELPDESK_SWEEP_MINUTES": "0",
+            # every test talks from 127.0.0.1, one client to the help desk: the limits per
+            # client address are tested where a test sets them (tests/security/, tests/ats/)
+            **TEST_CLIENT_LIMITS,
             **self.extra_env,
         }
         env.pop("SMTP_HOST", None)

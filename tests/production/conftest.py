@@ -30,7 +30,7 @@ import pytest
 
 from tests.conftest import POSTGRES_URL
 from tests.production.proxy import TcpProxy
-from tests.servers import HELPDESK, PROJECT, free_port, post_json
+from tests.servers import HELPDESK, PROJECT, TEST_CLIENT_LIMITS, free_port, post_json
 from tests.web.conftest import last_code
 
 REQUIRE = os.environ.get("HELPDESK_REQUIRE_SERVICES") == "1"
@@ -269,6 +269,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
         "HELPDESK_SECRET_KEY": "production-test-secret",
         "HELPDESK_SWEEP_MINUTES": "0",
         "HELPDESK_HANDOVER_RETRY_SECONDS": "2",
+        **TEST_CLIENT_LIMITS,
     }
     env.pop("SMTP_HOST", None)
     topology = Production(home, env, postgres, ats_postgres, rabbitmq, actions_proxy, queue)
