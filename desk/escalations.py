@@ -65,6 +65,8 @@ class EscalationView:
     conversation_id: str | None = field(repr=False)
     summary: str | None
     level: int = 1
+    # False: the person had not proven who they are; the name and address are what they typed
+    verified: bool = True
 
     def overdue(self, now: datetime) -> bool:
         return self.state != EscalationState.RESOLVED.value and self.respond_by < now
@@ -143,6 +145,7 @@ def _view(row) -> EscalationView:
         conversation_id=escalation.conversation_id,
         summary=escalation.summary,
         level=escalation.level,
+        verified=bool(escalation.verified),
     )
 
 

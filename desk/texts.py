@@ -49,6 +49,15 @@ LABELS: dict[str, tuple[str, str]] = {
         "This link has expired or has been used. Ask an admin for a new one.",
         "Deze link is verlopen of al gebruikt. Vraag een beheerder om een nieuwe.",
     ),
+    "unverified": ("Unverified", "Niet geverifieerd"),
+    "unverified_note": (
+        "This person has not proven who they are: the name and address are only what they "
+        "typed, and no application is attached. Check who they are before you tell them "
+        "anything about an application, or reply to that address.",
+        "Deze persoon heeft niet bewezen wie hij of zij is: naam en adres zijn alleen wat er "
+        "getypt is, en er hoort geen sollicitatie bij. Ga na wie het is voordat je iets over "
+        "een sollicitatie vertelt, of naar dat adres antwoordt.",
+    ),
     "mine": ("Mine only", "Alleen van mij"),
     "reason": ("Reason", "Reden"),
     "vacancy": ("Vacancy", "Vacature"),
