@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.ats import limits
 from actions.ats.keys import secret_key
@@ -153,15 +154,7 @@ class Verifier:
             code = f"{secrets.randbelow(1_000_000):06d}"
             link = secrets.token_urlsafe(LINK_BYTES) if applications else None
             # Earlier codes of this conversation stop working: only the newest one counts.
-            await session.execute(
-                update(VerificationChallenge)
-                .where(
-                    VerificationChallenge.conversation_id == conversation_id,
-                    VerificationChallenge.used_at.is_(None),
-                )
-                .values(used_at=now)
-                .execution_options(synchronize_session=False)
-            )
+            await _void_pending(session, conversation_id, now)
             session.add(
                 VerificationChallenge(
                     conversation_id=conversation_id,
@@ -180,7 +173,9 @@ class Verifier:
             return CodeRequest(None, ())
         return CodeRequest(code, applications, link, wanted)
 
-    async def _may_mail(self, session, address: str, client: str, now: datetime) -> bool:
+    async def _may_mail(
+        self, session: AsyncSession, address: str, client: str, now: datetime
+    ) -> bool:
         """Whether another code may go to this address now: per client asking, per address
         and in total per hour, so that the help desk cannot be made to flood an inbox."""
         settings = self.settings
@@ -331,15 +326,19 @@ class Verifier:
     async def forget(self, conversation_id: str) -> None:
         """The applicant ended the chat or cleared it: its proofs end and its codes stop
         working, whatever is typed next."""
-        now = self.clock()
         async with self.store.session() as session, session.begin():
-            await session.execute(
-                update(VerificationChallenge)
-                .where(
-                    VerificationChallenge.conversation_id == conversation_id,
-                    VerificationChallenge.used_at.is_(None),
-                )
-                .values(used_at=now)
-                .execution_options(synchronize_session=False)
-            )
+            await _void_pending(session, conversation_id, self.clock())
             await self.proofs.end(session, conversation_id)
+
+
+async def _void_pending(session: AsyncSession, conversation_id: str, now: datetime) -> None:
+    """The conversation's codes not used yet stop working."""
+    await session.execute(
+        update(VerificationChallenge)
+        .where(
+            VerificationChallenge.conversation_id == conversation_id,
+            VerificationChallenge.used_at.is_(None),
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )

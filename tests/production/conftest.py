@@ -222,6 +222,10 @@ class Production:
 
     def escalations(self, conversation_id: str) -> list[tuple[str, str]]:
         """(reason, state) of the escalations opened from this conversation."""
+        return [(reason, state) for _, reason, state in self.escalation_rows(conversation_id)]
+
+    def escalation_rows(self, conversation_id: str) -> list[tuple[int, str, str]]:
+        """(id, reason, state) of the escalations opened from this conversation."""
         import psycopg2
 
         connection = psycopg2.connect(
@@ -230,7 +234,7 @@ class Production:
         try:
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "SELECT reason, state FROM escalations WHERE conversation_id = %s",
+                    "SELECT id, reason, state FROM escalations WHERE conversation_id = %s",
                     (conversation_id,),
                 )
                 return cursor.fetchall()

@@ -6,8 +6,10 @@ Each test leaves the topology as it found it (servers running, services reachabl
 from __future__ import annotations
 
 import asyncio
+import email
 import itertools
 import json
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -168,9 +170,15 @@ def _handed_over_once_back(production: Production, sender: str) -> None:
     assert production.escalations(sender) == [("applicant_request", "open")]
     bot = [e["text"] for e in production.tracker(sender)["events"] if e["event"] == "bot"]
     assert bot[-1].startswith("I've passed your question to ")  # the applicant is told who
-    recruiter_mails = [
-        p for p in production.outbox.glob("*.eml") if sender in p.read_text(errors="replace")
+    # the mail names the escalation (a link into the desk), never the conversation's id
+    [(escalation_id, _, _)] = production.escalation_rows(sender)
+    mails = [
+        email.message_from_bytes(p.read_bytes()).get_payload(decode=True).decode()
+        for p in production.outbox.glob("*.eml")
     ]
+    assert not [m for m in mails if sender in m]
+    link = re.compile(rf"/desk/escalations/{escalation_id}\b")
+    recruiter_mails = [m for m in mails if link.search(m)]
     assert len(recruiter_mails) == 1
 
 
