@@ -82,7 +82,8 @@ async def other_channel(request: Request, sender: str) -> str | None:
     try:
         channel = await latest_input_channel(agent.tracker_store, sender)
     except Exception as error:  # the tracker store is down: Rasa's handling answers for it
-        logger.warning("conversation %s not checked: %s", sender, error)
+        # the conversation's id stays out of logs: whoever has it can continue it
+        logger.warning("a conversation's channel could not be checked: %s", error)
         return None
     return channel if channel and channel != RestInput.name() else None
 
@@ -128,7 +129,7 @@ class RestInput(RasaRestInput):
                 on_new_message, text, queue, sender_id, input_channel, metadata
             )
         except Exception:
-            logger.exception("message in conversation %s could not be handled", sender_id)
+            logger.exception("a REST message could not be handled")
             await queue.put("DONE")
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:

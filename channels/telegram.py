@@ -127,7 +127,8 @@ class TelegramOutput(OutputChannel):
                     )
                 )
         except TelegramError as error:
-            logger.error("message to Telegram chat %s not delivered: %s", chat_id, error)
+            # not the chat's id: it names a person (undelivered_messages keeps it, with the text)
+            logger.error("a message to a Telegram chat was not delivered: %s", error)
             if self.undelivered is None:
                 raise
             await self.undelivered(chat_id, text, f"{type(error).__name__}: {error}")
