@@ -187,8 +187,7 @@ class Verifier:
         taken: list[str] = []
         for name, limit in wanted:
             if not (await limits.take(session, name, limit=limit, window=HOUR, now=now)).allowed:
-                for earlier in taken:
-                    await limits.give_back(session, earlier)
+                await limits.give_back(session, taken)
                 logger.warning("no code mailed: the hourly limit %s is reached", name.split(":")[1])
                 return False
             taken.append(name)
@@ -205,12 +204,7 @@ class Verifier:
             by_client: settings.wrong_codes_per_client,
         }
         async with self.store.session() as session, session.begin():
-            taken: dict[str, int] = {}
-
-            async def give_back_all() -> None:
-                for name in taken:
-                    await limits.give_back(session, name)
-
+            taken: list[str] = []
             # Rows are always taken in the same order (conversation and client, then the
             # applications and the total, each sorted), so that parallel checks never deadlock.
             for name in sorted(limit_of):
@@ -218,9 +212,9 @@ class Verifier:
                     session, name, limit=limit_of[name], window=window, now=now
                 )
                 if not counted.allowed:
-                    await give_back_all()
+                    await limits.give_back(session, taken)
                     return CodeCheck(Outcome.LOCKED, locked_until=counted.until)
-                taken[name] = counted.count
+                taken.append(name)
             challenge = await session.scalar(
                 select(VerificationChallenge)
                 .where(
@@ -232,7 +226,7 @@ class Verifier:
                 .with_for_update()
             )
             if challenge is None or now > challenge.expires_at:
-                await give_back_all()  # nothing to guess at: not a guess
+                await limits.give_back(session, taken)  # nothing to guess at: not a guess
                 if challenge is None:
                     return CodeCheck(Outcome.NO_CODE_PENDING)
                 challenge.used_at = now
@@ -246,18 +240,17 @@ class Verifier:
                     if name == "guess:total"
                     else settings.wrong_codes_per_application
                 )
-                counted = await limits.take(session, name, limit=limit, window=window, now=now)
-                if counted.allowed:
-                    taken[name] = counted.count
+                if (await limits.take(session, name, limit=limit, window=window, now=now)).allowed:
+                    taken.append(name)
                 else:
                     spent = True
             matches = hmac.compare_digest(
                 challenge.code_hash, self._hash(conversation_id, code.strip())
             )
             if matches and references and challenge.email:
-                del taken[conversation]
+                taken.remove(conversation)
                 await limits.reset(session, conversation)
-                await give_back_all()  # a right code is no failure
+                await limits.give_back(session, taken)  # a right code is no failure
                 if spent and challenge.confirmed_at is None:
                     return CodeCheck(Outcome.CONFIRM_BY_LINK)
                 challenge.used_at = now
@@ -271,13 +264,14 @@ class Verifier:
                 )
                 return CodeCheck(Outcome.VERIFIED, references, challenge.email)
             challenge.failed_attempts += 1
+            failures = await limits.counts(session, limit_of)
             for name, limit in limit_of.items():
-                if taken[name] >= limit:
+                if failures[name] >= limit:
                     until = now + window
                     await limits.block(session, name, until)
                     challenge.used_at = now
                     return CodeCheck(Outcome.LOCKED, locked_until=until)
-            left = max(0, settings.max_failed_attempts - taken[conversation])
+            left = max(0, settings.max_failed_attempts - failures[conversation])
             return CodeCheck(Outcome.WRONG_CODE, attempts_left=left)
 
     async def link_language(self, token: str) -> str | None:
