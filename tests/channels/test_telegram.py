@@ -224,14 +224,45 @@ def test_webhook_end_to_end(desk, fake):
 
 
 @pytest.mark.server
-def test_the_channel_is_off_without_a_token(tmp_path):
-    desk = RunningHelpdesk(tmp_path, extra_env={"TELEGRAM_BOT_TOKEN": ""}).start()
+async def test_the_channel_is_off_without_a_token(monkeypatch):
+    """Without TELEGRAM_BOT_TOKEN its routes answer 404, over HTTP in a Sanic server of its
+    own (a whole help desk only to see a 404 would cost a Rasa server's start)."""
+    import uuid
+
+    import httpx
+    from sanic import Sanic
+
+    from channels.telegram import TelegramInput
+    from channels.telegram_bot import TelegramSettings
+    from tests.servers import free_port
+
+    monkeypatch.setattr(Sanic, "test_mode", True)  # a second app may start in this process
+    received = []
+
+    async def on_new_message(message) -> None:
+        received.append(message)
+
+    app = Sanic(f"telegram-off-{uuid.uuid4().hex}")
+    channel = TelegramInput(TelegramSettings(None, SECRET, None, "http://127.0.0.1:9"))
+    app.blueprint(channel.blueprint(on_new_message), url_prefix="/webhooks/telegram")
+    port = free_port()
+    server = await app.create_server(
+        host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
+    )
+    await server.startup()
     try:
-        url = f"http://localhost:{desk.rasa_port}/webhooks/telegram/webhook"
-        status, body = _post(url, json.dumps(_update(1, "Hello")).encode(), SECRET)
-        assert status == 404 and "not configured" in body["error"]
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            answer = await http.post(
+                "/webhooks/telegram/webhook",
+                content=json.dumps(_update(1, "Hello")),
+                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+            )
+            assert answer.status_code == 404 and "not configured" in answer.json()["error"]
+            assert (await http.get("/webhooks/telegram/")).json() == {"status": "off"}
+        assert received == []
     finally:
-        desk.stop()
+        server.close()
+        await server.wait_closed()
 
 
 def test_set_webhook_registers_the_url_secret_and_update_types(fake):
