@@ -130,12 +130,16 @@ def _start(command: list[str], environment: dict[str, str]) -> subprocess.Popen:
     return process
 
 
-def _balancer(port: int, backends: list[int], environment: dict[str, str]) -> subprocess.Popen:
+def _balancer(
+    port: int, backends: list[int], environment: dict[str, str], host: str = "0.0.0.0"
+) -> subprocess.Popen:
     return _start(
         [
             sys.executable,
             "-m",
             "helpdesk.balancer",
+            "--host",
+            host,
             "--port",
             str(port),
             *(f"http://127.0.0.1:{p}" for p in backends),
@@ -181,7 +185,8 @@ def run(settings: Settings, *, train_model: bool = True, topology: Topology = To
         _start(rasa_server_command(model, port, endpoints), rasa_environment) for port in rasa_ports
     ]
     if topology.action_servers > 1:
-        processes.append(_balancer(ACTIONS_PORT, action_ports, environment))
+        # the action servers serve the Rasa servers on this machine only (and want their token)
+        processes.append(_balancer(ACTIONS_PORT, action_ports, environment, host="127.0.0.1"))
     if topology.rasa_servers > 1:
         processes.append(_balancer(RASA_PORT, rasa_ports, environment))
     if settings.sweep_minutes:
