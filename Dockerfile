@@ -30,11 +30,15 @@ RUN touch README.md && pip install .
 # Then the project itself (pyproject.toml: no extras; the desk's templates and the migrations
 # are package data).
 COPY README.md ./
+COPY ats ./ats
+COPY speech ./speech
+COPY dialogue ./dialogue
 COPY actions ./actions
 COPY channels ./channels
+COPY server ./server
 COPY desk ./desk
-COPY helpdesk ./helpdesk
 COPY monitor ./monitor
+COPY ops ./ops
 RUN pip install --no-deps --force-reinstall . \
     && helpdesk --help >/dev/null
 
@@ -68,11 +72,15 @@ ENV PATH=/opt/venv/bin:$PATH \
 COPY config.yml domain.yml credentials.yml endpoints.yml ./
 COPY data ./data
 COPY web ./web
+COPY ats ./ats
+COPY speech ./speech
+COPY dialogue ./dialogue
 COPY actions ./actions
 COPY channels ./channels
+COPY server ./server
 COPY desk ./desk
-COPY helpdesk ./helpdesk
 COPY monitor ./monitor
+COPY ops ./ops
 
 # Train now: the model lands in models/ under the fingerprint of data, config, domain and Rasa's
 # version, which is what the servers look for when they start. models/ stays read-only at run
@@ -82,7 +90,7 @@ COPY monitor ./monitor
 RUN helpdesk train \
     && rm -rf /tmp/rasa-cache /tmp/matplotlib .rasa \
     && ls models/helpdesk-*.tar.gz \
-    && python -m compileall -q actions channels desk helpdesk monitor \
+    && python -m compileall -q ats speech dialogue actions channels server desk monitor ops \
     && mkdir -p var/outbox var/spool \
     && chown -R helpdesk:0 var \
     && chmod -R g=u var

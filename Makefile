@@ -12,7 +12,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	@./scripts/install-chromium.sh
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -23,7 +23,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 train: $(STAMP)
-	$(BIN)/python -m helpdesk.model
+	$(BIN)/python -m ops.model
 
 install: $(STAMP)
 

@@ -1,1 +1,1 @@
-"""The action server package (rasa_sdk), and the ATS store it shares with the channels."""
+"""The rasa_sdk actions of the help desk, and only those: the action server loads this package."""

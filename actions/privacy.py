@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from actions.ats.models import EscalationReason
-from actions.conversation import HelpdeskAction, Turn
-from actions.escalation import escalate, escalate_unverified, proven_application, when
+from actions.base import HelpdeskAction
+from dialogue.escalation import open_privacy_request
+from dialogue.turn import Turn
 
 # An applicant who asks to see or delete their data wants a person to act on it.
 _REQUEST = re.compile(
@@ -14,19 +14,6 @@ _REQUEST = re.compile(
     r"vergeten|forget",
     re.IGNORECASE,
 )
-
-
-async def open_privacy_request(turn: Turn) -> None:
-    application = await proven_application(turn)
-    if application is not None:
-        escalation = await escalate(turn, EscalationReason.PRIVACY_REQUEST, application=application)
-    else:
-        escalation = await escalate_unverified(
-            turn, EscalationReason.PRIVACY_REQUEST, applicant_email=turn.slot("pending_email")
-        )
-    turn.say(
-        "privacy_escalated", recruiter=escalation.recruiter.name, respond_by=when(turn, escalation)
-    )
 
 
 class ActionPrivacy(HelpdeskAction):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from actions.conversation import HelpdeskAction, Turn, chosen_language
-from actions.linking import link_with_token
+from actions.base import HelpdeskAction
+from dialogue.answers import withdraw
+from dialogue.escalation import open_privacy_request, selected_application
+from dialogue.turn import Turn, chosen_language
+from dialogue.verification import link_with_token, verify_or_ask
 
 
 class ActionGreet(HelpdeskAction):
@@ -64,8 +67,6 @@ class ActionNotUnderstood(HelpdeskAction):
         return "action_not_understood"
 
     async def respond(self, turn: Turn) -> None:
-        from actions.status import verify_or_ask
-
         if turn.reference() or turn.entity("email") or turn.entity("code"):
             await verify_or_ask(turn, turn.slot("goal") or "status")
             return
@@ -97,13 +98,15 @@ class ActionYesNo(HelpdeskAction):
         return "action_yes_no"
 
     async def respond(self, turn: Turn) -> None:
-        from actions.privacy import open_privacy_request
-        from actions.withdrawal import withdraw
-
         awaiting, yes = turn.slot("awaiting"), turn.intent == "affirm"
         if awaiting == "withdraw_confirm":
             if yes:
-                await withdraw(turn)
+                application = await selected_application(turn)
+                if application is None:  # no longer proven (the chat was idle, or ended)
+                    turn.set("awaiting", None)
+                    await verify_or_ask(turn, "withdraw")
+                else:
+                    await withdraw(turn, application)
             else:
                 turn.set("awaiting", None)
                 turn.say("withdraw_cancelled")

@@ -2,36 +2,10 @@
 
 from __future__ import annotations
 
-from actions.ats.records import ApplicationRecord
-from actions.conversation import HelpdeskAction, Turn
-from actions.escalation import selected_application
-from actions.texts import day, say
-
-
-async def answer_timeline(turn: Turn, app: ApplicationRecord) -> None:
-    tz, language = turn.services.settings.timezone, turn.language
-    if app.acknowledged_at is not None:
-        state = say(
-            "timeline_acknowledged", language, acknowledged=day(app.acknowledged_at, language, tz)
-        )
-    elif app.is_closed:
-        state = say("next_closed", language)
-    else:
-        state = say(
-            "next_ack",
-            language,
-            due=day(app.ack_due_at, language, tz),
-            recruiter=app.recruiter.name,
-        )
-    if app.next_update_due_at is not None and not app.is_closed:
-        state += " " + say("next_update", language, due=day(app.next_update_due_at, language, tz))
-    turn.say(
-        "timeline_own",
-        vacancy=app.vacancy.title,
-        applied=day(app.applied_at, language, tz),
-        due=day(app.ack_due_at, language, tz),
-        state=state,
-    )
+from actions.base import HelpdeskAction
+from dialogue.answers import answer_timeline
+from dialogue.escalation import selected_application
+from dialogue.turn import Turn
 
 
 class ActionTimeline(HelpdeskAction):

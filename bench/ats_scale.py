@@ -28,13 +28,13 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from actions.ats.db import create_engine, explain
-from actions.ats.importer import import_file
-from actions.ats.migrate import upgrade
-from actions.ats.reference import generate_reference
-from actions.ats.rows import COLUMNS
-from actions.ats.store import ATSStore, overdue_query
-from actions.settings import Settings
+from ats.db import create_engine, explain
+from ats.importer import import_file
+from ats.migrate import upgrade
+from ats.reference import generate_reference
+from ats.rows import COLUMNS
+from ats.settings import Settings
+from ats.store import ATSStore, overdue_query
 
 OUT = Path(__file__).with_name("out")
 UTC = timezone.utc

@@ -79,8 +79,8 @@ class Load:
 
 def bench_applicants(path: Path, count: int) -> list[tuple[str, str]]:
     """An import file with one acknowledged, in-screening application per conversation."""
-    from actions.ats.reference import generate_reference
-    from actions.ats.rows import COLUMNS
+    from ats.reference import generate_reference
+    from ats.rows import COLUMNS
 
     people = []
     with path.open("w", newline="") as handle:
@@ -308,9 +308,9 @@ def production_env(home: Path) -> dict[str, str]:
 def memory_by_process(root: int) -> dict[str, float]:
     """Resident memory of each process the help desk runs, by role."""
     roles = {
-        "helpdesk.rasa_server": "rasa",
+        "server.rasa_server": "rasa",
         "serve actions": "actions",
-        "helpdesk.balancer": "balancer",
+        "ops.balancer": "balancer",
     }
     memory: dict[str, float] = {}
     for pid in _tree(root):

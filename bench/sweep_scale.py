@@ -28,13 +28,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from actions.ats.db import create_engine
-from actions.ats.importer import import_file
-from actions.ats.linking import ChatLinks
-from actions.ats.migrate import upgrade
-from actions.ats.store import ATSStore
-from actions.mail import Mailer
-from actions.settings import Settings
+from ats.db import create_engine
+from ats.importer import import_file
+from ats.linking import ChatLinks
+from ats.mail import Mailer
+from ats.migrate import upgrade
+from ats.settings import Settings
+from ats.store import ATSStore
 from bench.ats_scale import NOW, OUT, generate, reset
 from monitor.sweep import Sweeper, describe
 

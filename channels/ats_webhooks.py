@@ -1,6 +1,6 @@
 """POST /ats/<ats>: the employer's ATS tells the help desk what changed (live sync).
 
-Each ATS has a module in actions/ats/sync/ (greenhouse.py, ...) that says what its signature
+Each ATS has a module in ats/sync/ (greenhouse.py, ...) that says what its signature
 covers and how to read a delivery. A receiver is on when its secret is set
 (GREENHOUSE_WEBHOOK_SECRET, ...), else 404. In order, each step costing nothing the one before
 did not allow:
@@ -49,17 +49,17 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.ats.store import utcnow
-from actions.ats.sync import replay
-from actions.ats.sync.events import (
+from ats.settings import ConfigurationError
+from ats.store import utcnow
+from ats.sync import replay
+from ats.sync.events import (
     Outcome,
     Unconfirmed,
     UnusablePayload,
     already_handled,
     apply_event,
 )
-from actions.ats.sync.mapping import StageMapping, load_mapping
-from actions.settings import ConfigurationError
+from ats.sync.mapping import StageMapping, load_mapping
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def receiver(ats: str) -> ModuleType | None:
     if ats not in ATS_NAMES:  # a fixed list: no name from the URL reaches the importer
         return None
     try:
-        return importlib.import_module(f"actions.ats.sync.{ats}")
+        return importlib.import_module(f"ats.sync.{ats}")
     except ModuleNotFoundError:
         return None
 

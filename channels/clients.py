@@ -21,6 +21,10 @@ from functools import lru_cache
 
 from sanic.request import Request
 
+from ats.keys import secret_key
+from ats.services import services
+from ats.settings import Settings
+
 HELPDESK_CLIENT = "helpdesk_client"  # the trusted metadata key; only the channels set it
 MAX_ADDRESS = 100  # a proxy header can carry any text; nothing longer is an address
 
@@ -54,12 +58,8 @@ class ClientIds:
         self._key = key
 
     @classmethod
-    def from_env(cls) -> ClientIds:
-        # Imported here: the action server's settings and key file, not Rasa's.
-        from actions.ats.verification import secret_key
-        from actions.settings import Settings
-
-        return cls(secret_key(Settings.from_env()))
+    def of_settings(cls, settings: Settings) -> ClientIds:
+        return cls(secret_key(settings))
 
     def hash(self, text: str) -> str:
         digest = hmac.new(self._key, text.encode(errors="surrogateescape"), hashlib.sha256)
@@ -75,5 +75,5 @@ class ClientIds:
 
 @lru_cache(maxsize=1)
 def client_ids() -> ClientIds:
-    """The server's ClientIds, made once from the environment."""
-    return ClientIds.from_env()
+    """The server's ClientIds, made once from its settings."""
+    return ClientIds.of_settings(services().settings)

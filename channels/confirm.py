@@ -2,7 +2,7 @@
 
 A stranger typing codes for someone else's application can spend the application's bound on
 wrong codes, but cannot open the link that went to its applicant's inbox. Once it is opened,
-the right code counts again for that mail (actions/ats/verification.py). Opening the page
+the right code counts again for that mail (ats/verification.py). Opening the page
 changes nothing (mail scanners fetch links): the applicant confirms with a button. The page
 loads nothing from elsewhere and sends no referrer, so the token in its address goes nowhere.
 """
@@ -19,7 +19,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.ats.verification import Verifier
+from ats.verification import Verifier
 from desk.services import DeskServices
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")

@@ -9,6 +9,8 @@ from typing import Any
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint
 
+from desk.views import build_blueprint
+
 
 class RecruiterDesk(InputChannel):
     @classmethod
@@ -19,6 +21,4 @@ class RecruiterDesk(InputChannel):
         return "/desk"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        from desk.views import build_blueprint
-
         return build_blueprint()

@@ -16,13 +16,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import os
 import time
 from dataclasses import dataclass
 from functools import lru_cache
 
 from redis import asyncio as aioredis
 from redis.exceptions import RedisError
+
+from ats.services import services
+from ats.settings import Settings
+from server.lifecycle import also_close
 
 logger = logging.getLogger(__name__)
 
@@ -81,13 +84,8 @@ class MessageLimit:
         self._redis_failed_at: float | None = None
 
     @classmethod
-    def from_env(cls) -> MessageLimit:
-        from actions.settings import _int  # the settings' own reading: a clear error for junk
-
-        return cls(
-            _int("HELPDESK_MESSAGES_PER_MINUTE", 30, minimum=0),
-            os.environ.get("HELPDESK_REDIS_URL", "").strip() or None,
-        )
+    def of_settings(cls, settings: Settings) -> MessageLimit:
+        return cls(settings.messages_per_minute, settings.servers.redis_url)
 
     async def take(self, client: str) -> Verdict:
         """Count one message from `client`; whether it may be answered."""
@@ -143,5 +141,8 @@ class MessageLimit:
 
 @lru_cache(maxsize=1)
 def message_limit() -> MessageLimit:
-    """The server's limit, shared by its channels (REST and the web chat count together)."""
-    return MessageLimit.from_env()
+    """The server's limit, shared by its channels (REST and the web chat count together);
+    its Redis client is closed when the server stops."""
+    limit = MessageLimit.of_settings(services().settings)
+    also_close("the message limit's Redis client", limit.close)
+    return limit

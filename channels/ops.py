@@ -3,11 +3,8 @@
 /health answers 200 when this server can take messages (model loaded; tracker store, lock store
 and ATS store answering) and 503 otherwise, with each check in the JSON body. RabbitMQ is
 reported but does not make a server unhealthy: while it is away, events are spooled
-(helpdesk/broker.py) and conversations go on. /metrics is Prometheus' text format
-(helpdesk/metrics.py).
-
-Loading this module also makes the Rasa server answer applicants when a service fails
-(helpdesk/resilience.py).
+(server/broker.py) and conversations go on. /metrics is Prometheus' text format
+(ats/metrics.py).
 """
 
 from __future__ import annotations
@@ -24,13 +21,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy import text
 
-from helpdesk import handovers, resilience
-from helpdesk.handovers import HandoverReplay
-from helpdesk.locks import AtomicRedisLockStore
-from helpdesk.metrics import CONTENT_TYPE, DeadlineGauges, exposition
-from helpdesk.tracker_store import unwrapped
-
-resilience.apply()
+from ats.metrics import CONTENT_TYPE, DeadlineGauges, exposition
+from desk.services import DeskServices
+from server import handovers
+from server.locks import AtomicRedisLockStore
+from server.tracker_store import unwrapped
 
 CHECK_SECONDS = 2.0
 
@@ -49,8 +44,6 @@ def _tracker_store(agent: Any) -> Any:
 
 
 async def _ats_store_answers() -> bool:
-    from desk.services import DeskServices
-
     async def select_one() -> None:
         async with DeskServices.get().store.session() as session:
             await session.execute(text("SELECT 1"))
@@ -103,12 +96,6 @@ class Health(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         health = Blueprint("health", __name__)
 
-        @health.listener("after_server_start")
-        async def replay_handovers(app: Any, _loop: Any) -> None:
-            # the Health channel is loaded on every Rasa server: each replays its spool
-            replay = HandoverReplay(app.ctx.agent, app.ctx.input_channels)
-            app.add_task(replay.loop())
-
         @health.route("", methods=["GET", "HEAD"])
         async def check(request: Request) -> HTTPResponse:
             healthy, checks = await health_checks(getattr(request.app.ctx, "agent", None))
@@ -137,8 +124,6 @@ class Metrics(InputChannel):
 
         @metrics.route("", methods=["GET"])
         async def scrape(_: Request) -> HTTPResponse:
-            from desk.services import DeskServices
-
             if not gauges:
                 gauges.append(DeadlineGauges(DeskServices.get().store))
             await gauges[0].refresh()

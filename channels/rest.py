@@ -1,7 +1,4 @@
-"""Rasa's REST channel (POST /webhooks/rest/webhook), with the help desk's server-side fixes.
-
-The Rasa server imports the channels named in credentials.yml; loading this module is how the
-fixes in helpdesk.rasa_speedups reach the Rasa server process.
+"""Rasa's REST channel (POST /webhooks/rest/webhook), checked before Rasa sees a message.
 
 Rasa's own channel trusts its body: a non-string `message`, a list for a body or for
 `metadata` end in a 500 or in an empty 200 with the error only in the log, and whatever the
@@ -33,10 +30,7 @@ from sanic.response import HTTPResponse
 from channels.clients import HELPDESK_CLIENT, client_ids
 from channels.message_limit import message_limit
 from channels.metadata import client_metadata
-from helpdesk import rasa_speedups
-from helpdesk.tracker_store import latest_input_channel
-
-rasa_speedups.apply()
+from server.tracker_store import latest_input_channel
 
 logger = logging.getLogger(__name__)
 

@@ -30,10 +30,12 @@ from sanic.response import HTTPResponse
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
+from ats.services import services
+from ats.telegram_api import TelegramSettings, bot_for, split_text, with_retries
+from ats.undelivered import record_undelivered
 from channels.clients import client_ids
 from channels.message_limit import TOO_MANY, MessageLimit, message_limit
-from channels.telegram_bot import TelegramSettings, split_text, with_retries
-from helpdesk.language import DEFAULT_LANGUAGE, language_of_locale
+from speech.language import DEFAULT_LANGUAGE, language_of_locale
 
 logger = logging.getLogger(__name__)
 
@@ -154,13 +156,12 @@ class TelegramInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        return cls(TelegramSettings.from_env())
+        return cls(services().settings.telegram)
 
     def __init__(self, settings: TelegramSettings, limit: MessageLimit | None = None) -> None:
         self.settings = settings
         self._limit = limit  # None: the server's shared one, made at the first message
         self._bot: Bot | None = None
-        self._store = None
 
     @property
     def limit(self) -> MessageLimit:
@@ -168,22 +169,13 @@ class TelegramInput(InputChannel):
 
     async def bot(self) -> Bot:
         if self._bot is None:
-            bot = self.settings.bot()
+            bot = bot_for(self.settings)
             await with_retries(bot.initialize)
             self._bot = bot
         return self._bot
 
-    def store(self):
-        if self._store is None:
-            from actions.ats.store import ATSStore
-
-            self._store = ATSStore.from_settings()
-        return self._store
-
     async def record_undelivered(self, chat_id: str, text: str, error: str) -> None:
-        from actions.ats.undelivered import record_undelivered
-
-        await record_undelivered(self.store(), self.name(), chat_id, text, error)
+        await record_undelivered(services().store, self.name(), chat_id, text, error)
 
     def get_output_channel(self) -> OutputChannel | None:
         # For Rasa's API with output_channel=latest: recruiter replies and notices.
@@ -230,7 +222,7 @@ class TelegramInput(InputChannel):
                 update = None
             if update is None or not well_formed(update):
                 return response.json({"error": "the body is not a Telegram update"}, status=400)
-            if not await self.store().first_time_seen(update.update_id):
+            if not await services().store.first_time_seen(update.update_id):
                 return response.json({"status": "duplicate"})
             try:
                 await self.handle(update, on_new_message)

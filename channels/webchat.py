@@ -26,12 +26,10 @@ from __future__ import annotations
 import inspect
 import json
 import logging
-import os
 import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import jwt
@@ -43,10 +41,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
+from ats.services import services
+from ats.settings import TokenRules, WebChatSettings
 from channels.clients import HELPDESK_CLIENT, client_address, client_ids
 from channels.message_limit import TOO_MANY, message_limit
 from channels.metadata import client_metadata
-from helpdesk.language import DEFAULT_LANGUAGE, language_of_locale
+from server.tracker_store import latest_input_channel
+from speech.language import DEFAULT_LANGUAGE, language_of_locale
 
 logger = logging.getLogger(__name__)
 
@@ -94,13 +95,12 @@ class Presence:
             return False
 
 
-def _client_manager() -> AsyncRedisManager | None:
+def _client_manager(redis_url: str | None) -> AsyncRedisManager | None:
     """With several Rasa servers, Socket.IO rooms live on the server a browser is connected
     to; through Redis, a reply sent by any server (a recruiter's, a deadline notice) reaches it.
     The manager exchanges pickled messages: the Redis server must be private to the help desk.
     """
-    url = os.environ.get("HELPDESK_REDIS_URL", "").strip()
-    return AsyncRedisManager(url, channel="helpdesk-webchat") if url else None
+    return AsyncRedisManager(redis_url, channel="helpdesk-webchat") if redis_url else None
 
 
 IDENTITY = "webchat_identity"
@@ -109,41 +109,6 @@ MAX_MESSAGE = 2000  # characters of one applicant message; longer ones are cut
 MAX_SOCKET_MESSAGE = 16 * 1024  # bytes of one Socket.IO message: text, metadata and a token
 MAX_TOKEN = 4096  # characters; a careers-site token is a few hundred
 LEEWAY_SECONDS = 30  # clocks of the careers site and the help desk may differ this much
-
-
-@dataclass(frozen=True)
-class TokenRules:
-    """What a careers-site token must be to stand in for a code."""
-
-    secret: str | None
-    audience: str | None = None  # when set, the token's `aud` must name it
-    issuer: str | None = None  # when set, the token's `iss` must be it
-    max_minutes: int = 60  # exp - iat at most this: a token is a session, not a key for good
-
-    @classmethod
-    def from_env(cls) -> TokenRules:
-        from actions.settings import _int  # the settings' own reading: a clear error for junk
-
-        return cls(
-            secret=os.environ.get("HELPDESK_WEBCHAT_JWT_SECRET", "").strip() or None,
-            audience=os.environ.get("HELPDESK_WEBCHAT_JWT_AUDIENCE", "").strip() or None,
-            issuer=os.environ.get("HELPDESK_WEBCHAT_JWT_ISSUER", "").strip() or None,
-            max_minutes=_int("HELPDESK_WEBCHAT_JWT_MAX_MINUTES", 60, minimum=1),
-        )
-
-
-@dataclass(frozen=True)
-class WebChatSettings:
-    allowed_origins: list[str] | str
-    token_rules: TokenRules
-
-    @classmethod
-    def from_env(cls) -> WebChatSettings:
-        raw = os.environ.get("HELPDESK_WEBCHAT_ORIGINS", "").strip()
-        origins: list[str] | str = (
-            "*" if raw in ("", "*") else [o.strip().rstrip("/") for o in raw.split(",") if o]
-        )
-        return cls(origins, TokenRules.from_env())
 
 
 def check_token(token: Any, rules: TokenRules) -> tuple[dict[str, Any] | None, str | None]:
@@ -222,11 +187,13 @@ class WebChatInput(SocketIOInput):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         credentials = credentials or {}
+        settings = services().settings
         return cls(
-            WebChatSettings.from_env(),
+            settings.webchat,
             credentials.get("user_message_evt", "user_uttered"),
             credentials.get("bot_message_evt", "bot_uttered"),
             credentials.get("socketio_path", "/socket.io"),
+            redis_url=settings.servers.redis_url,
         )
 
     def __init__(
@@ -235,6 +202,8 @@ class WebChatInput(SocketIOInput):
         user_message_evt: str = "user_uttered",
         bot_message_evt: str = "bot_uttered",
         socketio_path: str = "/socket.io",
+        *,
+        redis_url: str | None = None,
     ) -> None:
         super().__init__(
             user_message_evt=user_message_evt,
@@ -243,17 +212,22 @@ class WebChatInput(SocketIOInput):
             socketio_path=socketio_path,
         )
         self.settings = settings
+        self.redis_url = redis_url
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sio = AsyncServer(
             async_mode="sanic",
-            cors_allowed_origins=self.settings.allowed_origins,
-            client_manager=_client_manager(),
+            cors_allowed_origins=(
+                origins
+                if isinstance(origins := self.settings.allowed_origins, str)
+                else list(origins)
+            ),
+            client_manager=_client_manager(self.redis_url),
             max_http_buffer_size=MAX_SOCKET_MESSAGE,
         )
         webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio  # get_output_channel sends through it (recruiter replies)
-        self.presence = Presence(sio, os.environ.get("HELPDESK_REDIS_URL", "").strip() or None)
+        self.presence = Presence(sio, self.redis_url)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -268,8 +242,6 @@ class WebChatInput(SocketIOInput):
         async def held_elsewhere(session_id: str) -> bool:
             """A conversation another channel holds (a REST client chose this id) is not
             continued here: its verified applications would come with it."""
-            from helpdesk.tracker_store import latest_input_channel
-
             agent = getattr(agents[0], "agent", None) if agents else None
             if agent is None or agent.tracker_store is None:
                 return False

@@ -30,8 +30,8 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from actions.ats.models import DeskAccount, DeskToken, Recruiter
-from actions.ats.store import ATSStore, normalise_email, utcnow
+from ats.models import DeskAccount, DeskToken, Recruiter
+from ats.store import ATSStore, normalise_email, utcnow
 from desk.passwords import hash_password, needs_rehash, password_matches
 from desk.texts import login_link_mail
 from desk.throttle import (
@@ -103,7 +103,7 @@ class DeskAccounts:
         key: bytes,
         clock: Callable[[], datetime] = utcnow,
         *,
-        mailer: Any = None,  # actions.mail.Mailer: sends the login links
+        mailer: Any = None,  # ats.mail.Mailer: sends the login links
         base_url: str | None = None,  # the desk's public address, for those links
     ) -> None:
         self.store = store

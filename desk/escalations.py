@@ -27,7 +27,7 @@ from typing import Literal
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import aliased
 
-from actions.ats.models import (
+from ats.models import (
     Application,
     AuditEntry,
     Candidate,
@@ -36,7 +36,7 @@ from actions.ats.models import (
     Recruiter,
     Vacancy,
 )
-from actions.ats.store import ATSStore, utcnow
+from ats.store import ATSStore, utcnow
 from desk.accounts import DeskUser
 
 STATES = ("open", "claimed", "resolved", "unresolved", "all")

@@ -23,10 +23,10 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 
-from actions.ats.records import Mail
-from actions.texts import say
+from ats.records import Mail
 from desk.escalations import EscalationView
-from helpdesk.language import DEFAULT_LANGUAGE
+from speech.language import DEFAULT_LANGUAGE
+from speech.texts import say
 
 logger = logging.getLogger(__name__)
 

@@ -1,23 +1,23 @@
-"""The desk's shared resources in the Rasa server process: settings, ATS store, accounts, mail."""
+"""The desk's shared resources in the Rasa server process: the process's settings, ATS store
+and mailer (ats/services.py), and the recruiters' accounts on them."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
-from actions.ats.store import ATSStore
-from actions.ats.verification import secret_key
-from actions.mail import Mailer
-from actions.settings import Settings
+from ats.mail import Mailer
+from ats.services import services
+from ats.settings import Settings
+from ats.store import ATSStore
+from ats.verification import secret_key
 from desk.accounts import DeskAccounts
 
 
 def public_url(settings: Settings) -> str:
     """Where recruiters reach the desk, for links in mails: HELPDESK_PUBLIC_URL, as for the
-    set-password links (helpdesk/cli.py). Never the request's Host header, which the caller
+    set-password links (ops/cli.py). Never the request's Host header, which the caller
     chooses: a login link pointing elsewhere would hand its token to whoever is there."""
-    port = os.environ.get("HELPDESK_RASA_PORT", "5005").strip() or "5005"
-    return settings.public_url or f"http://localhost:{port}"
+    return settings.public_base_url
 
 
 @dataclass
@@ -31,13 +31,15 @@ class DeskServices:
 
     @classmethod
     def get(cls) -> DeskServices:
-        """Created on first use, inside the server's event loop."""
+        """Made on first use from the process's services (one store and mailer for the
+        channels and the desk alike)."""
         if cls._current is None:
-            settings = Settings.from_env()
-            store = ATSStore.from_settings(settings)
-            mailer = Mailer(store, settings)
+            shared = services()
             accounts = DeskAccounts(
-                store, secret_key(settings), mailer=mailer, base_url=public_url(settings)
+                shared.store,
+                secret_key(shared.settings),
+                mailer=shared.mailer,
+                base_url=public_url(shared.settings),
             )
-            cls._current = cls(settings, store, accounts, mailer)
+            cls._current = cls(shared.settings, shared.store, accounts, shared.mailer)
         return cls._current

@@ -1,8 +1,8 @@
-"""The desk's words in English and Dutch (the bot's own words are in actions/texts.py)."""
+"""The desk's words in English and Dutch (the bot's own words are in speech/texts.py)."""
 
 from __future__ import annotations
 
-from actions.ats.records import Mail
+from ats.records import Mail
 
 LABELS: dict[str, tuple[str, str]] = {
     "desk": ("Recruiters' desk", "Recruitersdesk"),

@@ -40,8 +40,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actions.ats.db import dialect_insert
-from actions.ats.models import Lockout
+from ats.db import dialect_insert
+from ats.models import Lockout
 
 FREE_PER_CLIENT = 20
 FREE_PER_PAIR = 5

@@ -25,9 +25,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.ats.models import CLOSED_STATUSES, EscalationReason, Status
-from actions.ats.store import ApplicationNotFound, utcnow
-from actions.texts import STATUS, day_and_time
+from ats.models import CLOSED_STATUSES, EscalationReason, Status
+from ats.store import ApplicationNotFound, utcnow
 from desk.accounts import (
     DEVICE_DAYS,
     LOGIN_LINK_MINUTES,
@@ -37,6 +36,7 @@ from desk.accounts import (
     LoginRefused,
     PasswordRejected,
 )
+from desk.dashboard import render_dashboard
 from desk.escalations import (
     STATES,
     Action,
@@ -50,10 +50,12 @@ from desk.escalations import (
     list_escalations,
     resolve,
 )
+from desk.figures import dashboard
 from desk.handoff import Handoff, transcript
 from desk.services import DeskServices
 from desk.texts import CHANNELS, LABELS, REASONS, translate
 from desk.texts import STATES as STATE_LABELS
+from speech.texts import STATUS, day_and_time
 
 SESSION_COOKIE = "desk_session"
 # Longer text is cut to what the ATS columns hold (PostgreSQL refuses more): the stage of an
@@ -511,8 +513,6 @@ def build_blueprint() -> Blueprint:
     @desk.route("/dashboard", methods=["GET"])
     @desk_page
     async def dashboard_page(request: Request, user: DeskUser) -> HTTPResponse:
-        from desk.dashboard import dashboard, render_dashboard
-
         data = await dashboard(DeskServices.get().store, user, utcnow())
         return render(
             request, "dashboard.html", user, fragment=render_dashboard(data, language_of(request))

@@ -2,7 +2,7 @@
 
 /health answers 200 while the last sweep succeeded and the next is not overdue, 503 otherwise,
 so that a container runtime restarts a monitor that has stopped sweeping. /metrics has the
-sweeps' outcomes and durations and the deadline figures (helpdesk/metrics.py).
+sweeps' outcomes and durations and the deadline figures (ats/metrics.py).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from prometheus_client import Counter, Gauge, Histogram
 
-from actions.ats.store import ATSStore
-from helpdesk.metrics import CONTENT_TYPE, DeadlineGauges, exposition
+from ats.metrics import CONTENT_TYPE, DeadlineGauges, exposition
+from ats.store import ATSStore
 
 SWEEPS = Counter("helpdesk_sweeps", "Sweeps of the deadline monitor", ["outcome"])
 SWEEP_SECONDS = Histogram(

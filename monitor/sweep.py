@@ -38,10 +38,11 @@ from sqlalchemy import (
     update,
 )
 
-from actions.ats.calendar import add_working_hours
-from actions.ats.db import dialect_insert
-from actions.ats.linking import ChatLinks
-from actions.ats.models import (
+from ats.calendar import add_working_hours
+from ats.db import dialect_insert
+from ats.linking import ChatLinks
+from ats.mail import Mailer
+from ats.models import (
     Application,
     Candidate,
     Escalation,
@@ -51,12 +52,14 @@ from actions.ats.models import (
     Recruiter,
     Vacancy,
 )
-from actions.ats.records import Mail
-from actions.ats.store import ATSStore, RecruiterNotFound, overdue_conditions, queue_mail, utcnow
-from actions.mail import Mailer
-from actions.settings import Settings
-from actions.texts import day, day_and_time
-from monitor.texts import DIGEST, NOTICE, RECEIPT
+from ats.records import Mail
+from ats.services import Services
+from ats.settings import Settings
+from ats.store import ATSStore, RecruiterNotFound, overdue_conditions, queue_mail, utcnow
+from ats.telegram_api import bot_username, message_sender
+from monitor.health import SweepHealth, serve
+from speech.notices import DIGEST, NOTICE, RECEIPT
+from speech.texts import day, day_and_time
 
 logger = logging.getLogger(__name__)
 
@@ -434,34 +437,26 @@ class Sweeper:
         return Mail(recruiter.email, subject, body, "sweep_digest")
 
 
-async def sweeper_for(store: ATSStore, settings: Settings) -> Sweeper:
-    """A sweeper with the configured mail and, when TELEGRAM_BOT_TOKEN is set, Telegram."""
-    from actions.ats.verification import secret_key
-    from channels.telegram_bot import TelegramSettings, bot_username, message_sender
-
-    links = ChatLinks(store, secret_key(settings), valid_for=timedelta(hours=settings.link_hours))
-    telegram = TelegramSettings.from_env()
+async def sweeper_for(services: Services) -> Sweeper:
+    """A sweeper with the process's mail and, when TELEGRAM_BOT_TOKEN is set, Telegram."""
+    telegram = services.settings.telegram
     return Sweeper(
-        store,
-        settings,
-        Mailer(store, settings),
-        links,
+        services.store,
+        services.settings,
+        services.mailer,
+        services.links,
         message_sender(telegram),
         telegram_username=await bot_username(telegram),
     )
 
 
-async def sweep_every(
-    store: ATSStore, settings: Settings, minutes: int, port: int | None = None
-) -> None:
+async def sweep_every(services: Services, minutes: int, port: int | None = None) -> None:
     """Sweep now and then every `minutes`, until cancelled; a failed sweep is logged, and the
     next one picks up where it stopped. With `port`, /health and /metrics are served there."""
-    from monitor.health import SweepHealth, serve
-
     health = SweepHealth(interval_seconds=minutes * 60)
-    runner = await serve(health, store, port) if port else None
+    runner = await serve(health, services.store, port) if port else None
     try:
-        sweeper = await sweeper_for(store, settings)
+        sweeper = await sweeper_for(services)
         while True:
             started = time.monotonic()
             try:

@@ -11,7 +11,7 @@ import asyncio
 import dataclasses
 import email
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,13 +19,23 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiosmtpd.controller import Controller
 
-from actions.ats.db import create_engine
-from actions.ats.migrate import upgrade
-from actions.ats.store import ATSStore
-from actions.settings import Settings
-from tests.servers import free_port
+from ats.db import create_engine
+from ats.migrate import upgrade
+from ats.settings import Settings
+from ats.store import ATSStore
+from tests.servers import RunningHelpdesk, free_port
 
-POSTGRES_URL = os.environ.get("ATS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+BASE_POSTGRES_URL = os.environ.get(
+    "ATS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+# `make test` runs in two processes (pytest-xdist): each has a database of its own, made from the
+# one named, because the tests empty their tables.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+POSTGRES_URL = (
+    f"{BASE_POSTGRES_URL}_{WORKER}"
+    if WORKER and BASE_POSTGRES_URL.rsplit("/", 1)[-1].isidentifier()
+    else BASE_POSTGRES_URL
+)
 REQUIRE_POSTGRES = os.environ.get("HELPDESK_REQUIRE_POSTGRES") == "1"
 TABLES = (
     "conversation_proofs",
@@ -57,6 +67,8 @@ def _postgres_problem() -> str | None:
     if "problem" not in _postgres_state:
 
         async def prepare() -> None:
+            if POSTGRES_URL != BASE_POSTGRES_URL:
+                await _create_database(POSTGRES_URL)
             engine = create_engine(POSTGRES_URL)
             try:
                 async with engine.begin() as connection:
@@ -74,6 +86,22 @@ def _postgres_problem() -> str | None:
         except Exception as exc:  # any failure to connect or migrate means "not available"
             _postgres_state["problem"] = f"{type(exc).__name__}: {exc}"
     return _postgres_state["problem"]  # type: ignore[return-value]
+
+
+async def _create_database(url: str) -> None:
+    """The worker's database, made when missing (PostgreSQL creates none on its own)."""
+    base, _, name = url.rpartition("/")
+    engine = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            # the name is the test database's and a worker id ("gw0"): an identifier
+            exists = await connection.exec_driver_sql(
+                f"SELECT 1 FROM pg_database WHERE datname = '{name}'"
+            )
+            if exists.first() is None:
+                await connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        await engine.dispose()
 
 
 def require_postgres() -> str:
@@ -180,3 +208,44 @@ def smtp_server():
     controller.start()
     yield inbox, controller.port
     controller.stop()
+
+
+# `make test` runs the suite in two processes (pytest-xdist, --dist loadgroup). The tests that
+# share a running help desk, or a Redis database, stay in one process: a group each.
+GROUPS = {
+    "tests/security/": "security",
+    "tests/web/": "plain",
+    "tests/test_conversations.py": "plain",
+    "tests/desk/": "desk",
+    "tests/channels/test_telegram.py": "telegram",
+    "tests/channels/test_message_limit.py": "redis",
+    "tests/server/": "server",
+    "tests/production/": "production",
+    "tests/ops/test_run.py": "run",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        for prefix, group in GROUPS.items():
+            if item.nodeid.startswith(prefix):
+                item.add_marker(pytest.mark.xdist_group(group))
+                break
+
+
+# The running help desks: `helpdesk run` in a folder of its own, one per configuration, started
+# when a test first asks for it and shared by every module that asks for the same one, stopped
+# at the end of the session (a start costs a Rasa server's 15 seconds).
+@pytest.fixture(scope="session")
+def running_helpdesk(tmp_path_factory) -> Iterator[Callable[..., RunningHelpdesk]]:
+    started: dict[tuple[str, tuple[tuple[str, str], ...]], RunningHelpdesk] = {}
+
+    def start(name: str, **env: str) -> RunningHelpdesk:
+        key = (name, tuple(sorted(env.items())))
+        if key not in started:
+            started[key] = RunningHelpdesk(tmp_path_factory.mktemp(name), extra_env=env).start()
+        return started[key]
+
+    yield start
+    for running in started.values():
+        running.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -26,6 +27,13 @@ TEST_CLIENT_LIMITS = {
     "HELPDESK_WRONG_CODES_PER_CLIENT": "1000",
     "HELPDESK_UNVERIFIED_ESCALATIONS_PER_CLIENT": "1000",
 }
+
+
+def csrf_of(page: str) -> str:
+    """The CSRF token of a desk page's form."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)
 
 
 def free_port() -> int:
@@ -89,6 +97,9 @@ class RunningHelpdesk:
             "HELPDESK_ACTIONS_PORT": str(self.actions_port),
             # no deadline monitor unless a test asks for one: it would mail the demo applicants
             "HELPDESK_SWEEP_MINUTES": "0",
+            # two test processes share two cores: a busy moment is no broken action server
+            # (the tests of the timeout itself set theirs)
+            "HELPDESK_ACTION_TIMEOUT_SECONDS": "10",
             # every test talks from 127.0.0.1, one client to the help desk: the limits per
             # client address are tested where a test sets them (tests/security/, tests/ats/)
             **TEST_CLIENT_LIMITS,

@@ -12,16 +12,15 @@ import uuid
 import pytest
 
 from tests.servers import RunningHelpdesk
-from tests.web.conftest import last_code
+from tests.web.conftest import PLAIN, last_code
 
 pytestmark = pytest.mark.server
 
 
 @pytest.fixture(scope="module")
-def helpdesk(tmp_path_factory):
-    running = RunningHelpdesk(tmp_path_factory.mktemp("helpdesk")).start()
-    yield running
-    running.stop()
+def helpdesk(running_helpdesk) -> RunningHelpdesk:
+    # the web chat's browser tests share it (tests/web/conftest.py)
+    return running_helpdesk("plain", **PLAIN)
 
 
 class Conversation:

@@ -52,10 +52,23 @@ def test_every_environment_variable_the_code_reads_is_in_the_readme_table():
     import re
 
     reads = re.compile(
-        r"""(?:environ\.get|environ\[|_int|_text|_bool|_zone)\(?\s*"([A-Z][A-Z0-9_]+)\""""
+        r"""(?:environ\.get|environ\[|\.(?:text|secret|number|seconds|flag|zone|folder|listed))"""
+        r"""\(?\s*"([A-Z][A-Z0-9_]+)\""""
     )
     names = set()
-    for folder in ("actions", "channels", "desk", "monitor", "helpdesk", "bench", "tests"):
+    for folder in (
+        "ats",
+        "speech",
+        "dialogue",
+        "actions",
+        "channels",
+        "server",
+        "desk",
+        "monitor",
+        "ops",
+        "bench",
+        "tests",
+    ):
         for path in (PROJECT / folder).rglob("*.py"):
             names |= set(reads.findall(path.read_text()))
     assert {"ATS_DATABASE_URL", "TELEGRAM_BOT_TOKEN", "HELPDESK_RASA_API_TOKEN"} <= names

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpdesk.model import ensure_model
+from ops.model import ensure_model
 
 PROJECT = Path(__file__).parents[1]
 RASA = str(Path(sys.executable).with_name("rasa"))

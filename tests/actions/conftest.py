@@ -17,12 +17,9 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.ats.demo import seed_demo
-from actions.ats.store import utcnow
 from actions.escalation import ActionHandToHuman
 from actions.linking import ActionForgetChat
 from actions.privacy import ActionPrivacy
-from actions.services import Services, services, use_services
 from actions.small_talk import (
     ActionBotChallenge,
     ActionGoodbye,
@@ -36,7 +33,10 @@ from actions.small_talk import (
 from actions.status import ActionCheckStatus
 from actions.timeline import ActionProcess, ActionTimeline
 from actions.withdrawal import ActionWithdraw
-from channels.telegram_bot import TelegramSettings
+from ats.demo import seed_demo
+from ats.services import Services, services, use_services
+from ats.store import utcnow
+from ats.telegram_api import TelegramSettings
 
 PROJECT = Path(__file__).parents[2]
 TELEGRAM_OFF = TelegramSettings(None, None, None, "http://127.0.0.1:9")

@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from actions.ats.models import Escalation
+from ats.models import Escalation
 from tests.actions.conftest import Chat, body, outbox, verify_by_email
 
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from channels.telegram_bot import TelegramSettings
+from ats.telegram_api import TelegramSettings
 from tests.actions.conftest import Chat, body, outbox, verify_by_email
 
 AISHA = ("AP-6VFK-8RMB", "aisha.okafor@example.com")  # English, in screening

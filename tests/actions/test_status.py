@@ -5,7 +5,7 @@ import time
 
 from sqlalchemy import select
 
-from actions.ats.models import ConversationProof, EscalationReason
+from ats.models import ConversationProof, EscalationReason
 from tests.actions.conftest import Chat, body, last_code, outbox
 
 SANNE = ("AP-7K3M-9XQ2", "sanne.devries@example.nl")  # Dutch, never acknowledged: late

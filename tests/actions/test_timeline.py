@@ -40,7 +40,7 @@ async def test_the_selection_process(desk):
 async def test_a_vacancys_own_process_when_the_ats_has_one(desk):
     from sqlalchemy import update
 
-    from actions.ats.models import Vacancy
+    from ats.models import Vacancy
 
     async with desk.store.session() as session, session.begin():
         await session.execute(

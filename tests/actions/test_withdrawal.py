@@ -1,6 +1,6 @@
 """Withdrawing: verified applicants only, after confirming; recorded and told to the recruiter."""
 
-from actions.ats.models import Status
+from ats.models import Status
 from tests.actions.conftest import Chat, last_code, outbox
 
 

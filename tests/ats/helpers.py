@@ -8,11 +8,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from actions.ats.importer import import_rows
-from actions.ats.models import Status
-from actions.ats.rows import COLUMNS, ImportRow
-from actions.ats.store import ATSStore
-from actions.settings import Settings
+from ats.importer import import_rows
+from ats.models import Status
+from ats.rows import COLUMNS, ImportRow
+from ats.settings import Settings
+from ats.store import ATSStore
 
 UTC = timezone.utc
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from actions.ats.calendar import ack_due_at, add_working_hours, is_working_day
+from ats.calendar import ack_due_at, add_working_hours, is_working_day
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 UTC = timezone.utc

@@ -2,9 +2,9 @@
 
 from datetime import timedelta
 
-from actions.ats.demo import APPLICANTS, seed_demo
-from actions.ats.models import EscalationReason, Status
-from actions.ats.store import utcnow
+from ats.demo import APPLICANTS, seed_demo
+from ats.models import EscalationReason, Status
+from ats.store import utcnow
 
 
 async def test_the_demo_covers_every_status_language_and_deadline_situation(store, db_settings):

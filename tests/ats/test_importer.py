@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from actions.ats.importer import ImportFailed, import_file
-from actions.ats.models import Status
-from actions.ats.reference import parse_reference
-from actions.ats.rows import UnreadableFile
+from ats.importer import ImportFailed, import_file
+from ats.models import Status
+from ats.reference import parse_reference
+from ats.rows import UnreadableFile
 from tests.ats.helpers import UTC, csv_row, write_csv, write_json
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -224,8 +224,8 @@ async def test_a_file_that_is_not_utf8_is_refused(store, db_settings, tmp_path):
 
 
 async def _all(store):
-    from actions.ats.records import ApplicationRecord
-    from actions.ats.store import application_query
+    from ats.records import ApplicationRecord
+    from ats.store import application_query
 
     async with store.engine.connect() as connection:
         rows = await connection.execute(application_query())
@@ -234,7 +234,7 @@ async def _all(store):
 
 def test_example_file_in_docs_is_valid(settings):
     """The example file the README shows must import cleanly."""
-    from actions.ats.importer import check_file
+    from ats.importer import check_file
 
     example = Path(__file__).parents[2] / "docs" / "example-import.csv"
     rows = check_file(example, settings, NOW)

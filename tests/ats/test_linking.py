@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from actions.ats.linking import ChatLinks
-from actions.ats.models import LinkToken
+from ats.linking import ChatLinks
+from ats.models import LinkToken
 from tests.ats.helpers import add, row
 from tests.ats.test_verification import Clock
 

@@ -3,8 +3,8 @@
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from actions.ats.migrate import current_revision, head_revision
-from actions.ats.models import metadata
+from ats.migrate import current_revision, head_revision
+from ats.models import metadata
 
 
 async def test_the_migrated_schema_matches_the_models(store):

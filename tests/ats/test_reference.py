@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from actions.ats.reference import (
+from ats.reference import (
     ALPHABET,
     InvalidReference,
     generate_reference,

@@ -6,9 +6,9 @@ from datetime import datetime
 
 import pytest
 
-from actions.ats.models import EscalationReason, EscalationState, Status
-from actions.ats.records import EscalationRequest
-from actions.ats.store import ApplicationNotFound, RecruiterNotFound
+from ats.models import EscalationReason, EscalationState, Status
+from ats.records import EscalationRequest
+from ats.store import ApplicationNotFound, RecruiterNotFound
 from tests.ats.helpers import UTC, add, days, row
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -208,7 +208,7 @@ async def test_the_database_refuses_a_second_open_escalation(store, db_settings)
     """The uniqueness is the database's, not just the API's: a raw insert is refused too."""
     from sqlalchemy.exc import IntegrityError
 
-    from actions.ats.models import Escalation
+    from ats.models import Escalation
 
     await add(store, db_settings, row(reference="AP-7K3M-9XQ2"))
     request = EscalationRequest(
@@ -267,8 +267,8 @@ async def test_a_lookup_survives_postgresql_dropping_its_connections(settings):
     """After a database restart the pool holds dead connections: the next lookup still answers."""
     import asyncpg
 
-    from actions.ats.db import create_engine
-    from actions.ats.store import ATSStore
+    from ats.db import create_engine
+    from ats.store import ATSStore
     from tests.conftest import TABLES, require_postgres
 
     url = require_postgres()
@@ -304,8 +304,8 @@ async def test_a_lookup_survives_postgresql_dropping_its_connections(settings):
 
 
 async def test_the_overdue_query_reads_the_partial_index_not_the_table(store, db_settings):
-    from actions.ats.db import explain
-    from actions.ats.store import overdue_query
+    from ats.db import explain
+    from ats.store import overdue_query
 
     await add(store, db_settings, row(reference="AP-7K3M-9XQ2"))
     async with store.engine.connect() as connection:
@@ -322,8 +322,8 @@ async def test_the_overdue_query_reads_the_partial_index_not_the_table(store, db
 async def test_an_escalations_mails_are_queued_with_it_once(store, db_settings):
     from sqlalchemy import func, select
 
-    from actions.ats.models import OutgoingMail
-    from actions.ats.records import Mail
+    from ats.models import OutgoingMail
+    from ats.records import Mail
 
     await add(store, db_settings, row(reference="AP-7K3M-9XQ2"))
     request = EscalationRequest(

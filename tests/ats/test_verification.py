@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from actions.ats.models import RateCounter, VerificationChallenge
-from actions.ats.verification import CodeRequest, Outcome, Verifier
+from ats.models import RateCounter, VerificationChallenge
+from ats.verification import CodeRequest, Outcome, Verifier
 from tests.ats.helpers import UTC, add, row
 
 START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)

@@ -22,10 +22,10 @@ import httpx
 import pytest
 from sanic import Sanic
 
-from actions.ats.db import create_engine
-from actions.ats.models import Status
-from actions.ats.store import ATSStore
-from actions.settings import Settings
+from ats.db import create_engine
+from ats.models import Status
+from ats.settings import Settings
+from ats.store import ATSStore
 from channels.ats_webhooks import AtsWebhooks
 from desk.services import DeskServices
 from tests.ats.helpers import add, row

@@ -12,8 +12,8 @@ import pytest
 from telegram import Bot
 from telegram.error import NetworkError
 
+from ats.telegram_api import split_text
 from channels.telegram import TelegramOutput, as_intent
-from channels.telegram_bot import split_text
 from tests.channels.fake_telegram import FakeTelegram
 from tests.servers import RunningHelpdesk, post_json
 from tests.web.conftest import last_code
@@ -22,7 +22,7 @@ SECRET = "s3cret-token"
 API_TOKEN = "rasa-api-token"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def telegram_api():
     server = FakeTelegram().start()
     yield server
@@ -39,9 +39,9 @@ def fake(telegram_api):
 @pytest.fixture
 def quick_retries(monkeypatch):
     """Retry without the production pauses, where only the number of attempts matters."""
-    import channels.telegram_bot
+    import ats.telegram_api
 
-    monkeypatch.setattr(channels.telegram_bot, "RETRY_DELAYS", (0.01, 0.01, 0.01, 0.01))
+    monkeypatch.setattr(ats.telegram_api, "RETRY_DELAYS", (0.01, 0.01, 0.01, 0.01))
 
 
 def test_long_messages_are_split_at_word_ends():
@@ -86,7 +86,7 @@ async def test_a_delivery_that_keeps_failing_raises(fake, quick_retries):
 async def test_a_reply_outside_a_conversation_that_keeps_failing_is_recorded(
     fake, store, quick_retries
 ):
-    from actions.ats.undelivered import list_undelivered, record_undelivered
+    from ats.undelivered import list_undelivered, record_undelivered
 
     bot = Bot(fake.token, base_url=f"{fake.base_url}/bot")
     await bot.initialize()
@@ -163,19 +163,15 @@ def _post(url: str, body: bytes, secret: str | None) -> tuple[int, dict]:
 
 
 @pytest.fixture(scope="module")
-def desk(tmp_path_factory, telegram_api):
+def desk(running_helpdesk, telegram_api) -> RunningHelpdesk:
     """The help desk with Telegram on, talking to the fake Bot API; shared by the module's
     end-to-end tests, which use chat and update ids of their own."""
-    running = RunningHelpdesk(
-        tmp_path_factory.mktemp("telegram"),
-        extra_env={
-            **telegram_api.environment(SECRET),
-            "HELPDESK_RASA_API_TOKEN": API_TOKEN,
-            "HELPDESK_MESSAGES_PER_MINUTE": "30",  # the default: each chat gets 30 a minute
-        },
-    ).start()
-    yield running
-    running.stop()
+    return running_helpdesk(
+        "telegram",
+        **telegram_api.environment(SECRET),
+        HELPDESK_RASA_API_TOKEN=API_TOKEN,
+        HELPDESK_MESSAGES_PER_MINUTE="30",  # the default: each chat gets 30 a minute
+    )
 
 
 @pytest.mark.server
@@ -232,8 +228,8 @@ async def test_the_channel_is_off_without_a_token(monkeypatch):
     import httpx
     from sanic import Sanic
 
+    from ats.telegram_api import TelegramSettings
     from channels.telegram import TelegramInput
-    from channels.telegram_bot import TelegramSettings
     from tests.servers import free_port
 
     monkeypatch.setattr(Sanic, "test_mode", True)  # a second app may start in this process
@@ -303,7 +299,7 @@ def test_set_webhook_registers_the_url_secret_and_update_types(fake):
 async def test_the_polling_bridge_forwards_updates_with_the_secret(fake):
     from aiohttp import web
 
-    from channels.telegram_bot import TelegramSettings, poll
+    from ats.telegram_api import TelegramSettings, poll
     from tests.servers import free_port
 
     received = []
@@ -561,8 +557,8 @@ def test_a_chat_sending_too_fast_is_told_once_and_then_ignored_for_the_minute(de
 async def test_messages_in_chats_that_are_not_private_are_ignored(fake, kind):
     from telegram import Update
 
+    from ats.telegram_api import TelegramSettings
     from channels.telegram import TelegramInput
-    from channels.telegram_bot import TelegramSettings
 
     channel = TelegramInput(TelegramSettings(fake.token, SECRET, None, fake.base_url))
     bot = await channel.bot()
@@ -581,8 +577,8 @@ async def test_messages_in_chats_that_are_not_private_are_ignored(fake, kind):
 async def test_updates_that_are_not_messages_are_ignored(fake, kind):
     from telegram import Update
 
+    from ats.telegram_api import TelegramSettings
     from channels.telegram import TelegramInput
-    from channels.telegram_bot import TelegramSettings
 
     channel = TelegramInput(TelegramSettings(fake.token, SECRET, None, fake.base_url))
     bot = await channel.bot()

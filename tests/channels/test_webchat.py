@@ -6,9 +6,8 @@ import time
 import jwt
 import pytest
 
+from ats.settings import Settings, TokenRules
 from channels.webchat import (
-    TokenRules,
-    WebChatSettings,
     check_token,
     message_metadata,
     valid_session_id,
@@ -151,28 +150,28 @@ def test_token_rules_come_from_the_environment(monkeypatch):
     for name in ("AUDIENCE", "ISSUER", "MAX_MINUTES"):
         monkeypatch.delenv(f"HELPDESK_WEBCHAT_JWT_{name}", raising=False)
     monkeypatch.setenv("HELPDESK_WEBCHAT_JWT_SECRET", SECRET)
-    assert WebChatSettings.from_env().token_rules == TokenRules(SECRET, None, None, 60)
+    assert Settings.from_env().webchat.token_rules == TokenRules(SECRET, None, None, 60)
     monkeypatch.setenv("HELPDESK_WEBCHAT_JWT_AUDIENCE", " helpdesk ")
     monkeypatch.setenv("HELPDESK_WEBCHAT_JWT_ISSUER", "https://careers.example.com")
     monkeypatch.setenv("HELPDESK_WEBCHAT_JWT_MAX_MINUTES", "15")
-    assert WebChatSettings.from_env().token_rules == TokenRules(
+    assert Settings.from_env().webchat.token_rules == TokenRules(
         SECRET, "helpdesk", "https://careers.example.com", 15
     )
-    from actions.settings import ConfigurationError
+    from ats.settings import ConfigurationError
 
     monkeypatch.setenv("HELPDESK_WEBCHAT_JWT_MAX_MINUTES", "a day")
     with pytest.raises(ConfigurationError, match="HELPDESK_WEBCHAT_JWT_MAX_MINUTES"):
-        WebChatSettings.from_env()
+        Settings.from_env()
 
 
 def test_allowed_origins_come_from_the_environment(monkeypatch):
     monkeypatch.delenv("HELPDESK_WEBCHAT_ORIGINS", raising=False)
-    assert WebChatSettings.from_env().allowed_origins == "*"
+    assert Settings.from_env().webchat.allowed_origins == "*"
     monkeypatch.setenv("HELPDESK_WEBCHAT_ORIGINS", "https://careers.example.com/, https://x.nl")
-    assert WebChatSettings.from_env().allowed_origins == [
+    assert Settings.from_env().webchat.allowed_origins == (
         "https://careers.example.com",
         "https://x.nl",
-    ]
+    )
 
 
 def test_only_session_ids_like_the_servers_own_are_taken():

@@ -12,7 +12,6 @@ import email
 import email.message
 import email.policy
 import itertools
-import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -22,18 +21,18 @@ import httpx
 import pytest
 from sanic import Sanic
 
-from actions.ats.store import ATSStore
-from actions.mail import Mailer
-from actions.settings import Settings
+from ats.mail import Mailer
+from ats.settings import Settings
+from ats.store import ATSStore
 from desk.accounts import DeskAccounts
 from desk.services import DeskServices, public_url
 from desk.views import build_blueprint
 from tests.channels.fake_telegram import FakeTelegram
 from tests.channels.test_telegram import SECRET
-from tests.servers import RunningHelpdesk, free_port
+from tests.servers import RunningHelpdesk, csrf_of, free_port
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="session")
 def fake():
     server = FakeTelegram().start()
     yield server
@@ -41,13 +40,8 @@ def fake():
 
 
 @pytest.fixture(scope="package")
-def helpdesk(tmp_path_factory, fake):
-    running = RunningHelpdesk(
-        tmp_path_factory.mktemp("desk"),
-        extra_env=fake.environment(SECRET),
-    ).start()
-    yield running
-    running.stop()
+def helpdesk(running_helpdesk, fake) -> RunningHelpdesk:
+    return running_helpdesk("desk", **fake.environment(SECRET))
 
 
 # The desk in process: its blueprint in a Sanic server of this test's own, on the `store` of
@@ -124,10 +118,6 @@ class Browser:
 
     async def close(self) -> None:
         await self.http.aclose()
-
-
-def csrf_of(page: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 @pytest.fixture

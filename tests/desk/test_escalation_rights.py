@@ -14,9 +14,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from actions.ats.models import Escalation, EscalationReason, Recruiter, Vacancy
-from actions.ats.records import EscalationRequest
-from actions.ats.store import utcnow
+from ats.models import Escalation, EscalationReason, Recruiter, Vacancy
+from ats.records import EscalationRequest
+from ats.store import utcnow
 from tests.ats.helpers import add, row
 from tests.desk.conftest import Browser, InProcessDesk
 

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from actions.ats.models import Lockout
+from ats.models import Lockout
 from desk.throttle import ATTACK_AFTER, LoginThrottle
 from tests.desk.conftest import KEY, PASSWORD, InProcessDesk, csrf_of
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from actions.ats.models import EscalationReason
-from actions.ats.records import EscalationRequest
-from actions.ats.store import utcnow
+from ats.models import EscalationReason
+from ats.records import EscalationRequest
+from ats.store import utcnow
 from tests.ats.helpers import add, row
 from tests.desk.conftest import InProcessDesk
 

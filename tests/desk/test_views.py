@@ -15,7 +15,7 @@ import time
 import pytest
 import requests
 
-from tests.servers import HELPDESK
+from tests.servers import HELPDESK, csrf_of
 from tests.web.conftest import last_code
 
 pytestmark = pytest.mark.server
@@ -35,10 +35,6 @@ def cli(helpdesk, *args: str) -> str:
     result = subprocess.run([HELPDESK, "desk", *args], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return result.stdout
-
-
-def csrf_of(page: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 def account(helpdesk, address: str, *extra: str) -> None:

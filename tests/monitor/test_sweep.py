@@ -9,12 +9,12 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
-from actions.ats.db import create_engine
-from actions.ats.linking import ChatLinks
-from actions.ats.models import Escalation, OutgoingMail, Status
-from actions.ats.store import ATSStore
-from actions.mail import Mailer
-from channels.telegram_bot import TelegramSettings, message_sender
+from ats.db import create_engine
+from ats.linking import ChatLinks
+from ats.mail import Mailer
+from ats.models import Escalation, OutgoingMail, Status
+from ats.store import ATSStore
+from ats.telegram_api import TelegramSettings, message_sender
 from monitor.sweep import Sweeper
 from tests.ats.helpers import AMSTERDAM, UTC, add, row
 from tests.channels.fake_telegram import FakeTelegram

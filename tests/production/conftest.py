@@ -158,7 +158,7 @@ class Production:
             [
                 sys.executable,
                 "-m",
-                "helpdesk.balancer",
+                "ops.balancer",
                 "--port",
                 str(self.actions_front),
                 *(f"http://127.0.0.1:{p}" for p in self.action_ports),
@@ -173,7 +173,7 @@ class Production:
             [
                 sys.executable,
                 "-m",
-                "helpdesk.balancer",
+                "ops.balancer",
                 "--port",
                 str(self.front),
                 *(f"http://127.0.0.1:{p}" for p in self.rasa_ports),

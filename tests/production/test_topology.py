@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import aiohttp
 import pytest
 
-from actions.texts import say
+from speech.texts import say
 from tests.production.conftest import Production, drain_events
 from tests.servers import get_text
 

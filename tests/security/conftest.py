@@ -30,7 +30,7 @@ SECRET_KEY = "test-secret"  # RunningHelpdesk's HELPDESK_SECRET_KEY: the key of 
 MESSAGES_PER_MINUTE = 30  # the default, set here so the tests can say it
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="session")
 def fake_telegram() -> Iterator[FakeTelegram]:
     server = FakeTelegram().start()
     yield server
@@ -38,10 +38,10 @@ def fake_telegram() -> Iterator[FakeTelegram]:
 
 
 @pytest.fixture(scope="package")
-def helpdesk(tmp_path_factory, fake_telegram) -> Iterator[RunningHelpdesk]:
-    running = RunningHelpdesk(
-        tmp_path_factory.mktemp("security"),
-        extra_env={
+def helpdesk(running_helpdesk, fake_telegram) -> RunningHelpdesk:
+    return running_helpdesk(
+        "security",
+        **{
             **fake_telegram.environment(TELEGRAM_SECRET),
             "HELPDESK_RASA_API_TOKEN": API_TOKEN,
             "HELPDESK_WEBCHAT_JWT_SECRET": JWT_SECRET,
@@ -55,9 +55,7 @@ def helpdesk(tmp_path_factory, fake_telegram) -> Iterator[RunningHelpdesk]:
             "HELPDESK_MESSAGES_PER_MINUTE": str(MESSAGES_PER_MINUTE),
             "SANIC_PROXIES_COUNT": "1",  # X-Forwarded-For names the client, as behind nginx
         },
-    ).start()
-    yield running
-    running.stop()
+    )
 
 
 def base_url(helpdesk: RunningHelpdesk) -> str:

@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from actions.ats.keys import derived_key
+from ats.keys import derived_key
 from tests.servers import RunningHelpdesk
 
 pytestmark = pytest.mark.server

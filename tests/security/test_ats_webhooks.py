@@ -18,9 +18,9 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from actions.ats.db import create_engine
-from actions.ats.store import ATSStore
-from actions.settings import Settings
+from ats.db import create_engine
+from ats.settings import Settings
+from ats.store import ATSStore
 from tests.ats.helpers import add, row
 from tests.ats.sync.test_greenhouse import STAGE_CHANGE
 from tests.security.conftest import GREENHOUSE_SECRET, base_url

@@ -31,7 +31,7 @@ import requests
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from actions.ats.models import Base
+from ats.models import Base
 from tests.security.conftest import (
     API_TOKEN,
     MESSAGES_PER_MINUTE,
@@ -41,7 +41,7 @@ from tests.security.conftest import (
     base_url,
     new_client,
 )
-from tests.servers import HELPDESK, PROJECT
+from tests.servers import HELPDESK, PROJECT, csrf_of
 from tests.web.conftest import last_code
 
 pytestmark = pytest.mark.server
@@ -723,10 +723,6 @@ def test_only_what_the_help_desk_reads_is_stored_of_a_messages_metadata(helpdesk
 
 
 # --- the recruiters' desk ---------------------------------------------------------------------
-
-
-def csrf_of(page: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 @pytest.fixture(scope="module")

@@ -32,9 +32,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from actions.ats.demo import APPLICANTS, RECRUITERS, VACANCIES
-from actions.ats.reference import ALPHABET, format_reference
-from actions.texts import STATUS
+from ats.demo import APPLICANTS, RECRUITERS, VACANCIES
+from ats.reference import ALPHABET, format_reference
+from speech.texts import STATUS
 from tests.security.conftest import API_TOKEN, new_client
 from tests.servers import RunningHelpdesk
 from tests.web.conftest import last_code

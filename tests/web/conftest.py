@@ -8,7 +8,6 @@ from __future__ import annotations
 import email
 import re
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -18,21 +17,18 @@ JWT_SECRET = "careers-site-secret-for-the-browser-tests"
 API_TOKEN = "browser-tests-rasa-api-token"  # to read what the server kept of a conversation
 
 
+# The help desk without Telegram, shared with tests/test_conversations.py. Every browser here is
+# one client (127.0.0.1): the limit per client is tested in tests/security/test_bad_input.py.
+PLAIN = {
+    "HELPDESK_WEBCHAT_JWT_SECRET": JWT_SECRET,
+    "TELEGRAM_BOT_TOKEN": "",
+    "HELPDESK_RASA_API_TOKEN": API_TOKEN,
+}
+
+
 @pytest.fixture(scope="module")
-def helpdesk(tmp_path_factory) -> Iterator[RunningHelpdesk]:
-    running = RunningHelpdesk(
-        tmp_path_factory.mktemp("webchat"),
-        extra_env={
-            "HELPDESK_WEBCHAT_JWT_SECRET": JWT_SECRET,
-            "TELEGRAM_BOT_TOKEN": "",
-            "HELPDESK_RASA_API_TOKEN": API_TOKEN,
-            # every browser here is one client (127.0.0.1); the limit per client is tested in
-            # tests/security/test_bad_input.py
-            "HELPDESK_MESSAGES_PER_MINUTE": "1000",
-        },
-    ).start()
-    yield running
-    running.stop()
+def helpdesk(running_helpdesk) -> RunningHelpdesk:
+    return running_helpdesk("plain", **PLAIN)
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from actions.ats.models import Status
-from actions.ats.store import ATSStore
-from actions.ats.sync.events import AtsEvent, Outcome, StatusChange, apply_event
-from actions.settings import Settings
+from ats.models import Status
+from ats.settings import Settings
+from ats.store import ATSStore
+from ats.sync.events import AtsEvent, Outcome, StatusChange, apply_event
 from tests.ats.sync.test_greenhouse import application, deliver, event
 
 LATER = datetime(2026, 11, 19, 10, 0, tzinfo=timezone.utc)

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from actions.ats.models import Status
-from actions.ats.store import ATSStore
-from actions.ats.sync import greenhouse, replay
-from actions.ats.sync.events import Outcome, UnusablePayload, apply_event
-from actions.ats.sync.mapping import load_mapping
-from actions.settings import ConfigurationError, Settings
+from ats.models import Status
+from ats.settings import ConfigurationError, Settings
+from ats.store import ATSStore
+from ats.sync import greenhouse, replay
+from ats.sync.events import Outcome, UnusablePayload, apply_event
+from ats.sync.mapping import load_mapping
 
 PAYLOADS = Path(__file__).parent / "payloads"
 STAGE_CHANGE = json.loads((PAYLOADS / "greenhouse_candidate_stage_change.json").read_text())

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from actions.ats.models import Status
-from actions.ats.store import ATSStore
-from actions.ats.sync import greenhouse_pull
-from actions.ats.sync import pull as pulling
-from actions.ats.sync.mapping import load_mapping
-from actions.settings import Settings
+from ats.models import Status
+from ats.settings import Settings
+from ats.store import ATSStore
+from ats.sync import greenhouse_pull
+from ats.sync import pull as pulling
+from ats.sync.mapping import load_mapping
 from tests.ats.sync.test_greenhouse import STAGE_CHANGE, deliver, event
 from tests.servers import free_port
 

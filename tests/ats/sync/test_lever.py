@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from actions.ats.models import Status
-from actions.ats.store import ATSStore
-from actions.ats.sync import events, lever, replay
-from actions.ats.sync.events import Outcome, UnusablePayload, apply_event
-from actions.ats.sync.mapping import StageMapping, load_mapping
-from actions.settings import Settings
+from ats.models import Status
+from ats.settings import Settings
+from ats.store import ATSStore
+from ats.sync import events, lever, replay
+from ats.sync.events import Outcome, UnusablePayload, apply_event
+from ats.sync.mapping import StageMapping, load_mapping
 from tests.ats.helpers import add, row
 from tests.ats.sync import fake_lever
 from tests.ats.sync.fake_lever import FakeLever, serving

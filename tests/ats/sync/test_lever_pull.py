@@ -10,13 +10,13 @@ from urllib.parse import urlencode
 
 import pytest
 
-from actions.ats.models import Status
-from actions.ats.store import ATSStore
-from actions.ats.sync import lever_pull
-from actions.ats.sync import pull as pulling
-from actions.ats.sync.events import Outcome
-from actions.ats.sync.mapping import StageMapping, load_mapping
-from actions.settings import Settings
+from ats.models import Status
+from ats.settings import Settings
+from ats.store import ATSStore
+from ats.sync import lever_pull
+from ats.sync import pull as pulling
+from ats.sync.events import Outcome
+from ats.sync.mapping import StageMapping, load_mapping
 from tests.ats.sync.fake_lever import API_KEY, FakeLever, ms, opportunity, serving
 from tests.ats.sync.test_lever import deliver, held_opportunity, imported, payload
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from actions.ats.models import Status
-from actions.ats.store import ATSStore
-from actions.ats.sync import recruitee
-from actions.ats.sync.events import Outcome, UnusablePayload, apply_event
-from actions.ats.sync.mapping import load_mapping
-from actions.settings import Settings
+from ats.models import Status
+from ats.settings import Settings
+from ats.store import ATSStore
+from ats.sync import recruitee
+from ats.sync.events import Outcome, UnusablePayload, apply_event
+from ats.sync.mapping import load_mapping
 
 PAYLOADS = Path(__file__).parent / "payloads"
 MOVED = json.loads((PAYLOADS / "recruitee_candidate_moved.json").read_text())

@@ -11,12 +11,12 @@ import pytest
 from aiohttp import web
 from multidict import CIMultiDict
 
-from actions.ats.models import Status
-from actions.ats.store import ATSStore
-from actions.ats.sync import pull as pulling
-from actions.ats.sync import recruitee_pull
-from actions.ats.sync.mapping import load_mapping
-from actions.settings import Settings
+from ats.models import Status
+from ats.settings import Settings
+from ats.store import ATSStore
+from ats.sync import pull as pulling
+from ats.sync import recruitee_pull
+from ats.sync.mapping import load_mapping
 from tests.ats.sync.test_recruitee import EMAIL, MOVED, deliver, moved
 from tests.servers import free_port
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from actions.ats.models import Status
-from actions.ats.store import ATSStore
-from actions.ats.sync import pull as pulling
-from actions.ats.sync import workable_pull
-from actions.ats.sync.mapping import load_mapping
-from actions.settings import Settings
+from ats.models import Status
+from ats.settings import Settings
+from ats.store import ATSStore
+from ats.sync import pull as pulling
+from ats.sync import workable_pull
+from ats.sync.mapping import load_mapping
 from tests.ats.sync.test_workable import MOVED, deliver, event
 from tests.servers import free_port
 

@@ -1,0 +1,138 @@
+"""What each conversation has proven, kept on the server and nowhere else.
+
+A conversation that typed the right one-time code has proven the applications that code was
+issued for. That is recorded here, keyed by the conversation and its channel, and read back
+by the actions on every message: never taken from the conversation's slots, which are whatever
+the caller of the action server sends. A proof lapses when the conversation has been quiet for
+the idle time (a shared computer at a library), and when the applicant ends the chat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ats.db import dialect_insert
+from ats.models import ConversationProof
+from ats.store import ATSStore, utcnow
+
+# A conversation's proofs are marked as seen at most this often: not a write per message.
+TOUCH_EVERY = timedelta(minutes=1)
+# Channels whose callers choose the conversation id themselves: a proof there holds only for
+# the client that made it, so that guessing another caller's id ("me", "user1") gains nothing.
+CALLER_CHOSEN_IDS = {"rest"}
+
+
+@dataclass(frozen=True)
+class Proven:
+    """The applications a conversation has proven, and the address on file they belong to."""
+
+    references: tuple[str, ...] = ()
+    email: str | None = None
+
+
+class Proofs:
+    def __init__(
+        self, store: ATSStore, idle: timedelta, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self.store = store
+        self.idle = idle
+        self.clock = clock
+
+    async def add(
+        self,
+        session: AsyncSession,
+        conversation_id: str,
+        channel: str,
+        references: Iterable[str],
+        email: str,
+        client: str,
+    ) -> None:
+        """Record, in the caller's transaction, that this conversation proved these."""
+        now = self.clock()
+        for reference in references:
+            statement = dialect_insert(session.bind)(ConversationProof).values(
+                conversation_id=conversation_id,
+                channel=channel,
+                reference=reference,
+                email=email,
+                client=client,
+                proven_at=now,
+                last_seen_at=now,
+            )
+            await session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["conversation_id", "reference"],
+                    set_={
+                        "channel": statement.excluded.channel,
+                        "email": statement.excluded.email,
+                        "client": statement.excluded.client,
+                        "proven_at": now,
+                        "last_seen_at": now,
+                    },
+                )
+            )
+
+    async def current(self, conversation_id: str, channel: str, client: str) -> Proven:
+        """What this conversation has proven and still holds; marks it as active now."""
+        now = self.clock()
+        async with self.store.session() as session:
+            rows = (
+                await session.execute(
+                    select(
+                        ConversationProof.reference,
+                        ConversationProof.email,
+                        ConversationProof.channel,
+                        ConversationProof.client,
+                        ConversationProof.last_seen_at,
+                    ).where(ConversationProof.conversation_id == conversation_id)
+                )
+            ).all()
+        if not rows:
+            return Proven()
+        lapsed = [r for r in rows if r.last_seen_at <= now - self.idle]
+        if lapsed:
+            await self._drop_lapsed(conversation_id, now)
+        # proven in another channel under the same id (a REST sender named like a Telegram
+        # chat): not this conversation's
+        live = [
+            r
+            for r in rows
+            if r.channel == channel
+            and r.last_seen_at > now - self.idle
+            and (channel not in CALLER_CHOSEN_IDS or r.client == client)
+        ]
+        if not live:
+            return Proven()
+        if any(r.last_seen_at < now - TOUCH_EVERY for r in live):
+            async with self.store.session() as session, session.begin():
+                await session.execute(
+                    update(ConversationProof)
+                    .where(
+                        ConversationProof.conversation_id == conversation_id,
+                        ConversationProof.channel == channel,
+                        ConversationProof.last_seen_at > now - self.idle,
+                    )
+                    .values(last_seen_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+        return Proven(tuple(sorted(r.reference for r in live)), live[-1].email)
+
+    async def _drop_lapsed(self, conversation_id: str, now: datetime) -> None:
+        async with self.store.session() as session, session.begin():
+            await session.execute(
+                delete(ConversationProof).where(
+                    ConversationProof.conversation_id == conversation_id,
+                    ConversationProof.last_seen_at <= now - self.idle,
+                )
+            )
+
+    async def end(self, session: AsyncSession, conversation_id: str) -> None:
+        """Forget everything this conversation proved (in the caller's transaction)."""
+        await session.execute(
+            delete(ConversationProof).where(ConversationProof.conversation_id == conversation_id)
+        )

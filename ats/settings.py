@@ -1,0 +1,346 @@
+"""The help desk's settings: read once per process from the environment, then handed down.
+
+`Settings.from_env()` reads every variable the help desk knows, at a process's start (the
+command line, `rasa run`, the action server), with defaults that need no services. The groups
+each part of the house uses are parts of it: `telegram`, `webchat`, `servers` (Rasa's stores,
+broker and the action server) and `ats` (each ATS's secrets and API). Nothing else reads the
+environment.
+
+Every variable is documented in the README's configuration table; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_ATS_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'ats.db'}"
+DEFAULT_EVENT_QUEUE = "helpdesk_events"
+ATS_NAMES = ("greenhouse", "lever", "recruitee", "workable")
+
+
+class ConfigurationError(ValueError):
+    """An environment variable holds a value the help desk cannot use."""
+
+
+class Environment:
+    """The variables, read with the checks every setting gets: a clear error names the variable."""
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self.values = values
+
+    def text(self, name: str) -> str | None:
+        return self.values.get(name, "").strip() or None
+
+    def secret(self, name: str) -> str | None:
+        """A value taken as it is: passwords may begin or end with spaces."""
+        return self.values.get(name) or None
+
+    def number(self, name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
+        raw = self.values.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from None
+        if value < minimum:
+            raise ConfigurationError(f"{name} must be at least {minimum}, not {value}")
+        if maximum is not None and value > maximum:
+            raise ConfigurationError(f"{name} must be at most {maximum}, not {value}")
+        return value
+
+    def seconds(self, name: str, default: float, minimum: float = 0.1) -> float:
+        raw = self.values.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ConfigurationError(f"{name} must be a number of seconds, not {raw!r}") from None
+        if not value >= minimum:  # NaN too
+            raise ConfigurationError(f"{name} must be at least {minimum}, not {raw}")
+        return value
+
+    def flag(self, name: str, default: bool) -> bool:
+        raw = self.values.get(name, "").strip().lower()
+        if not raw:
+            return default
+        if raw in {"1", "true", "yes", "on"}:
+            return True
+        if raw in {"0", "false", "no", "off"}:
+            return False
+        raise ConfigurationError(f"{name} must be true or false, not {raw!r}")
+
+    def zone(self, name: str, default: str) -> ZoneInfo:
+        raw = self.values.get(name, "").strip() or default
+        try:
+            return ZoneInfo(raw)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigurationError(
+                f"{name}={raw!r} is not a time zone name (for example Europe/Amsterdam)"
+            ) from None
+
+    def folder(self, name: str, default: Path) -> Path:
+        return Path(self.text(name) or default)
+
+    def listed(self, name: str) -> tuple[str, ...]:
+        """A comma-separated list, empty items left out."""
+        return tuple(item.strip() for item in (self.text(name) or "").split(",") if item.strip())
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    """The Telegram bot: on when it has a token."""
+
+    token: str | None = None
+    webhook_secret: str | None = None
+    webhook_url: str | None = None
+    api_base_url: str = "https://api.telegram.org"
+    # Known from getMe too; set it to spare that call (t.me links need it).
+    username: str | None = None
+
+    @classmethod
+    def read(cls, env: Environment) -> TelegramSettings:
+        return cls(
+            token=env.text("TELEGRAM_BOT_TOKEN"),
+            webhook_secret=env.text("TELEGRAM_WEBHOOK_SECRET"),
+            webhook_url=env.text("TELEGRAM_WEBHOOK_URL"),
+            api_base_url=(env.text("TELEGRAM_API_BASE_URL") or "https://api.telegram.org").rstrip(
+                "/"
+            ),
+            username=(env.text("TELEGRAM_BOT_USERNAME") or "").lstrip("@") or None,
+        )
+
+
+@dataclass(frozen=True)
+class TokenRules:
+    """What a careers-site token must be to stand in for a code."""
+
+    secret: str | None = None
+    audience: str | None = None  # when set, the token's `aud` must name it
+    issuer: str | None = None  # when set, the token's `iss` must be it
+    max_minutes: int = 60  # exp - iat at most this: a token is a session, not a key for good
+
+
+@dataclass(frozen=True)
+class WebChatSettings:
+    """Who may open the web chat, and what a careers-site login must be."""
+
+    allowed_origins: tuple[str, ...] | str = "*"
+    token_rules: TokenRules = field(default_factory=TokenRules)
+
+    @classmethod
+    def read(cls, env: Environment) -> WebChatSettings:
+        raw = env.text("HELPDESK_WEBCHAT_ORIGINS") or "*"
+        origins: tuple[str, ...] | str = (
+            "*"
+            if raw == "*"
+            else tuple(o.rstrip("/") for o in env.listed("HELPDESK_WEBCHAT_ORIGINS"))
+        )
+        rules = TokenRules(
+            secret=env.text("HELPDESK_WEBCHAT_JWT_SECRET"),
+            audience=env.text("HELPDESK_WEBCHAT_JWT_AUDIENCE"),
+            issuer=env.text("HELPDESK_WEBCHAT_JWT_ISSUER"),
+            max_minutes=env.number("HELPDESK_WEBCHAT_JWT_MAX_MINUTES", 60, minimum=1),
+        )
+        return cls(origins, rules)
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """The Rasa servers and the action servers: where Rasa keeps conversations, locks them and
+    publishes their events, how its servers reach the action servers, and their spools."""
+
+    tracker_store_url: str | None = None
+    redis_url: str | None = None
+    event_broker_url: str | None = None
+    event_queue: str = DEFAULT_EVENT_QUEUE
+    actions_url: str = "http://localhost:5055/webhook"
+    rasa_api_token: str | None = None
+    action_timeout_seconds: float = 4.0
+    handover_retry_seconds: float = 15.0
+    spool_dir: Path = PROJECT_ROOT / "var" / "spool"
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    # where `helpdesk serve actions` listens: loopback unless told (containers: 0.0.0.0)
+    actions_host: str = "127.0.0.1"
+    rasa_servers: int = 1
+    action_servers: int = 1
+
+    @classmethod
+    def read(cls, env: Environment) -> ServerSettings:
+        actions_port = env.number("HELPDESK_ACTIONS_PORT", 5055, minimum=1, maximum=65535)
+        return cls(
+            tracker_store_url=env.text("HELPDESK_TRACKER_STORE_URL"),
+            redis_url=env.text("HELPDESK_REDIS_URL"),
+            event_broker_url=env.text("HELPDESK_EVENT_BROKER_URL"),
+            event_queue=env.text("HELPDESK_EVENT_QUEUE") or DEFAULT_EVENT_QUEUE,
+            actions_url=env.text("HELPDESK_ACTIONS_URL")
+            or f"http://localhost:{actions_port}/webhook",
+            rasa_api_token=env.text("HELPDESK_RASA_API_TOKEN"),
+            action_timeout_seconds=env.seconds("HELPDESK_ACTION_TIMEOUT_SECONDS", 4.0),
+            handover_retry_seconds=env.seconds("HELPDESK_HANDOVER_RETRY_SECONDS", 15.0),
+            spool_dir=env.folder("HELPDESK_SPOOL_DIR", PROJECT_ROOT / "var" / "spool"),
+            rasa_port=env.number("HELPDESK_RASA_PORT", 5005, minimum=1, maximum=65535),
+            actions_port=actions_port,
+            actions_host=env.text("SANIC_HOST") or "127.0.0.1",
+            rasa_servers=env.number("HELPDESK_RASA_SERVERS", 1, minimum=1, maximum=32),
+            action_servers=env.number("HELPDESK_ACTION_SERVERS", 1, minimum=1, maximum=32),
+        )
+
+    @property
+    def shared(self) -> bool:
+        """True when several Rasa servers can share these stores."""
+        return bool(self.tracker_store_url and self.redis_url)
+
+
+@dataclass(frozen=True)
+class AtsAccess:
+    """One ATS: the secrets its web hooks are signed with, its API key and address."""
+
+    webhook_secrets: tuple[str, ...] = ()
+    api_key: str | None = None
+    api_url: str | None = None
+    company_id: str | None = None  # Recruitee's
+
+    @classmethod
+    def read(cls, env: Environment, name: str) -> AtsAccess:
+        prefix = name.upper()
+        return cls(
+            webhook_secrets=env.listed(f"{prefix}_WEBHOOK_SECRET"),
+            api_key=env.text(f"{prefix}_API_KEY"),
+            api_url=(env.text(f"{prefix}_API_URL") or "").rstrip("/") or None,
+            company_id=(env.text(f"{prefix}_COMPANY_ID") or "").strip("/") or None,
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The help desk's settings; build one per process with `Settings.from_env()`."""
+
+    ats_database_url: str
+    timezone: ZoneInfo
+    ack_working_days: int
+    holiday_country: str
+    employer_name: str = "Northwind"
+    escalation_response_hours: int = 8
+    default_recruiter_email: str | None = None
+    default_recruiter_name: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "helpdesk@localhost"
+    outbox_dir: Path = PROJECT_ROOT / "var" / "outbox"
+    secret_key: str | None = None
+    code_minutes: int = 10
+    code_mails_per_hour: int = 5  # per address and client asking
+    code_mails_per_address_per_hour: int = 20
+    code_mails_total_per_hour: int = 1000
+    code_requests_per_client_per_hour: int = 20
+    code_answer_ms: int = 200
+    max_failed_attempts: int = 5  # per conversation, then it is locked for lock_minutes
+    wrong_codes_per_client: int = 20  # per lock_minutes
+    wrong_codes_per_application: int = 10  # per lock_minutes; then the mail's link is needed
+    wrong_codes_total: int = 500  # per lock_minutes; then the mail's link is needed
+    lock_minutes: int = 15
+    verification_idle_minutes: int = 30
+    unverified_escalations_per_client: int = 3  # open at once
+    action_server_token: str | None = None
+    messages_per_minute: int = 30  # per client, over the channels; 0: no limit
+    retention_weeks: int = 4
+    consent_retention_months: int = 12
+    link_hours: int = 72
+    sweep_minutes: int = 15
+    send_receipts: bool = False
+    public_url: str | None = None
+    rasa_port: int = 5005
+    webhook_max_age_seconds: int = 300
+    ats_mapping_path: Path | None = None
+    sync_state_dir: Path = PROJECT_ROOT / "var" / "sync"
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    webchat: WebChatSettings = field(default_factory=WebChatSettings)
+    servers: ServerSettings = field(default_factory=ServerSettings)
+    ats: Mapping[str, AtsAccess] = field(default_factory=dict)
+
+    @property
+    def public_base_url(self) -> str:
+        """Where applicants and recruiters reach the help desk (links in mails)."""
+        return self.public_url or f"http://localhost:{self.rasa_port}"
+
+    def access(self, ats: str) -> AtsAccess:
+        """The secrets and API of one ATS (none set: an empty AtsAccess)."""
+        return self.ats.get(ats) or AtsAccess()
+
+    @classmethod
+    def from_env(cls, values: Mapping[str, str] | None = None) -> Settings:
+        env = Environment(os.environ if values is None else values)
+        return cls(
+            ats_database_url=env.text("ATS_DATABASE_URL") or DEFAULT_ATS_DATABASE_URL,
+            timezone=env.zone("HELPDESK_TIMEZONE", "Europe/Amsterdam"),
+            ack_working_days=env.number("HELPDESK_ACK_WORKING_DAYS", 5, minimum=1),
+            holiday_country=(env.text("HELPDESK_HOLIDAY_COUNTRY") or "NL").upper(),
+            employer_name=env.text("HELPDESK_EMPLOYER_NAME") or "Northwind",
+            escalation_response_hours=env.number(
+                "HELPDESK_ESCALATION_RESPONSE_HOURS", 8, minimum=1
+            ),
+            default_recruiter_email=env.text("HELPDESK_DEFAULT_RECRUITER_EMAIL"),
+            default_recruiter_name=env.text("HELPDESK_DEFAULT_RECRUITER_NAME"),
+            smtp_host=env.text("SMTP_HOST"),
+            smtp_port=env.number("SMTP_PORT", 25, minimum=1),
+            smtp_user=env.text("SMTP_USER"),
+            smtp_password=env.secret("SMTP_PASSWORD"),
+            smtp_starttls=env.flag("SMTP_STARTTLS", False),
+            mail_from=env.text("HELPDESK_MAIL_FROM") or "helpdesk@localhost",
+            outbox_dir=env.folder("HELPDESK_OUTBOX_DIR", PROJECT_ROOT / "var" / "outbox"),
+            secret_key=env.secret("HELPDESK_SECRET_KEY"),
+            code_minutes=env.number("HELPDESK_CODE_MINUTES", 10, minimum=1),
+            code_mails_per_hour=env.number("HELPDESK_CODE_MAILS_PER_HOUR", 5, minimum=1),
+            code_mails_per_address_per_hour=env.number(
+                "HELPDESK_CODE_MAILS_PER_ADDRESS_PER_HOUR", 20, minimum=1
+            ),
+            code_mails_total_per_hour=env.number(
+                "HELPDESK_CODE_MAILS_TOTAL_PER_HOUR", 1000, minimum=1
+            ),
+            code_requests_per_client_per_hour=env.number(
+                "HELPDESK_CODE_REQUESTS_PER_CLIENT_PER_HOUR", 20, minimum=1
+            ),
+            code_answer_ms=env.number("HELPDESK_CODE_ANSWER_MS", 200, minimum=0),
+            max_failed_attempts=env.number("HELPDESK_MAX_FAILED_ATTEMPTS", 5, minimum=1),
+            wrong_codes_per_client=env.number("HELPDESK_WRONG_CODES_PER_CLIENT", 20, minimum=1),
+            wrong_codes_per_application=env.number(
+                "HELPDESK_WRONG_CODES_PER_APPLICATION", 10, minimum=1
+            ),
+            wrong_codes_total=env.number("HELPDESK_WRONG_CODES_TOTAL", 500, minimum=1),
+            lock_minutes=env.number("HELPDESK_LOCK_MINUTES", 15, minimum=1),
+            verification_idle_minutes=env.number(
+                "HELPDESK_VERIFICATION_IDLE_MINUTES", 30, minimum=1
+            ),
+            unverified_escalations_per_client=env.number(
+                "HELPDESK_UNVERIFIED_ESCALATIONS_PER_CLIENT", 3, minimum=1
+            ),
+            action_server_token=env.text("HELPDESK_ACTION_SERVER_TOKEN"),
+            messages_per_minute=env.number("HELPDESK_MESSAGES_PER_MINUTE", 30, minimum=0),
+            retention_weeks=env.number("HELPDESK_RETENTION_WEEKS", 4, minimum=1),
+            consent_retention_months=env.number("HELPDESK_CONSENT_RETENTION_MONTHS", 12, minimum=1),
+            link_hours=env.number("HELPDESK_LINK_HOURS", 72, minimum=1),
+            sweep_minutes=env.number("HELPDESK_SWEEP_MINUTES", 15, minimum=0),
+            send_receipts=env.flag("HELPDESK_SEND_RECEIPTS", False),
+            public_url=(env.text("HELPDESK_PUBLIC_URL") or "").rstrip("/") or None,
+            rasa_port=env.number("HELPDESK_RASA_PORT", 5005, minimum=1, maximum=65535),
+            webhook_max_age_seconds=env.number(
+                "HELPDESK_WEBHOOK_MAX_AGE_SECONDS", 300, minimum=1, maximum=86400
+            ),
+            ats_mapping_path=Path(raw) if (raw := env.text("HELPDESK_ATS_MAPPING")) else None,
+            sync_state_dir=env.folder("HELPDESK_SYNC_STATE_DIR", PROJECT_ROOT / "var" / "sync"),
+            telegram=TelegramSettings.read(env),
+            webchat=WebChatSettings.read(env),
+            servers=ServerSettings.read(env),
+            ats={name: AtsAccess.read(env, name) for name in ATS_NAMES},
+        )

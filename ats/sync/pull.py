@@ -1,0 +1,168 @@
+"""Pulling applications from an ATS's API: the first load, and catching up after the help desk
+was away (`helpdesk ats sync <ats>`).
+
+The loop is the same for every ATS: ask for the first page (only what changed since the last
+finished sync, when the ATS can filter so), apply the page, keep where it got to in a state
+file, ask for the next page, until there is none. An interrupted sync resumes from the page it
+stopped at; a finished one remembers when it began. A page's applications go through the
+importer's upsert by the ATS's own id, and one that a web hook has moved since the ATS's
+record of it is not undone (the same staleness rule as the web hooks).
+
+Each ATS has a module `ats.sync.<ats>_pull` that says how to ask and how to read:
+`SOURCE`, `API_KEY_VARIABLE`, `API_URL_VARIABLE`, `DEFAULT_API_URL`, `session_options(api_key)`
+(aiohttp.ClientSession keyword arguments: its authentication), `first_url(api_url, since)` and
+`read_page(data, headers, settings, mapping, url=...) -> Page` (`url`: the page it reads, for
+ATSs whose next page is this one at another offset).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import aiohttp
+from sqlalchemy import select, update
+
+from ats.importer import import_rows
+from ats.models import Application
+from ats.rows import ImportRow
+from ats.settings import PROJECT_ROOT, Settings
+from ats.store import ATSStore, utcnow
+from ats.sync.mapping import StageMapping
+
+RETRIES = 5
+
+
+class SyncFailed(Exception):
+    """The API refused or failed; the state file says where to resume."""
+
+
+@dataclass
+class Page:
+    """One page of an ATS's list: applications with their last activity, and the next page."""
+
+    rows: list[tuple[ImportRow, datetime]] = field(default_factory=list)
+    next_url: str | None = None
+    skipped: int = 0  # records the help desk cannot or need not keep (prospects, no email)
+
+
+@dataclass
+class PullSummary:
+    pages: int = 0
+    applications: int = 0
+    skipped: int = 0  # prospects, incomplete records, or older than what a web hook applied
+
+
+def puller(ats: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(f"ats.sync.{ats}_pull")
+    except ModuleNotFoundError:
+        return None
+
+
+def state_path(source: str) -> Path:
+    raw = os.environ.get("HELPDESK_SYNC_STATE_DIR", "").strip()
+    return (Path(raw) if raw else PROJECT_ROOT / "var" / "sync") / f"{source}.json"
+
+
+def _load_state(path: Path) -> dict[str, Any]:
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+        return state if isinstance(state, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _save_state(path: Path, state: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_suffix(".tmp")
+    staging.write_text(json.dumps(state), encoding="utf-8")
+    staging.replace(path)
+
+
+async def _apply_page(
+    store: ATSStore, settings: Settings, source: str, page: Page, summary: PullSummary
+) -> None:
+    of_source = Application.ats_system == source
+    ids = [row.ats_id for row, _ in page.rows]
+    async with store.session() as session:
+        query = select(Application.ats_id, Application.ats_event_at).where(
+            of_source, Application.ats_id.in_(ids)
+        )
+        newest = dict((await session.execute(query)).all())
+    fresh = [
+        (row, at)
+        for row, at in page.rows
+        if newest.get(row.ats_id) is None or at >= newest[row.ats_id]
+    ]
+    summary.skipped += len(page.rows) - len(fresh)
+    if not fresh:
+        return
+    # the importer tells a batch's rows apart by their line: number them, whatever the ATS gave
+    rows = [replace(row, line=number) for number, (row, _) in enumerate(fresh, start=1)]
+    await import_rows(store, rows, settings, actor=f"{source} sync", source=source)
+    async with store.session() as session, session.begin():
+        for row, at in fresh:
+            await session.execute(
+                update(Application)
+                .where(of_source, Application.ats_id == row.ats_id)
+                .values(ats_event_at=at)
+            )
+    summary.applications += len(fresh)
+
+
+async def _get(http: aiohttp.ClientSession, url: str, name: str) -> tuple[Any, Any]:
+    for attempt in range(RETRIES):
+        async with http.get(url) as answer:
+            if answer.status == 429 or answer.status >= 500:
+                # rate limits and passing failures: wait as the ATS says, then again
+                wait = float(answer.headers.get("Retry-After", "0") or 0) or 2**attempt
+                await asyncio.sleep(min(wait, 30))
+                continue
+            if answer.status != 200:
+                raise SyncFailed(f"{name} answered {answer.status} for {url}")
+            return await answer.json(content_type=None), answer.headers
+    raise SyncFailed(f"{name} kept failing for {url} ({RETRIES} attempts)")
+
+
+async def pull(
+    store: ATSStore,
+    settings: Settings,
+    mapping: StageMapping,
+    source: ModuleType,
+    *,
+    api_key: str,
+    api_url: str | None = None,
+    restart: bool = False,
+    progress: Callable[[PullSummary], None] = lambda _summary: None,
+) -> PullSummary:
+    path = state_path(source.SOURCE)
+    state = {} if restart else _load_state(path)
+    summary = PullSummary()
+    started = state.get("started") or utcnow().isoformat()
+    url = state.get("next") or source.first_url(
+        (api_url or source.DEFAULT_API_URL).rstrip("/"), state.get("since")
+    )
+    timeout = aiohttp.ClientTimeout(total=120)
+    async with aiohttp.ClientSession(timeout=timeout, **source.session_options(api_key)) as http:
+        while url:
+            _save_state(path, {**state, "started": started, "next": url})
+            data, headers = await _get(http, url, source.SOURCE)
+            page = source.read_page(data, headers, settings, mapping, url=url)
+            summary.skipped += page.skipped
+            if page.rows:
+                await _apply_page(store, settings, source.SOURCE, page, summary)
+            summary.pages += 1
+            progress(summary)
+            url = page.next_url
+    # done: the next sync asks only for what changed since this one began
+    _save_state(path, {"since": started})
+    return summary

@@ -1,0 +1,113 @@
+"""The answers to a proven applicant: where the application stands, when they will hear, and
+withdrawing it (after an explicit yes)."""
+
+from __future__ import annotations
+
+from ats.models import CLOSED_STATUSES, EscalationReason, Status
+from ats.records import ApplicationRecord
+from ats.store import utcnow
+from dialogue.escalation import escalate, when
+from dialogue.turn import Turn
+from speech.texts import STATUS, day, say
+
+
+async def answer_status(turn: Turn, app: ApplicationRecord) -> None:
+    settings = turn.services.settings
+    tz, language = settings.timezone, turn.language
+    now = utcnow()
+    late = app.overdue_reason(now)
+    if late is not None:
+        escalation = await escalate(turn, late, application=app)
+        due = app.ack_due_at if late is EscalationReason.ACK_OVERDUE else app.next_update_due_at
+        turn.say(
+            "late_ack" if late is EscalationReason.ACK_OVERDUE else "late_update",
+            due=day(due, language, tz),
+            recruiter=escalation.recruiter.name,
+            vacancy=app.vacancy.title,
+            respond_by=when(turn, escalation),
+        )
+        return
+    recruiter = app.recruiter.name
+    if app.status in CLOSED_STATUSES:
+        next_step = turn.text_for("next_closed")
+    elif app.next_update_due_at is not None:
+        next_step = turn.text_for("next_update", due=day(app.next_update_due_at, language, tz))
+    elif app.acknowledged_at is None:
+        next_step = turn.text_for(
+            "next_ack", due=day(app.ack_due_at, language, tz), recruiter=recruiter
+        )
+    elif app.status is Status.INTERVIEW:
+        next_step = turn.text_for("next_interview", recruiter=recruiter)
+    elif app.status is Status.OFFER:
+        next_step = turn.text_for("next_offer", recruiter=recruiter)
+    else:
+        next_step = turn.text_for("next_review", recruiter=recruiter)
+    if recruiter not in next_step:
+        next_step += turn.text_for("your_recruiter", recruiter=recruiter)
+    turn.say(
+        "status",
+        name=app.candidate.name.split()[0],
+        vacancy=app.vacancy.title,
+        reference=app.reference,
+        applied=day(app.applied_at, language, tz),
+        status=STATUS[language][app.status],
+        stage=f" ({app.stage})" if app.stage else "",
+        next=next_step,
+    )
+
+
+async def answer_timeline(turn: Turn, app: ApplicationRecord) -> None:
+    tz, language = turn.services.settings.timezone, turn.language
+    if app.acknowledged_at is not None:
+        state = say(
+            "timeline_acknowledged", language, acknowledged=day(app.acknowledged_at, language, tz)
+        )
+    elif app.is_closed:
+        state = say("next_closed", language)
+    else:
+        state = say(
+            "next_ack",
+            language,
+            due=day(app.ack_due_at, language, tz),
+            recruiter=app.recruiter.name,
+        )
+    if app.next_update_due_at is not None and not app.is_closed:
+        state += " " + say("next_update", language, due=day(app.next_update_due_at, language, tz))
+    turn.say(
+        "timeline_own",
+        vacancy=app.vacancy.title,
+        applied=day(app.applied_at, language, tz),
+        due=day(app.ack_due_at, language, tz),
+        state=state,
+    )
+
+
+async def ask_to_confirm_withdrawal(turn: Turn, app: ApplicationRecord) -> None:
+    if app.is_closed:
+        turn.say("withdraw_closed", vacancy=app.vacancy.title)
+        return
+    turn.set("selected_reference", app.reference)
+    turn.set("awaiting", "withdraw_confirm")
+    turn.say(
+        "withdraw_confirm",
+        vacancy=app.vacancy.title,
+        reference=app.reference,
+        buttons=[
+            {"title": turn.text_for("yes"), "payload": "/affirm"},
+            {"title": turn.text_for("no"), "payload": "/deny"},
+        ],
+    )
+
+
+async def withdraw(turn: Turn, application: ApplicationRecord) -> None:
+    """The applicant said yes: withdraw, record it, tell the recruiter, confirm."""
+    turn.set("awaiting", None)
+    changed = await turn.services.store.record_status_change(
+        application.reference,
+        Status.WITHDRAWN,
+        actor=application.candidate.name,
+        source="chat",
+        close_reason="withdrawn by the applicant in the help desk",
+    )
+    escalation = await escalate(turn, EscalationReason.WITHDRAWAL, application=changed)
+    turn.say("withdrawn", vacancy=changed.vacancy.title, recruiter=escalation.recruiter.name)

@@ -1,1 +1,0 @@
-"""Operator command line and process runner of the help desk."""

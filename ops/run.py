@@ -1,0 +1,292 @@
+"""`helpdesk run`: everything `make run` does after installing, in the foreground.
+
+Brings the ATS schema up to date, seeds demo data into an empty ATS, trains the model when the
+training data, config or domain changed, then runs the action server and the Rasa server until
+Ctrl-C, and stops both cleanly.
+
+With `--rasa-servers N` / `--action-servers M` (or HELPDESK_RASA_SERVERS, HELPDESK_ACTION_SERVERS)
+it runs the production topology on one machine: N Rasa servers sharing the tracker store and
+lock store named by the environment (server/endpoints.py) behind a balancer on
+HELPDESK_RASA_PORT, and M action servers behind one on HELPDESK_ACTIONS_PORT.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from ats.demo import APPLICANTS, seed_demo
+from ats.keys import secret_key
+from ats.migrate import upgrade
+from ats.settings import PROJECT_ROOT, ConfigurationError, ServerSettings, Settings
+from ats.store import ATSStore
+from ops.model import MODELS, ensure_model
+from server.endpoints import without_password, write_endpoints
+
+
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).with_name(name))
+
+
+async def prepare_ats(settings: Settings) -> int:
+    """Migrate, and seed the demo data when the ATS is empty; returns the number seeded."""
+    store = ATSStore.from_settings(settings)
+    try:
+        await upgrade(store.engine)
+        if await store.count_applications():
+            return 0
+        return (await seed_demo(store, settings)).created
+    finally:
+        await store.close()
+
+
+def _wait_for(url: str, processes: list[subprocess.Popen], timeout: float = 180) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in processes):
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return True
+        except OSError:
+            time.sleep(1)
+    return False
+
+
+def _stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+    deadline = time.monotonic() + 15
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass(frozen=True)
+class Topology:
+    """How many Rasa servers and action servers `helpdesk run` starts on this machine."""
+
+    rasa_servers: int = 1
+    action_servers: int = 1
+
+    @property
+    def balanced(self) -> bool:
+        return self.rasa_servers > 1 or self.action_servers > 1
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _ports(count: int, front: int) -> list[int]:
+    """One server: it takes the front port itself; several: each its own, behind a balancer."""
+    return [front] if count == 1 else [_free_port() for _ in range(count)]
+
+
+def check_topology(topology: Topology, servers: ServerSettings) -> None:
+    if topology.rasa_servers > 1 and not servers.shared:
+        raise ConfigurationError(
+            "several Rasa servers need a shared tracker store and lock store: set "
+            "HELPDESK_TRACKER_STORE_URL (PostgreSQL) and HELPDESK_REDIS_URL"
+        )
+
+
+def rasa_server_command(model: Path, port: int, endpoints: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "server.rasa_server",
+        "--model",
+        str(model),
+        "--port",
+        str(port),
+        "--credentials",
+        "credentials.yml",
+        "--endpoints",
+        str(endpoints),
+    ]
+
+
+def _start(command: list[str], environment: dict[str, str]) -> subprocess.Popen:
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment)
+    process.environment = environment  # to start it again the same way
+    return process
+
+
+def _balancer(
+    port: int, backends: list[int], environment: dict[str, str], host: str = "0.0.0.0"
+) -> subprocess.Popen:
+    return _start(
+        [
+            sys.executable,
+            "-m",
+            "ops.balancer",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            *(f"http://127.0.0.1:{p}" for p in backends),
+        ],
+        environment,
+    )
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def run(settings: Settings, *, train_model: bool = True, topology: Topology = Topology()) -> int:
+    # `docker stop`, systemd and `kill` send SIGTERM: stop the servers as Ctrl-C does, rather
+    # than leave them running without their parent
+    signal.signal(signal.SIGTERM, _interrupt)
+    # the key the action server's token is derived from: made once, before the servers start
+    secret_key(settings)
+    servers = settings.servers
+    check_topology(topology, servers)
+    seeded = asyncio.run(prepare_ats(settings))
+    if seeded:
+        print(f"Seeded the empty ATS with {seeded} demo applications.")
+    try:
+        model = ensure_model() if train_model else MODELS  # Rasa takes the newest in there
+    except subprocess.CalledProcessError:
+        print("Training the model failed; see the messages above.", file=sys.stderr)
+        return 1
+    endpoints, secrets = write_endpoints(settings)
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    rasa_ports = _ports(topology.rasa_servers, servers.rasa_port)
+    action_ports = _ports(topology.action_servers, servers.actions_port)
+    processes = [
+        _start([_bin("helpdesk"), "serve", "actions", "--port", str(port)], environment)
+        for port in action_ports
+    ]
+    rasa_environment = {**environment, **secrets}
+    if topology.rasa_servers > 1:
+        # behind the balancer, which adds X-Forwarded-For: the client's address is the one it
+        # names, not the balancer's (the channels limit messages per client address)
+        rasa_environment.setdefault("SANIC_PROXIES_COUNT", "1")
+    processes += [
+        _start(rasa_server_command(model, port, endpoints), rasa_environment) for port in rasa_ports
+    ]
+    if topology.action_servers > 1:
+        # the action servers serve the Rasa servers on this machine only (and want their token)
+        processes.append(
+            _balancer(servers.actions_port, action_ports, environment, host="127.0.0.1")
+        )
+    if topology.rasa_servers > 1:
+        processes.append(_balancer(servers.rasa_port, rasa_ports, environment))
+    if settings.sweep_minutes:
+        # the deadline monitor, which also sends mail that could not be sent before
+        processes.append(_start([_bin("helpdesk"), "sweep", "--loop"], environment))
+    try:
+        for port in [*rasa_ports, servers.rasa_port]:
+            if not _wait_for(f"http://localhost:{port}/", processes):
+                print("The Rasa server did not start; see the messages above.", file=sys.stderr)
+                return 1
+        _print_welcome(settings)
+        if topology.balanced:
+            _print_topology(rasa_ports, action_ports, servers)
+        print("Press Ctrl-C to stop.", flush=True)
+        if topology.balanced:
+            return _supervise(processes)
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.5)
+        print("A server stopped; stopping the others.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping the help desk...")
+        return 0
+    finally:
+        _stop(processes)
+
+
+RESTARTS_PER_MINUTE = 5
+
+
+def _supervise(processes: list[subprocess.Popen]) -> int:
+    """Several servers: one that stops is started again (the balancer routes around it
+    meanwhile), unless it keeps stopping."""
+    restarts: list[float] = []
+    while True:
+        time.sleep(0.5)
+        for index, process in enumerate(processes):
+            if process.poll() is None:
+                continue
+            now = time.monotonic()
+            restarts = [t for t in restarts if now - t < 60] + [now]
+            if len(restarts) > RESTARTS_PER_MINUTE:
+                print("Servers keep stopping; stopping the help desk.", file=sys.stderr)
+                return 1
+            print(
+                f"{' '.join(process.args[:4])} stopped (exit {process.returncode}); "
+                "starting it again",
+                file=sys.stderr,
+                flush=True,
+            )
+            processes[index] = _start(process.args, process.environment)
+
+
+def _print_topology(
+    rasa_ports: list[int], action_ports: list[int], servers: ServerSettings
+) -> None:
+    def where(url: str | None) -> str:
+        return without_password(url) if url else "in memory"
+
+    RASA_PORT, ACTIONS_PORT = servers.rasa_port, servers.actions_port
+    print(
+        f"""Topology: {len(rasa_ports)} Rasa server(s) on ports {", ".join(map(str, rasa_ports))}
+  behind the balancer on {RASA_PORT}; {len(action_ports)} action server(s) on ports \
+{", ".join(map(str, action_ports))} behind {ACTIONS_PORT}.
+  Tracker store: {where(servers.tracker_store_url)}; lock store: \
+{where(servers.redis_url)}; event broker: {where(servers.event_broker_url)}
+  Health: http://localhost:{RASA_PORT}/_balancer/health, /health and /metrics on every server.
+""",
+        flush=True,
+    )
+
+
+def _print_welcome(settings: Settings) -> None:
+    example, aisha = APPLICANTS[0], APPLICANTS[7]
+    RASA_PORT, ACTIONS_PORT = settings.servers.rasa_port, settings.servers.actions_port
+    mail = (
+        f"SMTP server {settings.smtp_host}:{settings.smtp_port}"
+        if settings.smtp_host
+        else f"{settings.outbox_dir}/ (one .eml file per message)"
+    )
+    print(
+        f"""
+The candidate help desk is running.
+  Careers page with the chat:  http://localhost:{RASA_PORT}/careers/  (Dutch: /careers/nl/)
+  Recruiters' desk:            http://localhost:{RASA_PORT}/desk/
+    (a login: .venv/bin/helpdesk desk add-recruiter you@example.com --admin)
+  Rasa server (REST channel):  http://localhost:{RASA_PORT}/webhooks/rest/webhook
+  Action server:               http://localhost:{ACTIONS_PORT}/webhook
+  The chat widget's script:    http://localhost:{RASA_PORT}/chat/helpdesk-chat.js
+
+Try it:
+  curl -s http://localhost:{RASA_PORT}/webhooks/rest/webhook \\
+       -H 'Content-Type: application/json' \\
+       -d '{{"sender": "me", "message": "Hello"}}'
+
+Then ask "Did you receive my application?", give a demo reference and email address, and
+type the code from the mail:
+  {aisha.reference}  {aisha.email}  (in screening)
+  {example.reference}  {example.email}  (never acknowledged: the bot escalates)
+Mail (codes, recruiter notifications) goes to: {mail}
+  .venv/bin/helpdesk ats show {example.reference}
+""",
+        flush=True,
+    )

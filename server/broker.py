@@ -1,0 +1,176 @@
+"""Rasa's RabbitMQ event broker, made to lose nothing while RabbitMQ is away.
+
+Rasa 3.6's Pika broker refuses to start the Rasa server when RabbitMQ is down (twenty attempts,
+then an error), drops every event published before it has connected, and keeps the events that
+failed later in memory only. This broker
+
+- lets the Rasa server start at once and connects in the background, retrying for as long as
+  it takes, so conversations go on without RabbitMQ;
+- writes every event it cannot publish to a spool file (one JSON line per event, in
+  HELPDESK_SPOOL_DIR/events, the settings' `servers.spool_dir`) and publishes the spool, oldest
+  first, as soon as it is connected again; a spool left by a process that stopped is taken
+  over by the next one that connects.
+
+Events therefore reach RabbitMQ at least once; after an outage they arrive late, and a
+consumer that cares orders them by their timestamp.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from rasa.core.brokers.pika import PikaEventBroker
+from rasa.utils.endpoints import EndpointConfig
+
+from ats.services import services
+from server.spool import Spool
+
+logger = logging.getLogger(__name__)
+
+PUBLISH_TIMEOUT_SECONDS = 5
+RETRY_SECONDS = (1, 2, 5, 10, 30)
+
+
+class SpoolingPikaEventBroker(PikaEventBroker):
+    """PikaEventBroker that starts without RabbitMQ and spools what it cannot publish.
+
+    Rasa makes it from the endpoints file, with the spool in the process's settings' folder;
+    `spool_dir` names another (tests)."""
+
+    def __init__(self, *args: Any, spool_dir: Path | None = None, **kwargs: Any) -> None:
+        kwargs["should_keep_unpublished_messages"] = False  # the spool keeps them instead
+        kwargs["raise_on_failure"] = False
+        super().__init__(*args, **kwargs)
+        folder = spool_dir or services().settings.servers.spool_dir
+        self.spool = Spool(folder / "events")
+        self._replaying = asyncio.Lock()
+        self._connecting: asyncio.Task | None = None
+
+    @classmethod
+    async def from_endpoint_config(
+        cls, broker_config: EndpointConfig | None, event_loop: Any = None
+    ) -> SpoolingPikaEventBroker | None:
+        if broker_config is None:
+            return None
+        broker = cls(
+            broker_config.url,
+            **broker_config.kwargs,
+            event_loop=event_loop or asyncio.get_running_loop(),
+        )
+        broker._connecting = asyncio.create_task(broker._connect_in_background())
+        return broker
+
+    async def _connect_in_background(self) -> None:
+        attempt = 0
+        while True:
+            try:
+                self._connection_attempts = 1
+                await self.connect()
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                delay = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
+                attempt += 1
+                logger.warning(
+                    "RabbitMQ at %s:%s is not reachable (%s); events are spooled to %s, "
+                    "next attempt in %s s",
+                    self.host,
+                    self.port,
+                    exc,
+                    self.spool.folder,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+        await self.replay()
+
+    def _publish_unpublished_messages(self, *_: Any, **__: Any) -> None:
+        # aio-pika calls this after reconnecting
+        task = self._loop.create_task(self.replay())
+        self._background_tasks.add(task)
+        task.add_done_callback(self._background_tasks.discard)
+
+    def is_ready(self) -> bool:
+        # Rasa's asks only whether the connection was closed for good; aio-pika's robust
+        # connection is not, while it reconnects, and a publish then waits for the timeout
+        connection = self._connection
+        return (
+            self._exchange is not None
+            and super().is_ready()
+            and connection is not None
+            and connection.connected.is_set()
+        )
+
+    async def _publish(self, event: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        if not self.is_ready() or self._replaying.locked():
+            # keeps the order: nothing overtakes events that are still in the spool
+            self.spool.add({"event": event, "headers": headers})
+            return
+        if not await self._send(event, headers):
+            self.spool.add({"event": event, "headers": headers})
+
+    async def _send(self, event: dict[str, Any], headers: dict[str, str] | None) -> bool:
+        assert self._exchange is not None
+        try:
+            await asyncio.wait_for(
+                self._exchange.publish(self._message(event, headers), ""),
+                PUBLISH_TIMEOUT_SECONDS,
+            )
+            return True
+        except Exception as exc:
+            logger.warning("publishing an event to RabbitMQ failed (%s); spooled", exc)
+            return False
+
+    async def replay(self) -> int:
+        """Publishes the spooled events; returns how many went out."""
+        sent = 0
+        async with self._replaying:
+            for path in self.spool.files():
+                if not self.spool.take_over(path):
+                    continue
+                published, finished = await self._replay_file(path)
+                sent += published
+                if not finished:
+                    break
+        if sent:
+            logger.info("published %s spooled event(s) to RabbitMQ", sent)
+        return sent
+
+    async def _replay_file(self, path: Path) -> tuple[int, bool]:
+        sent = 0
+        while True:
+            text = self.spool.read(path)
+            lines = text.splitlines(keepends=True)
+            for index, line in enumerate(lines):
+                try:
+                    item = json.loads(line)
+                except json.JSONDecodeError:
+                    logger.error("unreadable line in the event spool %s: dropped", path)
+                    continue
+                if not self.is_ready() or not await self._send(item["event"], item.get("headers")):
+                    # what was spooled while we were sending stays behind what we could not send
+                    added = self.spool.read(path)[len(text) :]
+                    self.spool.rewrite(path, [*lines[index:], added])
+                    return sent, False
+                sent += 1
+            # no await between reading what was added meanwhile and rewriting the file
+            added = self.spool.read(path)[len(text) :]
+            self.spool.rewrite(path, [added] if added else [])
+            if not added:
+                return sent, True
+
+    async def close(self) -> None:
+        if self._connecting is not None:
+            self._connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._connecting
+        if self._background_tasks:
+            await asyncio.gather(*self._background_tasks, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await super().close()
+        self.spool.close()

@@ -1,0 +1,168 @@
+"""The spooling event broker (server/broker.py, server/spool.py) on the real RabbitMQ: events
+published; while RabbitMQ is away, spooled to a file only the help desk can read; published in
+their order when it is back; and a stopped process's spool taken over."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import json
+import os
+import stat
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import aio_pika
+import pytest
+from rasa.utils.endpoints import EndpointConfig
+
+from server.broker import SpoolingPikaEventBroker
+from tests.production.proxy import TcpProxy
+from tests.server.conftest import RABBITMQ_PORT
+
+MakeBroker = Callable[[], Awaitable[SpoolingPikaEventBroker]]
+
+
+async def eventually(condition: Callable[[], bool], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "not within the time given"
+        await asyncio.sleep(0.05)
+
+
+def event(number: int) -> dict:
+    return {"sender_id": "conversation", "event": "user", "text": f"message {number}"}
+
+
+class Queue:
+    """The events' queue, read straight from RabbitMQ (not through the proxy)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.received: list[dict] = []
+
+    async def __aenter__(self) -> Queue:
+        self.connection = await aio_pika.connect(f"amqp://guest:guest@127.0.0.1:{RABBITMQ_PORT}/")
+        self.channel = await self.connection.channel()
+        return self
+
+    async def take(self) -> list[dict]:
+        """Everything the queue holds now, added to `received`."""
+        queue = await self.channel.declare_queue(self.name, durable=True, passive=True)
+        while (message := await queue.get(no_ack=True, fail=False)) is not None:
+            self.received.append(json.loads(message.body))
+        return self.received
+
+    async def wait_for(self, count: int, timeout: float = 30) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while len(await self.take()) < count:
+            assert time.monotonic() < deadline, f"{len(self.received)} of {count} events came"
+            await asyncio.sleep(0.1)
+        return self.received
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.connection.close()
+
+
+@pytest.fixture
+async def connect(rabbitmq: TcpProxy, queue_name: str, tmp_path: Path) -> AsyncIterator[MakeBroker]:
+    """Makes brokers as Rasa does from the endpoints file (server/endpoints.py), through the
+    proxy, spooling under tmp_path; closes them at the end."""
+    made: list[SpoolingPikaEventBroker] = []
+
+    async def make() -> SpoolingPikaEventBroker:
+        config = EndpointConfig(
+            url="127.0.0.1",
+            type="server.broker.SpoolingPikaEventBroker",
+            port=rabbitmq.port,
+            username="guest",
+            password="guest",
+            queues=[queue_name],
+            exchange_name=f"{queue_name}-exchange",
+            spool_dir=tmp_path,
+        )
+        broker = await SpoolingPikaEventBroker.from_endpoint_config(config)
+        assert broker is not None
+        made.append(broker)
+        return broker
+
+    yield make
+    for broker in made:
+        await broker.close()
+
+
+async def test_events_are_published_to_the_queue(connect: MakeBroker, queue_name: str) -> None:
+    broker = await connect()
+    await eventually(broker.is_ready)
+    async with Queue(queue_name) as queue:
+        for number in range(3):
+            broker.publish(event(number))
+        assert await queue.wait_for(3) == [event(0), event(1), event(2)]
+    assert broker.spool.count() == 0
+
+
+async def test_while_rabbitmq_is_away_events_are_spooled_privately_then_published_in_order(
+    connect: MakeBroker, queue_name: str, rabbitmq: TcpProxy
+) -> None:
+    broker = await connect()
+    await eventually(broker.is_ready)
+    async with Queue(queue_name) as queue:
+        broker.publish(event(0))
+        await queue.wait_for(1)
+        rabbitmq.cut()
+        await eventually(lambda: not broker.is_ready())
+        for number in range(1, 6):
+            broker.publish(event(number))
+        await eventually(lambda: broker.spool.count() == 5)
+        spooled = [json.loads(line)["event"] for line in broker.spool.path.read_text().splitlines()]
+        assert spooled == [event(n) for n in range(1, 6)]
+        assert stat.S_IMODE(broker.spool.path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(broker.spool.folder.stat().st_mode) == 0o700
+        assert await queue.take() == [event(0)]  # nothing reached RabbitMQ meanwhile
+
+        rabbitmq.restore()
+        broker.publish(event(6))  # maybe before the broker is back: it waits its turn
+        assert await queue.wait_for(7, timeout=60) == [event(n) for n in range(7)]
+        await eventually(lambda: broker.spool.count() == 0)
+
+
+async def test_a_broker_starts_without_rabbitmq_and_publishes_what_came_meanwhile(
+    connect: MakeBroker, queue_name: str, rabbitmq: TcpProxy
+) -> None:
+    rabbitmq.cut()
+    broker = await connect()  # Rasa's own would refuse to start the server
+    for number in range(3):
+        broker.publish(event(number))
+    await eventually(lambda: broker.spool.count() == 3)
+    rabbitmq.restore()
+    async with Queue(queue_name) as queue:
+        await eventually(broker.is_ready, timeout=60)
+        assert await queue.wait_for(3) == [event(0), event(1), event(2)]
+
+
+async def test_the_spool_of_a_stopped_process_is_taken_over_not_that_of_a_running_one(
+    connect: MakeBroker, queue_name: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "events"
+    folder.mkdir(mode=0o700)
+    # a Rasa server that stopped (its lock on the file is gone) while RabbitMQ was away
+    stopped = folder / "rasa-host-1-4242.jsonl"
+    stopped.write_text("".join(json.dumps({"event": event(n)}) + "\n" for n in range(3)))
+    os.utime(stopped, (time.time() - 60, time.time() - 60))  # older than the other spool
+    # a Rasa server that still runs holds its file's lock, and will publish its own events
+    running = folder / "rasa-host-2-4343.jsonl"
+    running.write_text(json.dumps({"event": {"event": "user", "text": "not ours"}}) + "\n")
+    held = running.open("a")
+    fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    try:
+        broker = await connect()
+        async with Queue(queue_name) as queue:
+            await eventually(broker.is_ready)
+            assert await queue.wait_for(3) == [event(0), event(1), event(2)]
+            await asyncio.sleep(0.5)
+            assert await queue.take() == [event(0), event(1), event(2)]
+        assert not stopped.exists()
+        assert "not ours" in running.read_text()
+    finally:
+        held.close()

@@ -1,0 +1,209 @@
+"""The lean SQL tracker store (server/tracker_store.py) against Rasa's own SQLTrackerStore on the
+real PostgreSQL: for the same conversations, the same rows in Rasa's `events` table, the same
+trackers read back (by either store), and the same events published to the broker."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    BotUttered,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from server.tracker_store import LeanSQLTrackerStore, latest_input_channel
+from tests.server.conftest import postgres_connections, tracker_store_options
+from tests.servers import PROJECT
+
+DOMAIN = Domain.load(str(PROJECT / "domain.yml"))
+START = 1_700_000_000.0
+
+
+class Broker:
+    """Stands in for RabbitMQ: keeps what the tracker store publishes."""
+
+    def __init__(self) -> None:
+        self.published: list[dict[str, Any]] = []
+
+    def publish(self, event: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        self.published.append(event)
+
+
+def session_start(at: float) -> list[Event]:
+    return [
+        ActionExecuted("action_session_start", timestamp=at),
+        SessionStarted(timestamp=at + 0.001),
+        ActionExecuted("action_listen", timestamp=at + 0.002),
+    ]
+
+
+def user(text: str, intent: str, at: float, channel: str = "rest") -> UserUttered:
+    parse_data = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.97},
+        "entities": [],
+        "intent_ranking": [{"name": intent, "confidence": 0.97}],
+    }
+    return UserUttered(
+        text,
+        intent=parse_data["intent"],
+        parse_data=parse_data,
+        timestamp=at,
+        input_channel=channel,
+        metadata={"language": "nl"},
+    )
+
+
+def answer(action: str, text: str, at: float) -> list[Event]:
+    return [
+        ActionExecuted(action, timestamp=at),
+        BotUttered(text, {"elements": None}, timestamp=at + 0.001),
+        ActionExecuted("action_listen", timestamp=at + 0.002),
+    ]
+
+
+# a conversation as the Rasa server saves it: after each message; two sessions
+MESSAGES: list[list[Event]] = [
+    [
+        *session_start(START),
+        user("hoi", "greet", START + 1),
+        SlotSet("language", "nl", timestamp=START + 1.5),
+        *answer("utter_greet", "Hallo! Ik ben een geautomatiseerde assistent.", START + 2),
+    ],
+    [
+        user("waar staat mijn sollicitatie", "check_status", START + 10),
+        *answer("action_check_status", "Met welk e-mailadres heb je gesolliciteerd?", START + 11),
+    ],
+    [
+        *session_start(START + 4000),
+        user("ik wil een mens spreken", "request_human", START + 4001, channel="socketio"),
+        *answer("action_hand_to_human", "Ik geef je door aan een recruiter.", START + 4002),
+    ],
+]
+
+
+Stores = tuple[SQLTrackerStore, LeanSQLTrackerStore]
+
+
+def options(postgres_url: str) -> dict[str, Any]:
+    return {"domain": DOMAIN, **tracker_store_options(postgres_url)}
+
+
+@pytest.fixture
+def stores(postgres_url: str) -> Iterator[Stores]:
+    """Rasa's store and the lean one on the same `events` table."""
+    rasas = SQLTrackerStore(event_broker=Broker(), **options(postgres_url))
+    lean = LeanSQLTrackerStore(event_broker=Broker(), **options(postgres_url))
+    yield rasas, lean
+    with lean.engine.begin() as connection:
+        events = lean.SQLEvent.__table__
+        connection.execute(events.delete().where(events.c.sender_id.like("test-lean-%")))
+    rasas.engine.dispose()
+    lean.engine.dispose()
+
+
+async def converse(store: SQLTrackerStore, sender_id: str) -> None:
+    """The conversation, saved after each message as the Rasa server does."""
+    for message in MESSAGES:
+        tracker = await store.retrieve(sender_id) or DialogueStateTracker(sender_id, DOMAIN.slots)
+        for event in message:
+            tracker.update(event, DOMAIN)
+        await store.save(tracker)
+
+
+def rows(store: SQLTrackerStore, sender_id: str) -> list[tuple]:
+    events = store.SQLEvent.__table__
+    columns = [events.c[name] for name in ("type_name", "timestamp", "intent_name", "action_name")]
+    query = sa.select(*columns, events.c.data).where(events.c.sender_id == sender_id)
+    with store.engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(query.order_by(events.c.id))]
+
+
+def conversation(tracker: DialogueStateTracker | None) -> tuple[list[Event], dict[str, Any]]:
+    assert tracker is not None
+    return list(tracker.events), tracker.current_slot_values()
+
+
+@pytest.fixture
+async def saved(stores: Stores) -> tuple[str, str]:
+    """The conversation saved once by each store: Rasa's id and the lean store's."""
+    rasas, lean = stores
+    by_rasa, by_lean = (f"test-lean-{uuid.uuid4().hex}" for _ in range(2))
+    await converse(rasas, by_rasa)
+    await converse(lean, by_lean)
+    return by_rasa, by_lean
+
+
+async def test_the_same_rows_in_rasas_events_table(stores: Stores, saved: tuple[str, str]) -> None:
+    rasas, _lean = stores
+    by_rasa, by_lean = saved
+    stored = rows(rasas, by_lean)
+    assert len(stored) == sum(len(message) for message in MESSAGES)  # each event once
+    assert stored == rows(rasas, by_rasa)
+
+
+@pytest.mark.parametrize("reader", ["rasa", "lean"])
+async def test_either_store_reads_back_the_same_trackers(
+    stores: Stores, saved: tuple[str, str], reader: str
+) -> None:
+    store = stores[0] if reader == "rasa" else stores[1]
+    by_rasa, by_lean = saved
+    everything = [event for message in MESSAGES for event in message]
+    latest_session = MESSAGES[-1][1:]  # from its SessionStarted on, as Rasa reads it
+    for sender_id in saved:
+        full = await store.retrieve_full_tracker(sender_id)
+        assert full is not None and list(full.events) == everything
+        latest = await store.retrieve(sender_id)
+        assert latest is not None and list(latest.events) == latest_session
+    for read in (store.retrieve, store.retrieve_full_tracker):
+        assert conversation(await read(by_lean)) == conversation(await read(by_rasa))
+    assert await store.retrieve(f"test-lean-{uuid.uuid4().hex}") is None
+
+
+async def test_the_same_events_are_published_to_the_broker(
+    stores: Stores, saved: tuple[str, str]
+) -> None:
+    rasas, lean = stores
+    by_rasa, by_lean = saved
+
+    def published(store: SQLTrackerStore, sender_id: str) -> list[dict[str, Any]]:
+        events = store.event_broker.published
+        assert {event["sender_id"] for event in events} == {sender_id}
+        return [{**event, "sender_id": "the conversation"} for event in events]
+
+    assert published(lean, by_lean) == published(rasas, by_rasa)
+    assert len(lean.event_broker.published) == sum(len(message) for message in MESSAGES)
+
+
+async def test_the_latest_channel_without_loading_the_conversation(
+    stores: Stores, saved: tuple[str, str]
+) -> None:
+    rasas, lean = stores
+    for sender_id in saved:
+        tracker = await rasas.retrieve(sender_id)
+        assert tracker is not None
+        assert await latest_input_channel(lean, sender_id) == "socketio"
+        assert tracker.get_latest_input_channel() == "socketio"
+    assert await latest_input_channel(lean, f"test-lean-{uuid.uuid4().hex}") is None
+
+
+async def test_closing_the_store_closes_its_connections(
+    postgres_url: str, saved: tuple[str, str]
+) -> None:
+    name = f"test-lean-{uuid.uuid4().hex[:8]}"
+    lean = LeanSQLTrackerStore(query={"application_name": name}, **options(postgres_url))
+    assert await lean.retrieve(saved[1]) is not None
+    assert postgres_connections(postgres_url, name) == 1  # kept for the next message
+    await lean.close()
+    assert postgres_connections(postgres_url, name) == 0
