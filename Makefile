@@ -17,6 +17,8 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/mypy --strict -p ats
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

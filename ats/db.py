@@ -7,6 +7,7 @@ and the channels never block their event loop on a query.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -42,10 +43,10 @@ def async_url(url: str) -> URL:
 
 def display_url(url: str) -> str:
     """The URL with its password hidden, for logs and messages."""
-    return async_url(url).render_as_string(hide_password=True)
+    return str(async_url(url).render_as_string(hide_password=True))
 
 
-def create_engine(url: str, **kwargs) -> AsyncEngine:
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     parsed = async_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -64,12 +65,12 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
     return create_async_engine(parsed, **kwargs)
 
 
-def dialect_insert(bind):
+def dialect_insert(bind: Any) -> Any:
     """The database's own INSERT, which offers ON CONFLICT on both databases we run on."""
     return postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")

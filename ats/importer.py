@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import Column, Table, bindparam, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +31,8 @@ from ats.reference import generate_reference
 from ats.rows import ImportRow, RowChecker, RowError, read_file
 from ats.settings import Settings
 from ats.store import ATSStore, utcnow
+
+T = TypeVar("T")
 
 CHUNK = 5000
 Progress = Callable[[str, int, int], None]
@@ -109,7 +112,7 @@ async def import_rows(
         return await run.execute(rows)
 
 
-def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
+def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterable[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -137,13 +140,13 @@ class _ImportRun:
 
     @property
     def on_postgresql(self) -> bool:
-        return self.session.bind.dialect.name == "postgresql"
+        return bool(self.session.bind.dialect.name == "postgresql")
 
-    async def _driver(self):
+    async def _driver(self) -> Any:
         connection = await self.session.connection()
         return (await connection.get_raw_connection()).driver_connection
 
-    async def _bulk_insert(self, table: Table, rows: Sequence[dict]) -> None:
+    async def _bulk_insert(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
         """Insert many rows: PostgreSQL's COPY where available, else batched executemany."""
         if not rows:
             return
@@ -196,15 +199,17 @@ class _ImportRun:
 
     async def _match_existing(self, rows: Sequence[ImportRow]) -> dict[int, Application]:
         """Stored applications by the line of the row that updates them."""
-        by_key: dict[tuple, Application] = {}
+        by_key: dict[tuple[Any, ...], Application] = {}
         by_ats: dict[str, list[str]] = {}
-        references, pairs = [], []
+        references: list[str] = []
+        pairs: list[str] = []
         for row in rows:
-            kind = row.key[0]
+            kind, *key = row.key
             if kind == "ats":
-                by_ats.setdefault(row.ats_system, []).append(row.ats_id)
+                system, ats_id = key
+                by_ats.setdefault(system, []).append(ats_id)
             elif kind == "reference":
-                references.append(row.reference)
+                references.append(key[0])
             else:
                 pairs.append(row.candidate_email)
         columns = self._application_columns()
@@ -236,7 +241,7 @@ class _ImportRun:
         return {row.line: by_key[row.key] for row in rows if row.key in by_key}
 
     @staticmethod
-    def _application_columns() -> list:
+    def _application_columns() -> list[Any]:
         return [
             Application.id,
             Application.reference,
@@ -301,11 +306,13 @@ class _ImportRun:
         }
         return await self._upsert_by_email(Candidate, people)
 
-    async def _upsert_by_email(self, model, wanted: dict[str, dict]) -> dict[str, int]:
+    async def _upsert_by_email(
+        self, model: Any, wanted: dict[str, dict[str, Any]]
+    ) -> dict[str, int]:
         """Insert or update people keyed by email; returns email -> id."""
         fields = list(next(iter(wanted.values()), {}))
         ids: dict[str, int] = {}
-        changed: list[dict] = []
+        changed: list[dict[str, Any]] = []
         emails = list(wanted)
         for chunk in _chunks(emails):
             result = await self.session.execute(
@@ -400,7 +407,7 @@ class _ImportRun:
         summary: ImportSummary,
     ) -> None:
         references = await self._new_references(rows)
-        values = []
+        values: list[dict[str, Any]] = []
         for row, reference in zip(rows, references, strict=True):
             vacancy_id, working_days = vacancies[row.vacancy_code]
             values.append(

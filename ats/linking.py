@@ -124,7 +124,10 @@ class ChatLinks:
         )
         async with self.store.session() as session, session.begin():
             await session.execute(statement)
-            return await session.scalar(select(Candidate.email).where(Candidate.id == candidate_id))
+            email: str = await session.scalar(
+                select(Candidate.email).where(Candidate.id == candidate_id)
+            )
+            return email
 
     async def linked_applicant(self, channel: str, chat_id: str) -> LinkedApplicant | None:
         async with self.store.session() as session:
@@ -152,7 +155,7 @@ class ChatLinks:
                     LinkedChat.channel == channel, LinkedChat.chat_id == chat_id
                 )
             )
-            return result.rowcount > 0
+            return bool(result.rowcount > 0)
 
     async def chats_for(self, emails: list[str], channel: str) -> dict[str, list[str]]:
         """The linked chats of many applicants at once: {email: [chat ids]}."""

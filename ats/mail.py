@@ -46,7 +46,7 @@ class Mailer:
     def __init__(self, store: ATSStore, settings: Settings) -> None:
         self.store = store
         self.settings = settings
-        self._retries: set[asyncio.Task] = set()
+        self._retries: set[asyncio.Task[None]] = set()
 
     async def send(self, mails: Sequence[Mail], escalation_id: int | None = None) -> None:
         """Queue mails and try to send them now; failures are retried in the background."""
@@ -126,7 +126,8 @@ class Mailer:
             )
             if claimed.rowcount != 1:
                 return None
-            return await session.get(OutgoingMail, mail_id)
+            mail: OutgoingMail | None = await session.get(OutgoingMail, mail_id)
+            return mail
 
     async def _release(
         self, mail_id: int, *, sent_at: datetime | None = None, error: str | None = None

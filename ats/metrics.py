@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import Integer, and_, case, func, literal_column, select
+from sqlalchemy.sql import ColumnElement
 
 from ats.models import Application, Escalation, EscalationState
 from ats.store import ATSStore, overdue_conditions, utcnow
@@ -78,7 +79,7 @@ class DeadlineFigures:
         return self.within / self.decided if self.decided else 1.0
 
 
-def _number_of(condition) -> object:
+def _number_of(condition: ColumnElement[bool]) -> object:
     return func.count(case((condition, literal_column("1", Integer))))
 
 

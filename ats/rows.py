@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -124,6 +124,10 @@ class ImportRow:
     @property
     def key_field(self) -> str:
         return {"ats": "ats_id", "reference": "reference"}.get(self.key[0], "candidate_email")
+
+
+ErrorReporter = Callable[[str, str], None]
+"""Records a problem with a field of the row being checked: (field, reason)."""
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -301,6 +305,8 @@ class RowChecker:
 
         if len(self.errors) > errors_before:
             return None
+        # Without errors both were read (a missing one is reported as an error above).
+        assert applied_at is not None and status is not None
         row = ImportRow(
             line=line,
             reference=reference,
@@ -323,7 +329,7 @@ class RowChecker:
         )
         return row if self._check_against_earlier_rows(row, error) else None
 
-    def _check_against_earlier_rows(self, row: ImportRow, error) -> bool:
+    def _check_against_earlier_rows(self, row: ImportRow, error: ErrorReporter) -> bool:
         ok = True
         first = self._keys.setdefault(row.key, row.line)
         if first != row.line:
@@ -345,7 +351,7 @@ class RowChecker:
             ok = False
         return ok
 
-    def _time(self, values: dict[str, str], column: str, error) -> datetime | None:
+    def _time(self, values: dict[str, str], column: str, error: ErrorReporter) -> datetime | None:
         text = values[column]
         if not text:
             return None

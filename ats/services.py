@@ -17,9 +17,9 @@ from typing import Any
 
 from ats.linking import ChatLinks
 from ats.mail import Mailer
-from ats.settings import Settings
+from ats.settings import Settings, TelegramSettings
 from ats.store import ATSStore, utcnow
-from ats.telegram_api import TelegramSettings, bot_username
+from ats.telegram_api import bot_username
 from ats.verification import Verifier, secret_key
 
 
@@ -31,7 +31,7 @@ class Services:
     verifier: Verifier
     links: ChatLinks
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
-    _background: set[asyncio.Task] = field(default_factory=set)
+    _background: set[asyncio.Task[None]] = field(default_factory=set)
 
     def in_background(self, work: Coroutine[Any, Any, None], what: str) -> None:
         """Runs `work` without holding up the reply; a failure is logged."""

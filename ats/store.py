@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import and_, bindparam, func, literal, not_, select, text, union_all
 from sqlalchemy.engine import Row
@@ -206,7 +207,7 @@ class ATSStore:
         rows = await self._read(_BY_EMAIL, {"email": normalise_email(email)})
         return [ApplicationRecord.from_row(row) for row in rows]
 
-    async def _read(self, statement: Select, parameters: dict) -> list[Row]:
+    async def _read(self, statement: Select, parameters: dict[str, Any]) -> list[Row]:
         """Run a read-only query, once more on a fresh connection if the first one failed.
 
         A database restart leaves dead connections in the pool. Reads are safe to repeat, so
@@ -215,7 +216,8 @@ class ATSStore:
         for attempt in (1, 2):
             async with self._reader.connect() as connection:
                 try:
-                    return (await connection.execute(statement, parameters)).all()
+                    rows: list[Row] = (await connection.execute(statement, parameters)).all()
+                    return rows
                 # asyncpg raises some broken-connection errors unwrapped (InternalClientError),
                 # so any failure of this idempotent read earns the one retry.
                 except Exception:
@@ -238,7 +240,7 @@ class ATSStore:
     async def mails_sent_to(self, address: str, purpose: str, since: datetime) -> int:
         """Mails of this purpose queued for this address since then."""
         async with self.session() as session:
-            return await session.scalar(
+            count: int = await session.scalar(
                 select(func.count())
                 .select_from(OutgoingMail)
                 .where(
@@ -247,10 +249,12 @@ class ATSStore:
                     OutgoingMail.purpose == purpose,
                 )
             )
+            return count
 
     async def count_applications(self) -> int:
         async with self.session() as session:
-            return await session.scalar(select(func.count()).select_from(Application))
+            count: int = await session.scalar(select(func.count()).select_from(Application))
+            return count
 
     # -- changes ---------------------------------------------------------------------------
 
@@ -408,7 +412,7 @@ class ATSStore:
                 .values(update_id=update_id, received_at=utcnow())
                 .on_conflict_do_nothing(index_elements=["update_id"])
             )
-            return result.rowcount == 1
+            return bool(result.rowcount == 1)
 
     @staticmethod
     async def _open_unverified(
@@ -419,7 +423,7 @@ class ATSStore:
             Escalation.state != EscalationState.RESOLVED.value,
         )
         if request.conversation_id:
-            same = await session.scalar(
+            same: Escalation | None = await session.scalar(
                 unverified.where(
                     Escalation.conversation_id == request.conversation_id,
                     Escalation.channel == request.channel,
@@ -431,7 +435,7 @@ class ATSStore:
             if same is not None:
                 return same
         if request.client and open_per_client:
-            theirs = list(
+            theirs: list[Escalation] = list(
                 await session.scalars(
                     unverified.where(Escalation.client == request.client)
                     .order_by(Escalation.id.desc())
@@ -476,7 +480,7 @@ class ATSStore:
         self, session: AsyncSession, request: EscalationRequest, application: Application | None
     ) -> int:
         if request.recruiter_email:
-            recruiter_id = await session.scalar(
+            recruiter_id: int | None = await session.scalar(
                 select(Recruiter.id).where(
                     Recruiter.email == normalise_email(request.recruiter_email)
                 )
@@ -486,7 +490,8 @@ class ATSStore:
             return recruiter_id
         if application is None:
             raise RecruiterNotFound("an escalation without an application needs a recruiter")
-        return application.vacancy.recruiter_id
+        vacancy_recruiter: int = application.vacancy.recruiter_id
+        return vacancy_recruiter
 
     # -- the deadline monitor's question --------------------------------------------------
 
@@ -522,7 +527,7 @@ def apply_status(
 
     Returns whether the status or stage changed, which is what a StatusEvent records.
     """
-    changed = row.status != to_status.value
+    changed: bool = row.status != to_status.value
     row.status = to_status.value
     if stage is not None and (stage or None) != row.stage:
         row.stage = stage or None

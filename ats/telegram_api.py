@@ -8,11 +8,13 @@ t.me links without importing Rasa.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
 from telegram import Bot, BotCommand
 from telegram.error import NetworkError, RetryAfter, TelegramError
 
@@ -26,6 +28,8 @@ RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
 
 def bot_for(settings: TelegramSettings) -> Bot:
     """A python-telegram-bot client for the configured bot and Bot API server."""
+    if not settings.token:
+        raise ValueError("set TELEGRAM_BOT_TOKEN first")
     return Bot(
         settings.token,
         base_url=f"{settings.api_base_url}/bot",
@@ -65,7 +69,7 @@ def message_sender(settings: TelegramSettings) -> Callable[[str, str], Awaitable
     async def send(chat_id: str, text: str) -> None:
         await with_retries(bot.initialize)  # once; later calls return at once
         for piece in split_text(text):
-            await with_retries(lambda piece=piece: bot.send_message(chat_id, piece))
+            await with_retries(functools.partial(bot.send_message, chat_id, piece))
 
     return send
 
@@ -91,8 +95,8 @@ async def with_retries(call: Callable[[], Awaitable[Any]]) -> Any:
         except RetryAfter as error:
             if delay is None:
                 raise
-            wait = error.retry_after
-            wait = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            after = error.retry_after
+            wait = after.total_seconds() if isinstance(after, timedelta) else float(after)
             logger.info("Telegram asks to wait %.1f s (attempt %d)", wait, attempt + 1)
             await asyncio.sleep(wait)
         except NetworkError:
@@ -122,7 +126,8 @@ MENU = {
 
 async def set_webhook(settings: TelegramSettings) -> str:
     """Register TELEGRAM_WEBHOOK_URL with Telegram, with the secret token and update types."""
-    if not settings.token or not settings.webhook_url or not settings.webhook_secret:
+    webhook_url = settings.webhook_url
+    if not settings.token or not webhook_url or not settings.webhook_secret:
         raise ValueError(
             "set TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_URL (the public https URL of "
             "/webhooks/telegram/webhook) and TELEGRAM_WEBHOOK_SECRET first"
@@ -130,27 +135,26 @@ async def set_webhook(settings: TelegramSettings) -> str:
     async with bot_for(settings) as bot:
         await with_retries(
             lambda: bot.set_webhook(
-                url=settings.webhook_url,
+                url=webhook_url,
                 secret_token=settings.webhook_secret,
                 allowed_updates=ALLOWED_UPDATES,
             )
         )
         for language, commands in MENU.items():
             await with_retries(
-                lambda language=language, commands=commands: bot.set_my_commands(
+                functools.partial(
+                    bot.set_my_commands,
                     [BotCommand(name, description) for name, description in commands],
                     language_code=language,
                 )
             )
-    return settings.webhook_url
+    return webhook_url
 
 
 async def poll(settings: TelegramSettings, local_webhook: str, *, once: bool = False) -> int:
     """Long-polling bridge for a laptop without a public URL: each update Telegram holds is
     posted to the local webhook, with the secret, exactly as Telegram would. Returns the count.
     """
-    import aiohttp
-
     if not settings.token or not settings.webhook_secret:
         raise ValueError("set TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET first")
     forwarded, offset = 0, None
@@ -160,8 +164,11 @@ async def poll(settings: TelegramSettings, local_webhook: str, *, once: bool = F
         await with_retries(lambda: bot.delete_webhook(drop_pending_updates=False))
         while True:
             updates = await with_retries(
-                lambda offset=offset: bot.get_updates(
-                    offset=offset, timeout=0 if once else 30, allowed_updates=ALLOWED_UPDATES
+                functools.partial(
+                    bot.get_updates,
+                    offset=offset,
+                    timeout=0 if once else 30,
+                    allowed_updates=ALLOWED_UPDATES,
                 )
             )
             for update in updates:

@@ -39,7 +39,8 @@ async def record_undelivered(
         )
         session.add(row)
         await session.flush()
-        return row.id
+        row_id: int = row.id
+        return row_id
 
 
 async def list_undelivered(store: ATSStore) -> list[Undelivered]:

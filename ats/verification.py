@@ -277,13 +277,14 @@ class Verifier:
     async def link_language(self, token: str) -> str | None:
         """The language of the mail a link is in, while it can still be opened; else None."""
         async with self.store.session() as session:
-            return await session.scalar(
+            language: str | None = await session.scalar(
                 select(VerificationChallenge.language).where(
                     VerificationChallenge.link_hash == self._link_hash(token.strip()),
                     VerificationChallenge.used_at.is_(None),
                     VerificationChallenge.expires_at > self.clock(),
                 )
             )
+            return language
 
     async def confirm_link(self, token: str) -> str | None:
         """Open a code mail's link: its code then counts even while its application is being

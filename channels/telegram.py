@@ -17,6 +17,7 @@ On when TELEGRAM_BOT_TOKEN is set; otherwise its routes answer 404 and nothing e
 
 from __future__ import annotations
 
+import functools
 import hmac
 import logging
 import re
@@ -124,9 +125,7 @@ class TelegramOutput(OutputChannel):
             for number, piece in enumerate(pieces, start=1):
                 markup = keyboard if number == len(pieces) else None
                 await with_retries(
-                    lambda piece=piece, markup=markup: bot.send_message(
-                        chat_id, piece, reply_markup=markup
-                    )
+                    functools.partial(bot.send_message, chat_id, piece, reply_markup=markup)
                 )
         except TelegramError as error:
             # not the chat's id: it names a person (undelivered_messages keeps it, with the text)
@@ -244,7 +243,8 @@ class TelegramInput(InputChannel):
             # edited messages, channel posts, membership changes, and anything from a group,
             # supergroup or channel: nothing to answer
             return
-        user = message.from_user if message else query.from_user
+        # a chat comes from the message, or else from the button's query
+        user = message.from_user if message else query.from_user if query else None
         language = language_of_locale(user.language_code if user else None)
         verdict = await self.limit.take(client_ids().hash(f"telegram:{chat.id}"))
         if not verdict.allowed:
@@ -254,7 +254,7 @@ class TelegramInput(InputChannel):
         if query is not None:
             await with_retries(lambda: query.answer())
             text = query.data or ""
-        elif message.text:
+        elif message is not None and message.text:
             text = message.text
         else:
             # stickers, photos, voice notes: a polite word instead of silence

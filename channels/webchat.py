@@ -30,7 +30,7 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeGuard
 
 import jwt
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -139,10 +139,11 @@ def check_token(token: Any, rules: TokenRules) -> tuple[dict[str, Any] | None, s
         # a forgery, another site's token, or this site's own with a wrong audience or issuer
         logger.info("careers-site token refused: %s", error)
         return None, "invalid"
-    subject, issued, expires = claims.get("sub"), claims.get("iat"), claims.get("exp")
+    subject = claims.get("sub")
+    issued, expires = _seconds(claims.get("iat")), _seconds(claims.get("exp"))
     if not isinstance(subject, str) or not subject.strip():
         return None, "invalid"
-    if not all(isinstance(t, (int, float)) and not isinstance(t, bool) for t in (issued, expires)):
+    if issued is None or expires is None:
         return None, "invalid"
     if issued > time.time() + LEEWAY_SECONDS:  # PyJWT checks this too; a session from the
         return None, "invalid"  # future is never right, whatever the library version
@@ -152,10 +153,17 @@ def check_token(token: Any, rules: TokenRules) -> tuple[dict[str, Any] | None, s
     return {"subject": subject.strip(), "expires_at": int(expires)}, None
 
 
+def _seconds(claim: object) -> float | None:
+    """A time claim (seconds since 1970) as a number; None when it is missing or not a number."""
+    if isinstance(claim, bool) or not isinstance(claim, (int, float)):
+        return None
+    return float(claim)
+
+
 SESSION_ID = re.compile(r"[0-9a-f]{32}")
 
 
-def valid_session_id(value: Any) -> bool:
+def valid_session_id(value: Any) -> TypeGuard[str]:
     """What the widget stores: a server-made id (`uuid4().hex`); anything else starts a new
     session. Other channels' conversation ids (a Telegram chat's number) never look like it."""
     return isinstance(value, str) and SESSION_ID.fullmatch(value) is not None

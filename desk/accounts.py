@@ -274,6 +274,7 @@ class DeskAccounts:
             raise LoginRefused(unrecognised_browser=True)
         if not matches:
             raise LoginRefused()
+        assert account_id is not None and stored is not None  # only an account's hash matches
 
         new_hash = await hash_password(password) if needs_rehash(stored) else None
         async with self.store.session() as session, session.begin():

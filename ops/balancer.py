@@ -133,6 +133,7 @@ async def proxy(request: web.Request) -> web.StreamResponse:
     body = await request.read()
     headers = _forwarded_headers(request)
     websocket = request.headers.get("Upgrade", "").lower() == "websocket"
+    assert balancer.session is not None  # opened when the balancer starts
     for backend in balancer.candidates(sid):
         target = backend.url + request.rel_url.raw_path_qs
         try:
@@ -170,6 +171,7 @@ async def _pass_websocket(
     # connect to the server first: a refused connection lets the caller try the next one
     for name in ("Sec-WebSocket-Key", "Sec-WebSocket-Version", "Sec-WebSocket-Extensions"):
         headers.pop(name, None)
+    assert balancer.session is not None
     upstream = await balancer.session.ws_connect(
         target.replace("http", "ws", 1), headers=headers, autoping=False
     )

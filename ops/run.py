@@ -48,7 +48,7 @@ async def prepare_ats(settings: Settings) -> int:
         await store.close()
 
 
-def _wait_for(url: str, processes: list[subprocess.Popen], timeout: float = 180) -> bool:
+def _wait_for(url: str, processes: list[Server], timeout: float = 180) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if any(p.poll() is not None for p in processes):
@@ -61,7 +61,7 @@ def _wait_for(url: str, processes: list[subprocess.Popen], timeout: float = 180)
     return False
 
 
-def _stop(processes: list[subprocess.Popen]) -> None:
+def _stop(processes: list[Server]) -> None:
     for process in processes:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
@@ -121,15 +121,22 @@ def rasa_server_command(model: Path, port: int, endpoints: Path) -> list[str]:
     ]
 
 
-def _start(command: list[str], environment: dict[str, str]) -> subprocess.Popen:
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment)
-    process.environment = environment  # to start it again the same way
-    return process
+class Server(subprocess.Popen[bytes]):
+    """A server process that remembers how it was started, to start it again the same way."""
+
+    def __init__(self, command: list[str], environment: dict[str, str]) -> None:
+        super().__init__(command, cwd=PROJECT_ROOT, env=environment)
+        self.command = command
+        self.environment = environment
+
+
+def _start(command: list[str], environment: dict[str, str]) -> Server:
+    return Server(command, environment)
 
 
 def _balancer(
     port: int, backends: list[int], environment: dict[str, str], host: str = "0.0.0.0"
-) -> subprocess.Popen:
+) -> Server:
     return _start(
         [
             sys.executable,
@@ -216,7 +223,7 @@ def run(settings: Settings, *, train_model: bool = True, topology: Topology = To
 RESTARTS_PER_MINUTE = 5
 
 
-def _supervise(processes: list[subprocess.Popen]) -> int:
+def _supervise(processes: list[Server]) -> int:
     """Several servers: one that stops is started again (the balancer routes around it
     meanwhile), unless it keeps stopping."""
     restarts: list[float] = []
@@ -231,12 +238,12 @@ def _supervise(processes: list[subprocess.Popen]) -> int:
                 print("Servers keep stopping; stopping the help desk.", file=sys.stderr)
                 return 1
             print(
-                f"{' '.join(process.args[:4])} stopped (exit {process.returncode}); "
+                f"{' '.join(process.command[:4])} stopped (exit {process.returncode}); "
                 "starting it again",
                 file=sys.stderr,
                 flush=True,
             )
-            processes[index] = _start(process.args, process.environment)
+            processes[index] = _start(process.command, process.environment)
 
 
 def _print_topology(

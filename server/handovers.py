@@ -120,7 +120,7 @@ class HandoverReplay:
             if not store.take_over(path):
                 continue
             text = store.read(path)
-            remaining = []
+            remaining: list[str] = []
             for line in text.splitlines(keepends=True):
                 try:
                     item = json.loads(line)

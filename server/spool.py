@@ -18,7 +18,7 @@ import json
 import os
 import socket
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 PRIVATE_FILE = 0o600
 PRIVATE_FOLDER = 0o700
@@ -40,7 +40,7 @@ def open_private(path: Path, mode: str, *, truncate: bool = False) -> TextIO:
     try:
         if os.fstat(descriptor).st_uid == os.getuid():
             os.fchmod(descriptor, PRIVATE_FILE)  # a file an older version left readable
-        return os.fdopen(descriptor, mode, encoding="utf-8")
+        return cast(TextIO, os.fdopen(descriptor, mode, encoding="utf-8"))
     except BaseException:
         os.close(descriptor)
         raise
