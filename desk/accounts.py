@@ -29,6 +29,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
 
 from ats.models import DeskAccount, DeskToken, Recruiter
 from ats.store import ATSStore, normalise_email, utcnow
@@ -184,23 +186,10 @@ class DeskAccounts:
         new_hash = await hash_password(password)
         now = self.clock()
         async with self.store.session() as session, session.begin():
-            used = await session.execute(
-                update(DeskToken)
-                .where(
-                    DeskToken.token_hash == self._hash(token),
-                    DeskToken.purpose == "password",
-                    DeskToken.used_at.is_(None),
-                    DeskToken.expires_at > now,
-                )
-                .values(used_at=now)
-            )
-            if used.rowcount != 1:
+            account_id = await self._use_token(session, token, "password", now)
+            if account_id is None:
                 raise PasswordRejected("this link has expired or has been used")
-            account = await session.scalar(
-                select(DeskAccount)
-                .join(DeskToken, DeskToken.account_id == DeskAccount.id)
-                .where(DeskToken.token_hash == self._hash(token))
-            )
+            account = await session.get(DeskAccount, account_id)
             account.password_hash = new_hash
             account.password_set_at = now
             # A new password ends every session of the old one, and the browsers recognised
@@ -376,23 +365,45 @@ class DeskAccounts:
             return None
         now = self.clock()
         async with self.store.session() as session, session.begin():
-            used = await session.execute(
-                update(DeskToken)
-                .where(
-                    DeskToken.token_hash == self._hash(token),
-                    DeskToken.purpose == "login-link",
-                    DeskToken.used_at.is_(None),
-                    DeskToken.expires_at > now,
-                    DeskToken.csrf_token == self._browser_binding(browser),
-                )
-                .values(used_at=now)
+            account_id = await self._use_token(
+                session,
+                token,
+                "login-link",
+                now,
+                DeskToken.csrf_token == self._browser_binding(browser),
             )
-            if used.rowcount != 1:
+            if account_id is None:
                 return None
-            account_id = await session.scalar(
-                select(DeskToken.account_id).where(DeskToken.token_hash == self._hash(token))
-            )
             return await self._open_session(session, account_id, None, now)
+
+    async def _use_token(
+        self,
+        session: AsyncSession,
+        token: str,
+        purpose: str,
+        now: datetime,
+        *conditions: ColumnElement[bool],
+    ) -> int | None:
+        """Marks a mailed one-time token used; its account, or None when it was no longer valid
+        (expired, used, or failing one of the extra conditions). One UPDATE, so a link opened
+        twice at the same moment works once."""
+        used = await session.execute(
+            update(DeskToken)
+            .where(
+                DeskToken.token_hash == self._hash(token),
+                DeskToken.purpose == purpose,
+                DeskToken.used_at.is_(None),
+                DeskToken.expires_at > now,
+                *conditions,
+            )
+            .values(used_at=now)
+        )
+        if used.rowcount != 1:
+            return None
+        account_id: int | None = await session.scalar(
+            select(DeskToken.account_id).where(DeskToken.token_hash == self._hash(token))
+        )
+        return account_id
 
     async def user_for(self, session_token: str | None) -> DeskUser | None:
         if not session_token:
