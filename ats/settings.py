@@ -21,6 +21,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_ATS_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'ats.db'}"
 DEFAULT_EVENT_QUEUE = "helpdesk_events"
 ATS_NAMES = ("greenhouse", "lever", "recruitee", "workable")
+# Beyond a day a web hook's freshness window no longer narrows a replay much; catch up with the
+# pull sync instead.
+LONGEST_WEBHOOK_MAX_AGE_SECONDS = 24 * 60 * 60
 
 
 class ConfigurationError(ValueError):
@@ -335,7 +338,10 @@ class Settings:
             public_url=(env.text("HELPDESK_PUBLIC_URL") or "").rstrip("/") or None,
             rasa_port=env.number("HELPDESK_RASA_PORT", 5005, minimum=1, maximum=65535),
             webhook_max_age_seconds=env.number(
-                "HELPDESK_WEBHOOK_MAX_AGE_SECONDS", 300, minimum=1, maximum=86400
+                "HELPDESK_WEBHOOK_MAX_AGE_SECONDS",
+                300,
+                minimum=1,
+                maximum=LONGEST_WEBHOOK_MAX_AGE_SECONDS,
             ),
             ats_mapping_path=Path(raw) if (raw := env.text("HELPDESK_ATS_MAPPING")) else None,
             sync_state_dir=env.folder("HELPDESK_SYNC_STATE_DIR", PROJECT_ROOT / "var" / "sync"),

@@ -185,17 +185,16 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     import aiohttp
 
     from ats.sync.mapping import load_mapping
-    from ats.sync.pull import SyncFailed, pull, puller, state_path
+    from ats.sync.pull import PullSummary, SyncFailed, pull, state_path
+    from ats.sync.registry import adapter
 
-    source = puller(args.ats)
-    if source is None:
+    source = adapter(args.ats)
+    if source is None or source.pull is None:
         raise CommandError(f"no pull sync for {args.ats} yet", EXIT_USAGE)
-    api_key = os.environ.get(source.API_KEY_VARIABLE, "").strip()
-    if not api_key:
-        raise CommandError(f"set {source.API_KEY_VARIABLE} first", EXIT_USAGE)
-    api_url = os.environ.get(source.API_URL_VARIABLE, "").strip() or None
+    if not settings.access(source.name).api_key:
+        raise CommandError(f"set {source.variables.api_key} first", EXIT_USAGE)
 
-    def shown(summary) -> None:
+    def shown(summary: PullSummary) -> None:
         print(
             f"  page {summary.pages}: {summary.applications} application(s) so far",
             file=sys.stderr,
@@ -208,17 +207,15 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
             summary = await pull(
                 store,
                 settings,
-                load_mapping(args.ats),
+                load_mapping(source.name, settings.ats_mapping_path),
                 source,
-                api_key=api_key,
-                api_url=api_url,
                 restart=args.restart,
                 progress=shown,
             )
         except (SyncFailed, OSError, aiohttp.ClientError, ValueError) as exc:
             print(
                 f"helpdesk: the sync stopped: {exc}. Run it again to resume "
-                f"(where it got to is in {state_path(source.SOURCE)}).",
+                f"(where it got to is in {state_path(settings, source.name)}).",
                 file=sys.stderr,
             )
             return EXIT_FAILED

@@ -125,7 +125,7 @@ async def _claim(store: ATSStore, key: ColumnElement[bool], at: datetime) -> boo
             .values(ats_event_at=at)
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount > 0
+        return bool(result.rowcount > 0)
 
 
 async def _unclaim(

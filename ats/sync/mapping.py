@@ -14,9 +14,9 @@ been looked at, so it is acknowledged.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ats.models import Status
 from ats.settings import ConfigurationError
@@ -63,9 +63,11 @@ BUILT_IN_WITHDRAWALS = {
 }
 
 
-def load_mapping(ats: str, path: str | None = None) -> StageMapping:
-    raw_path = path if path is not None else os.environ.get("HELPDESK_ATS_MAPPING", "").strip()
-    configured: dict = {}
+def load_mapping(ats: str, path: str | Path | None = None) -> StageMapping:
+    """One ATS's part of the JSON file at `path` (HELPDESK_ATS_MAPPING, `Settings.
+    ats_mapping_path`); without a file, stage names are read by their words."""
+    raw_path = str(path or "").strip()
+    configured: dict[str, Any] = {}
     if raw_path:
         try:
             configured = json.loads(Path(raw_path).read_text(encoding="utf-8")).get(ats, {})

@@ -8,24 +8,18 @@ stopped at; a finished one remembers when it began. A page's applications go thr
 importer's upsert by the ATS's own id, and one that a web hook has moved since the ATS's
 record of it is not undone (the same staleness rule as the web hooks).
 
-Each ATS has a module `ats.sync.<ats>_pull` that says how to ask and how to read:
-`SOURCE`, `API_KEY_VARIABLE`, `API_URL_VARIABLE`, `DEFAULT_API_URL`, `session_options(api_key)`
-(aiohttp.ClientSession keyword arguments: its authentication), `first_url(api_url, since)` and
-`read_page(data, headers, settings, mapping, url=...) -> Page` (`url`: the page it reads, for
-ATSs whose next page is this one at another offset).
+How to ask and how to read is each ATS's `PullSource` (ats/sync/adapter.py), its adapter's
+`pull`; the API key and address come from the settings (`settings.access(<ats>)`), the state
+file is in HELPDESK_SYNC_STATE_DIR (`settings.sync_state_dir`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
-import os
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import dataclass, replace
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import aiohttp
@@ -33,25 +27,14 @@ from sqlalchemy import select, update
 
 from ats.importer import import_rows
 from ats.models import Application
-from ats.rows import ImportRow
-from ats.settings import PROJECT_ROOT, Settings
+from ats.settings import Settings
 from ats.store import ATSStore, utcnow
+from ats.sync.adapter import AtsAdapter, Page, SyncFailed
 from ats.sync.mapping import StageMapping
 
+__all__ = ["Page", "PullSummary", "SyncFailed", "pull", "state_path"]
+
 RETRIES = 5
-
-
-class SyncFailed(Exception):
-    """The API refused or failed; the state file says where to resume."""
-
-
-@dataclass
-class Page:
-    """One page of an ATS's list: applications with their last activity, and the next page."""
-
-    rows: list[tuple[ImportRow, datetime]] = field(default_factory=list)
-    next_url: str | None = None
-    skipped: int = 0  # records the help desk cannot or need not keep (prospects, no email)
 
 
 @dataclass
@@ -61,16 +44,9 @@ class PullSummary:
     skipped: int = 0  # prospects, incomplete records, or older than what a web hook applied
 
 
-def puller(ats: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(f"ats.sync.{ats}_pull")
-    except ModuleNotFoundError:
-        return None
-
-
-def state_path(source: str) -> Path:
-    raw = os.environ.get("HELPDESK_SYNC_STATE_DIR", "").strip()
-    return (Path(raw) if raw else PROJECT_ROOT / "var" / "sync") / f"{source}.json"
+def state_path(settings: Settings, source: str) -> Path:
+    """Where the sync of `source` keeps where it got to (in HELPDESK_SYNC_STATE_DIR)."""
+    return settings.sync_state_dir / f"{source}.json"
 
 
 def _load_state(path: Path) -> dict[str, Any]:
@@ -137,29 +113,37 @@ async def pull(
     store: ATSStore,
     settings: Settings,
     mapping: StageMapping,
-    source: ModuleType,
+    adapter: AtsAdapter,
     *,
-    api_key: str,
-    api_url: str | None = None,
     restart: bool = False,
     progress: Callable[[PullSummary], None] = lambda _summary: None,
 ) -> PullSummary:
-    path = state_path(source.SOURCE)
+    """Pulls the applications of the ATS `adapter` stands for, with the API key and address
+    its settings give (`settings.access(adapter.name)`)."""
+    source = adapter.pull
+    name = adapter.name
+    if source is None:
+        raise SyncFailed(f"there is no pull sync for {name}")
+    access = settings.access(name)
+    if not access.api_key:
+        raise SyncFailed(f"set {adapter.variables.api_key} first")
+    path = state_path(settings, name)
     state = {} if restart else _load_state(path)
     summary = PullSummary()
     started = state.get("started") or utcnow().isoformat()
     url = state.get("next") or source.first_url(
-        (api_url or source.DEFAULT_API_URL).rstrip("/"), state.get("since")
+        (access.api_url or source.default_api_url).rstrip("/"), state.get("since"), access
     )
     timeout = aiohttp.ClientTimeout(total=120)
-    async with aiohttp.ClientSession(timeout=timeout, **source.session_options(api_key)) as http:
+    options = source.session_options(access.api_key)
+    async with aiohttp.ClientSession(timeout=timeout, **options) as http:
         while url:
             _save_state(path, {**state, "started": started, "next": url})
-            data, headers = await _get(http, url, source.SOURCE)
+            data, headers = await _get(http, url, name)
             page = source.read_page(data, headers, settings, mapping, url=url)
             summary.skipped += page.skipped
             if page.rows:
-                await _apply_page(store, settings, source.SOURCE, page, summary)
+                await _apply_page(store, settings, name, page, summary)
             summary.pages += 1
             progress(summary)
             url = page.next_url

@@ -17,7 +17,7 @@ from ats.settings import Settings
 from ats.store import normalise_email
 
 
-def dict_of(value: Any) -> dict:
+def dict_of(value: Any) -> dict[str, Any]:
     """`value` when it is an object, else an empty one."""
     return value if isinstance(value, dict) else {}
 

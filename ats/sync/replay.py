@@ -16,35 +16,20 @@ What a signature covers, and which of its times is the signed time, is each ATS 
 from __future__ import annotations
 
 import hashlib
-import os
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from ats.settings import ConfigurationError
+from ats.settings import LONGEST_WEBHOOK_MAX_AGE_SECONDS, Settings
 
 MAX_AGE_VARIABLE = "HELPDESK_WEBHOOK_MAX_AGE_SECONDS"
-DEFAULT_MAX_AGE_SECONDS = 300
-# Beyond a day the window no longer narrows a replay much; catch up with the pull sync instead.
-LONGEST_MAX_AGE_SECONDS = 24 * 60 * 60
+LONGEST_MAX_AGE_SECONDS = LONGEST_WEBHOOK_MAX_AGE_SECONDS
 # Clocks of the ATS and of this server that keep time (NTP) differ by far less than this.
 FUTURE_SKEW = timedelta(seconds=60)
 
 
-def max_age(environ: Mapping[str, str] = os.environ) -> timedelta:
-    """How old a delivery's signed time may be (HELPDESK_WEBHOOK_MAX_AGE_SECONDS)."""
-    raw = environ.get("HELPDESK_WEBHOOK_MAX_AGE_SECONDS", "").strip()
-    if not raw:
-        return timedelta(seconds=DEFAULT_MAX_AGE_SECONDS)
-    try:
-        seconds = int(raw)
-    except ValueError:
-        seconds = 0
-    if not 1 <= seconds <= LONGEST_MAX_AGE_SECONDS:
-        raise ConfigurationError(
-            f"{MAX_AGE_VARIABLE}={raw[:40]!r} is not a whole number of seconds from 1 to "
-            f"{LONGEST_MAX_AGE_SECONDS}"
-        )
-    return timedelta(seconds=seconds)
+def max_age(settings: Settings) -> timedelta:
+    """How old a delivery's signed time may be (HELPDESK_WEBHOOK_MAX_AGE_SECONDS, checked to be
+    from 1 to LONGEST_MAX_AGE_SECONDS when the settings are read)."""
+    return timedelta(seconds=settings.webhook_max_age_seconds)
 
 
 def refusal(signed_at: datetime, now: datetime, oldest: timedelta) -> str | None:

@@ -1,21 +1,21 @@
-"""`helpdesk ats sync greenhouse`'s pull against a local fake of Harvest's candidates API."""
+"""Greenhouse's pull against a local fake of Harvest's candidates API: the fake (used by the
+contract suite, test_contract.py, too) and what only Greenhouse's pull does."""
 
 from __future__ import annotations
 
 import base64
 import contextlib
 from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
 from aiohttp import web
 
 from ats.models import Status
 from ats.settings import Settings
 from ats.store import ATSStore
-from ats.sync import greenhouse_pull
+from ats.sync import greenhouse
 from ats.sync import pull as pulling
 from ats.sync.mapping import load_mapping
+from tests.ats.sync.configured import with_api
 from tests.ats.sync.test_greenhouse import STAGE_CHANGE, deliver, event
 from tests.servers import free_port
 
@@ -90,61 +90,10 @@ async def serving(fake: FakeHarvest) -> AsyncIterator[str]:
         await runner.cleanup()
 
 
-@pytest.fixture(autouse=True)
-def state_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HELPDESK_SYNC_STATE_DIR", str(tmp_path / "sync"))
-
-
 async def pull(store: ATSStore, settings: Settings, url: str, api_key: str = API_KEY):
     mapping = load_mapping("greenhouse", "")
-    return await pulling.pull(
-        store, settings, mapping, greenhouse_pull, api_key=api_key, api_url=url
-    )
-
-
-async def test_the_first_load_takes_every_page(store: ATSStore, settings: Settings) -> None:
-    fake = FakeHarvest([candidate(n) for n in range(5)])
-    async with serving(fake) as url:
-        summary = await pull(store, settings, url)
-    assert (summary.pages, summary.applications) == (3, 5)
-    assert await store.count_applications() == 5
-    [app] = await store.find_applications_by_email("applicant3@example.com")
-    assert (app.status, app.stage, app.vacancy.title) == (
-        Status.SCREENING,
-        "Phone Screen",
-        "Designer",
-    )
-    assert (await store.status_history(app.reference))[0].source == "greenhouse"
-
-
-async def test_an_interrupted_sync_resumes_at_the_page_it_stopped(
-    store: ATSStore, settings: Settings
-) -> None:
-    fake = FakeHarvest([candidate(n) for n in range(5)])
-    fake.refuse_page = 2
-    async with serving(fake) as url:
-        with pytest.raises(pulling.SyncFailed, match="403"):
-            await pull(store, settings, url)
-        assert await store.count_applications() == 2  # the first page was kept
-        summary = await pull(store, settings, url)
-    assert summary.applications == 3  # pages 2 and 3 only
-    assert [q for q in fake.requests if "&page=" not in q] == ["/v1/candidates?per_page=500"]
-    assert await store.count_applications() == 5
-
-
-async def test_the_next_sync_asks_only_for_what_changed(
-    store: ATSStore, settings: Settings
-) -> None:
-    fake = FakeHarvest([candidate(1), candidate(2)])
-    async with serving(fake) as url:
-        await pull(store, settings, url)
-        fake.requests.clear()
-        fake.candidates[1] = candidate(2, "Face to Face", updated="2099-01-01")
-        summary = await pull(store, settings, url)
-    assert "updated_after=" in fake.requests[0]
-    [app] = await store.find_applications_by_email("applicant2@example.com")
-    assert app.status is Status.INTERVIEW
-    assert summary.applications == 1
+    settings = with_api(settings, "greenhouse", api_key, url)
+    return await pulling.pull(store, settings, mapping, greenhouse.ADAPTER)
 
 
 async def test_a_page_with_known_and_new_applications_keeps_each(
@@ -179,11 +128,3 @@ async def test_a_web_hook_newer_than_the_pull_is_not_undone(
     assert summary.skipped == 1
     [app] = await store.find_applications_by_email("giuseppe.hurley@example.com")
     assert app.status is Status.INTERVIEW
-
-
-async def test_a_wrong_api_key_stops_with_a_clear_error(
-    store: ATSStore, settings: Settings
-) -> None:
-    async with serving(FakeHarvest([candidate(1)])) as url:
-        with pytest.raises(pulling.SyncFailed, match="401"):
-            await pull(store, settings, url, api_key="wrong")

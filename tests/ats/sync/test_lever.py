@@ -21,11 +21,13 @@ import pytest
 from ats.models import Status
 from ats.settings import Settings
 from ats.store import ATSStore
-from ats.sync import events, lever, replay
+from ats.sync import events, replay
 from ats.sync.events import Outcome, UnusablePayload, apply_event
+from ats.sync.lever import webhooks as lever
 from ats.sync.mapping import StageMapping, load_mapping
 from tests.ats.helpers import add, row
 from tests.ats.sync import fake_lever
+from tests.ats.sync.configured import configured
 from tests.ats.sync.fake_lever import FakeLever, serving
 from tests.servers import free_port
 
@@ -101,7 +103,9 @@ async def deliver(
     store: ATSStore, settings: Settings, body: dict, mapping: StageMapping | None = None
 ) -> Outcome:
     """A delivery as the receiver takes it: verified on its raw bytes, named by what is signed,
-    confirmed from Lever's API, then applied."""
+    confirmed from Lever's API (LEVER_API_KEY, LEVER_API_URL as the test set them), then
+    applied."""
+    settings = configured(settings)
     raw = json.dumps(body).encode()
     signed = lever.signed_part(raw, {}, [SECRET])
     assert signed is not None

@@ -1,11 +1,10 @@
-"""`helpdesk ats sync lever`'s pull against a local fake of Lever's opportunities API."""
+"""Lever's pull against a local fake of Lever's opportunities API: what only Lever's pull does
+(what every ATS's does is in test_contract.py)."""
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 from datetime import datetime, timezone
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -13,17 +12,16 @@ import pytest
 from ats.models import Status
 from ats.settings import Settings
 from ats.store import ATSStore
-from ats.sync import lever_pull
+from ats.sync import lever
 from ats.sync import pull as pulling
 from ats.sync.events import Outcome
+from ats.sync.lever import pull as lever_pull
 from ats.sync.mapping import StageMapping, load_mapping
+from tests.ats.sync.configured import with_api
 from tests.ats.sync.fake_lever import API_KEY, FakeLever, ms, opportunity, serving
 from tests.ats.sync.test_lever import deliver, held_opportunity, imported, payload
 
-
-@pytest.fixture(autouse=True)
-def state_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HELPDESK_SYNC_STATE_DIR", str(tmp_path / "sync"))
+READER = lever_pull.OpportunitiesPull()
 
 
 async def pull(
@@ -34,43 +32,8 @@ async def pull(
     restart: bool = False,
 ):
     mapping = load_mapping("lever", "")
-    return await pulling.pull(
-        store, settings, mapping, lever_pull, api_key=api_key, api_url=url, restart=restart
-    )
-
-
-async def test_the_first_load_takes_every_page(store: ATSStore, settings: Settings) -> None:
-    fake = FakeLever([opportunity(n) for n in range(5)])
-    async with serving(fake) as url:
-        summary = await pull(store, settings, url)
-    assert (summary.pages, summary.applications) == (3, 5)
-    assert await store.count_applications() == 5
-    [app] = await store.find_applications_by_email("applicant3@example.com")
-    assert (app.status, app.stage, app.vacancy.title) == (
-        Status.SCREENING,
-        "Phone Screen",
-        "Designer",
-    )
-    assert (app.ats_system, app.ats_id) == ("lever", "opp-0003")
-    assert (await store.status_history(app.reference))[0].source == "lever"
-    assert "updated_at_start" not in fake.requests[0]
-    assert fake.requests[0].startswith("/v1/opportunities?limit=100&expand=applications")
-
-
-async def test_an_interrupted_sync_resumes_at_the_page_it_stopped(
-    store: ATSStore, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fake = FakeLever([opportunity(n) for n in range(5)])
-    fake.refuse_offset = base64.b64encode(b"2").decode()
-    async with serving(fake) as url:
-        with pytest.raises(pulling.SyncFailed, match="403"):
-            await pull(store, settings, url)
-        assert await store.count_applications() == 2  # the first page was kept
-        summary = await pull(store, settings, url)
-    assert summary.applications == 3  # pages 2 and 3 only
-    assert [q for q in fake.requests if "offset=" not in q] == [fake.requests[0]]
-    assert all(q.startswith("/v1/opportunities?limit=100&expand=") for q in fake.requests)
-    assert await store.count_applications() == 5
+    settings = with_api(settings, "lever", api_key, url)
+    return await pulling.pull(store, settings, mapping, lever.ADAPTER, restart=restart)
 
 
 async def test_the_next_sync_asks_only_for_what_changed(
@@ -116,14 +79,6 @@ async def test_a_web_hook_newer_than_the_pull_is_not_undone(
     assert app.status is Status.REJECTED
 
 
-async def test_a_wrong_api_key_stops_with_a_clear_error(
-    store: ATSStore, settings: Settings
-) -> None:
-    async with serving(FakeLever([opportunity(1)])) as url:
-        with pytest.raises(pulling.SyncFailed, match="401"):
-            await pull(store, settings, url, api_key="wrong")
-
-
 def test_archived_opportunities_and_the_recruiter(settings: Settings) -> None:
     withdrew = opportunity(1)
     withdrew["archived"] = {"reason": "reason-withdrew", "archivedAt": ms(20)}
@@ -132,14 +87,14 @@ def test_archived_opportunities_and_the_recruiter(settings: Settings) -> None:
     no_owner = opportunity(3)
     no_owner["owner"] = "user-1"  # not expanded
     mapping = StageMapping(withdrawn_reasons=frozenset({"reason-withdrew"}))
-    page = lever_pull.read_page(
+    page = READER.read_page(
         {"data": [withdrew, rejected, no_owner], "hasNext": False}, {}, settings, mapping
     )
     assert [row.status for row, _ in page.rows] == [Status.WITHDRAWN, Status.REJECTED]
     assert page.rows[1][1] == datetime.fromtimestamp(ms(21) / 1000, tz=timezone.utc)
     assert (page.skipped, page.next_url) == (1, None)  # no recruiter, no default
     with_default = dataclasses.replace(settings, default_recruiter_email="Team@example.com")
-    [(row, _)] = lever_pull.read_page({"data": [no_owner]}, {}, with_default, mapping).rows
+    [(row, _)] = READER.read_page({"data": [no_owner]}, {}, with_default, mapping).rows
     assert (row.recruiter_email, row.recruiter_name) == ("team@example.com", "team")
 
 
@@ -160,7 +115,7 @@ def test_archived_opportunities_and_the_recruiter(settings: Settings) -> None:
     ],
 )
 def test_junk_is_skipped_never_raised(settings: Settings, data: object) -> None:
-    page = lever_pull.read_page(data, {}, settings, StageMapping())
+    page = READER.read_page(data, {}, settings, StageMapping())
     assert page.next_url is None or "offset=" in page.next_url
 
 

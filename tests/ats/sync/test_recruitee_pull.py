@@ -1,10 +1,11 @@
-"""`helpdesk ats sync recruitee`'s pull against a local fake of Recruitee's candidates API."""
+"""Recruitee's pull against a local fake of Recruitee's candidates API: the fake (used by the
+contract suite, test_contract.py, too) and what only Recruitee's pull does."""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -15,8 +16,9 @@ from ats.models import Status
 from ats.settings import Settings
 from ats.store import ATSStore
 from ats.sync import pull as pulling
-from ats.sync import recruitee_pull
+from ats.sync import recruitee
 from ats.sync.mapping import load_mapping
+from tests.ats.sync.configured import with_api
 from tests.ats.sync.test_recruitee import EMAIL, MOVED, deliver, moved
 from tests.servers import free_port
 
@@ -100,40 +102,24 @@ async def serving(fake: FakeRecruitee) -> AsyncIterator[str]:
 
 
 @pytest.fixture(autouse=True)
-def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HELPDESK_SYNC_STATE_DIR", str(tmp_path / "sync"))
-    monkeypatch.setenv("RECRUITEE_COMPANY_ID", COMPANY)
-    monkeypatch.setattr(recruitee_pull, "LIMIT", 2)
+def pages_of_two(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(recruitee.CandidatesPull, "limit", 2)
 
 
-async def pull(store: ATSStore, settings: Settings, url: str, api_key: str = API_KEY):
+async def pull(
+    store: ATSStore, settings: Settings, url: str, api_key: str = API_KEY, company: str = COMPANY
+):
     mapping = load_mapping("recruitee", "")
-    return await pulling.pull(
-        store, settings, mapping, recruitee_pull, api_key=api_key, api_url=url
-    )
+    settings = with_api(settings, "recruitee", api_key, url)
+    access = dataclasses.replace(settings.access("recruitee"), company_id=company or None)
+    settings = dataclasses.replace(settings, ats={**settings.ats, "recruitee": access})
+    return await pulling.pull(store, settings, mapping, recruitee.ADAPTER)
 
 
 def read(data, url: str | None = None, settings: Settings | None = None):
     mapping = load_mapping("recruitee", "")
-    return recruitee_pull.read_page(data, CIMultiDict(), settings, mapping, url=url or "")
-
-
-async def test_the_first_load_takes_every_page(store: ATSStore, settings: Settings) -> None:
-    fake = FakeRecruitee([candidate(n) for n in range(5)])
-    async with serving(fake) as url:
-        summary = await pull(store, settings, url)
-    assert (summary.pages, summary.applications) == (3, 5)
-    assert fake.requests[0] == "/c/52/candidates?limit=2&offset=0"
-    assert await store.count_applications() == 5
-    [app] = await store.find_applications_by_email("applicant3@example.com")
-    assert (app.status, app.stage, app.vacancy.title) == (
-        Status.SCREENING,
-        "Phone screen",
-        "Backend Developer",
-    )
-    assert app.vacancy.code == "RT-771"
-    assert (app.ats_system, app.ats_id) == ("recruitee", "990003")
-    assert (await store.status_history(app.reference))[0].source == "recruitee"
+    reader = recruitee.CandidatesPull()
+    return reader.read_page(data, CIMultiDict(), settings, mapping, url=url or "")
 
 
 async def test_a_full_last_page_is_followed_by_an_empty_one(
@@ -143,43 +129,6 @@ async def test_a_full_last_page_is_followed_by_an_empty_one(
     async with serving(fake) as url:
         summary = await pull(store, settings, url)
     assert (summary.pages, summary.applications) == (3, 4)
-
-
-async def test_an_interrupted_sync_resumes_at_the_page_it_stopped(
-    store: ATSStore, settings: Settings
-) -> None:
-    fake = FakeRecruitee([candidate(n) for n in range(5)])
-    fake.refuse_offset = 2
-    async with serving(fake) as url:
-        with pytest.raises(pulling.SyncFailed, match="403"):
-            await pull(store, settings, url)
-        assert await store.count_applications() == 2  # the first page was kept
-        summary = await pull(store, settings, url)
-    assert summary.applications == 3  # offsets 2 and 4 only
-    assert [q for q in fake.requests if q.endswith("offset=0")] == [
-        "/c/52/candidates?limit=2&offset=0"
-    ]
-    assert fake.requests[-2:] == [
-        "/c/52/candidates?limit=2&offset=2",
-        "/c/52/candidates?limit=2&offset=4",
-    ]
-    assert await store.count_applications() == 5
-
-
-async def test_the_next_sync_asks_only_for_what_changed(
-    store: ATSStore, settings: Settings
-) -> None:
-    fake = FakeRecruitee([candidate(1), candidate(2)])
-    async with serving(fake) as url:
-        await pull(store, settings, url)
-        fake.requests.clear()
-        interview = {"id": 103, "name": "Interview", "category": "interview"}
-        fake.candidates[1] = candidate(2, interview, updated="2099-01-01")
-        summary = await pull(store, settings, url)
-    assert "updated_after=" in fake.requests[0]
-    [app] = await store.find_applications_by_email("applicant2@example.com")
-    assert app.status is Status.INTERVIEW
-    assert summary.applications == 1
 
 
 async def test_a_web_hook_newer_than_the_pull_is_not_undone(
@@ -216,20 +165,11 @@ async def test_a_newer_pulled_record_updates_what_a_web_hook_created(
     assert await store.count_applications() == 1
 
 
-async def test_a_wrong_api_key_stops_with_a_clear_error(
-    store: ATSStore, settings: Settings
-) -> None:
-    async with serving(FakeRecruitee([candidate(1)])) as url:
-        with pytest.raises(pulling.SyncFailed, match="401"):
-            await pull(store, settings, url, api_key="wrong")
-
-
 async def test_without_a_company_id_the_sync_says_so(
     store: ATSStore, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("RECRUITEE_COMPANY_ID")
     with pytest.raises(pulling.SyncFailed, match="RECRUITEE_COMPANY_ID"):
-        await pull(store, settings, "http://127.0.0.1:9")
+        await pull(store, settings, "http://127.0.0.1:9", company="")
 
 
 def test_placements_are_read_by_the_web_hooks_rules(settings: Settings) -> None:

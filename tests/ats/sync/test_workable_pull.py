@@ -1,25 +1,27 @@
-"""`helpdesk ats sync workable`'s pull against a local fake of Workable's candidates API."""
+"""Workable's pull against a local fake of Workable's candidates API: the fake (used by the
+contract suite, test_contract.py, too) and what only Workable's pull does."""
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from aiohttp import web
 
 from ats.models import Status
-from ats.settings import Settings
+from ats.settings import AtsAccess, Settings
 from ats.store import ATSStore
 from ats.sync import pull as pulling
-from ats.sync import workable_pull
+from ats.sync import workable
 from ats.sync.mapping import load_mapping
+from tests.ats.sync.configured import with_api
 from tests.ats.sync.test_workable import MOVED, deliver, event
 from tests.servers import free_port
 
 API_KEY = "workable-test-token"
+READER = workable.CandidatesPull()
 
 
 @pytest.fixture
@@ -101,33 +103,10 @@ async def serving(fake: FakeWorkable) -> AsyncIterator[str]:
         await runner.cleanup()
 
 
-@pytest.fixture(autouse=True)
-def state_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HELPDESK_SYNC_STATE_DIR", str(tmp_path / "sync"))
-
-
 async def pull(store: ATSStore, settings: Settings, url: str | None, api_key: str = API_KEY):
     mapping = load_mapping("workable", "")
-    return await pulling.pull(store, settings, mapping, workable_pull, api_key=api_key, api_url=url)
-
-
-async def test_the_first_load_takes_every_page(store: ATSStore, desk: Settings) -> None:
-    fake = FakeWorkable([candidate(n) for n in range(5)])
-    async with serving(fake) as url:
-        summary = await pull(store, desk, url)
-    assert (summary.pages, summary.applications, summary.skipped) == (3, 5, 0)
-    assert fake.requests[0] == "/spi/v3/candidates?limit=100"
-    assert await store.count_applications() == 5
-    [app] = await store.find_applications_by_email("applicant3@example.com")
-    assert (app.status, app.stage, app.vacancy.code, app.vacancy.title) == (
-        Status.SCREENING,
-        "Phone Screen",
-        "WK-GROOV005",
-        "Designer",
-    )
-    assert (app.ats_system, app.ats_id) == ("workable", "c000003")
-    assert app.recruiter.email == "eva@example.com"
-    assert (await store.status_history(app.reference))[0].source == "workable"
+    settings = with_api(settings, "workable", api_key, url)
+    return await pulling.pull(store, settings, mapping, workable.ADAPTER)
 
 
 async def test_what_is_no_application_is_skipped(store: ATSStore, desk: Settings) -> None:
@@ -146,34 +125,6 @@ async def test_what_is_no_application_is_skipped(store: ATSStore, desk: Settings
     assert app.status is Status.WITHDRAWN
 
 
-async def test_an_interrupted_sync_resumes_at_the_page_it_stopped(
-    store: ATSStore, desk: Settings
-) -> None:
-    fake = FakeWorkable([candidate(n) for n in range(5)])
-    fake.refuse_since_id = candidate(2)["id"]  # the second page
-    async with serving(fake) as url:
-        with pytest.raises(pulling.SyncFailed, match="403"):
-            await pull(store, desk, url)
-        assert await store.count_applications() == 2  # the first page was kept
-        summary = await pull(store, desk, url)
-    assert summary.applications == 3  # pages 2 and 3 only
-    assert [q for q in fake.requests if "since_id=" not in q] == ["/spi/v3/candidates?limit=100"]
-    assert await store.count_applications() == 5
-
-
-async def test_the_next_sync_asks_only_for_what_changed(store: ATSStore, desk: Settings) -> None:
-    fake = FakeWorkable([candidate(1), candidate(2)])
-    async with serving(fake) as url:
-        await pull(store, desk, url)
-        fake.requests.clear()
-        fake.candidates[1] = candidate(2, "interview", updated="2099-01-01")
-        summary = await pull(store, desk, url)
-    assert "updated_after=" in fake.requests[0]
-    [app] = await store.find_applications_by_email("applicant2@example.com")
-    assert (app.status, app.stage) == (Status.INTERVIEW, "Interview")
-    assert summary.applications == 1
-
-
 async def test_a_web_hook_newer_than_the_pull_is_not_undone(
     store: ATSStore, desk: Settings
 ) -> None:
@@ -190,12 +141,6 @@ async def test_a_web_hook_newer_than_the_pull_is_not_undone(
     assert (app.status, app.stage) == (Status.INTERVIEW, "Interview")
 
 
-async def test_a_wrong_api_key_stops_with_a_clear_error(store: ATSStore, desk: Settings) -> None:
-    async with serving(FakeWorkable([candidate(1)])) as url:
-        with pytest.raises(pulling.SyncFailed, match="401"):
-            await pull(store, desk, url, api_key="wrong")
-
-
 async def test_without_the_account_address_it_says_what_to_set(
     store: ATSStore, desk: Settings
 ) -> None:
@@ -208,10 +153,10 @@ async def test_without_the_account_address_it_says_what_to_set(
     [None, [], "x", {"candidates": "x"}, {"candidates": [1, None, []], "paging": "x"}, {}],
 )
 def test_junk_never_raises(desk: Settings, data) -> None:
-    page = workable_pull.read_page(data, {}, desk, load_mapping("workable", ""))
+    page = READER.read_page(data, {}, desk, load_mapping("workable", ""))
     assert page.rows == [] and page.next_url is None
     weird = candidate(1) | {"created_at": "0001-01-01T00:00:00+01:00", "updated_at": 7}
-    page = workable_pull.read_page(
+    page = READER.read_page(
         {"candidates": [weird], "paging": {"next": 5}}, {}, desk, load_mapping("workable", "")
     )
     assert (page.rows, page.skipped, page.next_url) == ([], 1, None)
@@ -219,8 +164,8 @@ def test_junk_never_raises(desk: Settings, data) -> None:
 
 def test_the_first_page_and_its_filter() -> None:
     base = "https://acme.workable.com/spi/v3"
-    assert workable_pull.first_url(base, None) == f"{base}/candidates?limit=100"
-    since = workable_pull.first_url(base, "2026-11-18T12:00:00.123456+00:00")
+    assert READER.first_url(base, None, AtsAccess()) == f"{base}/candidates?limit=100"
+    since = READER.first_url(base, "2026-11-18T12:00:00.123456+00:00", AtsAccess())
     assert since == f"{base}/candidates?limit=100&updated_after=2026-11-18T12%3A00%3A00Z"
-    assert workable_pull.stage_name("phone-screen") == "Phone Screen"
-    assert workable_pull.stage_name("Culture chat") == "Culture chat"
+    assert workable.stage_name("phone-screen") == "Phone Screen"
+    assert workable.stage_name("Culture chat") == "Culture chat"

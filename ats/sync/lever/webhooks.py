@@ -1,4 +1,4 @@
-"""Lever's webhooks: hints that an opportunity changed, confirmed from Lever's API.
+"""Lever's web hooks: hints that an opportunity changed, confirmed from Lever's API.
 
 Source: Lever's API documentation, section "Webhooks", https://hire.lever.co/developer/documentation
 (also https://hire.sandbox.lever.co/developer/documentation#webhooks), and Lever's help article
@@ -23,7 +23,7 @@ signature with any event and any opportunity. So:
   and its change waits for the next event or pull. Naming it by anything unsigned would let
   one envelope call Lever's API without end instead.)
 - The event and its data are only a hint of which opportunity to look at. Before anything
-  changes, `confirm` reads that opportunity from Lever's API (lever_api.py, LEVER_API_KEY) and
+  changes, `confirm` reads that opportunity from Lever's API (api.py, LEVER_API_KEY) and
   applies the state Lever gives, by the same rules as the pull sync; what the delivery claims
   is never applied. Without LEVER_API_KEY a delivery changes nothing (503 and a warning in the
   log); while Lever's API cannot be read, 503, so that Lever delivers again (Lever's own pages
@@ -48,7 +48,6 @@ the pull sync fetches new applications. Deletions, interviews and contacts are n
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -58,7 +57,6 @@ from typing import Any
 from ats.models import CLOSED_STATUSES, Status
 from ats.settings import Settings
 from ats.store import ATSStore, utcnow
-from ats.sync import lever_api
 from ats.sync.events import (
     AtsEvent,
     Outcome,
@@ -67,13 +65,13 @@ from ats.sync.events import (
     UnusablePayload,
     holds,
 )
+from ats.sync.lever import api as lever_api
 from ats.sync.mapping import StageMapping
 from ats.sync.readers import dict_of, hex_hmac_matches, text_of
 
 logger = logging.getLogger(__name__)
 
 SOURCE = "lever"
-SECRET_VARIABLE = "LEVER_WEBHOOK_SECRET"
 MAX_BODY = 64 * 1024  # bytes; Lever's bodies are ids and times, a few hundred bytes
 STATUS_EVENTS = {"candidateStageChange", "candidateArchiveChange", "candidateHired"}
 # Lever's own archive reasons for an applicant who withdrew (its default reasons include
@@ -121,7 +119,7 @@ def signature_matches(body: bytes, headers: Mapping[str, str], secret: str) -> b
     return signed_part(body, headers, [secret]) is not None
 
 
-def signed_at(body: bytes, event: dict, settings: Settings) -> datetime | None:
+def signed_at(body: bytes, event: dict[str, Any], settings: Settings) -> datetime | None:
     """The delivery's signed time: triggeredAt, read from the raw body as it was verified (not
     from the parsed JSON, which could hold another)."""
     members = _signed_members(bytes(body)) if len(body) <= MAX_BODY else None
@@ -140,7 +138,7 @@ def _time(milliseconds: Any) -> datetime | None:
         return None
 
 
-def _reason(archived: dict) -> tuple[str | None, str | None]:
+def _reason(archived: dict[str, Any]) -> tuple[str | None, str | None]:
     """An archive reason's id and, where the payload carries it, its name."""
     reason = archived.get("reason")
     if isinstance(reason, dict):  # as the API's `expand=archived.reason` gives it
@@ -148,11 +146,13 @@ def _reason(archived: dict) -> tuple[str | None, str | None]:
     return text_of(reason, 300), text_of(archived.get("reasonText"), 300)
 
 
-# public for the pull sync (lever_pull.py), which reads the same fields from Lever's API
+# public for the pull sync (pull.py), which reads the same fields from Lever's API
 time_of = _time
 
 
-def read_event(body: dict, event_id: str, settings: Settings, mapping: StageMapping) -> AtsEvent:
+def read_event(
+    body: dict[str, Any], event_id: str, settings: Settings, mapping: StageMapping
+) -> AtsEvent:
     """What a delivery claims happened: a hint only, which `confirm` replaces with what Lever's
     API says. Raises UnusablePayload for one that names no opportunity."""
     body = dict_of(body)
@@ -180,7 +180,7 @@ def read_event(body: dict, event_id: str, settings: Settings, mapping: StageMapp
     return AtsEvent(SOURCE, event_id, occurred, change=change)
 
 
-def _archive_change(opportunity: str, data: dict, mapping: StageMapping) -> StatusChange:
+def _archive_change(opportunity: str, data: dict[str, Any], mapping: StageMapping) -> StatusChange:
     archived = data.get("toArchived")
     if archived is None:
         if "toArchived" not in data:
@@ -210,7 +210,7 @@ def archive_change(opportunity: str, archived: Any, mapping: StageMapping) -> St
 
 
 def opportunity_change(
-    opportunity_id: str, opportunity: dict, mapping: StageMapping
+    opportunity_id: str, opportunity: dict[str, Any], mapping: StageMapping
 ) -> StatusChange:
     """An opportunity as Lever's API gives it (stage expanded) as the status it is in: its
     archive state when archived, else its stage (by id when the employer's mapping names it,
@@ -225,7 +225,7 @@ def opportunity_change(
     return StatusChange(opportunity_id, mapped or mapping.status_of(shown), stage=shown)
 
 
-def last_activity(opportunity: dict) -> datetime | None:
+def last_activity(opportunity: dict[str, Any]) -> datetime | None:
     """When the opportunity last changed, by Lever's account: the latest of updatedAt,
     lastInteractionAt, lastAdvancedAt and its archiving; None when it gives none."""
     archived = dict_of(opportunity.get("archived"))
@@ -243,7 +243,8 @@ async def confirm(
     when Lever cannot be asked (no LEVER_API_KEY, its API unreachable)."""
     if event.change is None:
         return event  # an event of no concern changes nothing: nothing to confirm
-    api_key = os.environ.get("LEVER_API_KEY", "").strip()
+    access = settings.access(SOURCE)
+    api_key = access.api_key
     if not api_key:
         logger.warning(
             "a Lever web hook delivery changed nothing: LEVER_API_KEY is not set, and a "
@@ -256,7 +257,7 @@ async def confirm(
     opportunity_id = event.change.ats_id
     if not await holds(store, SOURCE, opportunity_id):
         return Outcome.UNKNOWN_APPLICATION  # asked of Lever only for applications held
-    api_url = os.environ.get("LEVER_API_URL", "").strip() or lever_api.DEFAULT_API_URL
+    api_url = access.api_url or lever_api.DEFAULT_API_URL
     try:
         opportunity = await lever_api.read_opportunity(
             opportunity_id, api_key=api_key, api_url=api_url

@@ -1,4 +1,4 @@
-"""Pulling from Lever's API (see pull.py for the loop they all share).
+"""Pulling from Lever's API (see ats/sync/pull.py for the loop every ATS shares).
 
 Source: Lever's API documentation, https://hire.lever.co/developer/documentation (sections
 "Authentication", "Pagination", "Expanding fields" and "Opportunities"; sandbox copy at
@@ -16,8 +16,8 @@ https://hire.sandbox.lever.co/developer/documentation):
 An opportunity is kept as one application: its first application with a posting gives the
 vacancy (`LV-<posting id>`, the posting's `text`), the owner is the recruiter (else
 HELPDESK_DEFAULT_RECRUITER_EMAIL), `emails[0]` the candidate. Its status and last activity are
-read as the web hook receiver reads the opportunity a delivery names (`lever.opportunity_change`,
-`lever.last_activity`): archived means rejected, withdrawn or hired by the archive rules;
+read as the web hook receiver reads the opportunity a delivery names (`opportunity_change`,
+`last_activity` in webhooks.py): archived means rejected, withdrawn or hired by the archive rules;
 otherwise the stage, by its id when the employer's mapping names it, else by its name's words;
 its last activity is the latest of updatedAt, lastInteractionAt, lastAdvancedAt and archivedAt.
 Opportunities with no posting (sourced leads, prospects), no email, no recruiter or no creation
@@ -40,24 +40,19 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from ats.rows import ImportRow, parse_time
-from ats.settings import Settings
+from ats.settings import AtsAccess, Settings
 from ats.store import normalise_email
-from ats.sync import lever, lever_api
+from ats.sync.adapter import Page
+from ats.sync.lever import api as lever_api
+from ats.sync.lever import webhooks as lever
 from ats.sync.mapping import StageMapping
-from ats.sync.pull import Page
 from ats.sync.readers import dict_of, import_row, recruiter_or_default, text_of
 
 SOURCE = lever.SOURCE
 # the key and address the web hook receiver reads single opportunities with, too
-API_KEY_VARIABLE = lever_api.API_KEY_VARIABLE
-API_URL_VARIABLE = lever_api.API_URL_VARIABLE
 DEFAULT_API_URL = lever_api.DEFAULT_API_URL
 LIMIT = 100
 EXPAND = ("applications", "stage", "owner")
-
-
-def session_options(api_key: str) -> dict[str, Any]:
-    return lever_api.session_options(api_key)
 
 
 def first_url(api_url: str, since: str | None) -> str:
@@ -85,31 +80,8 @@ def next_page_url(current: str, token: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def read_page(
-    data: Any,
-    headers: Mapping[str, str],
-    settings: Settings,
-    mapping: StageMapping,
-    url: str = "",
-) -> Page:
-    page = Page()
-    body = dict_of(data)
-    token = text_of(body.get("next"), 2000)
-    if body.get("hasNext") is True and token:
-        page.next_url = next_page_url(url or first_url(DEFAULT_API_URL, None), token)
-    records = body.get("data")
-    for line, opportunity in enumerate(records if isinstance(records, list) else [], 1):
-        # distinct lines: the importer matches stored applications to rows by their line
-        read = _read_opportunity(dict_of(opportunity), line, settings, mapping)
-        if read is None:
-            page.skipped += 1
-        else:
-            page.rows.append(read)
-    return page
-
-
 def _read_opportunity(
-    opportunity: dict, line: int, settings: Settings, mapping: StageMapping
+    opportunity: dict[str, Any], line: int, settings: Settings, mapping: StageMapping
 ) -> tuple[ImportRow, datetime] | None:
     """The opportunity as a row and its last activity, or None when it cannot be kept."""
     ats_id = text_of(opportunity.get("id"), 100)
@@ -148,7 +120,7 @@ def _email(emails: Any) -> str | None:
     return None
 
 
-def _posting(applications: Any) -> tuple[dict, tuple[str, str] | None]:
+def _posting(applications: Any) -> tuple[dict[str, Any], tuple[str, str] | None]:
     """The first application with a named posting, and the posting's (id, title)."""
     for application in applications if isinstance(applications, list) else []:
         posting = dict_of(dict_of(application).get("posting"))
@@ -162,3 +134,38 @@ def _posting(applications: Any) -> tuple[dict, tuple[str, str] | None]:
 def _recruiter(owner: Any, settings: Settings) -> tuple[str, str] | None:
     owner = dict_of(owner)  # an id alone (not expanded) names no one here
     return recruiter_or_default(owner.get("email"), owner.get("name"), settings)
+
+
+class OpportunitiesPull:
+    """Lever's API as a PullSource: opportunities with applications, stage and owner."""
+
+    default_api_url = DEFAULT_API_URL
+
+    def session_options(self, api_key: str) -> dict[str, Any]:
+        return lever_api.session_options(api_key)
+
+    def first_url(self, api_url: str, since: str | None, access: AtsAccess) -> str:
+        return first_url(api_url, since)
+
+    def read_page(
+        self,
+        data: Any,
+        headers: Mapping[str, str],
+        settings: Settings,
+        mapping: StageMapping,
+        url: str = "",
+    ) -> Page:
+        page = Page()
+        body = dict_of(data)
+        token = text_of(body.get("next"), 2000)
+        if body.get("hasNext") is True and token:
+            page.next_url = next_page_url(url or first_url(DEFAULT_API_URL, None), token)
+        records = body.get("data")
+        for line, opportunity in enumerate(records if isinstance(records, list) else [], 1):
+            # distinct lines: the importer matches stored applications to rows by their line
+            read = _read_opportunity(dict_of(opportunity), line, settings, mapping)
+            if read is None:
+                page.skipped += 1
+            else:
+                page.rows.append(read)
+        return page

@@ -6,8 +6,8 @@ https://hire.sandbox.lever.co/developer/documentation): Basic auth with the API 
 name and an empty password; `GET /opportunities/:opportunity` answers `{"data": {...}}` with one
 opportunity, and `expand=stage` puts the stage (`{id, text}`) in place of its id.
 
-The pull sync (lever_pull.py) lists opportunities with the same key; the web hook receiver
-(lever.py) reads the one opportunity a delivery names, because a delivery's signature does not
+The pull sync (pull.py) lists opportunities with the same key; the web hook receiver
+(webhooks.py) reads the one opportunity a delivery names, because a delivery's signature does not
 cover what it says happened.
 """
 
@@ -48,7 +48,9 @@ def opportunity_url(api_url: str, opportunity_id: str) -> str:
     return f"{path}?{urlencode([('expand', 'stage')])}"
 
 
-async def read_opportunity(opportunity_id: str, *, api_key: str, api_url: str) -> dict | None:
+async def read_opportunity(
+    opportunity_id: str, *, api_key: str, api_url: str
+) -> dict[str, Any] | None:
     """The opportunity as Lever holds it now (stage expanded), or None when Lever has no such
     opportunity; raises LeverUnavailable when Lever's API cannot say."""
     url = opportunity_url(api_url, opportunity_id)
