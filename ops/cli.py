@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 
+from asyncpg import PostgresError
 from sqlalchemy.exc import DBAPIError
 
 from ats.db import UnsupportedDatabase, display_url
@@ -63,11 +64,20 @@ async def _with_services(
             f"cannot reach the ATS database {display_url(settings.ats_database_url)}: {exc}"
         ) from None
     except DBAPIError as exc:
-        raise CommandError(
-            f"the ATS database {display_url(settings.ats_database_url)} failed: {exc.orig}"
-        ) from None
+        raise _database_failed(settings, exc.orig) from None
+    except PostgresError as exc:  # the driver's own, from the importer's COPY
+        raise _database_failed(settings, exc) from None
     finally:
         await services.close()
+
+
+def _database_failed(settings: Settings, error: object) -> CommandError:
+    hint = ""
+    if "permission denied" in str(error):
+        hint = " (this command writes; the database user may only read)"
+    return CommandError(
+        f"the ATS database {display_url(settings.ats_database_url)} failed: {error}{hint}"
+    )
 
 
 async def _check_schema(store: ATSStore) -> None:
