@@ -36,6 +36,10 @@ class CommandError(Exception):
         self.code = code
 
 
+class DatabaseUnreachable(CommandError):
+    """No connection to the ATS database (down, or not there yet)."""
+
+
 def _services(settings: Settings) -> Services:
     try:
         return Services.create(settings)
@@ -60,7 +64,7 @@ async def _with_services(
             await _check_schema(services.store)
         return await work(services)
     except (OSError, ConnectionError) as exc:
-        raise CommandError(
+        raise DatabaseUnreachable(
             f"cannot reach the ATS database {display_url(settings.ats_database_url)}: {exc}"
         ) from None
     except DBAPIError as exc:
@@ -573,12 +577,16 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _check_database(settings: Settings) -> None:
-    """A server refuses to start on a schema behind its code (before it loads or trains)."""
+    """A server refuses to start on a schema behind its code (before it loads or trains). One
+    that cannot reach the database starts as before: its /health says so until it can."""
 
     async def nothing(store: ATSStore) -> int:
         return EXIT_OK
 
-    asyncio.run(_with_store(settings, nothing))
+    try:
+        asyncio.run(_with_store(settings, nothing))
+    except DatabaseUnreachable as exc:
+        print(f"helpdesk: warning: {exc}; starting anyway", file=sys.stderr, flush=True)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
