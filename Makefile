@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint format train install clean vendor
 
 run: $(STAMP)
+	$(BIN)/helpdesk ats migrate
 	$(BIN)/helpdesk run
 
 test: $(STAMP)

@@ -364,6 +364,7 @@ def main() -> None:
             "ATS_DATABASE_URL": f"sqlite:///{Path(home) / 'ats.db'}",
             **production,
         }
+        subprocess.run([str(BIN / "helpdesk"), "ats", "migrate"], env=env, check=True)
         subprocess.run(
             [str(BIN / "helpdesk"), "ats", "import", "-q", str(Path(home) / "applicants.csv")],
             env=env,

@@ -10,12 +10,14 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 
+from asyncpg import PostgresError
 from sqlalchemy.exc import DBAPIError
 
 from ats.db import UnsupportedDatabase, display_url
 from ats.demo import APPLICANTS, seed_demo
 from ats.importer import ImportFailed, ImportSummary, import_file
-from ats.migrate import upgrade
+from ats.migrate import SchemaError, check_schema
+from ats.migrate import migrate as migrate_schema
 from ats.records import ApplicationRecord
 from ats.reference import InvalidReference, parse_reference
 from ats.rows import UnreadableFile
@@ -34,6 +36,10 @@ class CommandError(Exception):
         self.code = code
 
 
+class DatabaseUnreachable(CommandError):
+    """No connection to the ATS database (down, or not there yet)."""
+
+
 def _services(settings: Settings) -> Services:
     try:
         return Services.create(settings)
@@ -41,29 +47,52 @@ def _services(settings: Settings) -> Services:
         raise CommandError(str(exc), EXIT_USAGE) from None
 
 
-async def _with_store(settings: Settings, work: Callable[[ATSStore], Awaitable[int]]) -> int:
-    return await _with_services(settings, lambda services: work(services.store))
+async def _with_store(
+    settings: Settings, work: Callable[[ATSStore], Awaitable[int]], *, schema: bool = True
+) -> int:
+    return await _with_services(settings, lambda services: work(services.store), schema=schema)
 
 
-async def _with_services(settings: Settings, work: Callable[[Services], Awaitable[int]]) -> int:
-    """The command's work on the process's services (one store, one mailer), closed after."""
+async def _with_services(
+    settings: Settings, work: Callable[[Services], Awaitable[int]], *, schema: bool = True
+) -> int:
+    """The command's work on the process's services (one store, one mailer), closed after.
+    First the database's schema is checked (schema=False: `ats migrate` only), never migrated."""
     services = _services(settings)
     try:
+        if schema:
+            await _check_schema(services.store)
         return await work(services)
     except (OSError, ConnectionError) as exc:
-        raise CommandError(
+        raise DatabaseUnreachable(
             f"cannot reach the ATS database {display_url(settings.ats_database_url)}: {exc}"
         ) from None
     except DBAPIError as exc:
-        raise CommandError(
-            f"the ATS database {display_url(settings.ats_database_url)} failed: {exc.orig}"
-        ) from None
+        raise _database_failed(settings, exc.orig) from None
+    except PostgresError as exc:  # the driver's own, from the importer's COPY
+        raise _database_failed(settings, exc) from None
     finally:
         await services.close()
 
 
-async def _migrate(store: ATSStore) -> None:
-    await upgrade(store.engine)
+def _database_failed(settings: Settings, error: object) -> CommandError:
+    hint = ""
+    if "permission denied" in str(error):
+        hint = " (this command writes; the database user may only read)"
+    return CommandError(
+        f"the ATS database {display_url(settings.ats_database_url)} failed: {error}{hint}"
+    )
+
+
+async def _check_schema(store: ATSStore) -> None:
+    """Behind (or empty): one line saying to run `helpdesk ats migrate`, exit 1. Newer than
+    this release: a warning, and the command goes on (it reads what it knows)."""
+    try:
+        warning = await check_schema(store.engine)
+    except SchemaError as exc:
+        raise CommandError(str(exc)) from None
+    if warning:
+        print(f"helpdesk: warning: {warning}", file=sys.stderr, flush=True)
 
 
 # -- ats commands ------------------------------------------------------------------------------
@@ -71,11 +100,14 @@ async def _migrate(store: ATSStore) -> None:
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     async def work(store: ATSStore) -> int:
-        await _migrate(store)
+        try:
+            await migrate_schema(store.engine)
+        except SchemaError as exc:
+            raise CommandError(str(exc)) from None
         print(f"ATS database is up to date: {display_url(settings.ats_database_url)}")
         return EXIT_OK
 
-    return asyncio.run(_with_store(settings, work))
+    return asyncio.run(_with_store(settings, work, schema=False))
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
@@ -85,7 +117,6 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     progress = _Progress(enabled=not args.quiet)
 
     async def work(store: ATSStore) -> int:
-        await _migrate(store)
         try:
             summary = await import_file(
                 store, path, settings, actor=f"import {path.name}", progress=progress
@@ -137,7 +168,6 @@ class _Progress:
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     async def work(store: ATSStore) -> int:
-        await _migrate(store)
         if args.if_empty and await store.count_applications():
             print("The ATS already holds applications; demo data not added.")
             return EXIT_OK
@@ -161,7 +191,6 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError(f"{args.reference!r} is not a reference: {exc}", EXIT_USAGE) from None
 
     async def work(store: ATSStore) -> int:
-        await _migrate(store)
         application = await store.find_application(reference)
         if application is None:
             raise CommandError(f"no application with reference {reference}")
@@ -202,7 +231,6 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
         )
 
     async def work(store: ATSStore) -> int:
-        await _migrate(store)
         try:
             summary = await pull(
                 store,
@@ -230,7 +258,6 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_overdue(args: argparse.Namespace, settings: Settings) -> int:
     async def work(store: ATSStore) -> int:
-        await _migrate(store)
         overdue = await store.list_overdue(limit=args.limit)
         for item in overdue:
             app = item.application
@@ -246,7 +273,6 @@ def cmd_overdue(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_mail_flush(args: argparse.Namespace, settings: Settings) -> int:
     async def work(services: Services) -> int:
-        await _migrate(services.store)
         sent = await services.mailer.deliver_pending()
         print(f"{sent} queued mail(s) sent.")
         return EXIT_OK
@@ -285,7 +311,6 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
     from monitor.sweep import describe, sweep_every, sweeper_for
 
     async def work(services: Services) -> int:
-        await _migrate(services.store)
         if args.loop:
             minutes = args.every or settings.sweep_minutes or 15
             print(f"Sweeping every {minutes} minute(s); Ctrl-C to stop.", flush=True)
@@ -316,7 +341,6 @@ def cmd_desk_add_recruiter(args: argparse.Namespace, settings: Settings) -> int:
     from desk.accounts import DeskAccounts
 
     async def work(store: ATSStore) -> int:
-        await _migrate(store)
         accounts = DeskAccounts(store, secret_key(settings))
         try:
             token = await accounts.add_recruiter(args.email, args.name, admin=args.admin)
@@ -335,7 +359,6 @@ def cmd_desk_invite(args: argparse.Namespace, settings: Settings) -> int:
     from desk.accounts import DeskAccounts
 
     async def work(store: ATSStore) -> int:
-        await _migrate(store)
         links = await DeskAccounts(store, secret_key(settings)).invite_all()
         for email, token in links.items():
             print(f"{email}: {desk_url(settings)}/desk/password/{token}")
@@ -389,7 +412,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     run = commands.add_parser(
-        "run", help="start the action server and the Rasa server (what `make run` does)"
+        "run",
+        help="start the action server and the Rasa server (what `make run` does after "
+        "`helpdesk ats migrate`); seeds demo data into an empty ATS",
     )
     run.add_argument("--no-train", action="store_true", help="use the latest trained model")
     run.add_argument(
@@ -420,7 +445,10 @@ def build_parser() -> argparse.ArgumentParser:
     ats = commands.add_parser("ats", help="the ATS store: migrate, import, demo, show, overdue")
     ats_commands = ats.add_subparsers(dest="ats_command", metavar="ATS_COMMAND", required=True)
 
-    migrate = ats_commands.add_parser("migrate", help="create or upgrade the ATS database schema")
+    migrate = ats_commands.add_parser(
+        "migrate",
+        help="create or upgrade the ATS database schema (the only command that changes it)",
+    )
     migrate.set_defaults(handler=cmd_migrate)
 
     imp = ats_commands.add_parser(
@@ -532,14 +560,30 @@ def _count(raw: str) -> int:
 def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from ops.run import Topology, run
 
-    return run(
-        settings,
-        train_model=not args.no_train,
-        topology=Topology(
-            args.rasa_servers or settings.servers.rasa_servers,
-            args.action_servers or settings.servers.action_servers,
-        ),
-    )
+    try:
+        return run(
+            settings,
+            train_model=not args.no_train,
+            topology=Topology(
+                args.rasa_servers or settings.servers.rasa_servers,
+                args.action_servers or settings.servers.action_servers,
+            ),
+        )
+    except SchemaError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _check_database(settings: Settings) -> None:
+    """A server refuses to start on a schema behind its code (before it loads or trains). One
+    that cannot reach the database starts as before: its /health says so until it can."""
+
+    async def nothing(store: ATSStore) -> int:
+        return EXIT_OK
+
+    try:
+        asyncio.run(_with_store(settings, nothing))
+    except DatabaseUnreachable as exc:
+        print(f"helpdesk: warning: {exc}; starting anyway", file=sys.stderr, flush=True)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -550,6 +594,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from server.endpoints import write_endpoints
 
     os.chdir(PROJECT_ROOT)
+    _check_database(settings)
     if args.server == "actions":
         from server.action_server import main as serve_actions
 

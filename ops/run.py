@@ -1,8 +1,9 @@
 """`helpdesk run`: everything `make run` does after installing, in the foreground.
 
-Brings the ATS schema up to date, seeds demo data into an empty ATS, trains the model when the
-training data, config or domain changed, then runs the action server and the Rasa server until
-Ctrl-C, and stops both cleanly.
+Checks the ATS schema (`make run` runs `helpdesk ats migrate` first; this never migrates, and
+refuses to start on a schema behind the code), seeds demo data into an empty ATS, trains the
+model when the training data, config or domain changed, then runs the action server and the Rasa
+server until Ctrl-C, and stops both cleanly.
 
 With `--rasa-servers N` / `--action-servers M` (or HELPDESK_RASA_SERVERS, HELPDESK_ACTION_SERVERS)
 it runs the production topology on one machine: N Rasa servers sharing the tracker store and
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from ats.demo import APPLICANTS, seed_demo
 from ats.keys import secret_key
-from ats.migrate import upgrade
+from ats.migrate import check_schema
 from ats.settings import PROJECT_ROOT, ConfigurationError, ServerSettings, Settings
 from ats.store import ATSStore
 from ops.model import MODELS, ensure_model
@@ -37,10 +38,13 @@ def _bin(name: str) -> str:
 
 
 async def prepare_ats(settings: Settings) -> int:
-    """Migrate, and seed the demo data when the ATS is empty; returns the number seeded."""
+    """Check the schema (SchemaBehind: run `helpdesk ats migrate`), and seed the demo data
+    when the ATS is empty; returns the number seeded."""
     store = ATSStore.from_settings(settings)
     try:
-        await upgrade(store.engine)
+        warning = await check_schema(store.engine)
+        if warning:
+            print(f"helpdesk: warning: {warning}", file=sys.stderr, flush=True)
         if await store.count_applications():
             return 0
         return (await seed_demo(store, settings)).created

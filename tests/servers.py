@@ -108,6 +108,13 @@ class RunningHelpdesk:
         env.pop("SMTP_HOST", None)
         self.home.mkdir(parents=True, exist_ok=True)
         handle = self.log.open("w")
+        # as `make run` does: the schema first (`helpdesk run` only checks it)
+        migrated = subprocess.run(
+            [HELPDESK, "ats", "migrate"], cwd=PROJECT, env=env, stdout=handle, stderr=handle
+        )
+        if migrated.returncode:
+            handle.close()
+            raise RuntimeError(f"helpdesk ats migrate failed:\n{self.log.read_text()[-4000:]}")
         self.process = subprocess.Popen(
             [HELPDESK, "run"], cwd=PROJECT, env=env, stdout=handle, stderr=subprocess.STDOUT
         )

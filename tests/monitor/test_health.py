@@ -19,7 +19,8 @@ def test_the_sweep_loop_reports_its_health_and_the_deadline_figures(tmp_path: Pa
         "HELPDESK_SECRET_KEY": "test",
     }
     env.pop("SMTP_HOST", None)
-    subprocess.run([HELPDESK, "ats", "demo"], env=env, check=True, capture_output=True)
+    for step in (["ats", "migrate"], ["ats", "demo"]):
+        subprocess.run([HELPDESK, *step], env=env, check=True, capture_output=True)
     port = free_port()
     sweep = subprocess.Popen(
         [HELPDESK, "sweep", "--loop", "--port", str(port)],

@@ -21,6 +21,10 @@ async def sync(tmp_path: Path, *args: str, **env: str) -> tuple[int, str, str]:
     }
     if "GREENHOUSE_API_KEY" not in env:
         environment.pop("GREENHOUSE_API_KEY", None)
+    migrated = await asyncio.create_subprocess_exec(
+        HELPDESK, "ats", "migrate", env=environment, stdout=asyncio.subprocess.DEVNULL
+    )
+    assert await asyncio.wait_for(migrated.wait(), 120) == 0
     process = await asyncio.create_subprocess_exec(
         HELPDESK,
         "ats",

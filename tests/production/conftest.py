@@ -148,9 +148,10 @@ class Production:
 
     def start(self) -> Production:
         self.home.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [HELPDESK, "ats", "demo"], cwd=PROJECT, env=self.env, check=True, capture_output=True
-        )
+        for step in (["ats", "migrate"], ["ats", "demo"]):
+            subprocess.run(
+                [HELPDESK, *step], cwd=PROJECT, env=self.env, check=True, capture_output=True
+            )
         self.actions_front = free_port()
         self.actions_proxy.target = ("127.0.0.1", self.actions_front)
         self._spawn(
