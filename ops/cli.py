@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 
+import aiohttp
 from asyncpg import PostgresError
 from sqlalchemy.exc import DBAPIError
 
@@ -22,8 +23,19 @@ from ats.records import ApplicationRecord
 from ats.reference import InvalidReference, parse_reference
 from ats.rows import UnreadableFile
 from ats.services import Services
-from ats.settings import ConfigurationError, Settings
+from ats.settings import PROJECT_ROOT, ConfigurationError, Settings
 from ats.store import ATSStore, utcnow
+from ats.sync.mapping import load_mapping
+from ats.sync.pull import PullSummary, SyncFailed, pull, state_path
+from ats.sync.registry import adapter
+from ats.telegram_api import poll, set_webhook
+from ats.verification import secret_key
+from desk.accounts import DeskAccounts
+from monitor.sweep import describe as describe_sweep
+from monitor.sweep import sweep_every, sweeper_for
+from ops.model import ensure_model
+from ops.run import Topology, rasa_server_command, run
+from server.endpoints import write_endpoints
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -211,11 +223,6 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
-    import aiohttp
-
-    from ats.sync.mapping import load_mapping
-    from ats.sync.pull import PullSummary, SyncFailed, pull, state_path
-    from ats.sync.registry import adapter
 
     source = adapter(args.ats)
     if source is None or source.pull is None:
@@ -281,8 +288,6 @@ def cmd_mail_flush(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_telegram_set_webhook(args: argparse.Namespace, settings: Settings) -> int:
-    from ats.telegram_api import set_webhook
-
     try:
         url = asyncio.run(set_webhook(settings.telegram))
     except ValueError as exc:
@@ -294,8 +299,6 @@ def cmd_telegram_set_webhook(args: argparse.Namespace, settings: Settings) -> in
 
 
 def cmd_telegram_poll(args: argparse.Namespace, settings: Settings) -> int:
-    from ats.telegram_api import poll
-
     port = settings.servers.rasa_port
     local = args.webhook or f"http://localhost:{port}/webhooks/telegram/webhook"
     print(f"Polling Telegram and forwarding updates to {local}; Ctrl-C to stop.", flush=True)
@@ -308,15 +311,13 @@ def cmd_telegram_poll(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
-    from monitor.sweep import describe, sweep_every, sweeper_for
-
     async def work(services: Services) -> int:
         if args.loop:
             minutes = args.every or settings.sweep_minutes or 15
             print(f"Sweeping every {minutes} minute(s); Ctrl-C to stop.", flush=True)
             await sweep_every(services, minutes, port=args.port)
         report = await (await sweeper_for(services)).sweep()
-        print(f"Sweep: {describe(report)}")
+        print(f"Sweep: {describe_sweep(report)}")
         return EXIT_OK
 
     return asyncio.run(_with_services(settings, work))
@@ -337,9 +338,6 @@ def desk_url(settings: Settings) -> str:
 
 
 def cmd_desk_add_recruiter(args: argparse.Namespace, settings: Settings) -> int:
-    from ats.verification import secret_key
-    from desk.accounts import DeskAccounts
-
     async def work(store: ATSStore) -> int:
         accounts = DeskAccounts(store, secret_key(settings))
         try:
@@ -355,9 +353,6 @@ def cmd_desk_add_recruiter(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_desk_invite(args: argparse.Namespace, settings: Settings) -> int:
-    from ats.verification import secret_key
-    from desk.accounts import DeskAccounts
-
     async def work(store: ATSStore) -> int:
         links = await DeskAccounts(store, secret_key(settings)).invite_all()
         for email, token in links.items():
@@ -558,8 +553,6 @@ def _count(raw: str) -> int:
 
 
 def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from ops.run import Topology, run
-
     try:
         return run(
             settings,
@@ -588,14 +581,10 @@ def _check_database(settings: Settings) -> None:
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """One server, replacing this process, so that signals from a container runtime reach it."""
-    from ats.settings import PROJECT_ROOT
-    from ops.model import ensure_model
-    from ops.run import rasa_server_command
-    from server.endpoints import write_endpoints
-
     os.chdir(PROJECT_ROOT)
     _check_database(settings)
     if args.server == "actions":
+        # imported here: it loads rasa_sdk's server, which no other command needs
         from server.action_server import main as serve_actions
 
         serve_actions(settings, args.port or settings.servers.actions_port)
@@ -608,8 +597,6 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
-    from ops.model import ensure_model
-
     print(f"Model: {ensure_model(quiet=False)}")
     return EXIT_OK
 

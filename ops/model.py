@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 from ats.settings import PROJECT_ROOT
@@ -28,9 +29,7 @@ def _inputs() -> list[Path]:
 
 
 def fingerprint() -> str:
-    from rasa import __version__ as rasa_version
-
-    digest = hashlib.sha256(rasa_version.encode())
+    digest = hashlib.sha256(version("rasa").encode())
     for path in _inputs():
         digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
