@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -103,25 +103,14 @@ async def with_retries(call: Callable[[], Awaitable[Any]]) -> Any:
 
 
 ALLOWED_UPDATES = ["message", "callback_query"]
-# The menu Telegram shows under "/", in the user's app language (English for all others).
-MENU = {
-    None: [
-        ("help", "What I can do for you"),
-        ("human", "Talk to a recruiter"),
-        ("language", "Nederlands or English"),
-        ("forget", "Unlink this chat from your applications"),
-    ],
-    "nl": [
-        ("help", "Waarmee ik je kan helpen"),
-        ("human", "Een recruiter spreken"),
-        ("language", "Nederlands of English"),
-        ("forget", "Deze chat loskoppelen van je sollicitaties"),
-    ],
-}
 
 
-async def set_webhook(settings: TelegramSettings) -> str:
-    """Register TELEGRAM_WEBHOOK_URL with Telegram, with the secret token and update types."""
+async def set_webhook(
+    settings: TelegramSettings, menus: Mapping[str | None, Sequence[tuple[str, str]]]
+) -> str:
+    """Register TELEGRAM_WEBHOOK_URL with Telegram, with the secret token and update types, and
+    the menu Telegram shows under "/" per app language (None: every other language), as
+    (command, description) pairs (speech.catalogue.telegram_menus)."""
     if not settings.token or not settings.webhook_url or not settings.webhook_secret:
         raise ValueError(
             "set TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_URL (the public https URL of "
@@ -135,7 +124,7 @@ async def set_webhook(settings: TelegramSettings) -> str:
                 allowed_updates=ALLOWED_UPDATES,
             )
         )
-        for language, commands in MENU.items():
+        for language, commands in menus.items():
             await with_retries(
                 lambda language=language, commands=commands: bot.set_my_commands(
                     [BotCommand(name, description) for name, description in commands],

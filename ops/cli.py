@@ -259,9 +259,10 @@ def cmd_mail_flush(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_telegram_set_webhook(args: argparse.Namespace, settings: Settings) -> int:
     from ats.telegram_api import set_webhook
+    from speech.catalogue import telegram_menus
 
     try:
-        url = asyncio.run(set_webhook(settings.telegram))
+        url = asyncio.run(set_webhook(settings.telegram, telegram_menus()))
     except ValueError as exc:
         raise CommandError(str(exc), EXIT_USAGE) from None
     except Exception as exc:  # Telegram refused, or could not be reached

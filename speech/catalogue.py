@@ -105,3 +105,19 @@ def catalogue() -> Catalogue:
 def say(key: str, language: str, **values: object) -> str:
     """The text `key` in `language`, filled in with `values` (see Catalogue.text)."""
     return catalogue().text(key, language, **values)
+
+
+TELEGRAM_COMMANDS = ("help", "human", "language", "forget")
+
+
+def telegram_menus() -> dict[str | None, list[tuple[str, str]]]:
+    """The menu Telegram shows under "/", as (command, description) pairs per app language:
+    English for every language without its own (None)."""
+    words = catalogue()
+    return {
+        None if language == FALLBACK_LANGUAGE else language: [
+            (command, words.text(f"channels.telegram_menu.{command}", language))
+            for command in TELEGRAM_COMMANDS
+        ]
+        for language in words.languages
+    }
