@@ -101,11 +101,12 @@ def escalation_charts(data: Dashboard, language: str) -> tuple[BarChart, BarChar
     """The open escalations by age and all escalations by reason, as bars."""
     t = words(language)
 
-    def bars(counts: Sequence[Count], area: str) -> tuple[Bar, ...]:
-        return tuple(Bar(t(f"{area}{count.key}"), count.count) for count in counts)
+    def bars(counts: Sequence[Count], names: str) -> tuple[Bar, ...]:
+        name_of = catalogue().name_of
+        return tuple(Bar(name_of(names, count.key, language), count.count) for count in counts)
 
-    ages = bars(data.open_escalations_by_age, "")
-    reasons = bars(data.escalations_by_reason, "reason_names.")
+    ages = bars(data.open_escalations_by_age, "dashboard")
+    reasons = bars(data.escalations_by_reason, "dashboard.reason_names")
     return (
         BarChart(t("ages"), t("age"), t("escalations"), ages),
         BarChart(t("reasons"), t("reason"), t("escalations"), reasons),

@@ -105,24 +105,18 @@ def render(request: Request, name: str, user: DeskUser | None = None, **values: 
     language = language_of(request)
     tz = DeskServices.get().settings.timezone
 
-    def channel_label(key: str | None) -> str:
-        """The channel's name in the reader's language; a channel the catalogue does not name
-        by its own name."""
-        if not key:
-            return ""
-        name = f"desk.channel_names.{key}"
-        return say(name, language) if catalogue().has(name) else key
-
     page = response.html(
         templates.get_template(name).render(
             t=catalogue().area("desk", language),
             user=user,
             language=language,
             when=lambda moment: day_and_time(moment, language, tz) if moment else "",
-            reason_label=lambda key: say(f"desk.reason_names.{key}", language),
+            reason_label=lambda key: catalogue().name_of("desk.reason_names", key, language),
             state_label=lambda key: say(f"desk.state_names.{key}", language),
             status_label=lambda key: say(f"status.{Status(key).value}", language),
-            channel_label=channel_label,
+            channel_label=lambda key: (
+                catalogue().name_of("desk.channel_names", key, language) if key else ""
+            ),
             request_path=request.path,
             **values,
         ),

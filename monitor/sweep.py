@@ -430,8 +430,7 @@ class Sweeper:
         recruiter = rows[0][4]
 
         def reason(escalation: Escalation) -> str:
-            key = f"notices.digest.reason_names.{escalation.reason}"
-            name = say(key, language) if catalogue().has(key) else escalation.reason
+            name = catalogue().name_of("notices.digest.reason_names", escalation.reason, language)
             if escalation.level > 1:
                 name += say("notices.digest.second_level", language)
             return name

@@ -87,6 +87,13 @@ class Catalogue:
             raise CatalogueError(f"{key!r} is a text, not a list: use text()")
         return entry
 
+    def name_of(self, names: str, value: str, language: str) -> str:
+        """The name the catalogue gives a value from the data (a channel, an escalation
+        reason) under `names`, or the value itself when it has none: a newer version of the
+        help desk, sharing the database, may have written a value this one does not know."""
+        key = f"{names}.{value}"
+        return self.text(key, language) if self.has(key) else value
+
     def area(self, prefix: str, language: str) -> Callable[..., str]:
         """text() within one area, for a page's templates: area("desk", "nl")("queue")."""
 

@@ -48,6 +48,11 @@ def test_a_text_is_filled_in_and_a_language_without_a_catalogue_gets_english():
     assert catalogue().choices("calendar.days", "nl")[0] == "maandag"
 
 
+def test_a_value_from_the_data_without_a_name_is_shown_as_it_is():
+    assert catalogue().name_of("desk.reason_names", "withdrawal", "nl") == "Intrekking"
+    assert catalogue().name_of("desk.reason_names", "salary_question", "nl") == "salary_question"
+
+
 def test_a_missing_key_or_value_is_an_error_not_a_placeholder_shown_to_an_applicant():
     with pytest.raises(CatalogueError, match="no text"):
         say("conversation.no_such_text", "en")
