@@ -7,6 +7,8 @@ from dialogue.answers import withdraw
 from dialogue.escalation import open_privacy_request, selected_application
 from dialogue.turn import Turn, chosen_language
 from dialogue.verification import link_with_token, verify_or_ask
+from speech.catalogue import say
+from speech.language import LANGUAGES
 
 
 class ActionGreet(HelpdeskAction):
@@ -85,8 +87,11 @@ class ActionSwitchLanguage(HelpdeskAction):
         turn.say(
             "choose_language",
             buttons=[
-                {"title": title, "payload": f'/switch_language{{"language_choice": "{code}"}}'}
-                for code, title in (("en", "English"), ("nl", "Nederlands"))
+                {
+                    "title": say("language_name", code),
+                    "payload": f'/switch_language{{"language_choice": "{code}"}}',
+                }
+                for code in LANGUAGES
             ],
         )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -107,25 +107,14 @@ async def with_retries(call: Callable[[], Awaitable[Any]]) -> Any:
 
 
 ALLOWED_UPDATES = ["message", "callback_query"]
-# The menu Telegram shows under "/", in the user's app language (English for all others).
-MENU = {
-    None: [
-        ("help", "What I can do for you"),
-        ("human", "Talk to a recruiter"),
-        ("language", "Nederlands or English"),
-        ("forget", "Unlink this chat from your applications"),
-    ],
-    "nl": [
-        ("help", "Waarmee ik je kan helpen"),
-        ("human", "Een recruiter spreken"),
-        ("language", "Nederlands of English"),
-        ("forget", "Deze chat loskoppelen van je sollicitaties"),
-    ],
-}
 
 
-async def set_webhook(settings: TelegramSettings) -> str:
-    """Register TELEGRAM_WEBHOOK_URL with Telegram, with the secret token and update types."""
+async def set_webhook(
+    settings: TelegramSettings, menus: Mapping[str | None, Sequence[tuple[str, str]]]
+) -> str:
+    """Register TELEGRAM_WEBHOOK_URL with Telegram, with the secret token and update types, and
+    the menu Telegram shows under "/" per app language (None: every other language), as
+    (command, description) pairs (speech.catalogue.telegram_menus)."""
     webhook_url = settings.webhook_url
     if not settings.token or not webhook_url or not settings.webhook_secret:
         raise ValueError(
@@ -140,7 +129,7 @@ async def set_webhook(settings: TelegramSettings) -> str:
                 allowed_updates=ALLOWED_UPDATES,
             )
         )
-        for language, commands in MENU.items():
+        for language, commands in menus.items():
             await with_retries(
                 functools.partial(
                     bot.set_my_commands,

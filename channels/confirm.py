@@ -21,6 +21,7 @@ from sanic.response import HTTPResponse
 
 from ats.verification import Verifier
 from desk.services import DeskServices
+from speech.catalogue import say
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 HEADERS = {
@@ -30,36 +31,18 @@ HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
     "form-action 'self'; frame-ancestors 'none'",
 }
-TEXTS = {
-    "en": {
-        "title": "Confirm your email address",
-        "ask": "You asked the help desk's chat for a code, and it asked you to confirm that this "
-        "email address is yours. Only confirm if you are chatting with us right now.",
-        "button": "Yes, this is my address",
-        "done": "Thank you. Go back to the chat and type your code there again.",
-        "invalid": "This link has expired or has been used. Ask the chat for a new code.",
-    },
-    "nl": {
-        "title": "Bevestig je e-mailadres",
-        "ask": "Je vroeg in de chat van de helpdesk om een code, en de chat vroeg je te bevestigen "
-        "dat dit e-mailadres van jou is. Bevestig alleen als je nu met ons chat.",
-        "button": "Ja, dit is mijn adres",
-        "done": "Dank je. Ga terug naar de chat en typ je code daar nog een keer.",
-        "invalid": "Deze link is verlopen of al gebruikt. Vraag in de chat om een nieuwe code.",
-    },
-}
 
 
 def page(language: str, body: str, status: int = 200) -> HTTPResponse:
-    texts = TEXTS.get(language, TEXTS["en"])
+    title = html.escape(say("channels.confirm.title", language))
     return response.html(
         f"""<!doctype html>
 <html lang="{language}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(texts["title"])}</title>
+<title>{title}</title>
 <style>body{{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}}
 button{{font:inherit;padding:.6rem 1.2rem}}</style></head>
-<body><h1>{html.escape(texts["title"])}</h1>{body}</body></html>""",
+<body><h1>{title}</h1>{body}</body></html>""",
         status=status,
         headers=HEADERS,
     )
@@ -89,21 +72,20 @@ class MailboxConfirmation(InputChannel):
         async def ask(_: Request, token: str) -> HTTPResponse:
             language = await verifier().link_language(token) if TOKEN.fullmatch(token) else None
             if language is None:
-                return page("en", f"<p>{TEXTS['en']['invalid']}</p>", status=404)
-            texts = TEXTS.get(language, TEXTS["en"])
+                return page("en", f"<p>{say('channels.confirm.invalid', 'en')}</p>", status=404)
             return page(
                 language,
-                f"<p>{html.escape(texts['ask'])}</p>"
-                f'<form method="post"><button type="submit">{html.escape(texts["button"])}'
-                "</button></form>",
+                f"<p>{html.escape(say('channels.confirm.ask', language))}</p>"
+                '<form method="post"><button type="submit">'
+                f"{html.escape(say('channels.confirm.button', language))}</button></form>",
             )
 
         @confirm.route("/<token>", methods=["POST"])
         async def confirmed(_: Request, token: str) -> HTTPResponse:
             language = await verifier().confirm_link(token) if TOKEN.fullmatch(token) else None
             if language is None:
-                return page("en", f"<p>{TEXTS['en']['invalid']}</p>", status=404)
-            done = TEXTS.get(language, TEXTS["en"])["done"]
+                return page("en", f"<p>{say('channels.confirm.invalid', 'en')}</p>", status=404)
+            done = say("channels.confirm.done", language)
             return page(language, f"<p>{html.escape(done)}</p>")
 
         return confirm

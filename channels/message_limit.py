@@ -45,14 +45,9 @@ end
 return {count, ttl}
 """
 
-# The polite answer to a message over the limit, said once a minute; the conversation's
-# language, else English.
-TOO_MANY = {
-    "en": "You're sending messages faster than I can answer them. Please wait a minute, then "
-    "send your message again.",
-    "nl": "Je stuurt sneller berichten dan ik ze kan beantwoorden. Wacht even een minuut en "
-    "stuur je bericht dan opnieuw.",
-}
+# The polite answer to a message over the limit, said once a minute in the conversation's
+# language, else English: the catalogue's text under this key.
+TOO_MANY = "channels.too_many_messages"
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from ats.telegram_api import TelegramSettings, bot_for, split_text, with_retries
 from ats.undelivered import record_undelivered
 from channels.clients import client_ids
 from channels.message_limit import TOO_MANY, MessageLimit, message_limit
+from speech.catalogue import say
 from speech.language import DEFAULT_LANGUAGE, language_of_locale
 
 logger = logging.getLogger(__name__)
@@ -58,10 +59,7 @@ LANGUAGE_WORDS = {
 }
 # A deep-link token as ChatLinks makes them; anything else after /start is a plain /start.
 LINK_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-ONLY_TEXT = {
-    "en": "Sorry, I can only read text messages. Please type your question.",
-    "nl": "Sorry, ik kan alleen tekstberichten lezen. Typ je vraag alsjeblieft.",
-}
+ONLY_TEXT = "channels.telegram_only_text"  # the answer to a photo, a sticker, a voice message
 
 Undelivered = Callable[[str, str, str], Awaitable[Any]]
 
@@ -249,7 +247,9 @@ class TelegramInput(InputChannel):
         verdict = await self.limit.take(client_ids().hash(f"telegram:{chat.id}"))
         if not verdict.allowed:
             if verdict.first_refusal:
-                await output.send_text_message(str(chat.id), TOO_MANY[language or DEFAULT_LANGUAGE])
+                await output.send_text_message(
+                    str(chat.id), say(TOO_MANY, language or DEFAULT_LANGUAGE)
+                )
             return
         if query is not None:
             await with_retries(lambda: query.answer())
@@ -258,7 +258,9 @@ class TelegramInput(InputChannel):
             text = message.text
         else:
             # stickers, photos, voice notes: a polite word instead of silence
-            await output.send_text_message(str(chat.id), ONLY_TEXT[language or DEFAULT_LANGUAGE])
+            await output.send_text_message(
+                str(chat.id), say(ONLY_TEXT, language or DEFAULT_LANGUAGE)
+            )
             return
         if update.callback_query is None:
             text = as_intent(text)  # a button's payload is already an intent

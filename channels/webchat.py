@@ -47,6 +47,7 @@ from channels.clients import HELPDESK_CLIENT, client_address, client_ids
 from channels.message_limit import TOO_MANY, message_limit
 from channels.metadata import client_metadata
 from server.tracker_store import latest_input_channel
+from speech.catalogue import say
 from speech.language import DEFAULT_LANGUAGE, language_of_locale
 
 logger = logging.getLogger(__name__)
@@ -305,7 +306,9 @@ class WebChatInput(SocketIOInput):
             if not verdict.allowed:
                 if verdict.first_refusal:  # said once a minute; later ones are dropped quietly
                     language = language_of_locale(metadata.get("language")) or DEFAULT_LANGUAGE
-                    await sio.emit(self.bot_message_evt, {"text": TOO_MANY[language]}, room=sid)
+                    await sio.emit(
+                        self.bot_message_evt, {"text": say(TOO_MANY, language)}, room=sid
+                    )
                 return
             await on_new_message(
                 UserMessage(

@@ -33,9 +33,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
 from ats.models import DeskAccount, DeskToken, Recruiter
+from ats.records import Mail
 from ats.store import ATSStore, normalise_email, utcnow
 from desk.passwords import hash_password, needs_rehash, password_matches
-from desk.texts import login_link_mail
 from desk.throttle import (
     ATTACK_AFTER,
     FREE_PER_CLIENT,
@@ -43,6 +43,7 @@ from desk.throttle import (
     FREE_PER_PAIR,
     LoginThrottle,
 )
+from speech.catalogue import say
 
 logger = logging.getLogger(__name__)
 
@@ -354,7 +355,14 @@ class DeskAccounts:
                 logger.warning("a desk login link could not be sent: no mailer")
                 return
             link = f"{self.base_url}/desk/login/link/{token}"
-            await self.mailer.send([login_link_mail(email, link, language, LOGIN_LINK_MINUTES)])
+            values = {"link": link, "minutes": LOGIN_LINK_MINUTES}
+            mail = Mail(
+                email,
+                say("mail.desk_login_link.subject", language),
+                say("mail.desk_login_link.body", language, **values),
+                "desk_login_link",
+            )
+            await self.mailer.send([mail])
         except Exception:  # the answer has gone; a failure here must not go unnoticed
             logger.exception("a desk login link could not be sent")
 

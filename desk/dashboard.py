@@ -9,7 +9,7 @@ recruiter. Its charts are the macros of charts.html, drawn from the chart data m
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -17,10 +17,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from desk import dashboard_texts
 from desk.charts import Bar, BarChart, Series, Stack, StackedBars, coord
 from desk.figures import DECIDED, LATE, NOT_AT_ALL, WITHIN, Count, Dashboard, WeekFigures
-from desk.texts import translate
+from speech.catalogue import catalogue
 
 # The fragment's own environment (the page around it is desk/views.py's): blocks take their line
 # breaks along, so that a template's layout does not add blank lines to the markup.
@@ -41,9 +40,10 @@ PATTERNS = {
 }
 
 
-def words(language: str) -> partial[str]:
-    """The dashboard's words in `language` (English unless Dutch): words(language)("title")."""
-    return partial(translate, dashboard_texts.LABELS, language=language)
+def words(language: str) -> Callable[..., str]:
+    """The dashboard's words in `language` (the catalogue's dashboard area):
+    words(language)("title")."""
+    return catalogue().area("dashboard", language)
 
 
 def percent(share: float | None) -> str:
@@ -101,11 +101,12 @@ def escalation_charts(data: Dashboard, language: str) -> tuple[BarChart, BarChar
     """The open escalations by age and all escalations by reason, as bars."""
     t = words(language)
 
-    def bars(counts: Sequence[Count], names: dict[str, tuple[str, str]]) -> tuple[Bar, ...]:
-        return tuple(Bar(translate(names, count.key, language), count.count) for count in counts)
+    def bars(counts: Sequence[Count], names: str) -> tuple[Bar, ...]:
+        name_of = catalogue().name_of
+        return tuple(Bar(name_of(names, count.key, language), count.count) for count in counts)
 
-    ages = bars(data.open_escalations_by_age, dashboard_texts.LABELS)
-    reasons = bars(data.escalations_by_reason, dashboard_texts.REASONS)
+    ages = bars(data.open_escalations_by_age, "dashboard")
+    reasons = bars(data.escalations_by_reason, "dashboard.reason_names")
     return (
         BarChart(t("ages"), t("age"), t("escalations"), ages),
         BarChart(t("reasons"), t("reason"), t("escalations"), reasons),

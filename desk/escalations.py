@@ -80,8 +80,9 @@ class EscalationView:
 
     def refusal(self, user: DeskUser, action: Action) -> str | None:
         """None when `user` (who sees this escalation) may do `action` now; else the key of
-        the words that tell them why not (desk/texts.py). The templates show only the buttons
-        this allows, and the queries below enforce the same rules against races."""
+        the words that tell them why not (desk.<key> in speech/catalogue/). The templates show
+        only the buttons this allows, and the queries below enforce the same rules against
+        races."""
         if self.state == EscalationState.RESOLVED.value:
             return "refused_resolved"
         if action == "claim":

@@ -25,15 +25,10 @@ from rasa.shared.core.events import (
 
 from ats.records import Mail
 from desk.escalations import EscalationView
+from speech.catalogue import say
 from speech.language import DEFAULT_LANGUAGE
-from speech.texts import say
 
 logger = logging.getLogger(__name__)
-
-REPLY_MAIL = {
-    "en": "A message from {recruiter} about your application",
-    "nl": "Een bericht van {recruiter} over je sollicitatie",
-}
 
 
 @dataclass(frozen=True)
@@ -119,7 +114,7 @@ class Handoff:
         async with self.agent.lock_store.lock(conversation_id):
             tracker = await self.agent.processor.get_tracker(conversation_id)
             language = tracker.get_slot("language") or DEFAULT_LANGUAGE
-            message = say(key, language, recruiter=recruiter) if key else text
+            message = say(f"conversation.{key}", language, recruiter=recruiter) if key else text
             if pause:
                 tracker.update(ConversationPaused())
             if resume:
@@ -158,5 +153,5 @@ class Handoff:
         if not escalation.applicant_email:
             logger.warning("escalation %s: reply not delivered, no email", escalation.id)
             return
-        subject = REPLY_MAIL[language].format(recruiter=recruiter)
+        subject = say("mail.desk_reply.subject", language, recruiter=recruiter)
         await self.mailer.send([Mail(escalation.applicant_email, subject, text, "recruiter_reply")])

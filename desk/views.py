@@ -53,9 +53,8 @@ from desk.escalations import (
 from desk.figures import dashboard
 from desk.handoff import Handoff, transcript
 from desk.services import DeskServices
-from desk.texts import CHANNELS, LABELS, REASONS, translate
-from desk.texts import STATES as STATE_LABELS
-from speech.texts import STATUS, day_and_time
+from speech.catalogue import catalogue, say
+from speech.dates import day_and_time
 
 SESSION_COOKIE = "desk_session"
 # Longer text is cut to what the ATS columns hold (PostgreSQL refuses more): the stage of an
@@ -106,19 +105,18 @@ def render(request: Request, name: str, user: DeskUser | None = None, **values: 
     language = language_of(request)
     tz = DeskServices.get().settings.timezone
 
-    def t(key: str, **more: object) -> str:
-        return translate(LABELS, key, language, **more)
-
     page = response.html(
         templates.get_template(name).render(
-            t=t,
+            t=catalogue().area("desk", language),
             user=user,
             language=language,
             when=lambda moment: day_and_time(moment, language, tz) if moment else "",
-            reason_label=lambda key: translate(REASONS, key, language),
-            state_label=lambda key: translate(STATE_LABELS, key, language),
-            status_label=lambda key: STATUS[language][Status(key)],
-            channel_label=lambda key: translate(CHANNELS, key, language) if key else "",
+            reason_label=lambda key: catalogue().name_of("desk.reason_names", key, language),
+            state_label=lambda key: say(f"desk.state_names.{key}", language),
+            status_label=lambda key: say(f"status.{Status(key).value}", language),
+            channel_label=lambda key: (
+                catalogue().name_of("desk.channel_names", key, language) if key else ""
+            ),
             request_path=request.path,
             **values,
         ),
@@ -170,7 +168,7 @@ async def visible_escalation(request: Request, user: DeskUser, escalation_id: in
     if escalation is None:
         return None, render(request, "message.html", user, message="404", status=404)
     if not escalation.visible_to(user):
-        message = translate(LABELS, "forbidden", language_of(request))
+        message = say("desk.forbidden", language_of(request))
         return None, render(request, "message.html", user, message=message, status=403)
     return escalation, None
 
@@ -197,8 +195,8 @@ def device_tokens(request: Request) -> list[str]:
 def wait_words(refused: LoginRefused, language: str) -> str:
     seconds = max(1, math.ceil(refused.wait.total_seconds()))
     if seconds < 120:
-        return translate(LABELS, "seconds", language, n=seconds)
-    return translate(LABELS, "minutes", language, n=math.ceil(seconds / 60))
+        return say("desk.seconds", language, n=seconds)
+    return say("desk.minutes", language, n=math.ceil(seconds / 60))
 
 
 def logged_in(request: Request, login: Login) -> HTTPResponse:
@@ -265,15 +263,11 @@ def build_blueprint() -> Blueprint:
             )
         except LoginRefused as refused:
             if refused.wait_until:
-                error = translate(
-                    LABELS, "login_wait", language, wait=wait_words(refused, language)
-                )
+                error = say("desk.login_wait", language, wait=wait_words(refused, language))
             elif refused.unrecognised_browser:
-                error = translate(
-                    LABELS, "login_unrecognised", language, minutes=LOGIN_LINK_MINUTES
-                )
+                error = say("desk.login_unrecognised", language, minutes=LOGIN_LINK_MINUTES)
             else:
-                error = translate(LABELS, "login_failed", language)
+                error = say("desk.login_failed", language)
             await audit(services.store, email or "?", "login_failed", None, client)
             page = render(request, "login.html", csrf_token=expected, error=error, status=401)
             if refused.unrecognised_browser:
@@ -305,7 +299,7 @@ def build_blueprint() -> Blueprint:
             token[:100], valid_cookie(request, BROWSER_COOKIE) or ""
         )
         if login is None:
-            error = translate(LABELS, "login_link_invalid", language)
+            error = say("desk.login_link_invalid", language)
             return render(request, "login_link.html", csrf_token=expected, error=error, status=400)
         user = await services.accounts.user_for(login.session_token)
         await audit(services.store, user.email, "login", "login link", client_of(request))
@@ -341,13 +335,13 @@ def build_blueprint() -> Blueprint:
         except PasswordRejected as rejected:
             error = str(rejected)
             if "link" in error:
-                error = translate(LABELS, "link_invalid", language_of(request))
+                error = say("desk.link_invalid", language_of(request))
             return render(request, "password.html", csrf_token=expected, error=error, status=400)
         await audit(services.store, email, "password_set")
         return render(
             request,
             "message.html",
-            message=translate(LABELS, "password_done", language_of(request)),
+            message=say("desk.password_done", language_of(request)),
             login_link=True,
         )
 
@@ -426,9 +420,7 @@ def build_blueprint() -> Blueprint:
         request: Request, user: DeskUser, escalation: EscalationView, reason: str
     ) -> HTTPResponse:
         """403: what was refused and why, with the way back to the escalation."""
-        message = translate(
-            LABELS, reason, language_of(request), name=escalation.claimed_by_name or ""
-        )
+        message = say(f"desk.{reason}", language_of(request), name=escalation.claimed_by_name or "")
         return render(
             request, "message.html", user, message=message, back=escalation.id, status=403
         )

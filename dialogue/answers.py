@@ -8,7 +8,8 @@ from ats.records import ApplicationRecord
 from ats.store import utcnow
 from dialogue.escalation import escalate, when
 from dialogue.turn import Turn
-from speech.texts import STATUS, day, say
+from speech.catalogue import say
+from speech.dates import day
 
 
 async def answer_status(turn: Turn, app: ApplicationRecord) -> None:
@@ -50,7 +51,7 @@ async def answer_status(turn: Turn, app: ApplicationRecord) -> None:
         vacancy=app.vacancy.title,
         reference=app.reference,
         applied=day(app.applied_at, language, tz),
-        status=STATUS[language][app.status],
+        status=say(f"status.{app.status.value}", language),
         stage=f" ({app.stage})" if app.stage else "",
         next=next_step,
     )
@@ -59,20 +60,19 @@ async def answer_status(turn: Turn, app: ApplicationRecord) -> None:
 async def answer_timeline(turn: Turn, app: ApplicationRecord) -> None:
     tz, language = turn.services.settings.timezone, turn.language
     if app.acknowledged_at is not None:
-        state = say(
-            "timeline_acknowledged", language, acknowledged=day(app.acknowledged_at, language, tz)
+        state = turn.text_for(
+            "timeline_acknowledged", acknowledged=day(app.acknowledged_at, language, tz)
         )
     elif app.is_closed:
-        state = say("next_closed", language)
+        state = turn.text_for("next_closed")
     else:
-        state = say(
+        state = turn.text_for(
             "next_ack",
-            language,
             due=day(app.ack_due_at, language, tz),
             recruiter=app.recruiter.name,
         )
     if app.next_update_due_at is not None and not app.is_closed:
-        state += " " + say("next_update", language, due=day(app.next_update_due_at, language, tz))
+        state += " " + turn.text_for("next_update", due=day(app.next_update_due_at, language, tz))
     turn.say(
         "timeline_own",
         vacancy=app.vacancy.title,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ats.models import EscalationReason
 from dialogue.escalation import default_recruiter, escalate_unverified, when
 from dialogue.turn import EMAIL, Turn
-from speech.texts import say
+from speech.catalogue import say
 
 
 async def answer_free_text(turn: Turn) -> None:
@@ -53,9 +53,9 @@ async def answer_free_text(turn: Turn) -> None:
         vacancy_hint=vacancy,
     )
     contact = (
-        say("contact_by_email", turn.language, email=email)
+        say("conversation.contact_by_email", turn.language, email=email)
         if email
-        else say("contact_here", turn.language)
+        else say("conversation.contact_here", turn.language)
     )
     turn.say(
         "unknown_handed_over",

@@ -22,16 +22,8 @@ from ats.records import (
 )
 from ats.store import utcnow
 from dialogue.turn import Turn
-from speech.texts import day_and_time
-
-_REASONS = {
-    EscalationReason.ACK_OVERDUE: "acknowledgement overdue",
-    EscalationReason.UPDATE_OVERDUE: "promised update overdue",
-    EscalationReason.APPLICANT_REQUEST: "the applicant asks for a person",
-    EscalationReason.WITHDRAWAL: "the applicant withdrew",
-    EscalationReason.PRIVACY_REQUEST: "privacy request",
-    EscalationReason.UNKNOWN_APPLICANT: "applicant not found in the ATS",
-}
+from speech.catalogue import say
+from speech.dates import day_and_time
 
 
 def respond_by(turn: Turn, now: datetime | None = None) -> datetime:
@@ -51,45 +43,48 @@ def desk_link(turn: Turn, escalation: EscalationRecord) -> str:
 def _recruiter_mail(
     turn: Turn, escalation: EscalationRecord, application: ApplicationRecord | None
 ) -> list[Mail]:
-    tz = turn.services.settings.timezone
-    reason = _REASONS[escalation.reason]
-    who = escalation.applicant_name or "An applicant"
-    lines = [
-        f"Hello {escalation.recruiter.name},",
-        "",
-        f"The help desk has handed an applicant to you: {reason}.",
-        "",
-        f"Applicant:   {who} <{escalation.applicant_email or 'no email given'}>",
-    ]
+    """The recruiter's mail, in English (mail.recruiter in the catalogue)."""
+    tz, language = turn.services.settings.timezone, "en"
+
+    def text(key: str, **values: object) -> str:
+        return say(f"mail.recruiter.{key}", language, **values)
+
+    reason = text(f"reason_names.{escalation.reason.value}")
+    who = escalation.applicant_name or text("someone")
     if application is not None:
-        lines += [
-            f"Application: {application.reference}, {application.vacancy.title}",
-            f"Applied:     {day_and_time(application.applied_at, 'en', tz)}",
-            f"Status:      {application.status.value}"
-            + (f" ({application.stage})" if application.stage else ""),
-            f"Ack due:     {day_and_time(application.ack_due_at, 'en', tz)}",
-        ]
+        details = text(
+            "application",
+            reference=application.reference,
+            vacancy=application.vacancy.title,
+            applied=day_and_time(application.applied_at, language, tz),
+            status=application.status.value,
+            stage=text("stage", stage=application.stage) if application.stage else "",
+            ack_due=day_and_time(application.ack_due_at, language, tz),
+        )
     else:
-        lines += [
-            "Unverified:  this person has not proven who they are. Their name and address are",
-            "             only what they typed: check before you tell them anything.",
-        ]
+        details = text("unverified")
     # the conversation's id is not written here: a web chat's id lets whoever has it into
     # the conversation
-    lines += [
-        f"Channel:     {escalation.channel or 'chat'}",
-        f"In the desk: {desk_link(turn, escalation)}",
-        f"Respond by:  {day_and_time(escalation.respond_by, 'en', tz)}",
-        "",
-        "What the applicant wrote:",
-        f"  {turn.text or '-'}",
-        "",
-        "The applicant has been told that you will contact them personally by then.",
-    ]
-    subject = f"[Help desk] {reason}: {who}"
+    body = text(
+        "body",
+        recruiter=escalation.recruiter.name,
+        reason=reason,
+        who=who,
+        email=escalation.applicant_email or text("no_email"),
+        details=details,
+        channel=escalation.channel or text("no_channel"),
+        link=desk_link(turn, escalation),
+        respond_by=day_and_time(escalation.respond_by, language, tz),
+        text=turn.text or text("nothing_written"),
+    )
+    subject = text("subject", reason=reason, who=who)
     if application is not None:
-        subject += f", {application.vacancy.title} ({application.reference})"
-    return [Mail(escalation.recruiter.email, subject, "\n".join(lines), escalation.reason.value)]
+        subject += text(
+            "subject_application",
+            vacancy=application.vacancy.title,
+            reference=application.reference,
+        )
+    return [Mail(escalation.recruiter.email, subject, body, escalation.reason.value)]
 
 
 async def escalate(

@@ -19,6 +19,7 @@ from ats.reference import InvalidReference, parse_reference
 from ats.services import Services
 from dialogue.identity import Identity, channel_of, client_of
 from dialogue.states import FREE_TEXT
+from speech.catalogue import say
 from speech.language import (
     DEFAULT_LANGUAGE,
     LANGUAGES,
@@ -26,7 +27,6 @@ from speech.language import (
     language_of_locale,
     requested_language,
 )
-from speech.texts import say
 
 # bounded like real addresses (RFC 5321 limits), so that a long message cannot make the search
 # take time growing with the square of its length
@@ -128,8 +128,9 @@ class Turn:
         return None
 
     def text_for(self, key: str, **values: object) -> str:
-        """A text in this turn's language, to build a reply from."""
-        return say(key, self.language, **values)
+        """A text of the catalogue's conversation area ("greet" is conversation.greet) in this
+        turn's language, to build a reply from."""
+        return say(f"conversation.{key}", self.language, **values)
 
     def say(self, key: str, buttons: list[dict] | None = None, **values: object) -> None:
         self.dispatcher.utter_message(text=self.text_for(key, **values), buttons=buttons)

@@ -18,28 +18,10 @@ from ats.services import Services
 from ats.verification import CodeRequest, Outcome
 from dialogue.answers import answer_status, answer_timeline, ask_to_confirm_withdrawal
 from dialogue.turn import EMAIL, Turn
-from speech.texts import day_and_time, say
+from speech.catalogue import say
+from speech.dates import day_and_time
 
 TELEGRAM = "telegram"
-
-CODE_MAIL = {
-    "en": (
-        "Your code for the {employer} help desk: {code}",
-        "Hello {name},\n\nYour code is {code}. Type it in the chat to see where your "
-        "application stands. It works for {minutes} minutes, once.\n\nIf the chat asks you to "
-        "confirm that this is your email address, open this link first: {confirm}\n\n"
-        "Didn't ask for a code? Then you can ignore this email, and don't open the link."
-        "{telegram}\n\n{employer}",
-    ),
-    "nl": (
-        "Je code voor de helpdesk van {employer}: {code}",
-        "Hallo {name},\n\nJe code is {code}. Typ hem in de chat om te zien hoe het met je "
-        "sollicitatie staat. Hij werkt {minutes} minuten, één keer.\n\nVraagt de chat je te "
-        "bevestigen dat dit jouw e-mailadres is? Open dan eerst deze link: {confirm}\n\n"
-        "Niet om een code gevraagd? Dan kun je deze e-mail negeren; open de link dan niet."
-        "{telegram}\n\n{employer}",
-    ),
-}
 
 
 def reference_buttons(turn: Turn, applications: list[ApplicationRecord]) -> list[dict]:
@@ -122,7 +104,6 @@ async def mail_code(services: Services, language: str, request: CodeRequest) -> 
     """The one-time code, with its one-click link, to the applicant's own address on file
     (the verifier has already counted it against the hourly limits)."""
     person = request.applications[0].candidate
-    subject, body = CODE_MAIL[language]
     values = {
         "employer": services.settings.employer_name,
         "code": request.code,
@@ -133,10 +114,22 @@ async def mail_code(services: Services, language: str, request: CodeRequest) -> 
     }
     link = await services.telegram_link(person.email)
     if link:
-        line = say("telegram_mail_line", language, link=link, hours=services.settings.link_hours)
+        line = say(
+            "conversation.telegram_mail_line",
+            language,
+            link=link,
+            hours=services.settings.link_hours,
+        )
         values["telegram"] = f"\n\n{line}"
     await services.mailer.send(
-        [Mail(person.email, subject.format(**values), body.format(**values), "verification_code")]
+        [
+            Mail(
+                person.email,
+                say("mail.code.subject", language, **values),
+                say("mail.code.body", language, **values),
+                "verification_code",
+            )
+        ]
     )
 
 

@@ -58,8 +58,8 @@ from ats.settings import Settings
 from ats.store import ATSStore, RecruiterNotFound, overdue_conditions, queue_mail, utcnow
 from ats.telegram_api import bot_username, message_sender
 from monitor.health import SweepHealth, serve
-from speech.notices import DIGEST, NOTICE, RECEIPT
-from speech.texts import day, day_and_time
+from speech.catalogue import catalogue, say
+from speech.dates import day, day_and_time
 
 logger = logging.getLogger(__name__)
 
@@ -304,9 +304,8 @@ class Sweeper:
             )
 
     def _notice(self, escalation, application, candidate, vacancy, recruiter) -> tuple[str, str]:
-        language = candidate.language if candidate.language in NOTICE else "en"
+        language = candidate.language or "en"  # a language without a catalogue: English
         tz = self.settings.timezone
-        subject, body = NOTICE[language]
         late = escalation.reason == EscalationReason.ACK_OVERDUE.value
         due = application.ack_due_at if late else application.next_update_due_at
         values = {
@@ -314,13 +313,18 @@ class Sweeper:
             "vacancy": vacancy.title,
             "reference": application.reference,
             "employer": self.settings.employer_name,
-            "promise": NOTICE["promise"][language][0 if late else 1].format(
-                due=day(due, language, tz)
+            "promise": say(
+                "notices.overdue.promise_ack" if late else "notices.overdue.promise_update",
+                language,
+                due=day(due, language, tz),
             ),
             "recruiter": recruiter.name,
             "respond_by": day_and_time(escalation.respond_by, language, tz),
         }
-        return subject.format(**values), body.format(**values)
+        return (
+            say("notices.overdue.subject", language, **values),
+            say("notices.overdue.body", language, **values),
+        )
 
     async def send_digests(self) -> int:
         """One mail per recruiter with everything this sweep (or an interrupted one) raised."""
@@ -397,14 +401,13 @@ class Sweeper:
                 sent += len(mails)
 
     async def _receipt(self, session, application, candidate, vacancy) -> Mail:
-        language = candidate.language if candidate.language in RECEIPT else "en"
+        language = candidate.language or "en"  # a language without a catalogue: English
         base = self.settings.public_url or "http://localhost:5005"
         telegram = ""
         if self.telegram_username:
             token = await self.links.create_token(candidate.email, session)
             link = f"https://t.me/{self.telegram_username}?start={token}"
-            telegram = RECEIPT["telegram"][language].format(link=link)
-        subject, body = RECEIPT[language]
+            telegram = say("notices.receipt.telegram", language, link=link)
         values = {
             "name": candidate.name.split()[0],
             "vacancy": vacancy.title,
@@ -414,26 +417,44 @@ class Sweeper:
             "chat": f"{base}/careers/",
             "telegram": telegram,
         }
-        return Mail(candidate.email, subject.format(**values), body.format(**values), "receipt")
+        return Mail(
+            candidate.email,
+            say("notices.receipt.subject", language, **values),
+            say("notices.receipt.body", language, **values),
+            "receipt",
+        )
 
     def _digest(self, rows) -> Mail:
-        tz = self.settings.timezone
+        """The recruiter's digest, in English (notices.digest in the catalogue)."""
+        tz, language = self.settings.timezone, "en"
         recruiter = rows[0][4]
+
+        def reason(escalation: Escalation) -> str:
+            name = catalogue().name_of("notices.digest.reason_names", escalation.reason, language)
+            if escalation.level > 1:
+                name += say("notices.digest.second_level", language)
+            return name
+
         lines = [
-            DIGEST["line"].format(
+            say(
+                "notices.digest.line",
+                language,
                 reference=application.reference,
                 name=candidate.name,
                 vacancy=vacancy.title,
-                reason=DIGEST["reasons"].get(escalation.reason, escalation.reason)
-                + (DIGEST["second_level"] if escalation.level > 1 else ""),
-                respond_by=day_and_time(escalation.respond_by, "en", tz),
+                reason=reason(escalation),
+                respond_by=day_and_time(escalation.respond_by, language, tz),
             )
             for escalation, application, candidate, vacancy, _ in rows
         ]
-        body = DIGEST["body"].format(
-            name=recruiter.name.split()[0], count=len(rows), lines="\n".join(lines)
+        body = say(
+            "notices.digest.body",
+            language,
+            name=recruiter.name.split()[0],
+            count=len(rows),
+            lines="\n".join(lines),
         )
-        subject = DIGEST["subject"].format(count=len(rows))
+        subject = say("notices.digest.subject", language, count=len(rows))
         return Mail(recruiter.email, subject, body, "sweep_digest")
 
 

@@ -30,6 +30,7 @@ from ops.command import (
 from ops.model import ensure_model
 from ops.run import Topology, rasa_server_command, run
 from server.endpoints import write_endpoints
+from speech.catalogue import telegram_menus
 
 
 def cmd_mail_flush(args: argparse.Namespace, settings: Settings) -> int:
@@ -43,7 +44,7 @@ def cmd_mail_flush(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_telegram_set_webhook(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        url = asyncio.run(set_webhook(settings.telegram))
+        url = asyncio.run(set_webhook(settings.telegram, telegram_menus()))
     except ValueError as exc:
         raise CommandError(str(exc), EXIT_USAGE) from None
     except Exception as exc:  # Telegram refused, or could not be reached

@@ -32,12 +32,12 @@ from rasa.shared.core.events import BotUttered, Event, FollowupAction
 from ats.metrics import MESSAGE_FAILURES, MESSAGE_SECONDS, MESSAGES
 from ats.settings import ServerSettings
 from server import handovers
+from speech.catalogue import say
 from speech.language import detect_language
-from speech.texts import say
 
 logger = logging.getLogger(__name__)
 
-APOLOGY = "error"  # the text speech/texts.py has for "our system cannot be reached"
+APOLOGY = "conversation.error"  # the catalogue's "our system cannot be reached"
 
 
 def _language(tracker: Any = None, text: str | None = None) -> str:
@@ -85,7 +85,7 @@ def _instead_of_the_action(action: RemoteAction, tracker: Any, exc: Exception) -
     key = APOLOGY
     if action.name() in handovers.DEFERRABLE:
         handovers.defer(tracker.sender_id, action.name(), tracker.get_latest_input_channel())
-        key = "handover_deferred"
+        key = "conversation.handover_deferred"
     text = say(key, _language(tracker, tracker.latest_message.text))
     return [BotUttered(text), FollowupAction("action_listen")]
 

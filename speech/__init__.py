@@ -1,2 +1,4 @@
-"""What the assistant says, in English and Dutch, and how it tells which language to use:
-the conversation's texts, the deadline monitor's mails, language detection."""
+"""What the help desk says, in every language it speaks, and how it tells which language to use:
+the message catalogue (catalogue.py, one YAML file per language in catalogue/), dates in words
+(dates.py), language detection (language.py). Imports nothing from Rasa, the channels, the desk,
+the monitor or the actions."""

@@ -7,12 +7,14 @@ the module; each test is its own conversation.
 from __future__ import annotations
 
 import email
+import json
 import uuid
 
 import pytest
 
-from tests.servers import RunningHelpdesk
-from tests.web.conftest import PLAIN, last_code
+from speech.catalogue import say
+from tests.servers import RunningHelpdesk, get_text, post_json
+from tests.web.conftest import API_TOKEN, PLAIN, last_code
 
 pytestmark = pytest.mark.server
 
@@ -152,3 +154,26 @@ def test_timeline_and_bot_challenge_and_language_switch(helpdesk):
     assert "automated assistant" in chat.say("am I talking to a bot?")
     assert "Nederlands" in chat.say("kunnen we Nederlands praten?")
     assert "digitale assistent" in chat.say("ben je een robot?")
+
+
+def test_rasas_fallback_is_the_help_desks_own_in_the_applicants_language(helpdesk):
+    """action_default_fallback (the RulePolicy's core fallback) runs on the action server: the
+    catalogue's sentence in the conversation's language, and the message reverted."""
+    for greeting, language in (("Hoi, ik heb een vraag", "nl"), ("Hi, I have a question", "en")):
+        chat = Conversation(helpdesk)
+        chat.say(greeting)
+        answer = post_json(
+            f"http://localhost:{helpdesk.rasa_port}/conversations/{chat.sender}/execute"
+            f"?token={API_TOKEN}",
+            {"name": "action_default_fallback"},
+        )
+        assert [m.get("text") for m in answer["messages"]] == [
+            say("conversation.fallback", language)
+        ]
+        status, kept = get_text(
+            f"http://localhost:{helpdesk.rasa_port}/conversations/{chat.sender}/tracker"
+            f"?include_events=ALL&token={API_TOKEN}"
+        )
+        names = [(e["event"], e.get("name")) for e in json.loads(kept)["events"]]
+        ran = names.index(("action", "action_default_fallback"))
+        assert status == 200 and ("rewind", None) in names[ran:]

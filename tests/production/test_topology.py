@@ -16,14 +16,14 @@ from concurrent.futures import ThreadPoolExecutor
 import aiohttp
 import pytest
 
-from speech.texts import say
+from speech.catalogue import say
 from tests.production.conftest import Production, drain_events
 from tests.servers import get_text
 
 pytestmark = pytest.mark.server
 
-APOLOGY_EN = say("error", "en")
-APOLOGY_NL = say("error", "nl")
+APOLOGY_EN = say("conversation.error", "en")
+APOLOGY_NL = say("conversation.error", "nl")
 AISHA = ("AP-6VFK-8RMB", "aisha.okafor@example.com")
 SOPHIE = ("AP-H4NT-6KYD", "sophie.turner@example.com")  # an offer
 
@@ -197,7 +197,7 @@ def test_a_request_for_a_person_while_a_service_is_away_is_handed_over_when_it_i
         production.ats_postgres.cut()
     try:
         reply, took = _timed_say(production, sender, "I want to talk to a person")
-        assert reply == say("handover_deferred", "en")
+        assert reply == say("conversation.handover_deferred", "en")
         assert took < 5
         assert production.escalations(sender) == []
     finally:

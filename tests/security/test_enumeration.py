@@ -33,8 +33,9 @@ import pytest
 import requests
 
 from ats.demo import APPLICANTS, RECRUITERS, VACANCIES
+from ats.models import Status
 from ats.reference import ALPHABET, format_reference
-from speech.texts import STATUS
+from speech.catalogue import say
 from tests.security.conftest import API_TOKEN, new_client
 from tests.servers import RunningHelpdesk
 from tests.web.conftest import last_code
@@ -65,7 +66,9 @@ def disclosures() -> list[str]:
         words |= {applicant.name, *applicant.name.split(), applicant.stage or ""}
     words |= {name for name, _ in RECRUITERS.values()}
     words |= {title for title, _ in VACANCIES.values()} | set(VACANCIES)
-    words |= {text for texts in STATUS.values() for text in texts.values()}
+    words |= {
+        say(f"status.{status.value}", language) for status in Status for language in ("en", "nl")
+    }
     return sorted(w for w in words if len(w) > 2 and w not in ("van", "der", "de"))
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from speech.texts import say
+from speech.catalogue import say
 from tests.servers import RunningHelpdesk, free_port
 
 pytestmark = pytest.mark.server
@@ -66,7 +66,7 @@ def test_a_silent_action_server_gets_an_apology_and_nothing_is_left_open(
         started = time.monotonic()
         # the greeting is a custom action: the server's patches answer for the silent one
         replies = helpdesk.send(f"shutdown-{uuid.uuid4().hex}", "Hello")
-        assert [reply["text"] for reply in replies] == [say("error", "en")]
+        assert [reply["text"] for reply in replies] == [say("conversation.error", "en")]
         assert time.monotonic() - started < 10
         stopped_cleanly(helpdesk)
     finally:
