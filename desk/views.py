@@ -15,6 +15,7 @@ import math
 import re
 import secrets
 from dataclasses import asdict
+from datetime import timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -192,8 +193,8 @@ def device_tokens(request: Request) -> list[str]:
     return [token for token in value.split(".")[:MAX_DEVICES] if TOKEN.fullmatch(token)]
 
 
-def wait_words(refused: LoginRefused, language: str) -> str:
-    seconds = max(1, math.ceil(refused.wait.total_seconds()))
+def wait_words(wait: timedelta, language: str) -> str:
+    seconds = max(1, math.ceil(wait.total_seconds()))
     if seconds < 120:
         return say("desk.seconds", language, n=seconds)
     return say("desk.minutes", language, n=math.ceil(seconds / 60))
@@ -262,8 +263,8 @@ def build_blueprint() -> Blueprint:
                 language=language,
             )
         except LoginRefused as refused:
-            if refused.wait_until:
-                error = say("desk.login_wait", language, wait=wait_words(refused, language))
+            if refused.wait_until and refused.wait is not None:
+                error = say("desk.login_wait", language, wait=wait_words(refused.wait, language))
             elif refused.unrecognised_browser:
                 error = say("desk.login_unrecognised", language, minutes=LOGIN_LINK_MINUTES)
             else:
@@ -302,6 +303,7 @@ def build_blueprint() -> Blueprint:
             error = say("desk.login_link_invalid", language)
             return render(request, "login_link.html", csrf_token=expected, error=error, status=400)
         user = await services.accounts.user_for(login.session_token)
+        assert user is not None  # the session was opened just now
         await audit(services.store, user.email, "login", "login link", client_of(request))
         page = logged_in(request, login)
         set_cookie(request, page, BROWSER_COOKIE, "", **{"max-age": 0})  # used up
@@ -464,7 +466,7 @@ def build_blueprint() -> Blueprint:
         else:  # acknowledge, status
             if not await fresh(services.store, escalation.id, user, what):
                 return await refused_now(request, user, escalation.id, what)
-            status = Status.ACKNOWLEDGED if what == "acknowledge" else form.get("status")
+            status = Status.ACKNOWLEDGED if what == "acknowledge" else form.get("status") or ""
             try:
                 await services.store.record_status_change(
                     escalation.reference,

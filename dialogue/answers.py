@@ -20,6 +20,7 @@ async def answer_status(turn: Turn, app: ApplicationRecord) -> None:
     if late is not None:
         escalation = await escalate(turn, late, application=app)
         due = app.ack_due_at if late is EscalationReason.ACK_OVERDUE else app.next_update_due_at
+        assert due is not None  # an application is only late against a date it has
         turn.say(
             "late_ack" if late is EscalationReason.ACK_OVERDUE else "late_update",
             due=day(due, language, tz),

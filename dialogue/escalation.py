@@ -156,13 +156,25 @@ async def proven_application(turn: Turn) -> ApplicationRecord | None:
 
 
 async def escalate_unverified(
-    turn: Turn, reason: EscalationReason, **details: str | None
+    turn: Turn,
+    reason: EscalationReason,
+    *,
+    applicant_name: str | None = None,
+    applicant_email: str | None = None,
+    vacancy_hint: str | None = None,
 ) -> EscalationRecord:
     """Hand someone who has not proven who they are to the default recruiter.
 
     Nothing they typed is looked up: the escalation carries no application, the recruiter and
     the time are the same whatever is on file, so the reply tells nothing about it."""
-    return await escalate(turn, reason, recruiter=await default_recruiter(turn), **details)
+    return await escalate(
+        turn,
+        reason,
+        recruiter=await default_recruiter(turn),
+        applicant_name=applicant_name,
+        applicant_email=applicant_email,
+        vacancy_hint=vacancy_hint,
+    )
 
 
 async def open_privacy_request(turn: Turn) -> None:

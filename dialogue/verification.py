@@ -42,8 +42,8 @@ async def continue_after_verification(turn: Turn) -> None:
     chosen = turn.slot("selected_reference")
     if chosen not in verified:
         if len(verified) > 1:
-            applications = [await store.find_application(r) for r in verified]
-            applications = [a for a in applications if a]
+            found = [await store.find_application(r) for r in verified]
+            applications = [a for a in found if a is not None]
             turn.set("awaiting", "choice")
             turn.say(
                 "verified_many",
@@ -56,6 +56,11 @@ async def continue_after_verification(turn: Turn) -> None:
         turn.set("selected_reference", chosen)
     application = await store.find_application(chosen)
     turn.set("awaiting", None)
+    if application is None:  # gone from the ATS since it was proven
+        turn.set("selected_reference", None)
+        turn.set("goal", None)
+        turn.say("error")
+        return
     if goal == "withdraw":
         await ask_to_confirm_withdrawal(turn, application)
     elif goal == "timeline":
@@ -147,6 +152,7 @@ async def check_code(turn: Turn, code: str) -> None:
         turn.say("wrong_code", attempts=result.attempts_left)
     elif result.outcome is Outcome.LOCKED:
         turn.set("awaiting", None)
+        assert result.locked_until is not None  # a lock always has its end
         until = day_and_time(result.locked_until, turn.language, services.settings.timezone)
         turn.say("locked", until=until)
     elif result.outcome is Outcome.EXPIRED:

@@ -291,6 +291,7 @@ class Sweeper:
                     )
                 emailed += len(outbox)
             for escalation_id, chat, message in telegram:
+                assert self.send_telegram is not None  # chats are only chosen with a sender
                 await self.send_telegram(chat, message)
                 await self._mark_told(escalation_id, now)
                 on_telegram += 1
