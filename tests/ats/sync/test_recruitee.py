@@ -13,9 +13,9 @@ import pytest
 from ats.models import Status
 from ats.settings import Settings
 from ats.store import ATSStore
-from ats.sync import recruitee
 from ats.sync.events import Outcome, UnusablePayload, apply_event
 from ats.sync.mapping import load_mapping
+from ats.sync.recruitee import webhooks as recruitee
 
 PAYLOADS = Path(__file__).parent / "payloads"
 MOVED = json.loads((PAYLOADS / "recruitee_candidate_moved.json").read_text())
