@@ -1,6 +1,6 @@
 """What each ATS provides to the live sync: the `AtsAdapter` interface and the pieces it speaks in.
 
-One adapter per ATS (ats/sync/greenhouse.py, ats/sync/lever/, ats/sync/recruitee.py,
+One adapter per ATS (ats/sync/greenhouse.py, ats/sync/lever/, ats/sync/recruitee/,
 ats/sync/workable.py), all listed in ats/sync/registry.py. An adapter says:
 
 - its name (the `ats_system` of what it imports, the `<ats>` of `/ats/<ats>` and of

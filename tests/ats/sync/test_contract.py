@@ -14,9 +14,9 @@ from ats.models import Status
 from ats.settings import Settings
 from ats.store import ATSStore
 from ats.sync import pull as pulling
-from ats.sync import recruitee
 from ats.sync.mapping import load_mapping
 from ats.sync.pull import PullSummary
+from ats.sync.recruitee.pull import CandidatesPull
 from ats.sync.registry import ADAPTERS
 from tests.ats.sync.kits import KITS, Kit, served
 
@@ -24,7 +24,7 @@ from tests.ats.sync.kits import KITS, Kit, served
 @pytest.fixture(params=sorted(ADAPTERS))
 def kit(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Kit:
     # Recruitee's pages are 100 long; the fake's records are few: pages of 2
-    monkeypatch.setattr(recruitee.CandidatesPull, "limit", 2)
+    monkeypatch.setattr(CandidatesPull, "limit", 2)
     return KITS[request.param]
 
 

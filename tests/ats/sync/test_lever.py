@@ -1,8 +1,10 @@
 """Lever's webhook deliveries, in its documented format: verified on the raw bytes, named by what
 is signed, and applied only as Lever's API (a local fake of it) confirms (both databases).
 
-Lever sends ids only, so the application is first imported (as a pull sync or an export would
-bring it) with ats_system "lever" and the opportunity id as its ats_id.
+What every ATS's web hook does (signatures, forgeries, junk, signed times) is in
+test_webhook_contract.py, with these payloads. Lever sends ids only, so the application is first
+imported (as a pull sync or an export would bring it) with ats_system "lever" and the
+opportunity id as its ats_id.
 """
 
 from __future__ import annotations
@@ -122,66 +124,18 @@ async def application(store: ATSStore):
     return found
 
 
-def test_the_signature_is_the_hmac_of_token_and_triggered_at_read_from_the_raw_bytes() -> None:
+def test_lever_signs_token_and_triggered_at_only_read_from_the_raw_bytes() -> None:
     body = payload("candidateStageChange")
-    raw = json.dumps(body).encode()
     signed = f"{body['token']}{body['triggeredAt']}".encode()
-    assert lever.signed_part(raw, {}, ["other", SECRET]) == signed
-    assert lever.signature_matches(raw, {}, SECRET)
-    assert not lever.signature_matches(raw, {}, "other")
     # the same envelope with other data still verifies (Lever signs token + triggeredAt only)
     # and is named as the same delivery: what is signed is the same
     replay_body = dict(body, event="candidateHired", data={"opportunityId": "x"})
     assert lever.signed_part(json.dumps(replay_body).encode(), {}, [SECRET]) == signed
-    later = dict(body, triggeredAt=body["triggeredAt"] + 1)
-    assert not lever.signature_matches(json.dumps(later).encode(), {}, SECRET)
     # the members are found without parsing JSON: a verified body need not even be JSON
     bare = f'"token":"{body["token"]}","triggeredAt":{body["triggeredAt"]},'
     bare += f'"signature":"{body["signature"]}"'
     assert lever.signed_part(bare.encode(), {}, [SECRET]) == signed
-    upper = dict(body, signature=body["signature"].upper())
-    assert lever.signature_matches(json.dumps(upper).encode(), {}, SECRET)
-    quoted = sign(dict(body, triggeredAt=str(body["triggeredAt"])))
-    assert lever.signature_matches(json.dumps(quoted).encode(), {}, SECRET)
-
-
-def test_forged_ambiguous_or_oversized_bodies_do_not_verify() -> None:
-    body = payload("candidateStageChange")
-    digest = body["signature"]
-    for forged in (None, "", "zz", digest[:-1], digest + "0", "ümlaut", 12, ["a"]):
-        forged_body = dict(body, signature=forged)
-        assert not lever.signature_matches(json.dumps(forged_body).encode(), {}, SECRET)
-    # a second token, triggeredAt or signature (nested in data) makes the body ambiguous
-    for member in ("token", "triggeredAt", "signature"):
-        doubled = dict(body, data={**body["data"], member: body[member]})
-        assert not lever.signature_matches(json.dumps(doubled).encode(), {}, SECRET)
-    padded = dict(body, data={**body["data"], "padding": "x" * lever.MAX_BODY})
-    assert not lever.signature_matches(json.dumps(padded).encode(), {}, SECRET)
-    for junk in (
-        b"",
-        b"[]",
-        b"null",
-        b"{",
-        b"\xff\xfe",
-        b"[" * 100000,
-        b'"token":' * 20000,
-        json.dumps(dict(body, triggeredAt=True)).encode(),
-        json.dumps(dict(body, triggeredAt=1.5)).encode(),
-        json.dumps(dict(body, triggeredAt=-body["triggeredAt"])).encode(),
-        json.dumps(dict(body, token=None)).encode(),
-        json.dumps(dict(body, token="a\\u0062c")).encode(),
-    ):
-        assert not lever.signature_matches(junk, {}, SECRET)
-    assert lever.signed_part(json.dumps(body).encode(), {}, []) is None
-
-
-def test_the_signed_time_is_triggered_at_as_verified(settings: Settings) -> None:
-    body = payload("candidateStageChange")
-    raw = json.dumps(body).encode()
-    assert lever.signed_at(raw, body, settings) == at(body["triggeredAt"])
-    # the parsed JSON's time is not the signed one when the two differ
-    assert lever.signed_at(raw, dict(body, triggeredAt=0), settings) == at(body["triggeredAt"])
-    assert lever.signed_at(b"{}", {}, settings) is None
+    assert lever.signature_matches(bare.encode(), {}, SECRET)
 
 
 async def test_a_stage_change_moves_the_application_to_the_stage_lever_gives(
@@ -393,26 +347,8 @@ def test_an_unusable_stage_change_is_refused(settings: Settings, data: dict) -> 
         lever.read_event(payload("candidateStageChange", **data), "e", settings, StageMapping())
 
 
-def test_junk_never_raises_anything_but_unusable_payload(settings: Settings) -> None:
+def test_junk_opportunities_from_the_api_read_as_a_change_never_an_error() -> None:
     mapping = StageMapping()
-    junk_bodies = [
-        {},
-        [],
-        {"event": "candidateHired"},
-        {"event": "candidateHired", "data": []},
-        {"event": "candidateArchiveChange", "data": {"opportunityId": "o"}},
-        {"event": "candidateArchiveChange", "data": {"opportunityId": "o", "toArchived": 5}},
-        {"event": "candidateArchiveChange", "data": {"opportunityId": "o", "toArchived": {}}},
-        {"event": "candidateStageChange", "triggeredAt": 10**30, "data": None},
-        {"event": ["x"], "triggeredAt": "soon", "data": {"opportunityId": 5}},
-        {"event": "candidateHired", "triggeredAt": -(10**20), "data": {"opportunityId": 5}},
-    ]
-    for body in junk_bodies:
-        try:
-            read = lever.read_event(body, "e", settings, mapping)  # type: ignore[arg-type]
-        except UnusablePayload:
-            continue
-        assert read.source == "lever" and read.occurred_at.tzinfo is not None
     for opportunity in (
         {},
         {"stage": ["x"], "archived": 5},

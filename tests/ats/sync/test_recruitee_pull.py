@@ -18,6 +18,7 @@ from ats.store import ATSStore
 from ats.sync import pull as pulling
 from ats.sync import recruitee
 from ats.sync.mapping import load_mapping
+from ats.sync.recruitee.pull import CandidatesPull
 from tests.ats.sync.configured import with_api
 from tests.ats.sync.test_recruitee import EMAIL, MOVED, deliver, moved
 from tests.servers import free_port
@@ -103,7 +104,7 @@ async def serving(fake: FakeRecruitee) -> AsyncIterator[str]:
 
 @pytest.fixture(autouse=True)
 def pages_of_two(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(recruitee.CandidatesPull, "limit", 2)
+    monkeypatch.setattr(CandidatesPull, "limit", 2)
 
 
 async def pull(
@@ -118,7 +119,7 @@ async def pull(
 
 def read(data, url: str | None = None, settings: Settings | None = None):
     mapping = load_mapping("recruitee", "")
-    reader = recruitee.CandidatesPull()
+    reader = CandidatesPull()
     return reader.read_page(data, CIMultiDict(), settings, mapping, url=url or "")
 
 

@@ -1,11 +1,10 @@
-"""Workable's webhook events, in its documented format, applied to the store (both databases)."""
+"""Workable's webhook events, in its documented format: what only Workable does (both
+databases). What every ATS's web hook does is in test_webhook_contract.py, with these payloads."""
 
 from __future__ import annotations
 
 import copy
 import dataclasses
-import hashlib
-import hmac
 import json
 from pathlib import Path
 
@@ -58,52 +57,13 @@ async def application(store: ATSStore):
     return found
 
 
-def test_the_signature_is_the_hex_hmac_of_the_body_under_the_token() -> None:
-    body = json.dumps(CREATED).encode()
-    digest = hmac.new(b"tok3n", body, hashlib.sha256).hexdigest()
-    signed = {"X-Workable-Signature": digest}
-    assert workable.signature_matches(body, signed, "tok3n")
-    assert workable.signature_matches(body, {"x-workable-signature": digest.upper()}, "tok3n")
-    assert not workable.signature_matches(body, signed, "other")
-    assert not workable.signature_matches(body + b" ", signed, "tok3n")
-    assert not workable.signature_matches(body, signed, "")
-    forged = (None, "", "zz", f"sha256={digest}", digest[:-1], digest + "0", "ü" * 64, "é")
-    for header in forged:
-        headers = {} if header is None else {"X-Workable-Signature": header}
-        assert not workable.signature_matches(body, headers, "tok3n")
-    assert not workable.signature_matches("text", signed, "tok3n")  # type: ignore[arg-type]
-
-
-def test_the_signed_part_is_the_body_and_the_signed_time_when_it_fired(
-    settings: Settings,
-) -> None:
-    body = json.dumps(CREATED).encode()
-    digest = hmac.new(b"tok3n", body, hashlib.sha256).hexdigest()
-    signed = {"X-Workable-Signature": digest}
-    assert workable.signed_part(body, signed, ["other", "tok3n"]) == body
-    assert workable.signed_part(body, signed, ["other"]) is None
-    assert workable.signed_at(body, CREATED, settings).isoformat() == "2026-11-16T09:12:04+00:00"
-    for junk in ({}, {"fired_at": 12}, {"fired_at": "t"}, {"data": {"updated_at": "x"}}):
-        assert workable.signed_at(body, junk, settings) is None
-
-
-async def test_a_new_candidate_creates_the_application_with_workable_as_its_source(
+async def test_a_new_candidate_then_a_move_changes_the_stage(
     store: ATSStore, desk: Settings
 ) -> None:
     assert await deliver(store, desk, CREATED, "evt-1") is Outcome.APPLIED
     app = await application(store)
     assert app.status is Status.APPLIED and app.stage == "Applied"
     assert app.acknowledged_at is None  # nobody has looked at it yet
-    assert app.vacancy.code == "WK-GROOV003" and app.vacancy.title == "Operations Manager"
-    assert app.recruiter.email == "eva@example.com" and app.recruiter.name == "Eva Jansen"
-    assert app.candidate.name == "Lakita Marrero"
-    assert app.ats_system == "workable" and app.ats_id == "ce4da98"
-    [arrival] = await store.status_history(app.reference)
-    assert arrival.source == "workable" and arrival.actor == "workable webhook"
-
-
-async def test_a_move_changes_the_stage(store: ATSStore, desk: Settings) -> None:
-    await deliver(store, desk, CREATED, "evt-1")
     assert await deliver(store, desk, MOVED, "evt-2") is Outcome.APPLIED
     app = await application(store)
     assert app.status is Status.SCREENING and app.stage == "Phone Screen"
@@ -114,46 +74,6 @@ async def test_a_move_changes_the_stage(store: ATSStore, desk: Settings) -> None
         Status.SCREENING,
     )
     assert all(e.source == "workable" for e in history)
-
-
-async def test_a_move_alone_creates_the_application(store: ATSStore, desk: Settings) -> None:
-    # every Workable event carries the whole candidate: no import is needed first
-    assert await deliver(store, desk, MOVED, "evt-2") is Outcome.APPLIED
-    assert (await application(store)).status is Status.SCREENING
-
-
-async def test_a_repeated_delivery_is_handled_once(store: ATSStore, desk: Settings) -> None:
-    assert await deliver(store, desk, MOVED, "evt-2") is Outcome.APPLIED
-    interview = event(stage="Interview", at="2026-11-19T10:00:00Z")
-    assert await deliver(store, desk, interview, "evt-2") is Outcome.DUPLICATE  # same id
-    assert (await application(store)).status is Status.SCREENING
-
-
-async def test_an_older_event_arriving_late_is_stale(store: ATSStore, desk: Settings) -> None:
-    interview = event(stage="Interview", at="2026-11-20T10:00:00Z")
-    assert await deliver(store, desk, interview, "evt-3") is Outcome.APPLIED
-    assert await deliver(store, desk, MOVED, "evt-2") is Outcome.STALE  # from the 18th
-    assert await deliver(store, desk, CREATED, "evt-1") is Outcome.STALE  # from the 16th
-    app = await application(store)
-    assert app.status is Status.INTERVIEW and app.stage == "Interview"
-    history = await store.status_history(app.reference)
-    assert [e.to_status for e in history] == [Status.INTERVIEW]
-
-
-async def test_an_event_no_newer_than_the_one_applied_does_not_apply_again(
-    store: ATSStore, desk: Settings
-) -> None:
-    assert await deliver(store, desk, MOVED, "evt-2") is Outcome.APPLIED
-    same_time = event(stage="Offer")  # the candidate's updated_at has not moved
-    assert await deliver(store, desk, same_time, "evt-3") is Outcome.STALE
-    assert (await application(store)).status is Status.SCREENING
-
-
-def test_an_event_without_a_time_is_refused_not_given_the_current_one(desk: Settings) -> None:
-    no_time = event(at=None)
-    del no_time["fired_at"]
-    with pytest.raises(UnusablePayload, match="fired_at"):
-        read(no_time, desk)
 
 
 def test_the_time_of_an_event_is_the_candidate_update_else_when_it_fired(desk: Settings) -> None:
@@ -183,30 +103,16 @@ def test_each_default_stage_has_its_status(desk: Settings, stage, kind, status) 
     assert row is not None and row.status is status and row.stage == stage
 
 
-async def test_rejection_and_withdrawal_are_told_apart(
+async def test_a_disqualification_keeps_the_stage_and_workable_s_wording_is_a_withdrawal(
     store: ATSStore, desk: Settings, tmp_path: Path
 ) -> None:
     await deliver(store, desk, MOVED, "evt-2")
-    withdrew = event(
-        at="2026-11-21T09:00:00Z",
-        disqualified=True,
-        withdrew=True,
-        disqualification_reason="Took another job",
-        disqualified_at="2026-11-21T09:00:00Z",
-    )
-    assert await deliver(store, desk, withdrew, "evt-3") is Outcome.APPLIED
-    assert (await application(store)).status is Status.WITHDRAWN
     rejected = event(
         at="2026-11-22T09:00:00Z", disqualified=True, disqualification_reason="Underqualified"
     )
     assert await deliver(store, desk, rejected, "evt-4") is Outcome.APPLIED
     app = await application(store)
     assert app.status is Status.REJECTED and app.stage == "Phone Screen"
-    history = await store.status_history(app.reference)
-    assert [(e.from_status, e.to_status) for e in history][-2:] == [
-        (Status.SCREENING, Status.WITHDRAWN),
-        (Status.WITHDRAWN, Status.REJECTED),
-    ]
     # Workable's own wording, without the flag
     worded = event(disqualified=True, disqualification_reason=" Candidate withdrew ")
     assert read(worded, desk).row.status is Status.WITHDRAWN
@@ -220,19 +126,14 @@ async def test_rejection_and_withdrawal_are_told_apart(
     assert read(event(disqualified=True), desk).row.status is Status.REJECTED  # no reason
 
 
-async def test_a_hire(store: ATSStore, desk: Settings) -> None:
-    await deliver(store, desk, MOVED, "evt-2")
-    hired = event(stage="Hired", hired_at="2026-11-25", at="2026-11-25T09:00:00Z")
-    assert await deliver(store, desk, hired, "evt-5") is Outcome.APPLIED
-    assert (await application(store)).status is Status.HIRED
+def test_a_hire_without_a_stage(desk: Settings) -> None:
     stageless = event(stage=None, hired_at="2026-11-25")
     assert read(stageless, desk).row.status is Status.HIRED
 
 
-async def test_events_of_no_concern_are_ignored(store: ATSStore, desk: Settings) -> None:
-    for kind in ("candidate_deleted", "employee_created", "timeoff_updated", None):
-        body = dict(copy.deepcopy(CREATED), event_type=kind)
-        assert await deliver(store, desk, body, f"evt-{kind}") is Outcome.IGNORED
+async def test_sourced_candidates_and_the_talent_pool_are_ignored(
+    store: ATSStore, desk: Settings
+) -> None:
     sourced = event(CREATED, stage="Sourced", sourced=True)  # found, never applied
     assert await deliver(store, desk, sourced, "evt-sourced") is Outcome.IGNORED
     by_kind = event(CREATED, stage="Long list", stage_kind="sourced")
@@ -258,25 +159,3 @@ def test_a_candidate_that_cannot_be_kept_is_refused(settings: Settings, desk: Se
             read(event(**changes), desk)
     with pytest.raises(UnusablePayload, match="HELPDESK_DEFAULT_RECRUITER_EMAIL"):
         read(MOVED, settings)  # no recruiter in the payload and no default
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        {},
-        {"event_type": "candidate_moved"},
-        {"event_type": "candidate_moved", "data": []},
-        {"event_type": "candidate_moved", "data": None},
-        {"event_type": "candidate_moved", "data": "ce4da98", "fired_at": 12},
-        {"event_type": ["candidate_moved"], "data": {}},
-        {"event_type": "candidate_created", "data": {"id": {}, "job": "x", "stage": 3}},
-        {"event_type": "candidate_created", "data": {"updated_at": [], "email": 5, "job": {}}},
-        {"event_type": "candidate_created", "data": {"stage_kind": 1, "disqualified": "yes"}},
-    ],
-)
-def test_junk_is_ignored_or_refused_never_an_error(desk: Settings, body: dict) -> None:
-    try:
-        read(body, desk)
-    except UnusablePayload:
-        pass
-    assert read([], desk).row is None  # type: ignore[arg-type]
