@@ -14,7 +14,7 @@ ats/sync/workable.py), all listed in ats/sync/registry.py. An adapter says:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -121,9 +121,9 @@ class AtsAdapter(Protocol):
         """The event a delivery describes; raises UnusablePayload for one that cannot be kept."""
         ...
 
-    async def confirm(
+    def confirm(
         self, event: AtsEvent, store: ATSStore, settings: Settings, mapping: StageMapping
-    ) -> AtsEvent | Outcome:
+    ) -> Awaitable[AtsEvent | Outcome]:
         """The event to apply in place of `event` (itself, where the signature covers what it
         says), or an Outcome when there is nothing to apply; raises Unconfirmed when the ATS
         cannot be asked now."""
@@ -135,3 +135,23 @@ async def as_signed(
 ) -> AtsEvent | Outcome:
     """`confirm` for an ATS whose signature covers the whole event: the event as it is."""
     return event
+
+
+@dataclass(frozen=True)
+class Adapter:
+    """An AtsAdapter made of an ATS module's own functions (each one's docstring is in
+    AtsAdapter above)."""
+
+    name: str
+    signed_part: Callable[[bytes, Mapping[str, str], Sequence[str]], bytes | None]
+    signed_at: Callable[[bytes, dict[str, Any], Settings], datetime | None]
+    read_event: Callable[[dict[str, Any], str, Settings, StageMapping], AtsEvent]
+    pull: PullSource | None
+    confirm: Callable[
+        [AtsEvent, ATSStore, Settings, StageMapping], Awaitable[AtsEvent | Outcome]
+    ] = as_signed
+    max_body: int = DEFAULT_MAX_BODY
+
+    @property
+    def variables(self) -> Variables:
+        return Variables.of(self.name)

@@ -49,9 +49,9 @@ from urllib.parse import quote
 from ats.models import Status
 from ats.rows import ImportRow
 from ats.settings import AtsAccess, Settings
-from ats.store import ATSStore, utcnow
-from ats.sync.adapter import Page, PullSource, SyncFailed, Variables
-from ats.sync.events import AtsEvent, Outcome, UnusablePayload
+from ats.store import utcnow
+from ats.sync.adapter import Adapter, Page, SyncFailed
+from ats.sync.events import AtsEvent, UnusablePayload
 from ats.sync.mapping import StageMapping
 from ats.sync.readers import (
     dict_of,
@@ -287,31 +287,11 @@ class CandidatesPull:
         return page
 
 
-class Workable:
-    """Workable as an AtsAdapter: signed web hooks that carry the whole candidate."""
-
-    name = SOURCE
-    variables = Variables.of(SOURCE)
-    max_body = MAX_BODY
-    pull: PullSource | None = CandidatesPull()
-
-    def signed_part(
-        self, body: bytes, headers: Mapping[str, str], secrets: Sequence[str]
-    ) -> bytes | None:
-        return signed_part(body, headers, secrets)
-
-    def signed_at(self, body: bytes, event: dict[str, Any], settings: Settings) -> datetime | None:
-        return signed_at(body, event, settings)
-
-    def read_event(
-        self, body: dict[str, Any], event_id: str, settings: Settings, mapping: StageMapping
-    ) -> AtsEvent:
-        return read_event(body, event_id, settings, mapping)
-
-    async def confirm(
-        self, event: AtsEvent, store: ATSStore, settings: Settings, mapping: StageMapping
-    ) -> AtsEvent | Outcome:
-        return event  # the signature covers the whole body: the event is as signed
-
-
-ADAPTER = Workable()
+ADAPTER = Adapter(
+    name=SOURCE,
+    signed_part=signed_part,
+    signed_at=signed_at,
+    read_event=read_event,
+    pull=CandidatesPull(),
+    max_body=MAX_BODY,
+)

@@ -6,46 +6,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime
-from typing import Any
-
-from ats.settings import Settings
-from ats.store import ATSStore
-from ats.sync.adapter import PullSource, Variables
-from ats.sync.events import AtsEvent, Outcome
+from ats.sync.adapter import Adapter
 from ats.sync.lever import webhooks
 from ats.sync.lever.pull import OpportunitiesPull
-from ats.sync.mapping import StageMapping
 
 SOURCE = webhooks.SOURCE
 
 
-class Lever:
-    """Lever as an AtsAdapter: a delivery signs only its envelope, so its API confirms it."""
-
-    name = SOURCE
-    variables = Variables.of(SOURCE)
-    max_body = webhooks.MAX_BODY
-    pull: PullSource | None = OpportunitiesPull()
-
-    def signed_part(
-        self, body: bytes, headers: Mapping[str, str], secrets: Sequence[str]
-    ) -> bytes | None:
-        return webhooks.signed_part(body, headers, secrets)
-
-    def signed_at(self, body: bytes, event: dict[str, Any], settings: Settings) -> datetime | None:
-        return webhooks.signed_at(body, event, settings)
-
-    def read_event(
-        self, body: dict[str, Any], event_id: str, settings: Settings, mapping: StageMapping
-    ) -> AtsEvent:
-        return webhooks.read_event(body, event_id, settings, mapping)
-
-    async def confirm(
-        self, event: AtsEvent, store: ATSStore, settings: Settings, mapping: StageMapping
-    ) -> AtsEvent | Outcome:
-        return await webhooks.confirm(event, store, settings, mapping)
-
-
-ADAPTER = Lever()
+# A delivery signs only its envelope, so Lever's API confirms what it says.
+ADAPTER = Adapter(
+    name=SOURCE,
+    signed_part=webhooks.signed_part,
+    signed_at=webhooks.signed_at,
+    read_event=webhooks.read_event,
+    confirm=webhooks.confirm,
+    pull=OpportunitiesPull(),
+    max_body=webhooks.MAX_BODY,
+)
