@@ -146,7 +146,6 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
-
     source = adapter(args.ats)
     if source is None or source.pull is None:
         raise CommandError(f"no pull sync for {args.ats} yet", EXIT_USAGE)
