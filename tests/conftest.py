@@ -226,11 +226,13 @@ GROUPS = {
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test in a group (`make test` runs with --dist loadgroup): the modules that share a
+    running help desk together, every other module as one group of its own, so that a worker
+    runs a module's tests one after the other and sets its module fixtures up once."""
     for item in items:
-        for prefix, group in GROUPS.items():
-            if item.nodeid.startswith(prefix):
-                item.add_marker(pytest.mark.xdist_group(group))
-                break
+        module = item.nodeid.split("::")[0]
+        group = next((g for prefix, g in GROUPS.items() if module.startswith(prefix)), module)
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 # The running help desks: `helpdesk run` in a folder of its own, one per configuration, started
