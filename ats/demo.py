@@ -13,7 +13,8 @@ from ats.importer import ImportSummary, import_rows
 from ats.models import Status
 from ats.rows import ImportRow
 from ats.settings import Settings
-from ats.store import ATSStore, utcnow
+from ats.store import ATSStore
+from ats.store_basics import utcnow
 
 RECRUITERS = {
     "eva": ("Eva Jansen", "eva.jansen@example.com"),

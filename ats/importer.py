@@ -30,7 +30,8 @@ from ats.models import (
 from ats.reference import generate_reference
 from ats.rows import ImportRow, RowChecker, RowError, read_file
 from ats.settings import Settings
-from ats.store import ATSStore, utcnow
+from ats.store import ATSStore
+from ats.store_basics import utcnow
 
 T = TypeVar("T")
 

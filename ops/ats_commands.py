@@ -20,7 +20,8 @@ from ats.records import ApplicationRecord
 from ats.reference import InvalidReference, parse_reference
 from ats.rows import UnreadableFile
 from ats.settings import Settings
-from ats.store import ATSStore, utcnow
+from ats.store import ATSStore
+from ats.store_basics import utcnow
 from ats.sync.mapping import load_mapping
 from ats.sync.pull import PullSummary, SyncFailed, pull, state_path
 from ats.sync.registry import adapter

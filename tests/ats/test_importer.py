@@ -224,8 +224,8 @@ async def test_a_file_that_is_not_utf8_is_refused(store, db_settings, tmp_path):
 
 
 async def _all(store):
+    from ats.applications import application_query
     from ats.records import ApplicationRecord
-    from ats.store import application_query
 
     async with store.engine.connect() as connection:
         rows = await connection.execute(application_query())
