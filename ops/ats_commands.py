@@ -13,7 +13,8 @@ import aiohttp
 
 from ats.db import display_url
 from ats.demo import APPLICANTS, seed_demo
-from ats.importer import ImportFailed, ImportSummary, import_file
+from ats.import_report import ImportFailed, ImportSummary
+from ats.importer import import_file
 from ats.migrate import SchemaError
 from ats.migrate import migrate as migrate_schema
 from ats.records import ApplicationRecord

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ats.importer import ImportFailed, import_file
+from ats.import_report import ImportFailed
+from ats.importer import import_file
 from ats.models import Status
 from ats.reference import parse_reference
 from ats.rows import UnreadableFile
