@@ -310,3 +310,4 @@ class ImportWriter(BulkWriter):
                 list(chunk),
             )
             self.progress("updated", min(done * CHUNK, len(changes)), len(changes))
+        await self._bulk_insert(StatusEvent.__table__, events)
