@@ -9,11 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from ats.importer import ImportSummary, import_rows
+from ats.import_report import ImportSummary
+from ats.importer import import_rows
 from ats.models import Status
 from ats.rows import ImportRow
 from ats.settings import Settings
-from ats.store import ATSStore, utcnow
+from ats.store import ATSStore
+from ats.store_basics import utcnow
 
 RECRUITERS = {
     "eva": ("Eva Jansen", "eva.jansen@example.com"),

@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ats.db import dialect_insert
 from ats.models import Candidate, LinkedChat, LinkToken
-from ats.store import ATSStore, normalise_email, utcnow
+from ats.store import ATSStore
+from ats.store_basics import normalise_email, utcnow
 
 # Telegram allows 1-64 characters from A-Z, a-z, 0-9, _ and - in a start parameter.
 TOKEN_BYTES = 24

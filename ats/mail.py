@@ -23,9 +23,11 @@ import aiosmtplib
 from sqlalchemy import or_, select, update
 
 from ats.models import OutgoingMail
+from ats.outbox import queue_mail
 from ats.records import Mail
 from ats.settings import Settings
-from ats.store import ATSStore, queue_mail, utcnow
+from ats.store import ATSStore
+from ats.store_basics import utcnow
 
 logger = logging.getLogger(__name__)
 

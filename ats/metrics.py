@@ -18,8 +18,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, ge
 from sqlalchemy import Integer, and_, case, func, literal_column, select
 from sqlalchemy.sql import ColumnElement
 
+from ats.applications import overdue_conditions
 from ats.models import Application, Escalation, EscalationState
-from ats.store import ATSStore, overdue_conditions, utcnow
+from ats.store import ATSStore
+from ats.store_basics import utcnow
 
 CACHE_SECONDS = 15
 # the share acknowledged within the deadline is over applications made in this window

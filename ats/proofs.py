@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ats.db import dialect_insert
 from ats.models import ConversationProof
-from ats.store import ATSStore, utcnow
+from ats.store import ATSStore
+from ats.store_basics import utcnow
 
 # A conversation's proofs are marked as seen at most this often: not a write per message.
 TOUCH_EVERY = timedelta(minutes=1)

@@ -18,7 +18,8 @@ from typing import Any
 from ats.linking import ChatLinks
 from ats.mail import Mailer
 from ats.settings import Settings, TelegramSettings
-from ats.store import ATSStore, utcnow
+from ats.store import ATSStore
+from ats.store_basics import utcnow
 from ats.telegram_api import bot_username
 from ats.verification import Verifier, secret_key
 

@@ -12,7 +12,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ats.models import UndeliveredMessage
-from ats.store import ATSStore, utcnow
+from ats.store import ATSStore
+from ats.store_basics import utcnow
 
 
 @dataclass(frozen=True)

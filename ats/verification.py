@@ -33,7 +33,8 @@ from ats.models import VerificationChallenge
 from ats.proofs import Proofs, Proven
 from ats.records import ApplicationRecord
 from ats.settings import Settings
-from ats.store import ATSStore, normalise_email, utcnow
+from ats.store import ATSStore
+from ats.store_basics import normalise_email, utcnow
 
 __all__ = ["CodeCheck", "CodeRequest", "Outcome", "Verifier", "secret_key"]
 

@@ -28,13 +28,14 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from ats.applications import overdue_query
 from ats.db import create_engine, explain
 from ats.importer import import_file
 from ats.migrate import upgrade
 from ats.reference import generate_reference
 from ats.rows import COLUMNS
 from ats.settings import Settings
-from ats.store import ATSStore, overdue_query
+from ats.store import ATSStore
 
 OUT = Path(__file__).with_name("out")
 UTC = timezone.utc

@@ -41,7 +41,7 @@ from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from ats.settings import ConfigurationError
-from ats.store import utcnow
+from ats.store_basics import utcnow
 from ats.sync import replay
 from ats.sync.events import (
     Outcome,

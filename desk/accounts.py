@@ -34,7 +34,8 @@ from sqlalchemy.sql import ColumnElement
 
 from ats.models import DeskAccount, DeskToken, Recruiter
 from ats.records import Mail
-from ats.store import ATSStore, normalise_email, utcnow
+from ats.store import ATSStore
+from ats.store_basics import normalise_email, utcnow
 from desk.passwords import hash_password, needs_rehash, password_matches
 from desk.throttle import (
     ATTACK_AFTER,

@@ -36,7 +36,8 @@ from ats.models import (
     Recruiter,
     Vacancy,
 )
-from ats.store import ATSStore, utcnow
+from ats.store import ATSStore
+from ats.store_basics import utcnow
 from desk.accounts import DeskUser
 
 STATES = ("open", "claimed", "resolved", "unresolved", "all")

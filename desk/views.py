@@ -18,7 +18,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from ats.models import CLOSED_STATUSES, EscalationReason, Status
-from ats.store import ApplicationNotFound, utcnow
+from ats.store_basics import ApplicationNotFound, utcnow
 from desk.accounts import (
     DeskUser,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ats.models import CLOSED_STATUSES, EscalationReason, Status
 from ats.records import ApplicationRecord
-from ats.store import utcnow
+from ats.store_basics import utcnow
 from dialogue.escalation import escalate, when
 from dialogue.turn import Turn
 from speech.catalogue import say

@@ -20,7 +20,7 @@ from ats.records import (
     Mail,
     RecruiterRecord,
 )
-from ats.store import utcnow
+from ats.store_basics import utcnow
 from dialogue.turn import Turn
 from speech.catalogue import say
 from speech.dates import day_and_time

@@ -38,6 +38,7 @@ from sqlalchemy import (
     update,
 )
 
+from ats.applications import overdue_conditions
 from ats.calendar import add_working_hours
 from ats.db import dialect_insert
 from ats.linking import ChatLinks
@@ -52,10 +53,12 @@ from ats.models import (
     Recruiter,
     Vacancy,
 )
+from ats.outbox import queue_mail
 from ats.records import Mail
 from ats.services import Services
 from ats.settings import Settings
-from ats.store import ATSStore, RecruiterNotFound, overdue_conditions, queue_mail, utcnow
+from ats.store import ATSStore
+from ats.store_basics import RecruiterNotFound, utcnow
 from ats.telegram_api import bot_username, message_sender
 from monitor.health import SweepHealth, serve
 from speech.catalogue import catalogue, say

@@ -13,14 +13,16 @@ import aiohttp
 
 from ats.db import display_url
 from ats.demo import APPLICANTS, seed_demo
-from ats.importer import ImportFailed, ImportSummary, import_file
+from ats.import_report import ImportFailed, ImportSummary
+from ats.importer import import_file
 from ats.migrate import SchemaError
 from ats.migrate import migrate as migrate_schema
 from ats.records import ApplicationRecord
 from ats.reference import InvalidReference, parse_reference
 from ats.rows import UnreadableFile
 from ats.settings import Settings
-from ats.store import ATSStore, utcnow
+from ats.store import ATSStore
+from ats.store_basics import utcnow
 from ats.sync.mapping import load_mapping
 from ats.sync.pull import PullSummary, SyncFailed, pull, state_path
 from ats.sync.registry import adapter

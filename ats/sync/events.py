@@ -26,7 +26,8 @@ from ats.importer import import_rows
 from ats.models import Application, AtsWebhookEvent, Status
 from ats.rows import ImportRow
 from ats.settings import Settings
-from ats.store import ATSStore, utcnow
+from ats.store import ATSStore
+from ats.store_basics import utcnow
 
 
 class Outcome(str, enum.Enum):

@@ -53,7 +53,7 @@ import aiohttp
 from ats.models import Status
 from ats.rows import ImportRow
 from ats.settings import AtsAccess, Settings
-from ats.store import utcnow
+from ats.store_basics import utcnow
 from ats.sync.adapter import Adapter, Page
 from ats.sync.events import AtsEvent, UnusablePayload
 from ats.sync.mapping import StageMapping

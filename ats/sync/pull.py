@@ -28,7 +28,8 @@ from sqlalchemy import select, update
 from ats.importer import import_rows
 from ats.models import Application
 from ats.settings import Settings
-from ats.store import ATSStore, utcnow
+from ats.store import ATSStore
+from ats.store_basics import utcnow
 from ats.sync.adapter import AtsAdapter, Page, SyncFailed
 from ats.sync.mapping import StageMapping
 

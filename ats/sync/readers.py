@@ -14,7 +14,7 @@ from typing import Any
 from ats.models import Status
 from ats.rows import ImportRow, parse_time
 from ats.settings import Settings
-from ats.store import normalise_email
+from ats.store_basics import normalise_email
 
 
 def dict_of(value: Any) -> dict[str, Any]:

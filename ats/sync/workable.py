@@ -49,7 +49,7 @@ from urllib.parse import quote
 from ats.models import Status
 from ats.rows import ImportRow
 from ats.settings import AtsAccess, Settings
-from ats.store import utcnow
+from ats.store_basics import utcnow
 from ats.sync.adapter import Adapter, Page, SyncFailed
 from ats.sync.events import AtsEvent, UnusablePayload
 from ats.sync.mapping import StageMapping

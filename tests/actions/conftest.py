@@ -35,7 +35,7 @@ from actions.timeline import ActionProcess, ActionTimeline
 from actions.withdrawal import ActionWithdraw
 from ats.demo import seed_demo
 from ats.services import Services, services, use_services
-from ats.store import utcnow
+from ats.store_basics import utcnow
 from ats.telegram_api import TelegramSettings
 
 PROJECT = Path(__file__).parents[2]

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from ats.demo import APPLICANTS, seed_demo
 from ats.models import EscalationReason, Status
-from ats.store import utcnow
+from ats.store_basics import utcnow
 
 
 async def test_the_demo_covers_every_status_language_and_deadline_situation(store, db_settings):

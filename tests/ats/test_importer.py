@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ats.importer import ImportFailed, import_file
+from ats.import_report import ImportFailed
+from ats.importer import import_file
 from ats.models import Status
 from ats.reference import parse_reference
 from ats.rows import UnreadableFile
@@ -224,8 +225,8 @@ async def test_a_file_that_is_not_utf8_is_refused(store, db_settings, tmp_path):
 
 
 async def _all(store):
+    from ats.applications import application_query
     from ats.records import ApplicationRecord
-    from ats.store import application_query
 
     async with store.engine.connect() as connection:
         rows = await connection.execute(application_query())

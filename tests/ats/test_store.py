@@ -8,7 +8,7 @@ import pytest
 
 from ats.models import EscalationReason, EscalationState, Status
 from ats.records import EscalationRequest
-from ats.store import ApplicationNotFound, RecruiterNotFound
+from ats.store_basics import ApplicationNotFound, RecruiterNotFound
 from tests.ats.helpers import UTC, add, days, row
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -304,8 +304,8 @@ async def test_a_lookup_survives_postgresql_dropping_its_connections(settings):
 
 
 async def test_the_overdue_query_reads_the_partial_index_not_the_table(store, db_settings):
+    from ats.applications import overdue_query
     from ats.db import explain
-    from ats.store import overdue_query
 
     await add(store, db_settings, row(reference="AP-7K3M-9XQ2"))
     async with store.engine.connect() as connection:

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from ats.models import Escalation, EscalationReason, Recruiter, Vacancy
 from ats.records import EscalationRequest
-from ats.store import utcnow
+from ats.store_basics import utcnow
 from tests.ats.helpers import add, row
 from tests.desk.conftest import Browser, InProcessDesk
 

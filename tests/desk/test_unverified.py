@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from ats.models import EscalationReason
 from ats.records import EscalationRequest
-from ats.store import utcnow
+from ats.store_basics import utcnow
 from tests.ats.helpers import add, row
 from tests.desk.conftest import InProcessDesk
 

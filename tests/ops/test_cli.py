@@ -201,8 +201,9 @@ def test_mail_flush_sends_what_is_queued(sqlite_url, tmp_path):
 
     from ats.db import create_engine
     from ats.migrate import upgrade
+    from ats.outbox import queue_mail
     from ats.records import Mail
-    from ats.store import ATSStore, queue_mail
+    from ats.store import ATSStore
 
     async def queue() -> None:
         store = ATSStore(create_engine(sqlite_url))

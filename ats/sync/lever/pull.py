@@ -41,7 +41,7 @@ from zoneinfo import ZoneInfo
 
 from ats.rows import ImportRow, parse_time
 from ats.settings import AtsAccess, Settings
-from ats.store import normalise_email
+from ats.store_basics import normalise_email
 from ats.sync.adapter import Page
 from ats.sync.lever import api as lever_api
 from ats.sync.lever import webhooks as lever

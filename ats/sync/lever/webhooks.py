@@ -56,7 +56,8 @@ from typing import Any
 
 from ats.models import CLOSED_STATUSES, Status
 from ats.settings import Settings
-from ats.store import ATSStore, utcnow
+from ats.store import ATSStore
+from ats.store_basics import utcnow
 from ats.sync.events import (
     AtsEvent,
     Outcome,

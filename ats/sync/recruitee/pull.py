@@ -45,7 +45,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from ats.settings import AtsAccess, Settings
-from ats.store import utcnow
+from ats.store_basics import utcnow
 from ats.sync.adapter import Page, SyncFailed
 from ats.sync.mapping import StageMapping
 from ats.sync.readers import dict_of, text_of

@@ -50,7 +50,7 @@ from typing import Any
 from ats.models import Status
 from ats.rows import ImportRow
 from ats.settings import Settings
-from ats.store import utcnow
+from ats.store_basics import utcnow
 from ats.sync.events import AtsEvent, StatusChange, UnusablePayload
 from ats.sync.mapping import StageMapping
 from ats.sync.readers import (

@@ -1,0 +1,32 @@
+"""Adding mails to the outbox inside the caller's transaction; `ats.mail` sends them later."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ats.models import OutgoingMail
+from ats.records import Mail
+from ats.store_basics import utcnow
+
+
+async def queue_mail(
+    session: AsyncSession, mails: Sequence[Mail], escalation_id: int | None = None
+) -> list[OutgoingMail]:
+    """Add mails to the outbox inside the caller's transaction, so they share its fate."""
+    rows = [
+        OutgoingMail(
+            to_address=mail.to,
+            subject=mail.subject,
+            body=mail.body,
+            purpose=mail.purpose,
+            escalation_id=escalation_id,
+            created_at=utcnow(),
+            attempts=0,
+        )
+        for mail in mails
+    ]
+    session.add_all(rows)
+    await session.flush()
+    return rows
