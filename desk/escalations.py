@@ -37,7 +37,7 @@ from ats.models import (
     Vacancy,
 )
 from ats.store import ATSStore, utcnow
-from desk.accounts import DeskUser
+from desk.sessions import DeskUser
 
 STATES = ("open", "claimed", "resolved", "unresolved", "all")
 Action = Literal["claim", "reply", "resolve", "acknowledge", "status"]
