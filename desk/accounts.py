@@ -1,8 +1,9 @@
-"""Recruiters' desk logins: accounts, passwords, sessions, trusted browsers, set-password links.
+"""Recruiters' desk accounts: invitations, passwords, and who may log in (throttling, device
+cookies, login links).
 
-Sessions and links are random tokens of which only a keyed hash is stored, in the ATS database,
-so that several Rasa servers share them. Passwords are argon2id hashes (desk/passwords.py, in a
-thread pool of their own).
+Passwords are argon2id hashes (desk/passwords.py, in a thread pool of their own). Sessions and
+the tokens behind them (sessions, device tokens, set-password and login links) are
+desk/sessions.py, which this class extends.
 
 Guessing is slowed down per client and per client and address (desk/throttle.py), never by
 locking the account: a stranger must not be able to keep a recruiter out. Against guessing one
@@ -19,24 +20,19 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
-import hmac
 import logging
-import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import ColumnElement
 
 from ats.models import DeskAccount, DeskToken, Recruiter
 from ats.records import Mail
 from ats.store import ATSStore
 from ats.store_basics import normalise_email, utcnow
 from desk.passwords import hash_password, needs_rehash, password_matches
+from desk.sessions import DeskSessions, Login
 from desk.throttle import (
     ATTACK_AFTER,
     FREE_PER_CLIENT,
@@ -48,33 +44,10 @@ from speech.catalogue import say
 
 logger = logging.getLogger(__name__)
 
-SESSION_HOURS = 12
 PASSWORD_LINK_HOURS = 72
-DEVICE_DAYS = 90  # a browser a recruiter logged in from stays recognised this long
 LOGIN_LINK_MINUTES = 15
 MIN_PASSWORD = 12
 MAX_DEVICES = 5  # device tokens one browser keeps (recruiters sharing a computer)
-
-
-@dataclass(frozen=True)
-class DeskUser:
-    """Who is logged in: their recruiter record, admin or not, and this session's CSRF token."""
-
-    account_id: int
-    recruiter_id: int
-    name: str
-    email: str
-    is_admin: bool
-    csrf_token: str
-
-
-@dataclass(frozen=True)
-class Login:
-    """A login that worked: the session token, and the browser's device token (new or renewed)."""
-
-    session_token: str
-    device_token: str
-    replaced_device: str | None = None  # the browser's device token this one replaces
 
 
 class LoginRefused(Exception):
@@ -100,7 +73,7 @@ class PasswordRejected(ValueError):
     """A new password the desk does not accept, or a set-password link that does not work."""
 
 
-class DeskAccounts:
+class DeskAccounts(DeskSessions):
     def __init__(
         self,
         store: ATSStore,
@@ -110,18 +83,10 @@ class DeskAccounts:
         mailer: Any = None,  # ats.mail.Mailer: sends the login links
         base_url: str | None = None,  # the desk's public address, for those links
     ) -> None:
-        self.store = store
-        self.key = key
-        self.clock = clock
+        super().__init__(store, key, clock)
         self.mailer = mailer
         self.base_url = (base_url or "").rstrip("/")
         self._mailing: set[asyncio.Task] = set()
-
-    def _hash(self, token: str) -> str:
-        return hmac.new(self.key, f"desk:{token}".encode(), hashlib.sha256).hexdigest()
-
-    def _browser_binding(self, browser: str) -> str:
-        return hmac.new(self.key, f"desk-browser:{browser}".encode(), hashlib.sha256).hexdigest()
 
     async def add_recruiter(
         self, email: str, name: str | None = None, *, admin: bool = False
@@ -161,24 +126,6 @@ class DeskAccounts:
             )
             emails = [email for (email,) in rows]
         return {email: await self.add_recruiter(email) for email in emails}
-
-    def _new_token(
-        self, session, account_id: int, purpose: str, hours: float, binding: str | None = None
-    ) -> str:
-        token = secrets.token_urlsafe(32)
-        now = self.clock()
-        session.add(
-            DeskToken(
-                token_hash=self._hash(token),
-                purpose=purpose,
-                account_id=account_id,
-                # a session's CSRF token; for a login link, the browser it works in (keyed hash)
-                csrf_token=secrets.token_urlsafe(32) if purpose == "session" else binding,
-                created_at=now,
-                expires_at=now + timedelta(hours=hours),
-            )
-        )
-        return token
 
     async def set_password(self, token: str, password: str) -> str:
         """Use a set-password link; returns the account's email address."""
@@ -316,20 +263,6 @@ class DeskAccounts:
                 )
         return row.id, row.password_hash, device
 
-    async def _open_session(
-        self, session, account_id: int, device: str | None, now: datetime
-    ) -> Login:
-        """A session, and the browser recognised from now on (its device token renewed)."""
-        await session.execute(
-            delete(DeskToken).where(DeskToken.account_id == account_id, DeskToken.expires_at < now)
-        )
-        if device is not None:  # a new token for the same browser: the old one is replaced
-            await session.execute(delete(DeskToken).where(DeskToken.token_hash == device))
-        return Login(
-            session_token=self._new_token(session, account_id, "session", SESSION_HOURS),
-            device_token=self._new_token(session, account_id, "device", DEVICE_DAYS * 24),
-        )
-
     def _later(self, work) -> None:
         task = asyncio.create_task(work)
         self._mailing.add(task)
@@ -384,66 +317,3 @@ class DeskAccounts:
             if account_id is None:
                 return None
             return await self._open_session(session, account_id, None, now)
-
-    async def _use_token(
-        self,
-        session: AsyncSession,
-        token: str,
-        purpose: str,
-        now: datetime,
-        *conditions: ColumnElement[bool],
-    ) -> int | None:
-        """Marks a mailed one-time token used; its account, or None when it was no longer valid
-        (expired, used, or failing one of the extra conditions). One UPDATE, so a link opened
-        twice at the same moment works once."""
-        used = await session.execute(
-            update(DeskToken)
-            .where(
-                DeskToken.token_hash == self._hash(token),
-                DeskToken.purpose == purpose,
-                DeskToken.used_at.is_(None),
-                DeskToken.expires_at > now,
-                *conditions,
-            )
-            .values(used_at=now)
-        )
-        if used.rowcount != 1:
-            return None
-        account_id: int | None = await session.scalar(
-            select(DeskToken.account_id).where(DeskToken.token_hash == self._hash(token))
-        )
-        return account_id
-
-    async def user_for(self, session_token: str | None) -> DeskUser | None:
-        if not session_token:
-            return None
-        async with self.store.session() as session:
-            row = (
-                await session.execute(
-                    select(DeskToken, DeskAccount, Recruiter)
-                    .join(DeskAccount, DeskAccount.id == DeskToken.account_id)
-                    .join(Recruiter, Recruiter.id == DeskAccount.recruiter_id)
-                    .where(
-                        DeskToken.token_hash == self._hash(session_token),
-                        DeskToken.purpose == "session",
-                        DeskToken.expires_at > self.clock(),
-                    )
-                )
-            ).first()
-        if row is None:
-            return None
-        token, account, recruiter = row
-        return DeskUser(
-            account.id,
-            recruiter.id,
-            recruiter.name,
-            recruiter.email,
-            account.is_admin,
-            token.csrf_token,
-        )
-
-    async def log_out(self, session_token: str) -> None:
-        async with self.store.session() as session, session.begin():
-            await session.execute(
-                delete(DeskToken).where(DeskToken.token_hash == self._hash(session_token))
-            )

@@ -38,7 +38,7 @@ from ats.models import (
 )
 from ats.store import ATSStore
 from ats.store_basics import utcnow
-from desk.accounts import DeskUser
+from desk.sessions import DeskUser
 
 STATES = ("open", "claimed", "resolved", "unresolved", "all")
 Action = Literal["claim", "reply", "resolve", "acknowledge", "status"]

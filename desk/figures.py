@@ -27,7 +27,7 @@ from ats.models import (
     Vacancy,
 )
 from ats.store import ATSStore
-from desk.accounts import DeskUser
+from desk.sessions import DeskUser
 
 UTC = timezone.utc
 

@@ -15,11 +15,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from desk.accounts import (
-    DEVICE_DAYS,
     LOGIN_LINK_MINUTES,
     MAX_DEVICES,
-    DeskUser,
-    Login,
     LoginRefused,
     PasswordRejected,
 )
@@ -42,6 +39,7 @@ from desk.pages import (
     valid_cookie,
 )
 from desk.services import DeskServices
+from desk.sessions import DEVICE_DAYS, DeskUser, Login
 from speech.catalogue import say
 
 

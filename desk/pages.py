@@ -15,10 +15,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from ats.models import Status
-from desk.accounts import (
+from desk.services import DeskServices
+from desk.sessions import (
     DeskUser,
 )
-from desk.services import DeskServices
 from speech.catalogue import catalogue, say
 from speech.dates import day_and_time
 
@@ -28,7 +28,8 @@ SESSION_COOKIE = "desk_session"
 STAGE_CHARS = 200
 EMAIL_CHARS = 245
 LOGIN_CSRF_COOKIE = "desk_login_csrf"
-# Which browsers a recruiter has logged in from (desk/accounts.py): kept for DEVICE_DAYS.
+# Which browsers a recruiter has logged in from (desk/accounts.py): kept for DEVICE_DAYS
+# (desk/sessions.py).
 DEVICE_COOKIE = "desk_device"
 # Set where a login link was asked for; the link works only in a browser holding it.
 BROWSER_COOKIE = "desk_login_browser"

@@ -19,9 +19,6 @@ from sanic.response import HTTPResponse
 
 from ats.models import CLOSED_STATUSES, EscalationReason, Status
 from ats.store_basics import ApplicationNotFound, utcnow
-from desk.accounts import (
-    DeskUser,
-)
 from desk.dashboard import render_dashboard
 from desk.escalations import (
     STATES,
@@ -48,6 +45,9 @@ from desk.pages import (
     render,
 )
 from desk.services import DeskServices
+from desk.sessions import (
+    DeskUser,
+)
 from speech.catalogue import say
 
 

@@ -28,9 +28,9 @@ from sqlalchemy import select, update
 
 from ats.models import Escalation, EscalationReason, Recruiter, Vacancy
 from ats.records import EscalationRequest
-from desk.accounts import DeskUser
 from desk.dashboard import duration, percent, render_dashboard
 from desk.figures import Count, Dashboard, Outcomes, dashboard
+from desk.sessions import DeskUser
 from tests.ats.helpers import UTC, add, days, row
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # Wednesday of ISO week 48
