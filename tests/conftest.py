@@ -225,6 +225,8 @@ GROUPS = {
 }
 
 
+# tryfirst: pytest-xdist reads the marks in its own collection hook, which must come after this.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every test in a group (`make test` runs with --dist loadgroup): the modules that share a
     running help desk together, every other module as one group of its own, so that a worker
