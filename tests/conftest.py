@@ -68,7 +68,7 @@ def _postgres_problem() -> str | None:
 
         async def prepare() -> None:
             if POSTGRES_URL != BASE_POSTGRES_URL:
-                await _create_database(POSTGRES_URL)
+                await create_database(POSTGRES_URL)
             engine = create_engine(POSTGRES_URL)
             try:
                 async with engine.begin() as connection:
@@ -88,8 +88,8 @@ def _postgres_problem() -> str | None:
     return _postgres_state["problem"]  # type: ignore[return-value]
 
 
-async def _create_database(url: str) -> None:
-    """The worker's database, made when missing (PostgreSQL creates none on its own)."""
+async def create_database(url: str) -> None:
+    """A test database, made when missing (PostgreSQL creates none on its own)."""
     base, _, name = url.rpartition("/")
     engine = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
     try:
@@ -211,18 +211,21 @@ def smtp_server():
 
 
 # `make test` runs the suite in two processes (pytest-xdist, --dist loadgroup). The tests that
-# share a running help desk, or a Redis database, stay in one process: a group each.
+# share a running help desk, or a Redis database, stay in one process: a group each. Listed
+# longest first: they run first, so that the short modules fill in beside them at the end
+# instead of one process finishing a long group alone.
 GROUPS = {
     "tests/security/": "security",
     "tests/web/": "plain",
     "tests/test_conversations.py": "plain",
+    "tests/production/": "production",
     "tests/desk/": "desk",
     "tests/channels/test_telegram.py": "telegram",
-    "tests/channels/test_message_limit.py": "redis",
     "tests/server/": "server",
-    "tests/production/": "production",
     "tests/ops/test_run.py": "run",
+    "tests/channels/test_message_limit.py": "redis",
 }
+ORDER = list(dict.fromkeys(GROUPS.values()))
 
 
 # tryfirst: pytest-xdist reads the marks in its own collection hook, which must come after this.
@@ -230,11 +233,16 @@ GROUPS = {
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every test in a group (`make test` runs with --dist loadgroup): the modules that share a
     running help desk together, every other module as one group of its own, so that a worker
-    runs a module's tests one after the other and sets its module fixtures up once."""
+    runs a module's tests one after the other and sets its module fixtures up once. The
+    groups of GROUPS first, in its order; then the rest as collected."""
+    groups: dict[str, str] = {}
     for item in items:
         module = item.nodeid.split("::")[0]
         group = next((g for prefix, g in GROUPS.items() if module.startswith(prefix)), module)
         item.add_marker(pytest.mark.xdist_group(group))
+        groups[item.nodeid] = group
+    rank = {group: place for place, group in enumerate(ORDER)}
+    items.sort(key=lambda item: rank.get(groups[item.nodeid], len(ORDER)))
 
 
 # The running help desks: `helpdesk run` in a folder of its own, one per configuration, started

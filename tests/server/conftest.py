@@ -14,6 +14,7 @@ import os
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,7 +24,7 @@ import sqlalchemy as sa
 from redis import asyncio as aioredis
 from sqlalchemy.engine import make_url
 
-from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
+from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES, create_database
 from tests.production.proxy import TcpProxy
 
 REQUIRE_SERVICES = os.environ.get("HELPDESK_REQUIRE_SERVICES") == "1"
@@ -84,9 +85,11 @@ async def queue_name(rabbitmq: TcpProxy) -> AsyncIterator[str]:
         await channel.exchange_delete(f"{name}-exchange")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def postgres_url() -> str:
-    """ATS_TEST_POSTGRES_URL, when that PostgreSQL answers."""
+    """A database beside ATS_TEST_POSTGRES_URL's (its name + "_trackers"), when that PostgreSQL
+    answers: Rasa's tracker tables never land in the ATS test database, whose schema the ATS
+    tests compare with the models."""
     parts = urlsplit(POSTGRES_URL)
     require(
         "PostgreSQL",
@@ -95,7 +98,10 @@ def postgres_url() -> str:
         flag="HELPDESK_REQUIRE_POSTGRES",
         required=REQUIRE_POSTGRES,
     )
-    return POSTGRES_URL
+    url = f"{POSTGRES_URL}_trackers"
+    with ThreadPoolExecutor(1) as thread:  # a thread of its own: no event loop runs there
+        thread.submit(asyncio.run, create_database(url)).result()
+    return url
 
 
 def tracker_store_options(postgres_url: str) -> dict[str, Any]:
