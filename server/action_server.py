@@ -56,10 +56,18 @@ def carries_token(request: Request, token: str) -> bool:
     return hmac.compare_digest(sent.encode(errors="surrogateescape"), token.encode())
 
 
+KEEP_ALIVE_SECONDS = 75
+
+
 def build_app(settings: Settings) -> Sanic:
     token = action_server_token(settings)
     apply_all(ACTION_SERVER, settings.servers)
     app = create_app("actions", cors_origins=[])
+    # Rasa keeps its connections here open for aiohttp's keep-alive (15 s; one kept session per
+    # endpoint, server/rasa_speedups.py) but Sanic closes idle ones after 5 s: a call written
+    # into a connection the server was closing failed ("Can not write request body") and the
+    # applicant got the apology. The server must keep them longer than its clients (as nginx).
+    app.config.KEEP_ALIVE_TIMEOUT = KEEP_ALIVE_SECONDS
 
     @app.after_server_stop
     async def close_services(*_: Any) -> None:
