@@ -11,6 +11,7 @@ from sqlalchemy.sql import ColumnElement, Select
 
 from ats.models import (
     CLOSED_STATUSES,
+    CLOSED_VALUES,
     OPEN_APPLICATION_SQL,
     Application,
     Candidate,
@@ -129,6 +130,10 @@ def apply_status(
     Returns whether the status or stage changed, which is what a StatusEvent records.
     """
     changed: bool = row.status != to_status.value
+    if to_status not in CLOSED_STATUSES:
+        row.closed_at = None
+    elif row.status not in CLOSED_VALUES or row.closed_at is None:
+        row.closed_at = at  # the retention period runs from the procedure's end
     row.status = to_status.value
     if stage is not None and (stage or None) != row.stage:
         row.stage = stage or None

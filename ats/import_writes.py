@@ -16,6 +16,7 @@ from ats.calendar import ack_due_at
 from ats.import_report import ImportSummary, Progress
 from ats.models import (
     CLOSED_STATUSES,
+    CLOSED_VALUES,
     Application,
     Candidate,
     Recruiter,
@@ -161,6 +162,13 @@ class ImportWriter(BulkWriter):
             return self.now  # past `applied`, the ATS has evidently acknowledged it
         return None
 
+    def _closed_at(self, row: ImportRow, stored: Application) -> datetime | None:
+        if row.status not in CLOSED_STATUSES:
+            return None
+        if stored.closed_at is not None and stored.status in CLOSED_VALUES:
+            return stored.closed_at  # still closed: the period keeps running from then
+        return self.now
+
     async def _create_applications(
         self,
         rows: Sequence[ImportRow],
@@ -185,6 +193,8 @@ class ImportWriter(BulkWriter):
                     "next_update_due_at": row.next_update_due_at,
                     "ats_system": row.ats_system,
                     "ats_id": row.ats_id,
+                    # closed before we learnt of it: the retention period runs from now
+                    "closed_at": self.now if row.status in CLOSED_STATUSES else None,
                     "created_at": self.now,
                     "updated_at": self.now,
                 }
@@ -274,6 +284,7 @@ class ImportWriter(BulkWriter):
                 "next_update_due_at": row.next_update_due_at,
                 "ats_system": row.ats_system or stored.ats_system,
                 "ats_id": row.ats_id or stored.ats_id,
+                "closed_at": self._closed_at(row, stored),
             }
             if all(getattr(stored, name) == value for name, value in wanted.items()):
                 if (

@@ -157,6 +157,7 @@ class _ImportRun(ImportWriter):
             Application.next_update_due_at,
             Application.ats_system,
             Application.ats_id,
+            Application.closed_at,
         ]
 
     async def _check_references(

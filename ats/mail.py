@@ -5,12 +5,14 @@ unless configured). Without it, each message is written to HELPDESK_OUTBOX_DIR a
 so the default works offline; only the help desk's own user can read them (files 0600, the
 folder 0700), since a code or a link in a message is a key. A message that fails to send stays
 in the database and is tried again (`deliver_pending`), so nothing that was queued is lost. Logs
-never show the body (it may hold a one-time code) nor a full address.
+never show the body (it may hold a one-time code) nor a full address. Once sent, a mail's body
+and attachments are dropped from the database: what remains is who got what kind of mail when.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 from collections.abc import Sequence
@@ -34,6 +36,8 @@ logger = logging.getLogger(__name__)
 CLAIM = timedelta(minutes=2)
 MAX_ATTEMPTS = 20
 RETRY_DELAYS = (1.0, 5.0, 30.0)
+# mails whose recipient is forgotten once sent (the confirmation that their data is erased)
+FORGET_RECIPIENT = frozenset({"erasure_confirmation"})
 
 
 def mask_email(address: str) -> str:
@@ -110,7 +114,7 @@ class Mailer:
             )
             await self._release(mail_id, error=str(error)[:1000])
             return False
-        await self._release(mail_id, sent_at=utcnow())
+        await self._sent(row)
         logger.info("mail %s (%s) sent to %s", row.id, row.purpose, mask_email(row.to_address))
         return True
 
@@ -141,6 +145,24 @@ class Mailer:
                 .values(sent_at=sent_at, last_error=error, claimed_until=None)
             )
 
+    async def _sent(self, row: OutgoingMail) -> None:
+        """Mark it sent and drop what it said: the applicant has it now, and a code, a name or
+        an export kept here would outlive its use. The recipient of an erasure's confirmation
+        is forgotten too: they asked to be."""
+        values: dict[str, object] = {
+            "sent_at": utcnow(),
+            "last_error": None,
+            "claimed_until": None,
+            "body": "",
+            "attachments": None,
+        }
+        if row.purpose in FORGET_RECIPIENT:
+            values.update(to_address="", subject="")
+        async with self.store.session() as session, session.begin():
+            await session.execute(
+                update(OutgoingMail).where(OutgoingMail.id == row.id).values(values)
+            )
+
     def _message(self, row: OutgoingMail) -> EmailMessage:
         message = EmailMessage()
         message["From"] = self.settings.mail_from
@@ -149,6 +171,14 @@ class Mailer:
         message["Date"] = format_datetime(row.created_at)
         message["Message-ID"] = make_msgid(domain=self.settings.mail_from.partition("@")[2] or None)
         message.set_content(row.body)
+        for attachment in json.loads(row.attachments or "[]"):
+            maintype, _, subtype = attachment["content_type"].partition("/")
+            message.add_attachment(
+                attachment["content"].encode(),
+                maintype=maintype,
+                subtype=subtype,
+                filename=attachment["filename"],
+            )
         return message
 
     async def _transmit(self, row: OutgoingMail) -> None:

@@ -67,6 +67,7 @@ class Status(str, enum.Enum):
 
 
 CLOSED_STATUSES = frozenset({Status.HIRED, Status.REJECTED, Status.WITHDRAWN})
+CLOSED_VALUES = frozenset(s.value for s in CLOSED_STATUSES)
 STATUS_VALUES = tuple(s.value for s in Status)
 _CLOSED_SQL = ", ".join(f"'{s.value}'" for s in sorted(CLOSED_STATUSES))
 # Queries that should use the partial indexes below repeat their predicate with literal values:
@@ -136,14 +137,24 @@ class Candidate(Base):
     email = Column(String(320), nullable=False, unique=True)  # stored lower-case
     phone = Column(String(50), nullable=True)
     language = Column(String(8), nullable=False, default="en")
+    # Consent to keep the data for the longer period (HELPDESK_CONSENT_RETENTION_MONTHS): when,
+    # where it came from ("ats" on import or sync, "conversation") and the words agreed to.
+    consent_given_at = Column(UTCDateTime, nullable=True)
+    consent_source = Column(String(30), nullable=True)
+    consent_wording = Column(Text, nullable=True)
+    # Set when an applicant who asked to be erased comes back in an import or sync because the
+    # ATS still holds an application of theirs as active: the desk says so.
+    erasure_requested_at = Column(UTCDateTime, nullable=True)
 
 
 class Application(Base):
     __tablename__ = "applications"
 
     id = Column(Integer, primary_key=True)
-    reference = Column(String(12), nullable=False, unique=True)
-    candidate_id = Column(ForeignKey("candidates.id"), nullable=False, index=True)
+    # Both None once the applicant's data is erased (ats/privacy): the row then stays only as
+    # an anonymous figure for the dashboard (dates, status, vacancy, recruiter).
+    reference = Column(String(12), nullable=True, unique=True)
+    candidate_id = Column(ForeignKey("candidates.id"), nullable=True, index=True)
     vacancy_id = Column(ForeignKey("vacancies.id"), nullable=False, index=True)
     applied_at = Column(UTCDateTime, nullable=False)
     ack_due_at = Column(UTCDateTime, nullable=False)
@@ -160,6 +171,10 @@ class Application(Base):
     receipt_sent_at = Column(UTCDateTime, nullable=True)
     # the time of the newest ATS event applied (webhooks): an older one arriving late is stale
     ats_event_at = Column(UTCDateTime, nullable=True)
+    # when it last became hired, rejected or withdrawn: the retention period runs from here
+    closed_at = Column(UTCDateTime, nullable=True)
+    # when the applicant's data was erased (after the retention period, or on request)
+    erased_at = Column(UTCDateTime, nullable=True)
 
     candidate = relationship(Candidate, lazy="joined")
     vacancy = relationship(Vacancy, lazy="joined")
@@ -186,6 +201,13 @@ class Application(Base):
             postgresql_where=text(
                 f"next_update_due_at IS NOT NULL AND status NOT IN ({_CLOSED_SQL})"
             ),
+        ),
+        # The retention purge's question: closed applications not yet erased, by closing date.
+        Index(
+            "ix_applications_closed_unerased_closed_at",
+            "closed_at",
+            sqlite_where=text(f"erased_at IS NULL AND status IN ({_CLOSED_SQL})"),
+            postgresql_where=text(f"erased_at IS NULL AND status IN ({_CLOSED_SQL})"),
         ),
     )
 
@@ -251,6 +273,10 @@ class Escalation(Base):
     # A keyed hash of the client that asked (its address, or its chat), to bound and collapse
     # the requests of one client; never the address itself.
     client = Column(String(64), nullable=True)
+    # "access" or "erasure" for a privacy request whose kind is known
+    privacy_kind = Column(String(20), nullable=True)
+    # when the applicant's details were erased from it (it stays as an anonymous figure)
+    erased_at = Column(UTCDateTime, nullable=True)
 
     application = relationship(Application, lazy="joined")
     recruiter = relationship(Recruiter, lazy="joined", foreign_keys=[recruiter_id])
@@ -373,6 +399,9 @@ class OutgoingMail(Base):
     subject = Column(String(500), nullable=False)
     body = Column(Text, nullable=False)
     purpose = Column(String(50), nullable=False)
+    # files sent with it, as JSON [{"filename", "content_type", "content"}]; dropped with the
+    # body once the mail is sent
+    attachments = Column(Text, nullable=True)
     escalation_id = Column(ForeignKey("escalations.id"), nullable=True)
     created_at = Column(UTCDateTime, nullable=False)
     sent_at = Column(UTCDateTime, nullable=True)
@@ -505,3 +534,53 @@ class AuditEntry(Base):
     action = Column(String(40), nullable=False)
     subject = Column(String(200), nullable=True)
     detail = Column(Text, nullable=True)
+
+
+class ApplicantConversation(Base):
+    """A conversation (a sender id on a channel) in which an applicant proved who they are, or
+    a chat they linked: what to remove from the tracker store when their data is erased."""
+
+    __tablename__ = "applicant_conversations"
+
+    id = Column(Integer, primary_key=True)
+    candidate_id = Column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    channel = Column(String(50), nullable=False)
+    conversation_id = Column(String(200), nullable=False, index=True)
+    first_seen_at = Column(UTCDateTime, nullable=False)
+
+    __table_args__ = (UniqueConstraint("candidate_id", "conversation_id"),)
+
+
+class ErasureTombstone(Base):
+    """A keyed hash of an erased application (its ATS id, its reference) or applicant (their
+    address), so that the next import or sync does not bring them back; never the value."""
+
+    __tablename__ = "erasure_tombstones"
+
+    key_hash = Column(String(64), primary_key=True)
+    scope = Column(String(20), nullable=False)  # "application" or "applicant"
+    reason = Column(String(20), nullable=False)  # "retention" or "request"
+    erased_at = Column(UTCDateTime, nullable=False)
+
+
+class TrackerErasure(Base):
+    """A conversation every Rasa server must drop from its in-memory tracker store and spool,
+    by keyed hash of its sender id; kept for a while, then forgotten."""
+
+    __tablename__ = "tracker_erasures"
+
+    conversation_hash = Column(String(64), primary_key=True)
+    requested_at = Column(UTCDateTime, nullable=False, index=True)
+
+
+class ErasureAnnouncement(Base):
+    """An erasure event waiting to be published to the event broker (RabbitMQ), so that the
+    consumers of conversation events can erase too; deleted once published."""
+
+    __tablename__ = "erasure_announcements"
+
+    id = Column(Integer, primary_key=True)
+    payload = Column(Text, nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import asdict
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +23,9 @@ async def queue_mail(
             subject=mail.subject,
             body=mail.body,
             purpose=mail.purpose,
+            attachments=json.dumps([asdict(a) for a in mail.attachments])
+            if mail.attachments
+            else None,
             escalation_id=escalation_id,
             created_at=utcnow(),
             attempts=0,

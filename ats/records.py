@@ -206,6 +206,15 @@ class EscalationRecord:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a mail (an applicant's data export)."""
+
+    filename: str
+    content_type: str
+    content: str
+
+
+@dataclass(frozen=True)
 class Mail:
     """An email to send; queued in the database before anything is sent."""
 
@@ -213,3 +222,4 @@ class Mail:
     subject: str
     body: str
     purpose: str
+    attachments: tuple[Attachment, ...] = ()
