@@ -24,8 +24,27 @@ class ImportSummary:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # closed applications of erased applicants (a tombstone matched): not brought back
+    erased_skipped: int = 0
+    # open applications of applicants who asked to be erased, imported because the ATS still
+    # holds them as active (their candidate's erasure_requested_at is set: the desk shows it)
+    erasure_requested: int = 0
     created_references: list[str] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
-        return self.created + self.updated + self.unchanged
+        return self.created + self.updated + self.unchanged + self.erased_skipped
+
+    def lines(self) -> list[str]:
+        """What an operator reads about the import, beyond the counts of the first line."""
+        told = []
+        if self.erased_skipped:
+            told.append(
+                f"{self.erased_skipped} application(s) of erased applicants not imported again."
+            )
+        if self.erasure_requested:
+            told.append(
+                f"{self.erasure_requested} application(s) of applicants who asked to be erased "
+                "imported again: the ATS still holds them as active (the desk shows it)."
+            )
+        return told

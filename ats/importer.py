@@ -3,6 +3,12 @@
 Rows are matched to stored applications by the ATS's own id when the file has one, else by the
 reference, else by candidate email and vacancy. Writes are bulk statements inside one
 transaction, so a million-row export loads in minutes and a failure leaves the store as it was.
+
+Erased applicants are not brought back: a new row whose application key or applicant address
+matches an erasure tombstone (ats/privacy/keys.py) is left out when the ATS has it closed, and
+imported when the ATS still holds it as active (the ATS is the employer's system of record); an
+applicant who asked to be erased is then marked so the desk can say why they are back
+(import_privacy.py, with the consent the ATS records).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ats.bulk import chunks
+from ats.import_privacy import ImportPrivacy
 from ats.import_report import ImportFailed, ImportSummary, Progress
 from ats.import_writes import ImportWriter
 from ats.models import Application, Candidate, Vacancy
@@ -79,14 +86,17 @@ async def import_rows(
         return await run.execute(rows)
 
 
-class _ImportRun(ImportWriter):
+class _ImportRun(ImportPrivacy, ImportWriter):
     async def execute(self, rows: Sequence[ImportRow]) -> ImportSummary:
+        summary = ImportSummary()
         existing = await self._match_existing(rows)
+        rows, returning = await self._leave_out_erased(rows, existing, summary)
         await self._check_references(rows, existing)
         recruiters = await self._upsert_recruiters(rows)
         vacancies = await self._upsert_vacancies(rows, recruiters)
         candidates = await self._upsert_candidates(rows)
-        summary = ImportSummary()
+        await self._record_consent(rows, candidates)
+        await self._mark_erasure_requested(returning, candidates)
         new_rows = [row for row in rows if row.line not in existing]
         await self._create_applications(new_rows, vacancies, candidates, summary)
         await self._update_applications(

@@ -39,6 +39,7 @@ COLUMNS = (
     "next_update_due_at",
     "ats_system",
     "ats_id",
+    "consent",
 )
 REQUIRED = (
     "candidate_name",
@@ -70,6 +71,18 @@ MAX_LENGTH = {
     "stage": 200,
     "ats_system": 50,
     "ats_id": 100,
+}
+# The applicant's consent to the longer retention period, as the ATS records it: a yes or no
+# (English or Dutch), or the date it was given. Empty: the ATS does not say.
+CONSENT_WORDS = {
+    "yes": True,
+    "true": True,
+    "1": True,
+    "ja": True,
+    "no": False,
+    "false": False,
+    "0": False,
+    "nee": False,
 }
 # A clock or time-zone slip of a few hours is plausible; an application days ahead is not.
 FUTURE_SLACK = timedelta(days=1)
@@ -111,6 +124,10 @@ class ImportRow:
     ats_system: str | None
     ats_id: str | None
     vacancy_process: str | None = None
+    # True: consent given (on `consent_given_at` when the ATS says when); False: no consent
+    # (a consent recorded from the ATS is withdrawn); None: the ATS does not say.
+    consent: bool | None = None
+    consent_given_at: datetime | None = None
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -298,6 +315,8 @@ class RowChecker:
         if acknowledged_at and acknowledged_at > self.now + FUTURE_SLACK:
             error("acknowledged_at", f"{values['acknowledged_at']} is in the future")
 
+        consent, consent_given_at = self._consent(values["consent"], error)
+
         ats_system = values["ats_system"].lower() or None
         ats_id = values["ats_id"] or None
         if bool(ats_system) != bool(ats_id):
@@ -326,6 +345,8 @@ class RowChecker:
             ats_system=ats_system,
             ats_id=ats_id,
             vacancy_process=values["vacancy_process"] or None,
+            consent=consent,
+            consent_given_at=consent_given_at,
         )
         return row if self._check_against_earlier_rows(row, error) else None
 
@@ -360,6 +381,35 @@ class RowChecker:
         except ValueError:
             error(column, f"{text!r} is not an ISO 8601 date and time (2026-03-14T09:30:00+01:00)")
             return None
+
+    def _consent(self, text: str, error: ErrorReporter) -> tuple[bool | None, datetime | None]:
+        if not text:
+            return None, None
+        try:
+            given, at = parse_consent(text, self.tz)
+        except ValueError:
+            error(
+                "consent",
+                f"{text!r} is not yes, no (ja, nee, true, false, 1, 0) or the date consent was "
+                "given (2026-03-14)",
+            )
+            return None, None
+        if at is not None and at > self.now + FUTURE_SLACK:
+            error("consent", f"{text} is in the future")
+            return None, None
+        return given, at
+
+
+def parse_consent(text: str, tz: ZoneInfo) -> tuple[bool | None, datetime | None]:
+    """An ATS's consent value: (True, None) for yes, (False, None) for no, (True, the time) for
+    the date consent was given, (None, None) for nothing; ValueError for anything else."""
+    text = text.strip()
+    if not text:
+        return None, None
+    word = CONSENT_WORDS.get(text.lower())
+    if word is not None:
+        return word, None
+    return True, parse_time(text, tz)
 
 
 def parse_time(text: str, tz: ZoneInfo) -> datetime:

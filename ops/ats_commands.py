@@ -79,6 +79,8 @@ def _print_summary(path: Path, summary: ImportSummary) -> None:
         f"{path}: {summary.rows} application(s): {summary.created} created, "
         f"{summary.updated} updated, {summary.unchanged} unchanged."
     )
+    for line in summary.lines():
+        print(f"  {line}")
 
 
 class _Progress:
