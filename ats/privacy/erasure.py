@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ats.db import dialect_insert
@@ -36,7 +36,6 @@ from ats.models import (
     ErasureAnnouncement,
     ErasureTombstone,
     Escalation,
-    EscalationState,
     LinkedChat,
     LinkToken,
     Lockout,
@@ -192,6 +191,10 @@ class Eraser:
         reason: str,
         now: datetime,
     ) -> Erased:
+        if session.bind.dialect.name == "sqlite":
+            # take SQLite's write lock before reading, so that a purge running at the same
+            # moment reads what this one erased (PostgreSQL: FOR UPDATE SKIP LOCKED below)
+            await session.execute(text("UPDATE erasure_announcements SET id = id WHERE 0 = 1"))
         rows = await self._lock_applications(session, application_ids)
         ids = [row.id for row in rows]
         candidates = sorted({row.candidate_id for row in rows} | set(whole))
@@ -499,8 +502,8 @@ class Eraser:
 
 
 async def erase_escalations(session: AsyncSession, ids: list[int], now: datetime) -> None:
-    """Escalations keep their dates, reason and recruiter; they lose whom and what. One still
-    open is resolved: nobody is left to answer."""
+    """Escalations keep their dates, reason, state and recruiter (the dashboard's figures stay
+    the same); they lose whom and what."""
     for chunk in _chunks(ids):
         await session.execute(
             update(Escalation)
@@ -514,12 +517,6 @@ async def erase_escalations(session: AsyncSession, ids: list[int], now: datetime
                 client=None,
                 erased_at=now,
             )
-            .execution_options(synchronize_session=False)
-        )
-        await session.execute(
-            update(Escalation)
-            .where(Escalation.id.in_(chunk), Escalation.state != EscalationState.RESOLVED.value)
-            .values(state=EscalationState.RESOLVED.value, resolved_at=now)
             .execution_options(synchronize_session=False)
         )
         await session.execute(
