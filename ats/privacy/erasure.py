@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ats.db import dialect_insert
 from ats.mail import Mailer
+from ats.metrics import ERASED
 from ats.models import (
     ApplicantConversation,
     Application,
@@ -487,6 +488,7 @@ class Eraser:
     async def _record(
         self, session: AsyncSession, erased: Erased, actor: str, reason: str, now: datetime
     ) -> None:
+        count_erased(erased, reason)
         session.add(
             AuditEntry(
                 at=now,
@@ -499,6 +501,17 @@ class Eraser:
 
 
 # -- shared with the purge of conversations that never verified ------------------------------
+
+
+def count_erased(erased: Erased, reason: str) -> None:
+    for what, number in (
+        ("applications", erased.applications),
+        ("applicants", erased.applicants),
+        ("escalations", erased.escalations),
+        ("conversations", len(erased.conversations)),
+    ):
+        if number:
+            ERASED.labels(what, reason).inc(number)
 
 
 async def erase_escalations(session: AsyncSession, ids: list[int], now: datetime) -> None:

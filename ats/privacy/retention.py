@@ -31,6 +31,7 @@ from ats.models import (
     CLOSED_VALUES,
     ApplicantConversation,
     Application,
+    AuditEntry,
     Candidate,
     ConversationProof,
     Escalation,
@@ -49,6 +50,7 @@ from ats.privacy.erasure import (
     Erased,
     Eraser,
     announce,
+    count_erased,
     erase_escalation_mails,
     erase_escalations,
     request_tracker_erasures,
@@ -271,6 +273,20 @@ class RetentionPurge:
                 session, [self.keys.conversation(sender) for sender in idle], now
             )
             await announce(session, "unverified", now, sender_ids=idle, references=[])
+            if idle or escalations:
+                session.add(
+                    AuditEntry(
+                        at=now,
+                        actor="retention purge",
+                        action="purge",
+                        detail=f"unverified: {len(escalations)} escalation(s), "
+                        f"{len(idle)} conversation(s)",
+                    )
+                )
+        unverified = Erased(
+            escalations=len(escalations), conversations=tuple(("", c) for c in idle)
+        )
+        count_erased(unverified, "unverified")
         url = self.settings.servers.tracker_store_url
         if url and idle:
             trackers = TrackerEvents(url)
