@@ -49,6 +49,7 @@ from ats.models import (
     VerificationChallenge,
 )
 from ats.outbox import queue_mail
+from ats.privacy.announcements import publish_pending
 from ats.privacy.files import remove_outbox_files
 from ats.privacy.keys import ErasureKeys
 from ats.privacy.trackers import TrackerEvents
@@ -117,6 +118,7 @@ class Eraser:
         self.clock = clock
         self.keys = ErasureKeys.of(settings)
         self.mailer = mailer or Mailer(store, settings)
+        self.announced = 0  # erasure events published to the event broker by this eraser
 
     # -- the two ways in -----------------------------------------------------------------
 
@@ -181,6 +183,8 @@ class Eraser:
                 await trackers.close()
         if erased.mail_ids or erased.needles:
             await remove_outbox_files(self.settings.outbox_dir, erased.mail_ids, erased.needles)
+        if erased.conversations or erased.references:
+            self.announced += await publish_pending(self.store, self.settings)
 
     # -- the work, in the caller's transaction -------------------------------------------
 
@@ -434,6 +438,25 @@ class Eraser:
         for chunk in _chunks(references):
             await session.execute(
                 delete(ConversationProof).where(ConversationProof.reference.in_(chunk))
+            )
+        # the applicant may be kept for another application: what named this one goes
+        for chunk in _chunks(references, 50):
+            await session.execute(
+                delete(VerificationChallenge)
+                .where(or_(*(VerificationChallenge.references.contains(r) for r in chunk)))
+                .execution_options(synchronize_session=False)
+            )
+            naming = or_(*(OutgoingMail.subject.contains(r) for r in chunk))
+            await session.execute(
+                delete(OutgoingMail)
+                .where(naming, OutgoingMail.sent_at.is_(None))
+                .execution_options(synchronize_session=False)
+            )
+            await session.execute(
+                update(OutgoingMail)
+                .where(naming)
+                .values(subject=ERASED_SUBJECT, body="", attachments=None)
+                .execution_options(synchronize_session=False)
             )
         # counters and locks are named "<kind>:<value>"; values may be an address, a
         # conversation or a reference, followed by more

@@ -172,7 +172,8 @@ class RetentionPurge:
         if not erased.applications:
             erased += await self.eraser.erase_applications([], actor="retention purge")
         idle_conversations, idle_escalations = await self.erase_idle(now)
-        announced = await publish_pending(self.store, self.settings)
+        announced = self.eraser.announced + await publish_pending(self.store, self.settings)
+        self.eraser.announced = 0
         report = PurgeReport(
             applications=erased.applications,
             applicants=erased.applicants,
