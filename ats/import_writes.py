@@ -165,8 +165,9 @@ class ImportWriter(BulkWriter):
     def _closed_at(self, row: ImportRow, stored: Application) -> datetime | None:
         if row.status not in CLOSED_STATUSES:
             return None
-        if stored.closed_at is not None and stored.status in CLOSED_VALUES:
-            return stored.closed_at  # still closed: the period keeps running from then
+        closed: datetime | None = stored.closed_at
+        if closed is not None and stored.status in CLOSED_VALUES:
+            return closed  # still closed: the period keeps running from then
         return self.now
 
     async def _create_applications(

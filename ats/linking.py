@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ats.db import dialect_insert
 from ats.models import Candidate, LinkedChat, LinkToken
+from ats.privacy.conversations import remember_conversation
 from ats.store import ATSStore
 from ats.store_basics import normalise_email, utcnow
 
@@ -128,6 +129,8 @@ class ChatLinks:
             email: str = await session.scalar(
                 select(Candidate.email).where(Candidate.id == candidate_id)
             )
+            # the chat's conversation is the applicant's too (its sender id is the chat's id)
+            await remember_conversation(session, email, channel, chat_id, self.clock())
             return email
 
     async def linked_applicant(self, channel: str, chat_id: str) -> LinkedApplicant | None:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ats.db import dialect_insert
 from ats.models import ConversationProof
+from ats.privacy.conversations import remember_conversation
 from ats.store import ATSStore
 from ats.store_basics import utcnow
 
@@ -55,6 +56,7 @@ class Proofs:
     ) -> None:
         """Record, in the caller's transaction, that this conversation proved these."""
         now = self.clock()
+        await remember_conversation(session, email, channel, conversation_id, now)
         for reference in references:
             statement = dialect_insert(session.bind)(ConversationProof).values(
                 conversation_id=conversation_id,

@@ -38,6 +38,10 @@ POSTGRES_URL = (
 )
 REQUIRE_POSTGRES = os.environ.get("HELPDESK_REQUIRE_POSTGRES") == "1"
 TABLES = (
+    "applicant_conversations",
+    "erasure_tombstones",
+    "tracker_erasures",
+    "erasure_announcements",
     "conversation_proofs",
     "rate_counters",
     "ats_webhook_events",

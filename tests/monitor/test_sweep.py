@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import email
+import email.policy
 from datetime import datetime
 
 import pytest
@@ -13,6 +15,7 @@ from ats.db import create_engine
 from ats.linking import ChatLinks
 from ats.mail import Mailer
 from ats.models import Escalation, OutgoingMail, Status
+from ats.settings import Settings
 from ats.store import ATSStore
 from ats.telegram_api import TelegramSettings, message_sender
 from monitor.sweep import Sweeper
@@ -33,10 +36,10 @@ def local(*args: int) -> datetime:
 
 
 @pytest.fixture
-async def ats(store, db_settings):
+async def ats(store, db_settings, tmp_path):
     """Applied on Thursday 23 April 2026: five working days, with King's Day (Monday 27 April)
     in between, make the acknowledgement due on Friday 1 May (same time of day)."""
-    settings = dataclasses.replace(db_settings, secret_key="k")
+    settings = dataclasses.replace(db_settings, secret_key="k", outbox_dir=tmp_path / "outbox")
     await add(
         store,
         settings,
@@ -83,9 +86,31 @@ def sweeper(store: ATSStore, settings, clock: Clock, send_telegram=None) -> Swee
     return Sweeper(store, settings, Mailer(store, settings), links, send_telegram, clock)
 
 
-async def mails(store: ATSStore) -> list[OutgoingMail]:
+@dataclasses.dataclass
+class Sent:
+    """A mail as the outbox table keeps it, with the body its recipient got (the table drops
+    bodies once sent: what the applicant read is in the outbox folder)."""
+
+    id: int
+    to_address: str
+    subject: str
+    purpose: str
+    sent_at: datetime | None
+    body: str
+
+
+async def mails(store: ATSStore, settings: Settings | None = None) -> list[Sent]:
     async with store.session() as session:
-        return list(await session.scalars(select(OutgoingMail).order_by(OutgoingMail.id)))
+        rows = list(await session.scalars(select(OutgoingMail).order_by(OutgoingMail.id)))
+    found = []
+    for mail in rows:
+        body = mail.body
+        if settings is not None and mail.sent_at is not None:
+            [path] = settings.outbox_dir.glob(f"*-{mail.id:06d}-*.eml")
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            body = message.get_body(preferencelist=("plain",)).get_content()
+        found.append(Sent(mail.id, mail.to_address, mail.subject, mail.purpose, mail.sent_at, body))
+    return found
 
 
 async def count_escalations(store: ATSStore) -> int:
@@ -114,7 +139,7 @@ async def test_the_applicant_is_told_in_their_language_and_the_recruiter_gets_on
     store, settings = ats
     clock = Clock(local(2026, 5, 2, 12))  # Saturday
     await sweeper(store, settings, clock).sweep()
-    sent = await mails(store)
+    sent = await mails(store, settings)
     to_sanne = [m for m in sent if m.to_address == "sanne@example.nl"]
     assert len(to_sanne) == 1
     assert "we zijn te laat" in to_sanne[0].subject
@@ -156,7 +181,7 @@ async def test_a_sweep_killed_after_telling_the_applicants_leaves_only_the_diges
     assert await first.tell_applicants(clock.now) == (3, 0)  # ... and then it dies
     report = await sweeper(store, settings, clock).sweep()
     assert (report.applicants_emailed, report.digests) == (0, 2)
-    sent = await mails(store)
+    sent = await mails(store, settings)
     assert sorted(m.purpose for m in sent) == ["late_notice"] * 3 + ["sweep_digest"] * 2
 
 
@@ -174,7 +199,7 @@ async def test_two_sweepers_at_once_escalate_and_notify_once(ats, database_url):
         await other.close()
     assert sum(r.escalated for r in reports) == 3
     assert await count_escalations(store) == 3
-    sent = await mails(store)
+    sent = await mails(store, settings)
     assert sorted(m.to_address for m in sent) == sorted(
         [
             "sanne@example.nl",
@@ -236,7 +261,7 @@ async def test_an_escalation_nobody_took_in_time_goes_to_the_second_level(ats):
     async with store.session() as session:
         levels = list(await session.scalars(select(Escalation.level)))
     assert levels == [2, 2, 2]
-    [digest] = [m for m in (await mails(store))[before:] if m.purpose == "sweep_digest"]
+    [digest] = [m for m in (await mails(store, settings))[before:] if m.purpose == "sweep_digest"]
     assert digest.to_address == "eva@example.com"  # no backups: the default recruiter
     assert digest.body.count("second level") == 3
     assert (await sweeper(store, settings, clock).sweep()).raised_to_second_level == 0
@@ -249,7 +274,7 @@ async def test_receipts_for_new_applications_once_when_turned_on(ats):
     monitor = sweeper(store, settings, clock)
     monitor.telegram_username = "hd_bot"
     assert (await monitor.sweep()).receipts == 3  # not Oliver's, from Monday: too old
-    receipts = {m.to_address: m for m in await mails(store) if m.purpose == "receipt"}
+    receipts = {m.to_address: m for m in await mails(store, settings) if m.purpose == "receipt"}
     assert set(receipts) == {"sanne@example.nl", "james@example.com", "lotte@example.nl"}
     sanne = receipts["sanne@example.nl"]
     assert "AP-7K3M-9XQ2" in sanne.subject and "vrijdag 1 mei" in sanne.body
