@@ -28,6 +28,11 @@ candidate, jobs, current stage, status and rejection reason. Used here:
   (Greenhouse's own rejection type "They rejected us", or reasons the employer lists);
 - `hire_candidate`: hired.
 
+The applicant's consent to the longer retention period is read from the candidate custom field
+the mapping file names (`consent_field`, its key): Harvest gives a candidate's custom fields as
+`custom_fields` (key: value) and `keyed_custom_fields` (key: {name, type, value}), web hooks as
+`custom_fields` (key: {name, type, value}).
+
 Prospects (no application yet), deletions and the `ping` Greenhouse sends when a web hook is
 saved are no concern of the help desk and are ignored.
 
@@ -58,6 +63,7 @@ from ats.sync.adapter import Adapter, Page
 from ats.sync.events import AtsEvent, UnusablePayload
 from ats.sync.mapping import StageMapping
 from ats.sync.readers import (
+    consent_of,
     dict_of,
     hex_hmac_matches,
     import_row,
@@ -147,11 +153,29 @@ def read_event(
         status = application_status({**application, "status": "rejected"}, mapping, stage)
     else:
         status = application_status(application, mapping, stage)
-    return AtsEvent(SOURCE, event_id, occurred, build_row(application, status, stage, settings))
+    row = build_row(application, status, stage, settings, mapping.consent_field)
+    return AtsEvent(SOURCE, event_id, occurred, row)
+
+
+def custom_field(candidate: dict[str, Any], key: str | None) -> Any:
+    """The value of the candidate's custom field `key`, in either of Greenhouse's shapes."""
+    if not key:
+        return None
+    for fields in ("custom_fields", "keyed_custom_fields"):
+        value = dict_of(candidate.get(fields)).get(key)
+        if isinstance(value, dict):
+            value = value.get("value")
+        if value is not None:
+            return value
+    return None
 
 
 def build_row(
-    application: dict[str, Any], status: Status, stage: str | None, settings: Settings
+    application: dict[str, Any],
+    status: Status,
+    stage: str | None,
+    settings: Settings,
+    consent_field: str | None = None,
 ) -> ImportRow:
     """The application (with its candidate inside) as a row for the importer's upsert."""
     candidate = dict_of(application.get("candidate"))
@@ -187,6 +211,7 @@ def build_row(
         applied_at=applied,
         status=status,
         stage=stage,
+        consent=consent_of(custom_field(candidate, consent_field), settings),
     )
 
 
@@ -227,7 +252,11 @@ class HarvestPull:
                 status = application_status(application, mapping, stage)
                 try:
                     row = build_row(
-                        {**application, "candidate": candidate}, status, stage, settings
+                        {**application, "candidate": candidate},
+                        status,
+                        stage,
+                        settings,
+                        mapping.consent_field,
                     )
                 except UnusablePayload:
                     page.skipped += 1

@@ -9,6 +9,13 @@ names a JSON file such as
 Stages not in the file are recognised by common words (screen, interview, assessment, offer,
 hired); anything else counts as screening: past the first stage, the application has evidently
 been looked at, so it is acknowledged.
+
+`consent_field` says where the ATS keeps the applicant's consent to the longer retention period
+(read as the import file's `consent` column: yes/no, or the date it was given): for Greenhouse
+the key of a candidate custom field (Harvest's `custom_fields`/`keyed_custom_fields`); for Lever
+`dataProtection.store`, the consent object Lever documents on an opportunity, to be named only
+when the employer's Lever relies on the applicant's consent (under legitimate interest Lever
+allows storage without it). Without it, nothing is read and the stored consent stays as it is.
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ class StageMapping:
 
     stages: dict[str, Status] = field(default_factory=dict)
     withdrawn_reasons: frozenset[str] = frozenset()
+    consent_field: str | None = None
 
     def status_of(self, stage: str | None) -> Status:
         name = (stage or "").strip().lower()
@@ -85,4 +93,13 @@ def load_mapping(ats: str, path: str | Path | None = None) -> StageMapping:
                 f"not one of {', '.join(s.value for s in Status)}"
             ) from None
     reasons = {str(r).strip().lower() for r in configured.get("withdrawn_reasons") or []}
-    return StageMapping(stages, frozenset(reasons | BUILT_IN_WITHDRAWALS.get(ats, set())))
+    consent_field = configured.get("consent_field")
+    if consent_field is not None and not (isinstance(consent_field, str) and consent_field.strip()):
+        raise ConfigurationError(
+            f"HELPDESK_ATS_MAPPING: consent_field of {ats} must name a field, not {consent_field!r}"
+        )
+    return StageMapping(
+        stages,
+        frozenset(reasons | BUILT_IN_WITHDRAWALS.get(ats, set())),
+        consent_field.strip() if consent_field else None,
+    )

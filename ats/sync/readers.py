@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from ats.models import Status
-from ats.rows import ImportRow, parse_time
+from ats.rows import ImportRow, parse_consent, parse_time
 from ats.settings import Settings
 from ats.store_basics import normalise_email
 
@@ -37,6 +37,20 @@ def time_of(value: Any, settings: Settings) -> datetime | None:
         return parse_time(value, settings.timezone)
     except (ValueError, OverflowError):
         return None
+
+
+def consent_of(value: Any, settings: Settings) -> tuple[bool | None, datetime | None]:
+    """An ATS's consent field as (given, when): a boolean, yes/no/ja/nee/1/0, or the date it
+    was given; (None, None) for anything else (the stored consent is then left as it is)."""
+    if isinstance(value, bool):
+        return value, None
+    text = text_of(value, 40)
+    if text is None:
+        return None, None
+    try:
+        return parse_consent(text, settings.timezone)
+    except (ValueError, OverflowError):
+        return None, None
 
 
 def hex_hmac_matches(message: bytes, given: Any, secret: str) -> bool:
@@ -76,6 +90,7 @@ def import_row(
     stage: str | None,
     phone: str | None = None,
     line: int = 0,
+    consent: tuple[bool | None, datetime | None] = (None, None),
 ) -> ImportRow:
     """An application the ATS holds, as a row for the importer's upsert by the ATS's own id.
 
@@ -102,4 +117,6 @@ def import_row(
         next_update_due_at=None,
         ats_system=source,
         ats_id=ats_id[:100],
+        consent=consent[0],
+        consent_given_at=consent[1],
     )

@@ -21,7 +21,10 @@ read as the web hook receiver reads the opportunity a delivery names (`opportuni
 otherwise the stage, by its id when the employer's mapping names it, else by its name's words;
 its last activity is the latest of updatedAt, lastInteractionAt, lastAdvancedAt and archivedAt.
 Opportunities with no posting (sourced leads, prospects), no email, no recruiter or no creation
-time are skipped.
+time are skipped. The applicant's consent to the longer retention period is read from the
+opportunity's documented `dataProtection.store.allowed` ("the candidate's consent status for
+storing their data", shared by the contact's opportunities) when the mapping file names
+`"consent_field": "dataProtection.store"` (ats/sync/mapping.py).
 
 Assumed (not confirmed from the documentation text here): the repeated `expand=` parameter form
 (the comma form `expand=applications,stage,owner` may work too); that an expanded application's
@@ -53,6 +56,7 @@ SOURCE = lever.SOURCE
 DEFAULT_API_URL = lever_api.DEFAULT_API_URL
 LIMIT = 100
 EXPAND = ("applications", "stage", "owner")
+CONSENT_FIELD = "dataProtection.store"
 
 
 def first_url(api_url: str, since: str | None) -> str:
@@ -109,8 +113,18 @@ def _read_opportunity(
         status=change.status,
         stage=change.stage,
         line=line,
+        consent=_consent(opportunity, mapping),
     )
     return row, lever.last_activity(opportunity) or applied
+
+
+def _consent(opportunity: dict[str, Any], mapping: StageMapping) -> tuple[bool | None, None]:
+    """Lever's documented `dataProtection.store.allowed` (consent to store the candidate's data)
+    when the mapping file names it as where the employer's consent is; else unknown."""
+    if (mapping.consent_field or "").lower() != CONSENT_FIELD.lower():
+        return None, None
+    allowed = dict_of(dict_of(opportunity.get("dataProtection")).get("store")).get("allowed")
+    return (allowed, None) if isinstance(allowed, bool) else (None, None)
 
 
 def _email(emails: Any) -> str | None:

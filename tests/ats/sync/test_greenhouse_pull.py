@@ -128,3 +128,76 @@ async def test_a_web_hook_newer_than_the_pull_is_not_undone(
     assert summary.skipped == 1
     [app] = await store.find_applications_by_email("giuseppe.hurley@example.com")
     assert app.status is Status.INTERVIEW
+
+
+async def _consent(store: ATSStore, email: str):
+    from sqlalchemy import select
+
+    from ats.models import Candidate
+
+    async with store.session() as session:
+        found = (
+            await session.execute(
+                select(Candidate.consent_given_at, Candidate.consent_source).where(
+                    Candidate.email == email
+                )
+            )
+        ).one()
+        return tuple(found)
+
+
+async def test_consent_is_read_from_the_custom_field_the_mapping_names(
+    store: ATSStore, settings: Settings, tmp_path
+) -> None:
+    import json
+    from datetime import datetime, timezone
+
+    mapping_file = tmp_path / "mapping.json"
+    mapping_file.write_text(json.dumps({"greenhouse": {"consent_field": "retention_consent"}}))
+    mapping = load_mapping("greenhouse", mapping_file)
+    given, refused, silent = candidate(1), candidate(2), candidate(3)
+    # Harvest's two shapes of a candidate's custom fields
+    given["keyed_custom_fields"] = {
+        "retention_consent": {
+            "name": "Keep my data 12 months",
+            "type": "date",
+            "value": "2026-11-10",
+        }
+    }
+    refused["custom_fields"] = {"retention_consent": False}
+    silent["custom_fields"] = {"other_field": "yes"}
+    fake = FakeHarvest([given, refused, silent], per_page=5)
+    async with serving(fake) as url:
+        configured = with_api(settings, "greenhouse", API_KEY, url)
+        await pulling.pull(store, configured, mapping, greenhouse.ADAPTER)
+    at, source = await _consent(store, "applicant1@example.com")
+    assert (at, source) == (datetime(2026, 11, 9, 23, 0, tzinfo=timezone.utc), "ats")
+    assert await _consent(store, "applicant2@example.com") == (None, None)
+    assert await _consent(store, "applicant3@example.com") == (None, None)
+
+    # a web hook's candidate carries custom fields as {name, type, value}
+    withdrawn = event(at="2026-11-21T10:00:00Z")
+    withdrawn["payload"]["application"]["id"] = given["applications"][0]["id"]
+    withdrawn["payload"]["application"]["candidate"]["email_addresses"] = given["email_addresses"]
+    withdrawn["payload"]["application"]["candidate"]["custom_fields"] = {
+        "retention_consent": {"name": "Keep my data", "type": "yes_no", "value": "No"}
+    }
+    read = greenhouse.read_event(withdrawn, "evt-consent", settings, mapping)
+    from ats.sync.events import apply_event
+
+    await apply_event(store, settings, read)
+    assert await _consent(store, "applicant1@example.com") == (None, None)
+
+
+def test_a_consent_field_must_name_a_field(tmp_path) -> None:
+    import json
+
+    import pytest
+
+    from ats.settings import ConfigurationError
+
+    mapping_file = tmp_path / "mapping.json"
+    mapping_file.write_text(json.dumps({"greenhouse": {"consent_field": ["x"]}}))
+    with pytest.raises(ConfigurationError, match="consent_field of greenhouse"):
+        load_mapping("greenhouse", mapping_file)
+    assert load_mapping("lever", mapping_file).consent_field is None

@@ -126,3 +126,21 @@ def test_the_first_url_asks_for_what_changed_since(monkeypatch: pytest.MonkeyPat
     )
     assert url == f"https://api.lever.co/v1/opportunities?{expected}&updated_at_start={ms(18)}"
     assert lever_pull.next_page_url(url, "tok/en+=") == url + "&offset=tok%2Fen%2B%3D"
+
+
+def test_consent_is_lever_data_protection_when_the_mapping_names_it(settings: Settings) -> None:
+    allowed, refused, unknown = opportunity(1), opportunity(2), opportunity(3)
+    allowed["dataProtection"] = {"store": {"allowed": True, "expiresAt": ms(1, 1, 2027)}}
+    refused["dataProtection"] = {"store": {"allowed": False, "expiresAt": None}, "contact": {}}
+    unknown["dataProtection"] = None  # no policy applies to this candidate
+    data = {"data": [allowed, refused, unknown], "hasNext": False}
+    named = StageMapping(consent_field="dataProtection.store")
+    rows = [row for row, _ in READER.read_page(data, {}, settings, named).rows]
+    assert [(row.consent, row.consent_given_at) for row in rows] == [
+        (True, None),
+        (False, None),
+        (None, None),
+    ]
+    # not named: Lever may allow storage under legitimate interest, which is no consent
+    rows = [row for row, _ in READER.read_page(data, {}, settings, StageMapping()).rows]
+    assert [row.consent for row in rows] == [None, None, None]
