@@ -148,7 +148,7 @@ async def _apply(store: ATSStore, settings: Settings, event: AtsEvent, row: Impo
     if held and not await _claim(store, key, event.occurred_at):
         return Outcome.STALE
     try:
-        await import_rows(
+        summary = await import_rows(
             store,
             [row],
             settings,
@@ -160,6 +160,8 @@ async def _apply(store: ATSStore, settings: Settings, event: AtsEvent, row: Impo
         if held:
             await _unclaim(store, key, event.occurred_at, before)
         raise
+    if summary.erased_skipped:
+        return Outcome.IGNORED  # a closed application of an erased applicant: stays erased
     if not held:
         await _claim(store, key, event.occurred_at)  # created now: its first event time
     return Outcome.APPLIED

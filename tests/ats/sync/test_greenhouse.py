@@ -57,3 +57,45 @@ async def test_an_application_without_an_email_address_is_refused(settings: Sett
     body["payload"]["application"]["candidate"]["email_addresses"] = []
     with pytest.raises(greenhouse.UnusablePayload, match="email"):
         greenhouse.read_event(body, "evt-x", settings, load_mapping("greenhouse", ""))
+
+
+async def test_a_web_hook_does_not_bring_back_an_erased_closed_application(
+    store: ATSStore, settings: Settings
+) -> None:
+    from datetime import datetime, timezone
+
+    from sqlalchemy import insert
+
+    from ats.models import ErasureTombstone
+    from ats.privacy.keys import ErasureKeys
+
+    keys = ErasureKeys.of(settings)
+    application_id = str(STAGE_CHANGE["payload"]["application"]["id"])
+    hashes = keys.application(
+        reference=None,
+        ats_system="greenhouse",
+        ats_id=application_id,
+        email=None,
+        vacancy_code=None,
+    ) + [keys.applicant("giuseppe.hurley@example.com")]
+    async with store.session() as session, session.begin():
+        await session.execute(
+            insert(ErasureTombstone),
+            [
+                {
+                    "key_hash": key,
+                    "scope": "applicant" if n else "application",
+                    "reason": "request",
+                    "erased_at": datetime(2026, 11, 19, tzinfo=timezone.utc),
+                }
+                for n, key in enumerate(hashes)
+            ],
+        )
+    rejected = event("reject_candidate", at="2026-11-20T10:00:00Z")
+    assert await deliver(store, settings, rejected, "evt-erased") is Outcome.IGNORED
+    assert await store.find_applications_by_email("giuseppe.hurley@example.com") == []
+    # the ATS moves it on as active: the employer's record is imported, the desk is told
+    moved = event(at="2026-11-21T10:00:00Z")
+    assert await deliver(store, settings, moved, "evt-active") is Outcome.APPLIED
+    found = await application(store)
+    assert found.reference
