@@ -234,6 +234,20 @@ async def count(url: str) -> dict[str, int]:
         await connection.close()
 
 
+async def watch(url: str, started: float, every: float = 15.0) -> None:
+    """Progress while the purge runs: how many applications it has erased so far."""
+    connection = await asyncpg.connect(url)
+    try:
+        while True:
+            await asyncio.sleep(every)
+            erased = await connection.fetchval(
+                "SELECT count(*) FROM applications WHERE erased_at IS NOT NULL"
+            )
+            print(f"  {time.perf_counter() - started:.0f} s: {erased:,} erased", flush=True)
+    finally:
+        await connection.close()
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("url", nargs="?", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_URL))
@@ -259,7 +273,11 @@ async def main() -> None:
     before = await count(url)
     read_before = await scans(url)
     started = time.perf_counter()
-    report = await purge.run()
+    watching = asyncio.create_task(watch(url, started))
+    try:
+        report = await purge.run()
+    finally:
+        watching.cancel()
     seconds = time.perf_counter() - started
     read_after = await scans(url)
     after = await count(url)
