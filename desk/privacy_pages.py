@@ -136,7 +136,7 @@ def add_privacy_routes(desk: Blueprint) -> None:
         await audit(
             DeskServices.get().store, user.email, "privacy_view", found.subject(escalation_id)
         )
-        return page(request, user, found, escalation_id, notice=request.args.get("notice"))
+        return page(request, user, found, escalation_id)
 
     @desk.route("/privacy", methods=["POST"])
     @admins_only

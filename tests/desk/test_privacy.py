@@ -1,7 +1,8 @@
 """The desk's "Personal data" pages over HTTP, on SQLite and PostgreSQL (issue 16): only admins,
 only with the session's CSRF token; looking an applicant up; their data downloaded and emailed
 holding them and nobody else; erasure after a confirmation, with the goodbye mail in their
-language; and the same flows from a privacy escalation.
+language; and the same flows from a privacy escalation. Last, in a real browser against the
+running help desk, an admin erases an applicant who asked for it in the chat.
 
 Sanne (Dutch, her application from Greenhouse) asks; Tom (English) applied for the same vacancy
 and must come to no harm.
@@ -9,10 +10,15 @@ and must come to no harm.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
+import secrets
+import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select, update
 
 from ats.models import AuditEntry, Candidate, Escalation, EscalationReason
@@ -21,6 +27,9 @@ from ats.records import EscalationRequest
 from ats.store_basics import utcnow
 from tests.ats.helpers import add, row
 from tests.desk.conftest import Browser, InProcessDesk
+from tests.desk.test_desk_browser import desk_login
+from tests.desk.test_views import chat, url
+from tests.web.conftest import last_code
 
 EVA, ADMIN = "eva@example.com", "admin@example.com"
 SANNE, TOM = "sanne@example.nl", "tom.bakker@example.com"
@@ -262,14 +271,19 @@ async def test_an_access_request_is_answered_from_its_escalation(desk: InProcess
     page = (await admin.get(f"/desk/escalations/{escalation}")).text
     assert "asks for a copy of their data" in page
     assert 'action="/desk/privacy/send"' in page and 'action="/desk/privacy/erase"' not in page
+    summary = await admin.get(f"/desk/privacy?escalation={escalation}")
+    assert summary.status_code == 200 and "Sanne de Vries" in summary.text
+    assert f'name="escalation" value="{escalation}"' in summary.text
+    assert (await people[EVA].get(f"/desk/privacy?escalation={escalation}")).status_code == 403
     sent = await post(admin, "/desk/privacy/send", escalation=str(escalation))
     assert sent.status_code == 302
     assert sent.headers["location"] == f"/desk/escalations/{escalation}?notice=data_sent"
     assert "emailed to the address on file" in (await admin.get(sent.headers["location"])).text
     [mail] = desk.outbox()
     assert mail["To"] == SANNE and len(list(mail.iter_attachments())) == 2
-    [entry] = [entry for entry in await audit_rows(desk) if entry.action == "privacy_send"]
-    assert entry.subject == f"escalation {escalation}"
+    for action in ("privacy_view", "privacy_send"):
+        [entry] = [entry for entry in await audit_rows(desk) if entry.action == action]
+        assert entry.subject == f"escalation {escalation}" and entry.actor == ADMIN
 
 
 async def test_an_unverified_privacy_request_cannot_erase_anyone(desk: InProcessDesk, people):
@@ -283,3 +297,91 @@ async def test_an_unverified_privacy_request_cannot_erase_anyone(desk: InProcess
         assert refused.status_code == 409 and "must verify in the chat first" in refused.text
     assert await desk.store.find_applications_by_email(SANNE)
     assert desk.outbox() == []
+
+
+LOTTE = ("AP-3M6P-H7WD", "lotte.visser@example.nl")  # a demo applicant, Dutch, no other test's
+
+
+@pytest.mark.server
+def test_an_admin_erases_an_applicant_from_her_privacy_request_in_a_browser(chromium, helpdesk):
+    conversation = f"privacy-{secrets.token_hex(8)}"
+    chat(helpdesk, conversation, "Hoe staat mijn sollicitatie ervoor?")
+    chat(helpdesk, conversation, LOTTE[0])
+    chat(helpdesk, conversation, LOTTE[1])
+    chat(helpdesk, conversation, last_code(helpdesk, LOTTE[1]))
+    assert "doorgegeven" in chat(
+        helpdesk, conversation, "ik wil dat mijn persoonsgegevens worden verwijderd"
+    )
+    with sqlite3.connect(helpdesk.home / "ats.db") as database:
+        [(escalation, verified)] = database.execute(
+            "SELECT escalations.id, verified FROM escalations JOIN applications"
+            " ON applications.id = escalations.application_id"
+            " WHERE reason = 'privacy_request' AND reference = ?",
+            (LOTTE[0],),
+        ).fetchall()
+        assert verified
+        # the conversation records the kind when it knows it; this request is an erasure
+        database.execute(
+            "UPDATE escalations SET privacy_kind = 'erasure' WHERE id = ? AND privacy_kind IS NULL",
+            (escalation,),
+        )
+
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        desk = context.new_page()
+        desk_login(desk, helpdesk, "privacy.admin@example.com", "--admin")
+        desk.goto(url(helpdesk, "/desk/?reason=privacy_request"))
+        desk.click("text=Lotte Visser")
+        expect(desk.locator("#privacy-request")).to_contain_text("asks to have their data erased")
+        desk.click("#privacy-request button:has-text('Erase now')")
+        expect(desk.locator("h1")).to_have_text("Erase an applicant's data")
+        expect(desk.locator("#privacy-confirm")).to_contain_text("Lotte Visser")
+        expect(desk.locator("#ats-record")).to_contain_text("system of record")
+        desk.fill("#confirm-email", "someone.else@example.nl")
+        desk.click("button:has-text('Erase')")
+        expect(desk.locator("[role=alert]")).to_contain_text("nothing has been erased")
+        desk.fill("#confirm-email", LOTTE[1])
+        desk.click("button:has-text('Erase')")
+        expect(desk.locator("#privacy-erased")).to_contain_text("Erased: 1 application(s)")
+        expect(desk.locator("#ats-reminder")).to_contain_text(
+            "Northwind's applicant tracking system"
+        )
+
+        desk.click("text=Back to the escalation")
+        expect(desk.locator("#state")).to_have_text("Resolved")
+        expect(desk.locator("main")).not_to_contain_text("Lotte")
+        desk.click("nav >> text=Personal data")
+        for asked in LOTTE:
+            desk.fill("#who", asked)
+            desk.click("#privacy-lookup button")
+            expect(desk.locator("#privacy-problem")).to_contain_text("holds no applicant")
+    finally:
+        context.close()
+
+    goodbye = [
+        mail
+        for mail in (
+            email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            for path in helpdesk.outbox.glob("*erasure_confirmation.eml")
+        )
+        if mail["To"] == LOTTE[1]
+    ]
+    assert [mail["Subject"] for mail in goodbye] == [
+        "Je gegevens zijn verwijderd bij de helpdesk van Northwind"
+    ]
+    assert "hebben we je gegevens verwijderd" in goodbye[0].get_body(("plain",)).get_content()
+    # nothing else the help desk mailed her is left in its outbox
+    for path in helpdesk.outbox.glob("*.eml"):
+        if not path.name.endswith("erasure_confirmation.eml"):
+            assert LOTTE[1] not in path.read_text(errors="replace"), path.name
+    # nor anywhere in the help desk's database (but the erasure event for the event broker's
+    # consumers, which names the reference until published: this help desk has no broker)
+    with sqlite3.connect(helpdesk.home / "ats.db") as database:
+        tables = [
+            name
+            for (name,) in database.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        ]
+        for table in set(tables) - {"erasure_announcements"}:
+            for found in database.execute(f'SELECT * FROM "{table}"'):
+                text = repr(found).lower()
+                assert "lotte" not in text and LOTTE[0].lower() not in text, table
