@@ -51,6 +51,12 @@ ACTION_SECONDS = Histogram(
     ["action"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
+ERASED = Counter(
+    "helpdesk_privacy_erased",
+    "Personal data erased by this process: applications, applicants and conversations, by why "
+    "(retention, request, unverified); never who",
+    ["what", "reason"],
+)
 ESCALATIONS_OPEN = Gauge("helpdesk_escalations_open", "Escalations not yet resolved")
 ESCALATIONS_OVERDUE = Gauge(
     "helpdesk_escalations_overdue", "Unresolved escalations past their respond-by time"

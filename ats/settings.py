@@ -260,6 +260,7 @@ class Settings:
     retention_weeks: int = 4
     consent_retention_months: int = 12
     unverified_retention_days: int = 30  # conversations that never proved an application
+    purge_minutes: int = 60  # how often the deadline monitor runs the retention purge; 0: never
     link_hours: int = 72
     sweep_minutes: int = 15
     send_receipts: bool = False
@@ -336,6 +337,7 @@ class Settings:
             unverified_retention_days=env.number(
                 "HELPDESK_UNVERIFIED_RETENTION_DAYS", 30, minimum=1
             ),
+            purge_minutes=env.number("HELPDESK_PURGE_MINUTES", 60, minimum=0),
             link_hours=env.number("HELPDESK_LINK_HOURS", 72, minimum=1),
             sweep_minutes=env.number("HELPDESK_SWEEP_MINUTES", 15, minimum=0),
             send_receipts=env.flag("HELPDESK_SEND_RECEIPTS", False),

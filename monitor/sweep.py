@@ -18,7 +18,8 @@ parallel sweepers share the work instead of doubling it (monitor/claims.py). Tel
 are claimed for a few minutes first; one is sent again only if a sweeper died between sending
 and marking it.
 
-This module also runs the sweep over and over (`sweep_every`) and describes its report.
+This module also runs the sweep over and over (`sweep_every`), with the retention purge
+(ats/privacy/retention.py) at most every HELPDESK_PURGE_MINUTES, and describes its report.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from ats.models import (
     Recruiter,
     Vacancy,
 )
+from ats.privacy.retention import RetentionPurge
 from ats.services import Services
 from ats.store_basics import RecruiterNotFound
 from ats.telegram_api import bot_username, message_sender
@@ -191,6 +193,9 @@ async def sweep_every(services: Services, minutes: int, port: int | None = None)
     next one picks up where it stopped. With `port`, /health and /metrics are served there."""
     health = SweepHealth(interval_seconds=minutes * 60)
     runner = await serve(health, services.store, port) if port else None
+    purge_every = services.settings.purge_minutes * 60
+    purge = RetentionPurge(services.store, services.settings, mailer=services.mailer)
+    purged_at: float | None = None
     try:
         sweeper = await sweeper_for(services)
         while True:
@@ -202,6 +207,12 @@ async def sweep_every(services: Services, minutes: int, port: int | None = None)
             except Exception as error:
                 health.failed(error)
                 logger.exception("the sweep failed; trying again in %d minutes", minutes)
+            if purge_every and (purged_at is None or started - purged_at >= purge_every):
+                purged_at = started
+                try:
+                    print(f"Retention purge: {(await purge.run()).describe()}.", flush=True)
+                except Exception:
+                    logger.exception("the retention purge failed; it runs again later")
             await asyncio.sleep(minutes * 60)
     finally:
         if runner is not None:

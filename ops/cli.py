@@ -8,6 +8,7 @@ import sys
 from ats.settings import ConfigurationError, Settings
 from ops.ats_commands import cmd_demo, cmd_import, cmd_migrate, cmd_overdue, cmd_show, cmd_sync
 from ops.command import EXIT_USAGE, CommandError
+from ops.privacy_commands import add_privacy_commands
 from ops.service_commands import (
     cmd_desk_add_recruiter,
     cmd_desk_invite,
@@ -163,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
         "invite", help="set-password links for every recruiter in the ATS without a password"
     )
     invite.set_defaults(handler=cmd_desk_invite)
+    add_privacy_commands(commands)
     return parser
 
 

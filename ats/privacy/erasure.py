@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, text, update
+from sqlalchemy import and_, delete, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ats.db import dialect_insert
 from ats.mail import Mailer
+from ats.metrics import ERASED
 from ats.models import (
     ApplicantConversation,
     Application,
@@ -48,6 +49,7 @@ from ats.models import (
     VerificationChallenge,
 )
 from ats.outbox import queue_mail
+from ats.privacy.announcements import publish_pending
 from ats.privacy.files import remove_outbox_files
 from ats.privacy.keys import ErasureKeys
 from ats.privacy.trackers import TrackerEvents
@@ -72,6 +74,8 @@ class Erased:
     mail_ids: tuple[int, ...] = field(default=(), repr=False)
     # what the outbox files may still say (names, addresses, references), to find them by
     needles: tuple[str, ...] = field(default=(), repr=False)
+    # applicants with an application still kept (looked at again: see erase_applications)
+    kept_applicants: tuple[int, ...] = field(default=(), repr=False)
 
     def __add__(self, other: Erased) -> Erased:
         return Erased(
@@ -82,6 +86,7 @@ class Erased:
             self.references + other.references,
             self.mail_ids + other.mail_ids,
             self.needles + other.needles,
+            self.kept_applicants + other.kept_applicants,
         )
 
     def describe(self) -> str:
@@ -116,6 +121,7 @@ class Eraser:
         self.clock = clock
         self.keys = ErasureKeys.of(settings)
         self.mailer = mailer or Mailer(store, settings)
+        self.announced = 0  # erasure events published to the event broker by this eraser
 
     # -- the two ways in -----------------------------------------------------------------
 
@@ -161,9 +167,16 @@ class Eraser:
         now = self.clock()
         async with self.store.session() as session, session.begin():
             erased = await self._erase(session, list(ids), [], reason, now)
-            erased += await self._erase_orphans(session, reason, now)
-            if erased.applications or erased.applicants:
+            if erased.applications:
                 await self._record(session, erased, actor, reason, now)
+        if erased.kept_applicants:
+            # Another purge may have been erasing their other applications at the same time;
+            # now that both have committed, whichever looks last finds them with nothing kept.
+            async with self.store.session() as session, session.begin():
+                left = await self._erase(session, [], [], reason, now, erased.kept_applicants)
+                if left.applicants:
+                    await self._record(session, left, actor, reason, now)
+            erased += left
         await self.finish(erased)
         return erased
 
@@ -180,6 +193,8 @@ class Eraser:
                 await trackers.close()
         if erased.mail_ids or erased.needles:
             await remove_outbox_files(self.settings.outbox_dir, erased.mail_ids, erased.needles)
+        if erased.conversations or erased.references:
+            self.announced += await publish_pending(self.store, self.settings)
 
     # -- the work, in the caller's transaction -------------------------------------------
 
@@ -190,15 +205,18 @@ class Eraser:
         whole: list[int],
         reason: str,
         now: datetime,
+        recheck: Sequence[int] = (),
     ) -> Erased:
+        """Erase these applications, the applicants in `whole` entirely, and those of `recheck`
+        that have no application left."""
         if session.bind.dialect.name == "sqlite":
             # take SQLite's write lock before reading, so that a purge running at the same
             # moment reads what this one erased (PostgreSQL: FOR UPDATE SKIP LOCKED below)
             await session.execute(text("UPDATE erasure_announcements SET id = id WHERE 0 = 1"))
         rows = await self._lock_applications(session, application_ids)
         ids = [row.id for row in rows]
-        candidates = sorted({row.candidate_id for row in rows} | set(whole))
-        kept = set()
+        candidates = sorted({row.candidate_id for row in rows} | set(whole) | set(recheck))
+        kept: set[int] = set()
         for chunk in _chunks(candidates):
             kept.update(
                 await session.scalars(
@@ -207,7 +225,9 @@ class Eraser:
                     )
                 )
             )
+        kept -= set(whole)
         gone = await self._applicants(session, [c for c in candidates if c not in kept])
+        partly = [row for row in rows if row.candidate_id in kept]
         references = [row.reference for row in rows]
         keys = [
             key
@@ -226,7 +246,11 @@ class Eraser:
         escalations = await self._erase_escalations(session, ids, gone, sender_ids, now)
         mail_ids = await self._erase_mails(session, gone.emails, escalations)
         await self._erase_history(session, rows)
-        await self._erase_keys_and_counters(session, gone, sender_ids, references)
+        await self._erase_keys(session, gone, sender_ids, references)
+        await self._erase_mentions(session, partly)
+        if reason == "request":
+            # the purge deletes all counters by age (they last minutes); a request is now
+            await self._erase_counters(session, gone.emails + sender_ids + references)
         for chunk in _chunks(ids):
             await session.execute(
                 update(Application)
@@ -250,24 +274,11 @@ class Eraser:
             references=tuple(references),
             mail_ids=tuple(mail_ids),
             needles=tuple(gone.emails + gone.names + references),
+            kept_applicants=tuple(sorted(kept)),
         )
         if erased.applications or erased.applicants:
             await self._announce(session, erased, reason, now)
         return erased
-
-    async def _erase_orphans(self, session: AsyncSession, reason: str, now: datetime) -> Erased:
-        """Applicants whose every application is erased: two purges running at once can each
-        leave the other's share of one applicant, and the next one finds them here."""
-        orphans = list(
-            await session.scalars(
-                select(Candidate.id).where(
-                    ~select(Application.id).where(Application.candidate_id == Candidate.id).exists()
-                )
-            )
-        )
-        if not orphans:
-            return Erased()
-        return await self._erase(session, [], orphans, reason, now)
 
     async def _lock_applications(self, session: AsyncSession, ids: list[int]) -> list[Any]:
         rows: list[Any] = []
@@ -404,7 +415,7 @@ class Eraser:
                 .execution_options(synchronize_session=False)
             )
 
-    async def _erase_keys_and_counters(
+    async def _erase_keys(
         self,
         session: AsyncSession,
         gone: _Applicants,
@@ -434,9 +445,37 @@ class Eraser:
             await session.execute(
                 delete(ConversationProof).where(ConversationProof.reference.in_(chunk))
             )
-        # counters and locks are named "<kind>:<value>"; values may be an address, a
-        # conversation or a reference, followed by more
-        values = gone.emails + sender_ids + references
+
+    async def _erase_mentions(self, session: AsyncSession, partly: list[Any]) -> None:
+        """An applicant kept for another application: the codes and mails to them that named
+        the erased one go (found by their address, then by the reference)."""
+        for row in partly:
+            await session.execute(
+                delete(VerificationChallenge)
+                .where(
+                    VerificationChallenge.email == row.email,
+                    VerificationChallenge.references.contains(row.reference),
+                )
+                .execution_options(synchronize_session=False)
+            )
+            naming = and_(
+                OutgoingMail.to_address == row.email, OutgoingMail.subject.contains(row.reference)
+            )
+            await session.execute(
+                delete(OutgoingMail)
+                .where(naming, OutgoingMail.sent_at.is_(None))
+                .execution_options(synchronize_session=False)
+            )
+            await session.execute(
+                update(OutgoingMail)
+                .where(naming)
+                .values(subject=ERASED_SUBJECT, body="", attachments=None)
+                .execution_options(synchronize_session=False)
+            )
+
+    async def _erase_counters(self, session: AsyncSession, values: list[str]) -> None:
+        """Counters and locks are named "<kind>:<value>…", the value an address, a
+        conversation or a reference."""
         for model in (Lockout, RateCounter):
             for chunk in _chunks(values, 50):
                 await session.execute(
@@ -487,6 +526,7 @@ class Eraser:
     async def _record(
         self, session: AsyncSession, erased: Erased, actor: str, reason: str, now: datetime
     ) -> None:
+        count_erased(erased, reason)
         session.add(
             AuditEntry(
                 at=now,
@@ -499,6 +539,17 @@ class Eraser:
 
 
 # -- shared with the purge of conversations that never verified ------------------------------
+
+
+def count_erased(erased: Erased, reason: str) -> None:
+    for what, number in (
+        ("applications", erased.applications),
+        ("applicants", erased.applicants),
+        ("escalations", erased.escalations),
+        ("conversations", len(erased.conversations)),
+    ):
+        if number:
+            ERASED.labels(what, reason).inc(number)
 
 
 async def erase_escalations(session: AsyncSession, ids: list[int], now: datetime) -> None:

@@ -22,7 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement, Select
 
@@ -31,6 +32,7 @@ from ats.models import (
     CLOSED_VALUES,
     ApplicantConversation,
     Application,
+    AuditEntry,
     Candidate,
     ConversationProof,
     Escalation,
@@ -49,6 +51,7 @@ from ats.privacy.erasure import (
     Erased,
     Eraser,
     announce,
+    count_erased,
     erase_escalation_mails,
     erase_escalations,
     request_tracker_erasures,
@@ -63,6 +66,7 @@ from ats.store_basics import utcnow
 logger = logging.getLogger(__name__)
 
 BATCH = 1000
+PURGE_LOCK = 0x48445052  # "HDPR": the advisory lock of the purge of unverified conversations
 # how long every Rasa server has to drop an erased conversation from its memory and spool
 TRACKER_ERASURE_KEPT = timedelta(days=7)
 # rate counters and locks last minutes to hours; older ones only name who asked
@@ -163,14 +167,13 @@ class RetentionPurge:
                 ids = list(await session.scalars(self.selection(now)))
             if not ids:
                 break
-            batch = await self.eraser.erase_applications(ids, actor="retention purge")
+            batch = await self._erase_batch(ids)
             erased += batch
             if not batch.applications:
                 break  # all taken by another purge running now: it erases them
-        if not erased.applications:
-            erased += await self.eraser.erase_applications([], actor="retention purge")
         idle_conversations, idle_escalations = await self.erase_idle(now)
-        announced = await publish_pending(self.store, self.settings)
+        announced = self.eraser.announced + await publish_pending(self.store, self.settings)
+        self.eraser.announced = 0
         report = PurgeReport(
             applications=erased.applications,
             applicants=erased.applicants,
@@ -182,6 +185,17 @@ class RetentionPurge:
         )
         logger.info("retention purge: %s", report.describe())
         return report
+
+    async def _erase_batch(self, ids: list[int]) -> Erased:
+        for attempt in range(3):
+            try:
+                return await self.eraser.erase_applications(ids, actor="retention purge")
+            except DBAPIError as error:
+                # PostgreSQL chose this purge to break a deadlock with another transaction:
+                # its batch was rolled back whole, and is simply tried again
+                if "deadlock" not in str(error).lower() or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     async def _count(self, now: datetime) -> PurgeReport:
         _, _, idle_cutoff = self.cutoffs(now)
@@ -263,6 +277,8 @@ class RetentionPurge:
         _, _, cutoff = self.cutoffs(now)
         idle = await self._idle_conversations(cutoff)
         async with self.store.session() as session, session.begin():
+            if not await self._first_purge(session):
+                return 0, 0  # another purge is doing this very work right now
             escalations = list(await session.scalars(self._idle_escalations(cutoff)))
             await erase_escalations(session, escalations, now)
             mail_ids = await erase_escalation_mails(session, escalations)
@@ -271,6 +287,20 @@ class RetentionPurge:
                 session, [self.keys.conversation(sender) for sender in idle], now
             )
             await announce(session, "unverified", now, sender_ids=idle, references=[])
+            if idle or escalations:
+                session.add(
+                    AuditEntry(
+                        at=now,
+                        actor="retention purge",
+                        action="purge",
+                        detail=f"unverified: {len(escalations)} escalation(s), "
+                        f"{len(idle)} conversation(s)",
+                    )
+                )
+        unverified = Erased(
+            escalations=len(escalations), conversations=tuple(("", c) for c in idle)
+        )
+        count_erased(unverified, "unverified")
         url = self.settings.servers.tracker_store_url
         if url and idle:
             trackers = TrackerEvents(url)
@@ -282,16 +312,29 @@ class RetentionPurge:
             await remove_outbox_files(self.settings.outbox_dir, mail_ids, ())
         return len(idle), len(escalations)
 
+    @staticmethod
+    async def _first_purge(session: AsyncSession) -> bool:
+        """On PostgreSQL, only one purge at a time erases what unverified conversations left
+        (a transaction-level advisory lock); SQLite has one writer anyway."""
+        if session.bind.dialect.name != "postgresql":
+            return True
+        taken = await session.scalar(
+            text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": PURGE_LOCK}
+        )
+        return bool(taken)
+
     async def _forget_strangers(
         self, session: AsyncSession, cutoff: datetime, now: datetime
     ) -> list[int]:
         """Codes asked, proofs lapsed, counters, handled undelivered messages, and sent mails to
         addresses that are no applicant's nor recruiter's: all older than the period."""
-        await session.execute(
-            delete(VerificationChallenge).where(VerificationChallenge.created_at < cutoff)
-        )
+        # in the order an erasure deletes them (ats/privacy/erasure.py): two at once wait for
+        # each other instead of deadlocking
         await session.execute(
             delete(ConversationProof).where(ConversationProof.last_seen_at < cutoff)
+        )
+        await session.execute(
+            delete(VerificationChallenge).where(VerificationChallenge.created_at < cutoff)
         )
         await session.execute(delete(Lockout).where(Lockout.updated_at < now - COUNTERS_KEPT))
         await session.execute(

@@ -248,12 +248,12 @@ async def build_history(
 
 
 __all__ = [
-    "Clock",
     "START",
+    "Clock",
+    "LinkedChat",
     "build_history",
     "everything",
     "folder_text",
     "say",
     "tracker_senders",
-    "LinkedChat",
 ]
