@@ -13,7 +13,6 @@ and the goodbye mail say so, naming the ATS when the applications name it.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,19 +30,19 @@ from ats.models import (
 from ats.privacy.erasure import Erased, Eraser
 from ats.privacy.export import ApplicantExport, ExportedConversation, export_applicant
 from ats.privacy.trackers import ConversationLine, TrackerEvents
-from ats.records import Attachment, Mail
+from ats.records import Mail
 from ats.settings import ATS_NAMES, Settings
 from ats.store import ATSStore
 from ats.store_basics import normalise_email, utcnow
 from desk.escalations import EscalationView
 from desk.handoff import transcript
-from desk.pages import templates
-from speech.catalogue import catalogue, say
-from speech.dates import day_and_time
+from speech.catalogue import say
+from speech.data_export import data_export_mail
 
 EXPORT_PURPOSE = "data_export"
 GOODBYE_PURPOSE = "erasure_confirmation"  # its recipient is forgotten once sent (ats/mail.py)
 JSON_NAME = "personal-data.json"
+READABLE_NAME = "personal-data.html"
 
 
 @dataclass(frozen=True)
@@ -179,54 +178,10 @@ async def full_export(store: ATSStore, settings: Settings, agent: Any, email: st
     return dataclasses.replace(export, conversations=conversations)
 
 
-def readable(export: ApplicantExport, settings: Settings) -> Attachment:
-    """The readable document in the applicant's language: speech.data_export's when it is
-    there, else the desk's own page (desk/templates/data_export.html)."""
-    language = export.language
-    try:
-        module = importlib.import_module("speech.data_export")
-    except ImportError:
-        module = None
-    if module is not None and hasattr(module, "render_export"):
-        text = str(module.render_export(export, language))
-        html = text.lstrip().startswith("<")
-        return Attachment(
-            "personal-data.html" if html else "personal-data.txt",
-            "text/html; charset=utf-8" if html else "text/plain; charset=utf-8",
-            text,
-        )
-    page = templates.get_template("data_export.html").render(
-        t=catalogue().area("desk", language),
-        language=language,
-        export=export,
-        employer=settings.employer_name,
-        when=lambda moment: day_and_time(moment, language, settings.timezone) if moment else "",
-        name_of=lambda names, key: catalogue().name_of(names, key, language) if key else "",
-        status_label=lambda key: catalogue().name_of("status", key, language),
-    )
-    return Attachment("personal-data.html", "text/html", page)
-
-
-def export_mail(export: ApplicantExport, settings: Settings, ats: str) -> Mail:
-    """The applicant's data, both ways, to the address on file, in their language."""
-    language = export.language
-    document = readable(export, settings)
-    return Mail(
-        to=export.email,
-        subject=say("mail.data_export.subject", language, employer=settings.employer_name),
-        body=say(
-            "mail.data_export.body",
-            language,
-            name=export.name,
-            employer=settings.employer_name,
-            ats=ats,
-        ),
-        purpose=EXPORT_PURPOSE,
-        attachments=(
-            Attachment(JSON_NAME, "application/json", export.to_json()),
-            Attachment(document.filename, document.content_type.split(";")[0], document.content),
-        ),
-    )
+def export_mail(export: ApplicantExport, settings: Settings) -> Mail:
+    """The applicant's data, both ways, to the address on file, in their language: the same
+    mail as when they ask for it in the chat."""
+    return data_export_mail(export, settings.employer_name, settings.timezone)
 
 
 def goodbye_mail(email: str, language: str, settings: Settings, ats: str) -> Mail:

@@ -21,6 +21,7 @@ from desk.escalations import audit, get_escalation
 from desk.pages import desk_page, language_of, render
 from desk.privacy import (
     JSON_NAME,
+    READABLE_NAME,
     Holding,
     ats_name,
     erase,
@@ -29,10 +30,10 @@ from desk.privacy import (
     find_applicant,
     full_export,
     holding,
-    readable,
 )
 from desk.services import DeskServices
 from desk.sessions import DeskUser
+from speech.data_export import render_export
 
 
 def admins_only(handler):
@@ -176,8 +177,8 @@ def add_privacy_routes(desk: Blueprint) -> None:
         )
         if kind == "json":
             return download(export.to_json(), "application/json; charset=utf-8", JSON_NAME)
-        document = readable(export, services.settings)
-        return download(document.content, document.content_type, document.filename)
+        document = render_export(export, export.language, services.settings.timezone)
+        return download(document, "text/html; charset=utf-8", READABLE_NAME)
 
     @desk.route("/privacy/send", methods=["POST"])
     @admins_only
@@ -192,8 +193,7 @@ def add_privacy_routes(desk: Blueprint) -> None:
         )
         if export is None:
             return page(request, user, problem="privacy_not_found", status=404)
-        ats = ats_name(found.ats_systems, services.settings, found.language)
-        await services.mailer.send([export_mail(export, services.settings, ats)], escalation_id)
+        await services.mailer.send([export_mail(export, services.settings)], escalation_id)
         await audit(
             services.store, user.email, "privacy_send", found.subject(escalation_id), "data_export"
         )
