@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 from ats.mail import mask_email
 from ats.models import EscalationReason
-from ats.privacy.consent import record_consent, withdraw_consent
+from ats.privacy.consent import consent_of, record_consent, withdraw_consent
 from ats.privacy.export import ApplicantExport, ExportedConversation, export_applicant
 from ats.privacy.trackers import ConversationLine, TrackerEvents
 from ats.records import ApplicationRecord, Mail
@@ -205,11 +205,11 @@ async def ask_consent(turn: Turn) -> None:
         ask_to_verify(turn, CONSENT)
         return
     settings = turn.services.settings
-    export = await export_applicant(turn.services.store, addresses[0][0])
-    if export is not None and export.consent is not None:
+    consent = await consent_of(turn.services.store, addresses[0][0])
+    if consent is not None:
         turn.say(
             "privacy_consent_already",
-            day=day(export.consent.given_at, turn.language, settings.timezone),
+            day=day(consent.given_at, turn.language, settings.timezone),
             months=settings.consent_retention_months,
         )
         return
