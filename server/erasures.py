@@ -97,10 +97,10 @@ class ErasureCheck:
     """What one check did: erasures read, conversations dropped from memory (asked for, and
     never verified and idle), spooled lines removed."""
 
-    requests: int = 0
-    conversations: int = 0
-    idle: int = 0
-    spooled: int = 0
+    requests: int
+    conversations: int
+    idle: int
+    spooled: int
 
     def describe(self) -> str:
         return (
@@ -122,14 +122,11 @@ class ConversationEraser:
         spools: Sequence[SpoolFolder] = (),
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        inner = unwrapped(tracker_store)
-        # the SQL tracker store is erased in its database by the erasure itself
-        self.memory: InMemoryTrackerStore | None = (
-            inner if isinstance(inner, InMemoryTrackerStore) else None
-        )
         self.store = store
         self.settings = settings
-        self.lock_store = lock_store
+        self._use(tracker_store, lock_store)
+        # Rasa's agent, when the check follows it: the API's PUT /model replaces the agent
+        self.current_agent: Callable[[], Any] | None = None
         self.spools = tuple(spools)
         self.clock = clock
         self.keys = ErasureKeys.of(settings)
@@ -160,11 +157,22 @@ class ConversationEraser:
             ),
         )
 
+    def _use(self, tracker_store: Any, lock_store: Any) -> None:
+        inner = unwrapped(tracker_store)
+        # the SQL tracker store is erased in its database by the erasure itself
+        self.memory: InMemoryTrackerStore | None = (
+            inner if isinstance(inner, InMemoryTrackerStore) else None
+        )
+        self.lock_store = lock_store
+
     # -- the check ---------------------------------------------------------------------------
 
     async def check(self) -> ErasureCheck:
         """One look at the erasures asked since the last; raises when the database fails."""
         now = self.clock()
+        if self.current_agent is not None:
+            agent = self.current_agent()
+            self._use(getattr(agent, "tracker_store", None), getattr(agent, "lock_store", None))
         erased, latest = await self._erasures()
         conversations = await self._drop_erased(erased)
         idle, idle_erased = await self._drop_idle(now)
@@ -205,7 +213,8 @@ class ConversationEraser:
             query = query.where(TrackerErasure.requested_at >= self._latest - LOOKBACK)
         async with self.store.session() as session:
             rows = (await session.execute(query)).all()
-        latest = max([self._latest, *(row.requested_at for row in rows)], default=None, key=_key)
+        seen = [row.requested_at for row in rows] + ([self._latest] if self._latest else [])
+        latest = max(seen, default=None)
         return {row.conversation_hash: row.requested_at.timestamp() for row in rows}, latest
 
     # -- the in-memory tracker store ---------------------------------------------------------
@@ -363,8 +372,10 @@ _checks: set[asyncio.Task] = set()
 
 
 def start_checking(agent: Any, services: Services, app: Any) -> ConversationEraser:
-    """Starts this Rasa server's erasure check, as a task of its Sanic `app`."""
+    """Starts this Rasa server's erasure check, as a task of its Sanic `app`, on the agent the
+    app serves at each check."""
     eraser = ConversationEraser.of_agent(agent, services)
+    eraser.current_agent = lambda: getattr(app.ctx, "agent", None) or agent
     app.add_task(eraser.loop())
     return eraser
 
@@ -401,13 +412,12 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def _key(moment: datetime | None) -> float:
-    return moment.timestamp() if moment is not None else float("-inf")
-
-
 def _safe(error: Exception) -> str:
-    """What went wrong, without the statement's parameters (they may be sender ids)."""
+    """What went wrong, without a statement's parameters or a lock's conversation id (they are
+    sender ids): the database's or the system's message, else only the kind of error."""
     if isinstance(error, StatementError) and error.orig is not None:
-        first_line = next(iter(str(error.orig).splitlines()), "")
-        return f"{type(error.orig).__name__}: {first_line}"
-    return type(error).__name__
+        error = error.orig  # type: ignore[assignment]
+    elif not isinstance(error, OSError):
+        return type(error).__name__
+    first_line = next(iter(str(error).splitlines()), "")
+    return f"{type(error).__name__}: {first_line}"

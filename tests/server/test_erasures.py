@@ -388,6 +388,8 @@ async def until(condition: Any) -> None:
 async def test_the_rasa_server_checks_from_its_start_until_it_stops(
     store: ATSStore, eraser_settings: Settings
 ) -> None:
+    servers = dataclasses.replace(eraser_settings.servers, erasure_check_seconds=1)
+    eraser_settings = dataclasses.replace(eraser_settings, servers=servers)
     now = datetime.now(UTC)  # the server's own clock
     trackers = memory()
     await talk(trackers, "web-james", now, "Status please, James Smith here")
@@ -405,7 +407,7 @@ async def test_the_rasa_server_checks_from_its_start_until_it_stops(
         return None
 
     app = SimpleNamespace(
-        ctx=SimpleNamespace(input_channels=[]),
+        ctx=SimpleNamespace(input_channels=[], agent=agent),
         add_task=lambda work: asyncio.get_running_loop().create_task(work),
     )
     use_services(Services.create(eraser_settings, store))
@@ -415,6 +417,11 @@ async def test_the_rasa_server_checks_from_its_start_until_it_stops(
         await until(lambda: "web-james" not in trackers.store)  # the first check, at once
         assert "web-sanne" in trackers.store and erasures._checks
         [checking] = erasures._checks
+        # a new model through Rasa's API: a new agent, with a new in-memory tracker store
+        replaced = memory()
+        await talk(replaced, "web-james", now, "Status please, James Smith here")
+        app.ctx.agent = SimpleNamespace(tracker_store=replaced, lock_store=agent.lock_store)
+        await until(lambda: "web-james" not in replaced.store)
         await closing_ours_too(rasas_close, eraser_settings.servers)(app, None)
         assert checking.done() and not erasures._checks
     finally:
