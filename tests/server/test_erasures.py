@@ -1,7 +1,8 @@
 """Erased conversations leave the Rasa server too (server/erasures.py): its in-memory tracker
 store (Rasa's own, with Rasa's trackers), and the spool files of this process and of processes
 that stopped, never the file of another live process; conversations that never verified go from
-memory after HELPDESK_UNVERIFIED_RETENTION_DAYS. On SQLite and PostgreSQL ATS databases."""
+memory after HELPDESK_UNVERIFIED_RETENTION_DAYS. On SQLite and PostgreSQL ATS databases, and
+once in a running help desk."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import json
 import logging
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -41,6 +43,8 @@ from server.erasures import ConversationEraser, SpoolFolder, spooled_event, spoo
 from server.lifecycle import closing_ours_too, starting_ours_too
 from server.spool import Spool
 from tests.ats.helpers import add, row
+from tests.servers import get_text
+from tests.web.conftest import API_TOKEN, PLAIN
 
 UTC = timezone.utc
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -426,3 +430,45 @@ async def test_the_rasa_server_checks_from_its_start_until_it_stops(
         assert checking.done() and not erasures._checks
     finally:
         use_services(None)
+
+
+# -- a running help desk -----------------------------------------------------------------------
+
+
+async def test_a_running_help_desk_forgets_a_conversation_erased_in_its_database(
+    running_helpdesk: Any,
+) -> None:
+    helpdesk = running_helpdesk("erasure", **PLAIN, HELPDESK_ERASURE_CHECK_SECONDS="1")
+    james, sanne = f"rest-james-{uuid.uuid4().hex}", f"rest-sanne-{uuid.uuid4().hex}"
+    helpdesk.send(james, "Hi, I have a question")
+    helpdesk.send(sanne, "Hoi, ik heb een vraag")
+    assert said(helpdesk, james) == ["Hi, I have a question"]
+
+    # what an erasure (the desk's "erase now", the retention purge) records for the servers
+    settings = Settings.from_env(
+        {
+            "ATS_DATABASE_URL": f"sqlite:///{helpdesk.home / 'ats.db'}",
+            "HELPDESK_SECRET_KEY": "test-secret",
+        }
+    )
+    ats = ATSStore.from_settings(settings)
+    try:
+        await erasure_asked(ats, settings, james, datetime.now(UTC))
+    finally:
+        await ats.close()
+    for _ in range(300):  # checked every second
+        if "Hi, I have a question" not in said(helpdesk, james):
+            break
+        await asyncio.sleep(0.1)
+    assert said(helpdesk, james) == []
+    assert said(helpdesk, sanne) == ["Hoi, ik heb een vraag"]
+
+
+def said(helpdesk: Any, sender: str) -> list[str]:
+    """What the applicant said in the conversation the Rasa server holds (Rasa's API)."""
+    status, kept = get_text(
+        f"http://localhost:{helpdesk.rasa_port}/conversations/{sender}/tracker"
+        f"?include_events=ALL&token={API_TOKEN}"
+    )
+    assert status == 200
+    return [e["text"] for e in json.loads(kept)["events"] if e["event"] == "user"]
