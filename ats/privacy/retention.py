@@ -3,7 +3,7 @@ is up. Run by the deadline monitor (at most every HELPDESK_PURGE_MINUTES) and by
 `helpdesk privacy purge [--dry-run]` for cron.
 
 1. Applications closed (hired, rejected, withdrawn) for HELPDESK_RETENTION_WEEKS, or for
-   HELPDESK_CONSENT_RETENTION_MONTHS when the applicant consented, are erased
+   HELPDESK_CONSENT_RETENTION_MONTHS when the applicant consented (not when hired), are erased
    (`ats.privacy.erasure`), with their applicant once nothing of theirs is kept. Open ones
    never are. They are found through a partial index that holds only closed applications not
    yet erased, by closing date, and erased in batches, each in its own transaction taken with
@@ -42,6 +42,7 @@ from ats.models import (
     OutgoingMail,
     RateCounter,
     Recruiter,
+    Status,
     TrackerErasure,
     UndeliveredMessage,
     VerificationChallenge,
@@ -142,7 +143,13 @@ class RetentionPurge:
             Application.erased_at.is_(None),
             Application.status.in_(sorted(CLOSED_VALUES)),
             Application.closed_at < max(without_consent, with_consent),
-            or_(Candidate.consent_given_at.is_(None), Application.closed_at < with_consent),
+            # consent keeps an applicant for other vacancies; a hired one is the employer's HR
+            # system's business, and is kept no longer than anyone else
+            or_(
+                Candidate.consent_given_at.is_(None),
+                Application.status == Status.HIRED.value,
+                Application.closed_at < with_consent,
+            ),
         )
 
     def selection(self, now: datetime, limit: int = BATCH) -> Select:
