@@ -283,6 +283,8 @@ class RetentionPurge:
         escalations)."""
         _, _, cutoff = self.cutoffs(now)
         idle = await self._idle_conversations(cutoff)
+        # stamped now, not when the run began: the Rasa servers read erasures by this time
+        now = self.clock()
         async with self.store.session() as session, session.begin():
             if not await self._first_purge(session):
                 return 0, 0  # another purge is doing this very work right now
