@@ -68,8 +68,10 @@ logger = logging.getLogger(__name__)
 
 BATCH = 1000
 PURGE_LOCK = 0x48445052  # "HDPR": the advisory lock of the purge of unverified conversations
-# how long every Rasa server has to drop an erased conversation from its memory and spool
-TRACKER_ERASURE_KEPT = timedelta(days=7)
+# how long every Rasa server has to drop an erased conversation from its memory and spool (a
+# spool left by a stopped server is filtered by whichever server checks next); only keyed
+# hashes, so they may stay long
+TRACKER_ERASURE_KEPT = timedelta(days=90)
 # rate counters and locks last minutes to hours; older ones only name who asked
 COUNTERS_KEPT = timedelta(days=1)
 
