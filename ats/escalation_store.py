@@ -66,6 +66,7 @@ class EscalationStore(ABC):
                             if earlier.summary
                             else request.summary
                         )[-4000:]
+                    _mark_privacy_kind(earlier, request)
                     return EscalationRecord.of(earlier), False, []
             recruiter_id = await self._recruiter_id(session, request, application)
             values = {
@@ -86,6 +87,7 @@ class EscalationStore(ABC):
                 "created_at": now,
                 "verified": application is not None,
                 "client": request.client,
+                "privacy_kind": request.privacy_kind,
             }
             if application is None:
                 row = Escalation(**values)
@@ -111,6 +113,8 @@ class EscalationStore(ABC):
                     Escalation.state != EscalationState.RESOLVED.value,
                 )
             )
+            if not created:
+                _mark_privacy_kind(row, request)
             record = EscalationRecord.of(row)
             queued = await self._queue(session, record, mails) if created else []
             return record, created, queued
@@ -181,3 +185,10 @@ class EscalationStore(ABC):
             raise RecruiterNotFound("an escalation without an application needs a recruiter")
         vacancy_recruiter: int = application.vacancy.recruiter_id
         return vacancy_recruiter
+
+
+def _mark_privacy_kind(row: Escalation, request: EscalationRequest) -> None:
+    """A privacy request joining one already open says what it asks for; an erasure is never
+    turned back into a request for access."""
+    if request.privacy_kind and row.privacy_kind != "erasure":
+        row.privacy_kind = request.privacy_kind

@@ -38,6 +38,8 @@ MAX_ATTEMPTS = 20
 RETRY_DELAYS = (1.0, 5.0, 30.0)
 # mails whose recipient is forgotten once sent (the confirmation that their data is erased)
 FORGET_RECIPIENT = frozenset({"erasure_confirmation"})
+# mails whose subject holds a secret (the one-time code), dropped with the body once sent
+FORGET_SUBJECT = frozenset({"verification_code"})
 
 
 def mask_email(address: str) -> str:
@@ -158,6 +160,8 @@ class Mailer:
         }
         if row.purpose in FORGET_RECIPIENT:
             values.update(to_address="", subject="")
+        elif row.purpose in FORGET_SUBJECT:
+            values.update(subject="")
         async with self.store.session() as session, session.begin():
             await session.execute(
                 update(OutgoingMail).where(OutgoingMail.id == row.id).values(values)

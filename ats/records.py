@@ -168,6 +168,8 @@ class EscalationRequest:
     summary: str | None = None
     # a keyed hash of the client asking, to bound and collapse unverified requests
     client: str | None = None
+    # a privacy request's kind, when known: "access" or "erasure"
+    privacy_kind: str | None = None
 
 
 @dataclass(frozen=True)

@@ -167,6 +167,8 @@ class ServerSettings:
     rasa_api_token: str | None = None
     action_timeout_seconds: float = 4.0
     handover_retry_seconds: float = 15.0
+    # how often each Rasa server drops erased conversations from its memory and spool
+    erasure_check_seconds: float = 60.0
     spool_dir: Path = PROJECT_ROOT / "var" / "spool"
     rasa_port: int = 5005
     actions_port: int = 5055
@@ -188,6 +190,7 @@ class ServerSettings:
             rasa_api_token=env.text("HELPDESK_RASA_API_TOKEN"),
             action_timeout_seconds=env.seconds("HELPDESK_ACTION_TIMEOUT_SECONDS", 4.0),
             handover_retry_seconds=env.seconds("HELPDESK_HANDOVER_RETRY_SECONDS", 15.0),
+            erasure_check_seconds=env.seconds("HELPDESK_ERASURE_CHECK_SECONDS", 60.0, minimum=1.0),
             spool_dir=env.folder("HELPDESK_SPOOL_DIR", PROJECT_ROOT / "var" / "spool"),
             rasa_port=env.number("HELPDESK_RASA_PORT", 5005, minimum=1, maximum=65535),
             actions_port=actions_port,

@@ -68,6 +68,10 @@ class EscalationView:
     level: int = 1
     # False: the person had not proven who they are; the name and address are what they typed
     verified: bool = True
+    # a privacy request's kind when known: "access" (a copy of their data) or "erasure"
+    privacy_kind: str | None = None
+    # set once the applicant's details were erased from it
+    erased: bool = False
 
     def overdue(self, now: datetime) -> bool:
         return self.state != EscalationState.RESOLVED.value and self.respond_by < now
@@ -148,6 +152,8 @@ def _view(row) -> EscalationView:
         summary=escalation.summary,
         level=escalation.level,
         verified=bool(escalation.verified),
+        privacy_kind=escalation.privacy_kind,
+        erased=escalation.erased_at is not None,
     )
 
 

@@ -44,6 +44,7 @@ from desk.pages import (
     language_of,
     render,
 )
+from desk.privacy_pages import add_privacy_routes
 from desk.services import DeskServices
 from desk.sessions import (
     DeskUser,
@@ -78,6 +79,7 @@ def build_blueprint() -> Blueprint:
         return await response.file(STATIC / name, mime_type=STATIC_FILES[name])
 
     add_login_routes(desk)
+    add_privacy_routes(desk)
 
     @desk.route("/", methods=["GET"])
     @desk_page

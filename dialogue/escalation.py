@@ -95,11 +95,13 @@ async def escalate(
     applicant_name: str | None = None,
     applicant_email: str | None = None,
     vacancy_hint: str | None = None,
+    privacy_kind: str | None = None,
 ) -> EscalationRecord:
     """Open (or find) the escalation, queue and send the recruiter's email, remember it.
 
     Only an application this conversation has proven may be given: one without is an
-    unverified escalation, which never joins a verified one."""
+    unverified escalation, which never joins a verified one. A privacy request says what is
+    asked for (`privacy_kind`: "access" or "erasure"), when that is known."""
     if application is not None and application.reference not in turn.verified():
         raise PermissionError("an escalation carries only an application its applicant proved")
     store, mailer = turn.services.store, turn.services.mailer
@@ -115,6 +117,7 @@ async def escalate(
         conversation_id=turn.conversation_id,
         summary=turn.text or None,
         client=turn.client,
+        privacy_kind=privacy_kind,
     )
     escalation, _created, mail_ids = await store.open_escalation(
         request,
@@ -162,6 +165,7 @@ async def escalate_unverified(
     applicant_name: str | None = None,
     applicant_email: str | None = None,
     vacancy_hint: str | None = None,
+    privacy_kind: str | None = None,
 ) -> EscalationRecord:
     """Hand someone who has not proven who they are to the default recruiter.
 
@@ -174,19 +178,26 @@ async def escalate_unverified(
         applicant_name=applicant_name,
         applicant_email=applicant_email,
         vacancy_hint=vacancy_hint,
+        privacy_kind=privacy_kind,
     )
 
 
-async def open_privacy_request(turn: Turn) -> None:
-    """A request to see or erase their data: to their recruiter when the conversation proved
-    an application, else to the default recruiter, unverified."""
+async def open_privacy_request(
+    turn: Turn, kind: str | None = None, reply: str = "privacy_escalated"
+) -> None:
+    """A request to see or erase their data (`kind`, when known) for a person to handle: to
+    their recruiter when the conversation proved an application, else to the default
+    recruiter, unverified (dialogue/privacy.py carries out a proven applicant's own wishes)."""
     application = await proven_application(turn)
     if application is not None:
-        escalation = await escalate(turn, EscalationReason.PRIVACY_REQUEST, application=application)
+        escalation = await escalate(
+            turn, EscalationReason.PRIVACY_REQUEST, application=application, privacy_kind=kind
+        )
     else:
         escalation = await escalate_unverified(
-            turn, EscalationReason.PRIVACY_REQUEST, applicant_email=turn.slot("pending_email")
+            turn,
+            EscalationReason.PRIVACY_REQUEST,
+            applicant_email=turn.slot("pending_email"),
+            privacy_kind=kind,
         )
-    turn.say(
-        "privacy_escalated", recruiter=escalation.recruiter.name, respond_by=when(turn, escalation)
-    )
+    turn.say(reply, recruiter=escalation.recruiter.name, respond_by=when(turn, escalation))

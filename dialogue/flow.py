@@ -1,9 +1,11 @@
 """Which step a message is, whatever action the rules picked: the state machine's routing.
 
 An answer to a free-text question the bot asked (a name, an address, a vacancy) goes to the
-contact details, unless it interrupts them (asking for a person, "are you a bot?"); a message
-that holds the detail the bot waits for (a reference, an address, a code) moves verification
-on, whatever small talk the language model took it for; anything else is the action's own.
+contact details, unless it interrupts them (asking for a person, "are you a bot?"); a yes or no
+to the consent question is recorded (dialogue/privacy.py); someone asked to verify for a
+privacy request who cannot read that mailbox is handed to a recruiter; a message that holds the
+detail the bot waits for (a reference, an address, a code) moves verification on, whatever
+small talk the language model took it for; anything else is the action's own.
 """
 
 from __future__ import annotations
@@ -11,15 +13,29 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from dialogue.contact import answer_free_text
-from dialogue.states import AWAITING_DETAILS, FREE_TEXT, INTERRUPTIONS, SMALL_TALK
+from dialogue.privacy import PASSED_ON_UNVERIFIED, answer_consent, pass_on_unverified
+from dialogue.privacy_wish import cannot_receive_mail
+from dialogue.states import AWAITING_DETAILS, FREE_TEXT, INTERRUPTIONS, SMALL_TALK, Awaiting
 from dialogue.turn import EMAIL, Turn
 from dialogue.verification import verify_or_ask
 
 
 def gives_a_detail(turn: Turn) -> bool:
     """The bot waits for a verification detail and this message holds one."""
-    if turn.slot("awaiting") not in AWAITING_DETAILS:
+    return turn.slot("awaiting") in AWAITING_DETAILS and has_a_detail(turn)
+
+
+def cannot_verify(turn: Turn) -> bool:
+    """Asked to verify for a privacy request, the applicant says they cannot read the mailbox
+    on file (and gives no detail instead)."""
+    if turn.slot("goal") not in PASSED_ON_UNVERIFIED or turn.intent in INTERRUPTIONS:
         return False
+    if turn.slot("awaiting") not in AWAITING_DETAILS or has_a_detail(turn):
+        return False
+    return turn.intent == "deny" or cannot_receive_mail(turn.text)
+
+
+def has_a_detail(turn: Turn) -> bool:
     return bool(
         turn.reference()
         or turn.entity("email")
@@ -32,6 +48,10 @@ async def take_turn(turn: Turn, respond: Callable[[Turn], Awaitable[None]]) -> N
     """Route this message: a free-text answer, a verification detail, or the action's own."""
     if turn.slot("awaiting") in FREE_TEXT and turn.intent not in INTERRUPTIONS:
         await answer_free_text(turn)
+    elif turn.slot("awaiting") == Awaiting.PRIVACY_CONSENT and turn.intent in ("affirm", "deny"):
+        await answer_consent(turn, turn.intent == "affirm")
+    elif cannot_verify(turn):
+        await pass_on_unverified(turn)
     elif turn.intent in SMALL_TALK and gives_a_detail(turn):
         await verify_or_ask(turn, turn.slot("goal") or "status")
     else:

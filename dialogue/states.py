@@ -16,6 +16,7 @@ class Awaiting(str, enum.Enum):
     CHOICE = "choice"  # which of several applications
     WITHDRAW_CONFIRM = "withdraw_confirm"  # yes or no to withdrawing
     PRIVACY_OFFER = "privacy_offer"  # yes or no to passing a privacy request on
+    PRIVACY_CONSENT = "privacy_consent"  # yes or no to keeping the details for longer
     CONTACT_NAME = "contact_name"  # free text: the applicant's name
     CONTACT_EMAIL = "contact_email"  # free text: where a recruiter can reach them
     CONTACT_VACANCY = "contact_vacancy"  # free text: the vacancy they applied for

@@ -17,6 +17,8 @@ from ats.records import ApplicationRecord, Mail
 from ats.services import Services
 from ats.verification import CodeRequest, Outcome
 from dialogue.answers import answer_status, answer_timeline, ask_to_confirm_withdrawal
+from dialogue.privacy import fulfil
+from dialogue.privacy_wish import WISHES
 from dialogue.turn import EMAIL, Turn
 from speech.catalogue import say
 from speech.dates import day_and_time
@@ -37,6 +39,11 @@ def reference_buttons(turn: Turn, applications: list[ApplicationRecord]) -> list
 async def continue_after_verification(turn: Turn) -> None:
     """Do what the applicant wanted before they proved who they are."""
     goal = turn.slot("goal") or "status"
+    if goal in WISHES:  # a privacy wish concerns the applicant, not one application
+        turn.set("awaiting", None)
+        turn.set("goal", None)
+        await fulfil(turn, goal)
+        return
     store = turn.services.store
     verified = turn.verified()
     chosen = turn.slot("selected_reference")

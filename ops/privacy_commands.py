@@ -88,9 +88,7 @@ def add_privacy_commands(commands: argparse._SubParsersAction) -> None:
         "purge",
         help="erase what is past its retention period (the deadline monitor does this too)",
     )
-    purge.add_argument(
-        "--dry-run", action="store_true", help="only count what would be erased"
-    )
+    purge.add_argument("--dry-run", action="store_true", help="only count what would be erased")
     purge.set_defaults(handler=cmd_privacy_purge)
     export = privacy_commands.add_parser(
         "export", help="everything held about the applicant with this address, as JSON"

@@ -48,7 +48,8 @@ class SpoolingPikaEventBroker(PikaEventBroker):
         super().__init__(*args, **kwargs)
         folder = spool_dir or services().settings.servers.spool_dir
         self.spool = Spool(folder / "events")
-        self._replaying = asyncio.Lock()
+        # the spool's: the erasure check (server/erasures.py) filters it only between replays
+        self._replaying = self.spool.rewriting
         self._connecting: asyncio.Task | None = None
 
     @classmethod

@@ -116,24 +116,26 @@ class HandoverReplay:
         """Runs what is spooled; returns how many hand-overs went through."""
         done = 0
         store = spool()
-        for path in store.files():
-            if not store.take_over(path):
-                continue
-            text = store.read(path)
-            remaining: list[str] = []
-            for line in text.splitlines(keepends=True):
-                try:
-                    item = json.loads(line)
-                except json.JSONDecodeError:
-                    logger.error("unreadable line in the hand-over spool %s: dropped", path)
+        # the erasure check (server/erasures.py) filters the spool only between replays
+        async with store.rewriting:
+            for path in store.files():
+                if not store.take_over(path):
                     continue
-                if remaining or not await self.run(item):
-                    remaining.append(line)  # in order: the rest waits behind the first failure
-                else:
-                    done += 1
-            # what was spooled while these ran is kept behind them
-            added = store.read(path)[len(text) :]
-            store.rewrite(path, [line for line in [*remaining, added] if line])
+                text = store.read(path)
+                remaining: list[str] = []
+                for line in text.splitlines(keepends=True):
+                    try:
+                        item = json.loads(line)
+                    except json.JSONDecodeError:
+                        logger.error("unreadable line in the hand-over spool %s: dropped", path)
+                        continue
+                    if remaining or not await self.run(item):
+                        remaining.append(line)  # in order: the rest waits behind the first failure
+                    else:
+                        done += 1
+                # what was spooled while these ran is kept behind them
+                added = store.read(path)[len(text) :]
+                store.rewrite(path, [line for line in [*remaining, added] if line])
         return done
 
     async def loop(self) -> None:

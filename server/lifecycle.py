@@ -4,13 +4,14 @@ When its server stops, Rasa closes the event broker and nothing else (rasa.core.
 `close_resources`, which Rasa registers to run after the server stops). The help desk also keeps
 open the HTTP sessions to the action server (server/rasa_speedups.py), the lock store's Redis
 connections (server/locks.py), the tracker store's database connections (server/tracker_store.py),
-the hand-over replay and its spool (server/handovers.py) and the process's services (the ATS
-store's connections, ats/services.py). Left open, asyncio reports "Unclosed client session" and
-"Unclosed connector" as the process exits, and PostgreSQL and Redis see their connections
-dropped instead of closed.
+the hand-over replay and its spool (server/handovers.py), the erasure check (server/erasures.py)
+and the process's services (the ATS store's connections, ats/services.py). Left open, asyncio
+reports "Unclosed client session" and "Unclosed connector" as the process exits, and PostgreSQL
+and Redis see their connections dropped instead of closed.
 
 `closing_ours_too` replaces Rasa's `close_resources` (server/patches.py): Rasa's runs first, then
-the help desk's, each closed on its own so that one failing does not leave the others open.
+the help desk's, each closed on its own so that one failing does not leave the others open. The
+erasure check stops before Rasa's: it filters the event broker's spool, which Rasa's closes.
 A channel that opens something of its own (a Redis client) hands its closer to `also_close`.
 """
 
@@ -25,7 +26,7 @@ from sanic import Sanic
 
 from ats.services import services
 from ats.settings import ServerSettings
-from server import handovers, rasa_speedups
+from server import erasures, handovers, rasa_speedups
 from server.handovers import HandoverReplay
 from server.locks import AtomicRedisLockStore
 from server.tracker_store import LeanSQLTrackerStore, unwrapped
@@ -47,7 +48,8 @@ def also_close(what: str, closer: Closer) -> None:
 
 def starting_ours_too(load_agent_on_start: LoadAgent, servers: ServerSettings) -> LoadAgent:
     """Replaces rasa.core.run.load_agent_on_start (Rasa's, `load_agent_on_start`): once the
-    agent is loaded, this server replays the hand-overs spooled while a service was away."""
+    agent is loaded, this server replays the hand-overs spooled while a service was away, and
+    drops erased conversations from its memory and spool (server/erasures.py)."""
 
     async def load(
         model_path: Any, endpoints: Any, remote_storage: Any, app: Sanic, loop: AbstractEventLoop
@@ -55,6 +57,7 @@ def starting_ours_too(load_agent_on_start: LoadAgent, servers: ServerSettings) -
         agent = await load_agent_on_start(model_path, endpoints, remote_storage, app, loop)
         replay = HandoverReplay(agent, app.ctx.input_channels, servers.handover_retry_seconds)
         app.add_task(replay.loop())
+        erasures.start_checking(agent, services(), app)
         return agent
 
     return load
@@ -64,6 +67,10 @@ def closing_ours_too(close_resources: CloseResources, _servers: ServerSettings) 
     """Replaces rasa.core.run.close_resources (Rasa's, `close_resources`)."""
 
     async def close(app: Sanic, loop: AbstractEventLoop) -> None:
+        try:
+            await erasures.stop_checking()
+        except Exception:
+            logger.exception("stopping the erasure check failed")
         try:
             await close_resources(app, loop)
         finally:
@@ -75,6 +82,8 @@ def closing_ours_too(close_resources: CloseResources, _servers: ServerSettings) 
 async def close_help_desk(agent: Any) -> None:
     """Closes what the help desk keeps open in this Rasa server (`agent`: Rasa's, or None)."""
     closers: list[tuple[str, Closer]] = [
+        # before the hand-over spool it filters is closed
+        ("the erasure check", erasures.stop_checking),
         ("the hand-over replay", handovers.stop_replaying),
         ("the action server's HTTP sessions", rasa_speedups.close_sessions),
     ]

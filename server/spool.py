@@ -6,6 +6,10 @@ process, locked while that process lives. A process replays its own file and tak
 file of a process that has stopped (its lock is free), so nothing waits for a server that will
 not come back.
 
+Whoever reads a file and rewrites it after awaiting other work (a replay, the erasure check of
+server/erasures.py) holds the spool's `rewriting` lock meanwhile: a rewrite from stale text
+would bring back lines another removed, or drop lines added in between.
+
 What is spooled names conversations and carries what applicants said, so only the help desk's
 own user can read it: every file is created 0600 (the mode is given at creation, so there is
 no moment with wider permissions, whatever the umask) and the folders are 0700.
@@ -13,6 +17,7 @@ no moment with wider permissions, whatever the umask) and the folders are 0700.
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import json
 import os
@@ -55,6 +60,7 @@ class Spool:
         self.path = folder / f"{socket.gethostname()}-{os.getpid()}.jsonl"
         self._handle = open_private(self.path, "a")
         fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self.rewriting = asyncio.Lock()
 
     def add(self, item: dict[str, Any]) -> None:
         self._handle.write(json.dumps(item) + "\n")

@@ -145,7 +145,10 @@ def test_withdrawal_in_english(helpdesk):
 def test_privacy_request_in_dutch(helpdesk):
     chat = Conversation(helpdesk)
     reply = chat.say("ik wil graag dat jullie mijn gegevens verwijderen")
-    assert "4 weken" in reply and "doorgegeven aan" in reply
+    # erased only at the applicant's own request: a code first, or a person who checks
+    assert "referentie" in reply and "mailbox" in reply
+    assert "doorgegeven aan" in chat.say("ik kan niet meer bij die mailbox")
+    assert "4 weken" in chat.say("hoe lang bewaren jullie mijn gegevens?")
 
 
 def test_timeline_and_bot_challenge_and_language_switch(helpdesk):

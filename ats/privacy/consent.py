@@ -5,15 +5,38 @@ employer can show what was consented to."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from ats.models import Candidate
 from ats.store import ATSStore
 from ats.store_basics import normalise_email
 
 SOURCES = ("ats", "conversation")
+
+
+@dataclass(frozen=True)
+class Consent:
+    given_at: datetime
+    source: str
+    wording: str
+
+
+async def consent_of(store: ATSStore, email: str) -> Consent | None:
+    """The consent recorded for the applicant with this address, if any."""
+    async with store.session() as session:
+        row = (
+            await session.execute(
+                select(
+                    Candidate.consent_given_at, Candidate.consent_source, Candidate.consent_wording
+                ).where(Candidate.email == normalise_email(email))
+            )
+        ).first()
+    if row is None or row.consent_given_at is None:
+        return None
+    return Consent(row.consent_given_at, row.consent_source or "", row.consent_wording or "")
 
 
 async def record_consent(

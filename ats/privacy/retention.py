@@ -3,7 +3,7 @@ is up. Run by the deadline monitor (at most every HELPDESK_PURGE_MINUTES) and by
 `helpdesk privacy purge [--dry-run]` for cron.
 
 1. Applications closed (hired, rejected, withdrawn) for HELPDESK_RETENTION_WEEKS, or for
-   HELPDESK_CONSENT_RETENTION_MONTHS when the applicant consented, are erased
+   HELPDESK_CONSENT_RETENTION_MONTHS when the applicant consented (not when hired), are erased
    (`ats.privacy.erasure`), with their applicant once nothing of theirs is kept. Open ones
    never are. They are found through a partial index that holds only closed applications not
    yet erased, by closing date, and erased in batches, each in its own transaction taken with
@@ -42,6 +42,7 @@ from ats.models import (
     OutgoingMail,
     RateCounter,
     Recruiter,
+    Status,
     TrackerErasure,
     UndeliveredMessage,
     VerificationChallenge,
@@ -67,8 +68,10 @@ logger = logging.getLogger(__name__)
 
 BATCH = 1000
 PURGE_LOCK = 0x48445052  # "HDPR": the advisory lock of the purge of unverified conversations
-# how long every Rasa server has to drop an erased conversation from its memory and spool
-TRACKER_ERASURE_KEPT = timedelta(days=7)
+# how long every Rasa server has to drop an erased conversation from its memory and spool (a
+# spool left by a stopped server is filtered by whichever server checks next); only keyed
+# hashes, so they may stay long
+TRACKER_ERASURE_KEPT = timedelta(days=90)
 # rate counters and locks last minutes to hours; older ones only name who asked
 COUNTERS_KEPT = timedelta(days=1)
 
@@ -142,7 +145,13 @@ class RetentionPurge:
             Application.erased_at.is_(None),
             Application.status.in_(sorted(CLOSED_VALUES)),
             Application.closed_at < max(without_consent, with_consent),
-            or_(Candidate.consent_given_at.is_(None), Application.closed_at < with_consent),
+            # consent keeps an applicant for other vacancies; a hired one is the employer's HR
+            # system's business, and is kept no longer than anyone else
+            or_(
+                Candidate.consent_given_at.is_(None),
+                Application.status == Status.HIRED.value,
+                Application.closed_at < with_consent,
+            ),
         )
 
     def selection(self, now: datetime, limit: int = BATCH) -> Select:
@@ -276,6 +285,8 @@ class RetentionPurge:
         escalations)."""
         _, _, cutoff = self.cutoffs(now)
         idle = await self._idle_conversations(cutoff)
+        # stamped now, not when the run began: the Rasa servers read erasures by this time
+        now = self.clock()
         async with self.store.session() as session, session.begin():
             if not await self._first_purge(session):
                 return 0, 0  # another purge is doing this very work right now

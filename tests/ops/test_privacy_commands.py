@@ -78,7 +78,9 @@ def test_the_purge_for_cron_counts_first_then_erases(ats_url, tmp_path):  # noqa
     assert "would erase 0 closed application(s)" in dry.stdout
     # five weeks later (the clock moved by moving the closing date back)
     with sqlite3.connect(ats_url.removeprefix("sqlite:///")) as db:
-        db.execute("UPDATE applications SET closed_at = ? WHERE status = 'rejected'", (STORED_LONG_AGO,))
+        db.execute(
+            "UPDATE applications SET closed_at = ? WHERE status = 'rejected'", (STORED_LONG_AGO,)
+        )
     dry = helpdesk("privacy", "purge", "--dry-run", url=ats_url, tmp_path=tmp_path)
     assert (
         "would erase 1 closed application(s) past their retention period (1 applicant(s)"

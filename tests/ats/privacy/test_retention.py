@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from ats.mail import Mailer
-from ats.models import Application, AuditEntry, ErasureAnnouncement, TrackerErasure
+from ats.models import Application, AuditEntry, ErasureAnnouncement, Status, TrackerErasure
 from ats.privacy.consent import record_consent
 from ats.privacy.retention import RetentionPurge, months_before
 from desk.figures import dashboard
@@ -155,3 +155,16 @@ async def test_erasure_events_wait_without_a_broker_and_are_dropped(
     assert report.announced == 0  # no broker configured: nobody to tell
     async with store.session() as session:
         assert await session.scalar(select(func.count()).select_from(ErasureAnnouncement)) == 0
+
+
+async def test_consent_does_not_keep_a_hired_applicant_longer(store, privacy_settings, tracker_url):
+    clock = Clock(START)
+    refs = await build_history(store, privacy_settings, tracker_url, clock)
+    await store.record_status_change(
+        refs["james"], Status.HIRED, actor="Eva", source="desk", at=START
+    )
+    await record_consent(store, "james@example.com", source="ats", wording="talent pool", at=START)
+    clock.now = START + timedelta(weeks=4, minutes=1)
+    report = await RetentionPurge(store, privacy_settings, clock).run()
+    assert report.applications == 2  # Sanne (rejected) and James (hired), consent or not
+    assert "james@example.com" not in await everything(store)
