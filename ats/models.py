@@ -240,14 +240,15 @@ class Escalation(Base):
     __tablename__ = "escalations"
 
     id = Column(Integer, primary_key=True)
-    application_id = Column(ForeignKey("applications.id"), nullable=True)
+    # indexed, like the address and conversation below: an erasure finds them by each
+    application_id = Column(ForeignKey("applications.id"), nullable=True, index=True)
     # An applicant the ATS does not know is escalated with the details they gave.
     applicant_name = Column(String(200), nullable=True)
-    applicant_email = Column(String(320), nullable=True)
+    applicant_email = Column(String(320), nullable=True, index=True)
     vacancy_hint = Column(String(300), nullable=True)
     reason = Column(String(30), nullable=False)
     channel = Column(String(50), nullable=True)
-    conversation_id = Column(String(200), nullable=True)
+    conversation_id = Column(String(200), nullable=True, index=True)
     recruiter_id = Column(ForeignKey("recruiters.id"), nullable=False, index=True)
     state = Column(String(20), nullable=False, default=EscalationState.OPEN.value)
     respond_by = Column(UTCDateTime, nullable=False)
@@ -402,7 +403,7 @@ class OutgoingMail(Base):
     # files sent with it, as JSON [{"filename", "content_type", "content"}]; dropped with the
     # body once the mail is sent
     attachments = Column(Text, nullable=True)
-    escalation_id = Column(ForeignKey("escalations.id"), nullable=True)
+    escalation_id = Column(ForeignKey("escalations.id"), nullable=True, index=True)
     created_at = Column(UTCDateTime, nullable=False)
     sent_at = Column(UTCDateTime, nullable=True)
     attempts = Column(Integer, nullable=False, default=0)

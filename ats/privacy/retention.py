@@ -364,8 +364,14 @@ class RetentionPurge:
                 select(OutgoingMail.id).where(
                     OutgoingMail.sent_at.isnot(None),
                     OutgoingMail.sent_at < cutoff,
-                    OutgoingMail.to_address.notin_(select(Candidate.email)),
-                    OutgoingMail.to_address.notin_(select(Recruiter.email)),
+                    # anti-joins: NOT IN over every applicant's address would be compared row
+                    # by row once it no longer fits in memory
+                    ~select(Candidate.id)
+                    .where(Candidate.email == OutgoingMail.to_address)
+                    .exists(),
+                    ~select(Recruiter.id)
+                    .where(Recruiter.email == OutgoingMail.to_address)
+                    .exists(),
                 )
             )
         )

@@ -30,6 +30,14 @@ PARTIAL_INDEXES = {
 }
 
 
+INDEXED = (
+    ("escalations", "application_id"),
+    ("escalations", "applicant_email"),
+    ("escalations", "conversation_id"),
+    ("outgoing_mail", "escalation_id"),
+)
+
+
 def upgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     if sqlite:
@@ -75,6 +83,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("outgoing_mail", schema=None) as batch_op:
         batch_op.add_column(sa.Column("attachments", sa.Text(), nullable=True))
+    # an erasure finds escalations by application, address and conversation, and their mails
+    for table, column in INDEXED:
+        op.create_index(op.f(f"ix_{table}_{column}"), table, [column], unique=False)
     op.create_table(
         "applicant_conversations",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -156,6 +167,8 @@ def downgrade() -> None:
         op.f("ix_applicant_conversations_candidate_id"), table_name="applicant_conversations"
     )
     op.drop_table("applicant_conversations")
+    for table, column in INDEXED:
+        op.drop_index(op.f(f"ix_{table}_{column}"), table_name=table)
     with op.batch_alter_table("outgoing_mail", schema=None) as batch_op:
         batch_op.drop_column("attachments")
     with op.batch_alter_table("escalations", schema=None) as batch_op:
