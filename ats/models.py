@@ -73,6 +73,7 @@ _CLOSED_SQL = ", ".join(f"'{s.value}'" for s in sorted(CLOSED_STATUSES))
 # Queries that should use the partial indexes below repeat their predicate with literal values:
 # neither SQLite nor a generic PostgreSQL plan can match a partial index on bound parameters.
 OPEN_APPLICATION_SQL = f"applications.status NOT IN ({_CLOSED_SQL})"
+CLOSED_UNERASED_SQL = f"applications.erased_at IS NULL AND applications.status IN ({_CLOSED_SQL})"
 
 
 class EscalationReason(str, enum.Enum):

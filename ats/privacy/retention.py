@@ -29,7 +29,7 @@ from sqlalchemy.sql import ColumnElement, Select
 
 from ats.mail import Mailer
 from ats.models import (
-    CLOSED_VALUES,
+    CLOSED_UNERASED_SQL,
     ApplicantConversation,
     Application,
     AuditEntry,
@@ -142,8 +142,7 @@ class RetentionPurge:
         without_consent, with_consent, _ = self.cutoffs(now)
         # the partial index's own predicate, so that the range scan uses it
         return and_(
-            Application.erased_at.is_(None),
-            Application.status.in_(sorted(CLOSED_VALUES)),
+            text(CLOSED_UNERASED_SQL),
             Application.closed_at < max(without_consent, with_consent),
             # consent keeps an applicant for other vacancies; a hired one is the employer's HR
             # system's business, and is kept no longer than anyone else
