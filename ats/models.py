@@ -277,6 +277,9 @@ class Escalation(Base):
     client = Column(String(64), nullable=True)
     # "access" or "erasure" for a privacy request whose kind is known
     privacy_kind = Column(String(20), nullable=True)
+    # a reference the applicant typed without proving it (unverified: shown as given, used to
+    # route to the vacancy's recruiter, never to disclose anything)
+    given_reference = Column(String(12), nullable=True)
     # when the applicant's details were erased from it (it stays as an anonymous figure)
     erased_at = Column(UTCDateTime, nullable=True)
 
@@ -586,3 +589,24 @@ class ErasureAnnouncement(Base):
     id = Column(Integer, primary_key=True)
     payload = Column(Text, nullable=False)
     created_at = Column(UTCDateTime, nullable=False)
+
+
+class EscalationMessage(Base):
+    """One message of an escalation's thread, whichever way and channel it went: what the
+    applicant wrote (chat, email), what a recruiter replied (chat, email), and recruiters'
+    internal notes, which the applicant never sees."""
+
+    __tablename__ = "escalation_messages"
+
+    id = Column(Integer, primary_key=True)
+    escalation_id = Column(
+        ForeignKey("escalations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    at = Column(UTCDateTime, nullable=False)
+    # "applicant", "recruiter", "note" (internal, recruiters only) or "bot"
+    kind = Column(String(20), nullable=False)
+    # "webchat", "telegram", "rest", "email", "desk" (a note)
+    channel = Column(String(30), nullable=True)
+    # the recruiter who wrote it (None: the applicant or the bot)
+    recruiter_id = Column(ForeignKey("recruiters.id"), nullable=True)
+    text = Column(Text, nullable=False)

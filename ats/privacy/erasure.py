@@ -37,6 +37,7 @@ from ats.models import (
     ErasureAnnouncement,
     ErasureTombstone,
     Escalation,
+    EscalationMessage,
     LinkedChat,
     LinkToken,
     Lockout,
@@ -556,10 +557,17 @@ async def erase_escalations(session: AsyncSession, ids: list[int], now: datetime
     """Escalations keep their dates, reason, state and recruiter (the dashboard's figures stay
     the same); they lose whom and what."""
     for chunk in _chunks(ids):
+        # the thread (what was said either way, and notes about them) goes whole
+        await session.execute(
+            delete(EscalationMessage)
+            .where(EscalationMessage.escalation_id.in_(chunk))
+            .execution_options(synchronize_session=False)
+        )
         await session.execute(
             update(Escalation)
             .where(Escalation.id.in_(chunk))
             .values(
+                given_reference=None,
                 applicant_name=None,
                 applicant_email=None,
                 vacancy_hint=None,
