@@ -35,6 +35,7 @@ from desk.escalations import (
 )
 from desk.figures import dashboard
 from desk.handoff import Handoff, transcript
+from desk.inbox import activity_of, add_inbox_routes
 from desk.login_pages import add_login_routes
 from desk.pages import (
     STAGE_CHARS,
@@ -80,6 +81,7 @@ def build_blueprint() -> Blueprint:
 
     add_login_routes(desk)
     add_privacy_routes(desk)
+    add_inbox_routes(desk)
 
     @desk.route("/", methods=["GET"])
     @desk_page
@@ -100,6 +102,7 @@ def build_blueprint() -> Blueprint:
             "queue.html",
             user,
             rows=rows,
+            activity=await activity_of(services.store, rows),
             filters=filters,
             now=utcnow(),
             reasons=[r.value for r in EscalationReason],
@@ -130,6 +133,7 @@ def build_blueprint() -> Blueprint:
             application=application,
             history=history or [],
             lines=lines,
+            activity=(await activity_of(services.store, [escalation]))[escalation.id],
             now=utcnow(),
             statuses=[s.value for s in Status],
             closed={s.value for s in CLOSED_STATUSES},
