@@ -93,6 +93,7 @@ def build_blueprint() -> Blueprint:
             vacancy=request.args.get("vacancy") or None,
             channel=request.args.get("channel") or None,
             state=state if state in STATES else "unresolved",
+            search=(request.args.get("q") or "").strip()[:200] or None,
         )
         services = DeskServices.get()
         rows = await list_escalations(services.store, user, filters)
