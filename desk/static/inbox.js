@@ -53,6 +53,13 @@
     }).observe(transcript, { childList: true });
   }
 
+  // forms that change something for good ask first (resolve: the bot takes the chat back)
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-confirm]"), function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  });
+
   // the queue: the notification switch
   var toggle = document.getElementById("notify-toggle");
   if (toggle) {
