@@ -171,11 +171,15 @@ async def add_contact_details(
 async def named_recruiter(
     turn: Turn, words: str, given_reference: str | None = None
 ) -> RecruiterRecord | None:
-    """The recruiter of the vacancy the applicant named (or of a reference they gave), when
-    it is exactly one."""
-    if not words.strip() and not given_reference:
+    """The recruiter of the vacancy the applicant named, when it is exactly one.
+
+    Not of a reference they only typed: the reply names the recruiter, and would then tell a
+    stranger that the reference exists and whose vacancy it is (the security rules give the
+    same reply whether a reference exists or not). The desk shows the reference as given."""
+    del given_reference  # kept as given on the escalation, never used to choose whom to name
+    if not words.strip():
         return None
-    return await turn.services.store.recruiter_of_vacancy_named(words, given_reference)
+    return await turn.services.store.recruiter_of_vacancy_named(words, None)
 
 
 async def default_recruiter(turn: Turn) -> RecruiterRecord:
