@@ -75,7 +75,7 @@ _HISTORY = re.compile(
     r"^\s*(?:"
     r"on\b.{0,200}\bwrote:"
     r"|op\b.{0,200}\b(?:schreef|geschreven)\b.{0,100}:"
-    r"|-{2,}\s*(?:original message|oorspronkelijk bericht|forwarded message|doorgestuurd bericht)"
+    r"|-{2,}\s*(?:original message|oorspronkelijk bericht|forwarded message|doorgestuurd bericht).*"
     r"|_{10,}"
     r"|(?:from|van):\s.+"
     r")\s*$",
