@@ -8,6 +8,7 @@ reaches the applicant.
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import timedelta
 
 import aiosmtplib
@@ -21,10 +22,14 @@ from ats.settings import Settings
 from ats.store_basics import utcnow
 from tests.ats.helpers import add, row
 from tests.desk.conftest import Browser, InProcessDesk
-from tests.servers import free_port
+from tests.desk.test_views import account, chat, log_in, url
+from tests.servers import csrf_of, free_port
+from tests.web.conftest import last_code
 
-EVA, DAAN = "eva@example.com", "daan@example.com"
+EVA = "eva@example.com"
 DOMAIN = "replies.example.com"
+OLIVER = ("AP-9TRB-X2KE", "oliver.bennett@example.com")
+NOTE = "Internal: Oliver's salary expectation is above the band"
 
 
 @pytest.fixture
@@ -160,3 +165,44 @@ async def test_an_internal_note_shows_marked_and_never_reaches_the_applicant(
     refused = await act(eva, escalation, "note", text="one more")
     assert refused.status_code == 403
     await eva.close()
+
+
+@pytest.mark.server
+def test_a_chat_hand_over_shows_one_thread_and_a_note_stays_in_the_desk(helpdesk):
+    """Against the running help desk: the applicant's chat (the tracker) and the thread (a reply
+    gone by email, as a REST client never listens; a note) in one time order, each reply once."""
+    sender, (reference, address) = "rest-oliver-thread", OLIVER
+    chat(helpdesk, sender, "Where does my application stand?")
+    chat(helpdesk, sender, reference)
+    chat(helpdesk, sender, address)
+    chat(helpdesk, sender, last_code(helpdesk, address))
+    chat(helpdesk, sender, "I'd like to talk to a person please")
+
+    account(helpdesk, "thread.admin@example.com", "--admin")
+    admin, queue = log_in(helpdesk, "thread.admin@example.com")
+    escalation = int(re.search(r'href="/desk/escalations/(\d+)">Oliver', queue.text).group(1))
+    page = f"/desk/escalations/{escalation}"
+    token = csrf_of(admin.get(url(helpdesk, page)).text)
+    admin.post(url(helpdesk, f"{page}/claim"), data={"csrf_token": token})
+    assert chat(helpdesk, sender, "Hello? Anyone there?") == ""  # the bot is paused
+    admin.post(url(helpdesk, f"{page}/note"), data={"csrf_token": token, "text": NOTE})
+    reply = "Hi Oliver, Priya here: we will call you tomorrow."
+    admin.post(url(helpdesk, f"{page}/reply"), data={"csrf_token": token, "text": reply})
+    after = chat(helpdesk, sender, "Thanks!")
+
+    lines = admin.get(url(helpdesk, f"{page}/transcript.json")).json()["lines"]
+    texts = [line["text"] for line in lines]
+    assert texts.count(reply) == 1 and texts.count(NOTE) == 1
+    assert texts.index("Hello? Anyone there?") < texts.index(NOTE) < texts.index(reply)
+    assert texts.index(reply) < texts.index("Thanks!")
+    [sent] = [line for line in lines if line["text"] == reply]
+    assert (sent["kind"], sent["channel"]) == ("recruiter", "email")
+    [note] = [line for line in lines if line["text"] == NOTE]
+    assert (note["kind"], note["how"]) == ("note", "Internal note")
+    assert [line["at"] for line in lines] == sorted(line["at"] for line in lines)
+
+    # the note reached the applicant nowhere: not in the chat, not in any mail
+    assert NOTE not in after
+    for mail in helpdesk.outbox.glob("*.eml"):
+        assert "salary" not in mail.read_text()
+    assert any(reply in mail.read_text() for mail in helpdesk.outbox.glob("*.eml"))
