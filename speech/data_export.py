@@ -150,6 +150,23 @@ def render_export(export: ApplicantExport, language: str, tz: ZoneInfo = AMSTERD
             ],
         )
     )
+    said = [(e, m) for e in export.escalations for m in e.messages]
+    if said:
+        parts.append(f"<h3>{escape(t('thread'))}</h3>")
+        parts.append(
+            doc.table(
+                [t("when"), t("who"), t("channel"), t("message")],
+                [
+                    (
+                        doc.when(m.at),
+                        doc.name_of("mail.data_export.document.thread_kinds", m.kind),
+                        doc.name_of("desk.channel_names", m.channel) if m.channel else "–",
+                        m.text,
+                    )
+                    for _e, m in said
+                ],
+            )
+        )
     parts.append(f"<h2>{escape(t('mails'))}</h2>")
     parts.append(
         doc.table(

@@ -23,6 +23,7 @@ from ats.models import (
     Application,
     Candidate,
     Escalation,
+    EscalationMessage,
     LinkedChat,
     OutgoingMail,
     Recruiter,
@@ -70,6 +71,17 @@ class ExportedApplication:
 
 
 @dataclass(frozen=True)
+class ExportedMessage:
+    """One message of an escalation's thread: the applicant's, a recruiter's reply, or a
+    recruiters' internal note about them (personal data too, so part of an access request)."""
+
+    at: datetime
+    kind: str
+    channel: str | None
+    text: str
+
+
+@dataclass(frozen=True)
 class ExportedEscalation:
     id: int
     reason: str
@@ -79,6 +91,7 @@ class ExportedEscalation:
     channel: str | None
     summary: str | None
     recruiter: str
+    messages: list[ExportedMessage] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -197,6 +210,15 @@ async def export_applicant(
                 .order_by(Escalation.created_at)
             )
         ).all()
+        thread: dict[int, list[ExportedMessage]] = {e.id: [] for e, _name in escalations}
+        for message in await session.scalars(
+            select(EscalationMessage)
+            .where(EscalationMessage.escalation_id.in_(list(thread)))
+            .order_by(EscalationMessage.at, EscalationMessage.id)
+        ):
+            thread[message.escalation_id].append(
+                ExportedMessage(message.at, message.kind, message.channel, message.text)
+            )
         mails = await session.scalars(
             select(OutgoingMail)
             .where(OutgoingMail.to_address == address)
@@ -261,6 +283,7 @@ async def export_applicant(
                 escalation.channel,
                 escalation.summary,
                 recruiter_name,
+                thread[escalation.id],
             )
             for escalation, recruiter_name in escalations
         ],

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 
+from ats.models import EscalationMessage
 from ats.privacy.export import export_applicant
 from ats.privacy.trackers import TrackerEvents
+from speech.data_export import render_export
 from tests.ats.privacy.conftest import START, Clock, build_history
 
 
@@ -42,3 +44,24 @@ async def test_no_export_for_an_address_the_help_desk_does_not_hold(
 ):
     await build_history(store, privacy_settings, tracker_url, Clock(START))
     assert await export_applicant(store, "nobody@example.com") is None
+
+
+async def test_the_export_holds_the_thread_of_the_applicants_escalations(
+    store, privacy_settings, tracker_url
+):
+    refs = await build_history(store, privacy_settings, tracker_url, Clock(START))
+    async with store.session() as session, session.begin():
+        for kind, text in (("recruiter", "Hoi Sanne, ik bel je morgen."), ("note", "Belt morgen")):
+            session.add(
+                EscalationMessage(
+                    escalation_id=refs["escalation"],
+                    at=START,
+                    kind=kind,
+                    channel="email",
+                    text=text,
+                )
+            )
+    export = await export_applicant(store, "sanne@example.nl")
+    [escalation] = export.escalations
+    assert [m.text for m in escalation.messages] == ["Hoi Sanne, ik bel je morgen.", "Belt morgen"]
+    assert "ik bel je morgen" in render_export(export, "nl")
