@@ -137,9 +137,19 @@ def build_blueprint() -> Blueprint:
             return refused
         services = DeskServices.get()
         application = history = None
+        others: list = []
         if escalation.reference:
             application = await services.store.find_application(escalation.reference)
             history = await services.store.status_history(escalation.reference)
+        if application is not None:
+            # the applicant's other applications, beside the thread (proven: the same person)
+            others = [
+                other
+                for other in await services.store.find_applications_by_email(
+                    application.candidate.email
+                )
+                if other.reference != application.reference
+            ]
         lines = await conversation(request.app.ctx.agent, services.store, escalation)
         language = language_of(request)
         return render(
@@ -149,6 +159,7 @@ def build_blueprint() -> Blueprint:
             escalation=escalation,
             application=application,
             history=history or [],
+            other_applications=others,
             lines=[line_json(line, language) for line in lines],
             activity=(await activity_of(services.store, [escalation], request.app.ctx.agent))[
                 escalation.id

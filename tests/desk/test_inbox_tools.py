@@ -1,4 +1,5 @@
-"""Searching the queue by name, email address or reference, as a recruiter types them."""
+"""Inbox tools: searching the queue by name, email address or reference; a reference only given
+shown as not verified; the applicant's other applications beside the thread."""
 
 from __future__ import annotations
 
@@ -73,3 +74,25 @@ async def test_a_reference_only_given_is_shown_as_not_verified_and_found(desk: I
     assert "Sanne de Vries" not in page  # it names no application
     found = (await admin.get(f"/desk/?{urlencode({'q': sanne.reference})}")).text
     assert f'href="/desk/escalations/{escalation}"' in found
+
+
+async def test_the_applicants_other_applications_are_beside_the_thread(desk: InProcessDesk):
+    await add(
+        desk.store,
+        desk.settings,
+        row(2),
+        row(3, vacancy_code="OPS-3", vacancy_title="Operations Lead"),
+        row(4, candidate_name="Tom Bakker", candidate_email="tom.bakker@example.com"),
+    )
+    data, ops = sorted(
+        await desk.store.find_applications_by_email("sanne@example.nl"),
+        key=lambda a: a.vacancy.code,
+    )
+    escalation = await escalate(desk, application_reference=data.reference)
+    await desk.account(ADMIN, "Alex Admin", admin=True)
+    admin = desk.browser()
+    await admin.log_in(ADMIN)
+    page = (await admin.get(f"/desk/escalations/{escalation}")).text
+    others = page[page.index('id="other-applications"') :]
+    assert f"Operations Lead ({ops.reference})" in others
+    assert data.reference not in others and "Tom" not in page
