@@ -47,6 +47,7 @@ from desk.pages import (
     render,
 )
 from desk.privacy_pages import add_privacy_routes
+from desk.reopen import add_reopen_routes
 from desk.services import DeskServices
 from desk.sessions import (
     DeskUser,
@@ -97,6 +98,7 @@ def build_blueprint() -> Blueprint:
     add_login_routes(desk)
     add_privacy_routes(desk)
     add_inbox_routes(desk)
+    add_reopen_routes(desk)
 
     @desk.route("/", methods=["GET"])
     @desk_page

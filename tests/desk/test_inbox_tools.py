@@ -96,3 +96,31 @@ async def test_the_applicants_other_applications_are_beside_the_thread(desk: InP
     others = page[page.index('id="other-applications"') :]
     assert f"Operations Lead ({ops.reference})" in others
     assert data.reference not in others and "Tom" not in page
+
+
+async def test_a_resolved_escalation_is_reopened_once(desk: InProcessDesk):
+    await add(desk.store, desk.settings, row(2))
+    [sanne] = await desk.store.find_applications_by_email("sanne@example.nl")
+    escalation = await escalate(desk, application_reference=sanne.reference)
+    await desk.account(ADMIN, "Alex Admin", admin=True)
+    admin = desk.browser()
+    await admin.log_in(ADMIN)
+    page = (await admin.get(f"/desk/escalations/{escalation}")).text
+    assert 'id="reopen"' not in page  # open: nothing to reopen
+    token = await admin.csrf()
+    await admin.post(f"/desk/escalations/{escalation}/resolve", csrf_token=token)
+    assert 'id="reopen"' in (await admin.get(f"/desk/escalations/{escalation}")).text
+    reopened = await admin.post(f"/desk/escalations/{escalation}/reopen", csrf_token=token)
+    assert reopened.status_code == 302
+    page = (await admin.get(reopened.headers["location"])).text
+    assert (
+        "Reopened" in page
+        and 'id="state">Open<' in page.replace(" ", "").replace('id="state">', 'id="state">')
+        or "Open" in page
+    )
+    # a second escalation of the same application and reason, then the first reopened: refused
+    await admin.post(f"/desk/escalations/{escalation}/resolve", csrf_token=token)
+    await escalate(desk, application_reference=sanne.reference)
+    refused = await admin.post(f"/desk/escalations/{escalation}/reopen", csrf_token=token)
+    assert refused.status_code == 409 and "cannot be reopened" in refused.text
+    assert (await admin.post(f"/desk/escalations/{escalation}/reopen")).status_code == 403
