@@ -11,8 +11,10 @@ the applicant will be reached, and a reply that reached nobody is an error.
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from ats.models import AuditEntry, EscalationReason, Recruiter
@@ -162,3 +164,33 @@ async def test_claiming_where_there_is_no_chat_says_how_the_applicant_is_reached
     )
     assert 'id="undelivered"' in replied.text and "Niet afgeleverd" in replied.text
     assert 'class="ok"' not in replied.text
+
+
+@pytest.mark.server
+def test_the_bot_says_a_recruiter_joined_when_the_recruiter_has_no_name(helpdesk):
+    # the README's command, without --name: the set-password form is posted without a name
+    # here, so the account keeps its address
+    from tests.desk.test_views import account, chat, log_in, url
+    from tests.web.conftest import last_code
+
+    sender = f"rest-{secrets.token_hex(8)}"
+    sophie = ("AP-H4NT-6KYD", "sophie.turner@example.com")
+    chat(helpdesk, sender, "What's the status of my application?")
+    chat(helpdesk, sender, sophie[0])
+    chat(helpdesk, sender, sophie[1])
+    chat(helpdesk, sender, last_code(helpdesk, sophie[1]))
+    chat(helpdesk, sender, "I'd like to talk to a person please")
+    account(helpdesk, "nameless@example.com", "--admin")
+    admin, queue = log_in(helpdesk, "nameless@example.com")
+    escalation = int(re.search(r'href="/desk/escalations/(\d+)">Sophie', queue.text).group(1))
+    page = admin.get(url(helpdesk, f"/desk/escalations/{escalation}"))
+    # a REST client never listens: no chat to join
+    assert "Claim and join the chat" not in page.text and "sophie.turner@example.com" in page.text
+    admin.post(
+        url(helpdesk, f"/desk/escalations/{escalation}/claim"),
+        data={"csrf_token": csrf_of(page.text)},
+    )
+    lines = admin.get(url(helpdesk, f"/desk/escalations/{escalation}/transcript.json")).json()
+    said = [line["text"] for line in lines["lines"] if "joined this chat" in line["text"]]
+    assert said and said[-1].startswith("A recruiter has joined this chat"), said
+    assert not any("nameless" in text for text in said)
