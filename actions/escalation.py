@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from actions.base import HelpdeskAction
 from ats.models import EscalationReason
-from dialogue.escalation import escalate, escalate_unverified, proven_application, when
+from dialogue.contact import QUESTIONS, next_question, take_offered
+from dialogue.escalation import (
+    add_contact_details,
+    escalate,
+    escalate_unverified,
+    proven_application,
+    when,
+)
+from dialogue.states import Awaiting
 from dialogue.turn import Turn
 
 
@@ -30,12 +38,32 @@ class ActionHandToHuman(HelpdeskAction):
                 respond_by=when(turn, escalation),
             )
             return
+        # labelled by what they asked, routed by the vacancy or reference they named; a
+        # reference or address in this same message is taken, and the alert waits for the rest
+        take_offered(turn)
         escalation = await escalate_unverified(
-            turn, EscalationReason.APPLICANT_REQUEST, applicant_email=turn.slot("pending_email")
+            turn,
+            EscalationReason.APPLICANT_REQUEST,
+            applicant_name=turn.slot("applicant_name"),
+            applicant_email=turn.slot("pending_email"),
+            given_reference=turn.slot("pending_reference"),
+            hold_alert=True,
+            words=turn.text,
         )
-        turn.set("awaiting", "contact_name")
+        question = next_question(turn, None)
+        if question is Awaiting.CONTACT_NAME:
+            turn.set("awaiting", question.value)
+            turn.say(
+                "handed_over_ask_details",
+                recruiter=escalation.recruiter.name,
+                respond_by=when(turn, escalation),
+            )
+            return
         turn.say(
-            "handed_over_ask_details",
-            recruiter=escalation.recruiter.name,
-            respond_by=when(turn, escalation),
+            "handed_over", recruiter=escalation.recruiter.name, respond_by=when(turn, escalation)
         )
+        if question is None:
+            await add_contact_details(turn, release=True)
+        else:
+            turn.set("awaiting", question.value)
+            turn.say(QUESTIONS[question])

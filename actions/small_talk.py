@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from actions.base import HelpdeskAction
 from dialogue.answers import withdraw
-from dialogue.escalation import open_privacy_request, selected_application
+from dialogue.escalation import add_contact_details, open_privacy_request, selected_application
+from dialogue.states import FREE_TEXT
 from dialogue.turn import Turn, chosen_language
 from dialogue.verification import link_with_token, verify_or_ask
 from speech.catalogue import say
@@ -44,6 +45,13 @@ class ActionGoodbye(_Say):
 
     def name(self) -> str:
         return "action_goodbye"
+
+    async def respond(self, turn: Turn) -> None:
+        # leaving halfway through the contact details: the recruiter's alert goes out now
+        if turn.slot("awaiting") in FREE_TEXT:
+            turn.set("awaiting", None)
+            await add_contact_details(turn, release=True)
+        turn.say(self.key)
 
 
 class ActionThank(_Say):

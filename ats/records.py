@@ -170,6 +170,8 @@ class EscalationRequest:
     client: str | None = None
     # a privacy request's kind, when known: "access" or "erasure"
     privacy_kind: str | None = None
+    # a reference an unverified applicant typed: kept as given, never looked up for them
+    given_reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,10 @@ class EscalationRecord:
     # raised for an application its applicant had proven (or by the deadline monitor); False:
     # for someone who had not, with only what they typed
     verified: bool = False
+    # what an unverified applicant typed: a reference (not verified) and the vacancy they named
+    given_reference: str | None = None
+    vacancy_hint: str | None = None
+    summary: str | None = None
 
     @classmethod
     def of(cls, row: Escalation) -> EscalationRecord:
@@ -204,6 +210,9 @@ class EscalationRecord:
             channel=row.channel,
             conversation_id=row.conversation_id,
             verified=bool(row.verified),
+            given_reference=row.given_reference,
+            vacancy_hint=row.vacancy_hint,
+            summary=row.summary,
         )
 
 

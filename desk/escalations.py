@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql import ColumnElement
 
 from ats.models import (
     Application,
@@ -36,6 +37,7 @@ from ats.models import (
     Recruiter,
     Vacancy,
 )
+from ats.reference import InvalidReference, parse_reference
 from ats.store import ATSStore
 from ats.store_basics import utcnow
 from desk.sessions import DeskUser
@@ -113,6 +115,8 @@ class Filters:
     vacancy: str | None = None
     channel: str | None = None
     state: str = "unresolved"
+    # a name, an email address or a reference (any case, with or without dashes)
+    search: str | None = None
 
 
 def _query():
@@ -182,6 +186,8 @@ async def list_escalations(
         query = query.where(Vacancy.code == filters.vacancy)
     if filters.channel:
         query = query.where(Escalation.channel == filters.channel)
+    if filters.search:
+        query = query.where(_matching(filters.search))
     if filters.state == "unresolved":
         query = query.where(Escalation.state != EscalationState.RESOLVED.value)
     elif filters.state in ("open", "claimed", "resolved"):
@@ -189,6 +195,30 @@ async def list_escalations(
     query = query.order_by(Escalation.respond_by, Escalation.id).limit(limit)
     async with store.session() as session:
         return [_view(row) for row in await session.execute(query)]
+
+
+def _matching(search: str) -> ColumnElement[bool]:
+    """Escalations whose applicant's name or address contains the words, or whose application
+    (proven, or only given) has the reference."""
+    words = search.strip().lower()
+    try:
+        reference = parse_reference(words, lenient=True)
+    except InvalidReference:
+        reference = None
+    if reference:
+        return or_(Application.reference == reference, Escalation.given_reference == reference)
+    pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return or_(
+        *(
+            func.lower(column).like(pattern, escape="\\")
+            for column in (
+                Candidate.name,
+                Candidate.email,
+                Escalation.applicant_name,
+                Escalation.applicant_email,
+            )
+        )
+    )
 
 
 async def get_escalation(store: ATSStore, escalation_id: int) -> EscalationView | None:

@@ -38,6 +38,7 @@ STATIC = Path(__file__).with_name("static")
 STATIC_FILES = {
     "desk.css": "text/css; charset=utf-8",
     "desk.js": "text/javascript; charset=utf-8",
+    "inbox.js": "text/javascript; charset=utf-8",
 }
 templates = Environment(
     loader=FileSystemLoader(Path(__file__).with_name("templates")),

@@ -37,6 +37,7 @@ from desk.escalations import (
 )
 from desk.figures import dashboard
 from desk.handoff import Handoff, transcript
+from desk.inbox import activity_of, add_inbox_routes
 from desk.login_pages import add_login_routes
 from desk.pages import (
     STAGE_CHARS,
@@ -85,6 +86,7 @@ def build_blueprint() -> Blueprint:
     add_login_routes(desk)
     add_privacy_routes(desk)
     add_profile_routes(desk)
+    add_inbox_routes(desk)
 
     @desk.route("/", methods=["GET"])
     @desk_page
@@ -96,6 +98,7 @@ def build_blueprint() -> Blueprint:
             vacancy=request.args.get("vacancy") or None,
             channel=request.args.get("channel") or None,
             state=state if state in STATES else "unresolved",
+            search=(request.args.get("q") or "").strip()[:200] or None,
         )
         services = DeskServices.get()
         rows = await list_escalations(services.store, user, filters)
@@ -105,6 +108,7 @@ def build_blueprint() -> Blueprint:
             "queue.html",
             user,
             rows=rows,
+            activity=await activity_of(services.store, rows),
             filters=filters,
             now=utcnow(),
             reasons=[r.value for r in EscalationReason],
@@ -135,6 +139,7 @@ def build_blueprint() -> Blueprint:
             application=application,
             history=history or [],
             lines=lines,
+            activity=(await activity_of(services.store, [escalation]))[escalation.id],
             now=utcnow(),
             statuses=[s.value for s in Status],
             closed={s.value for s in CLOSED_STATUSES},

@@ -9,7 +9,7 @@ their contact details (dialogue/contact.py).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ats.calendar import add_working_hours
 from ats.models import EscalationReason
@@ -24,6 +24,10 @@ from ats.store_basics import utcnow
 from dialogue.turn import Turn
 from speech.catalogue import say
 from speech.dates import day_and_time
+
+# How long an unverified applicant's alert waits for their contact details before it goes out
+# with what it has (at the next flush or sweep after this): dialogue/contact.py sends it sooner.
+ALERT_HOLD = timedelta(minutes=10)
 
 
 def respond_by(turn: Turn, now: datetime | None = None) -> datetime:
@@ -63,6 +67,10 @@ def _recruiter_mail(
         )
     else:
         details = text("unverified")
+        if escalation.given_reference:
+            details += "\n" + text("given_reference", reference=escalation.given_reference)
+        if escalation.vacancy_hint:
+            details += "\n" + text("given_vacancy", vacancy=escalation.vacancy_hint)
     # the conversation's id is not written here: a web chat's id lets whoever has it into
     # the conversation
     body = text(
@@ -75,7 +83,7 @@ def _recruiter_mail(
         channel=escalation.channel or text("no_channel"),
         link=desk_link(turn, escalation),
         respond_by=day_and_time(escalation.respond_by, language, tz),
-        text=turn.text or text("nothing_written"),
+        text=escalation.summary or turn.text or text("nothing_written"),
     )
     subject = text("subject", reason=reason, who=who)
     if application is not None:
@@ -96,8 +104,12 @@ async def escalate(
     applicant_email: str | None = None,
     vacancy_hint: str | None = None,
     privacy_kind: str | None = None,
+    given_reference: str | None = None,
+    hold_alert: bool = False,
 ) -> EscalationRecord:
     """Open (or find) the escalation, queue and send the recruiter's email, remember it.
+
+    `hold_alert`: the email waits for the contact details still to be asked (ALERT_HOLD).
 
     Only an application this conversation has proven may be given: one without is an
     unverified escalation, which never joins a verified one. A privacy request says what is
@@ -118,16 +130,56 @@ async def escalate(
         summary=turn.text or None,
         client=turn.client,
         privacy_kind=privacy_kind,
+        given_reference=given_reference,
     )
     escalation, _created, mail_ids = await store.open_escalation(
         request,
         lambda e: _recruiter_mail(turn, e, application),
         open_per_client=turn.services.settings.unverified_escalations_per_client,
+        hold_mails_until=utcnow() + ALERT_HOLD if hold_alert else None,
     )
     if mail_ids:
         await mailer.deliver(mail_ids)
     turn.set("escalation_id", escalation.id)
     return escalation
+
+
+async def add_contact_details(
+    turn: Turn, *, release: bool, **details: str | None
+) -> EscalationRecord | None:
+    """Write the details an unverified applicant gave onto their escalation; while its alert
+    is held, route it by the vacancy they named and rewrite the alert; `release` sends it."""
+    escalation_id = turn.slot("escalation_id")
+    if not escalation_id:
+        return None
+    recruiter = await named_recruiter(
+        turn, details.get("vacancy_hint") or "", details.get("given_reference")
+    )
+    record, mail_ids = await turn.services.store.add_contact_details(
+        int(escalation_id),
+        turn.conversation_id,
+        recruiter_email=recruiter.email if recruiter else None,
+        mails=lambda e: _recruiter_mail(turn, e, None),
+        release=release,
+        **details,
+    )
+    if mail_ids:
+        await turn.services.mailer.deliver(mail_ids)
+    return record
+
+
+async def named_recruiter(
+    turn: Turn, words: str, given_reference: str | None = None
+) -> RecruiterRecord | None:
+    """The recruiter of the vacancy the applicant named, when it is exactly one.
+
+    Not of a reference they only typed: the reply names the recruiter, and would then tell a
+    stranger that the reference exists and whose vacancy it is (the security rules give the
+    same reply whether a reference exists or not). The desk shows the reference as given."""
+    del given_reference  # kept as given on the escalation, never used to choose whom to name
+    if not words.strip():
+        return None
+    return await turn.services.store.recruiter_of_vacancy_named(words, None)
 
 
 async def default_recruiter(turn: Turn) -> RecruiterRecord:
@@ -166,19 +218,27 @@ async def escalate_unverified(
     applicant_email: str | None = None,
     vacancy_hint: str | None = None,
     privacy_kind: str | None = None,
+    given_reference: str | None = None,
+    hold_alert: bool = False,
+    words: str = "",
 ) -> EscalationRecord:
-    """Hand someone who has not proven who they are to the default recruiter.
+    """Hand someone who has not proven who they are to the recruiter of the vacancy they
+    named (in `vacancy_hint` or their `words`) or of the reference they gave, else to the
+    default recruiter.
 
-    Nothing they typed is looked up: the escalation carries no application, the recruiter and
-    the time are the same whatever is on file, so the reply tells nothing about it."""
+    The escalation carries no application: a reference they typed is kept as given, not
+    verified; nothing of what is on file is told them."""
+    recruiter = await named_recruiter(turn, f"{vacancy_hint or ''} {words}", given_reference)
     return await escalate(
         turn,
         reason,
-        recruiter=await default_recruiter(turn),
+        recruiter=recruiter or await default_recruiter(turn),
         applicant_name=applicant_name,
         applicant_email=applicant_email,
         vacancy_hint=vacancy_hint,
         privacy_kind=privacy_kind,
+        given_reference=given_reference,
+        hold_alert=hold_alert,
     )
 
 

@@ -92,7 +92,13 @@ def test_a_recruiter_takes_over_a_web_chat(chromium, helpdesk):
             desk.go_back()
             desk.go_back()
 
+        # resolving asks first: cancelled, nothing changes
+        desk.once("dialog", lambda dialog: dialog.dismiss())
         desk.click("text=Resolve and hand back to the bot")
+        expect(desk.locator("#state")).not_to_have_text("Resolved")
+        desk.once("dialog", lambda dialog: dialog.accept())
+        desk.click("text=Resolve and hand back to the bot")
+        expect(desk.locator("#state")).to_have_text("Resolved")
         expect(chat.locator(BOT).last).to_contain_text("has left the chat", timeout=10_000)
         assert "your CV and motivation are being reviewed" in say(chat, "what's my status now?")
     finally:

@@ -1,0 +1,59 @@
+"""The live inbox in a real browser: the queue shows a new escalation without a reload and
+counts it in the tab's title until it is opened; /desk/inbox.json is the recruiter's own."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from tests.desk.test_desk_browser import desk_login
+from tests.desk.test_views import chat, url
+
+pytestmark = pytest.mark.server
+IDS = "() => [...document.querySelectorAll('#queue-list tr[data-id]')].map(row => row.dataset.id)"
+
+
+def test_the_inbox_needs_a_session(helpdesk):
+    answer = requests.get(url(helpdesk, "/desk/inbox.json"), allow_redirects=False)
+    assert answer.status_code == 401
+
+
+def test_a_new_escalation_appears_and_is_counted_until_opened(chromium, helpdesk):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        desk = context.new_page()
+        desk_login(desk, helpdesk, "inbox.admin@example.com", "--admin")
+        expect(desk).to_have_title(re.compile(r"^(\(\d+\) )?Queue"))
+        desk.evaluate("() => localStorage.clear()")
+        desk.reload()
+        # everything already open counts as unread in a browser that has opened nothing
+        desk.wait_for_function("() => document.body.dataset.unread !== undefined")
+        before = int(desk.evaluate("() => document.body.dataset.unread"))
+
+        ids = desk.evaluate(IDS)
+        sender = f"inbox-{secrets.token_hex(6)}"
+        chat(helpdesk, sender, "I want to talk to a person")
+        desk.wait_for_function(f"() => ({IDS})().length === {len(ids) + 1}", timeout=15_000)
+        [new] = [i for i in desk.evaluate(IDS) if i not in ids]
+        desk.wait_for_function(
+            f"() => Number(document.body.dataset.unread) === {before + 1}", timeout=15_000
+        )
+        expect(desk).to_have_title(re.compile(rf"^\({before + 1}\) Queue"))
+        row = desk.locator(f'#queue-list tr[data-id="{new}"]')
+        expect(row).to_have_class(re.compile("unread"))
+
+        row.locator("a").click()
+        expect(desk.locator("h1")).to_contain_text(f"#{new}")
+        desk.go_back()
+        desk.wait_for_function(
+            f"() => Number(document.body.dataset.unread) === {before}", timeout=15_000
+        )
+        expect(desk.locator(f'#queue-list tr[data-id="{new}"]')).not_to_have_class(
+            re.compile("unread")
+        )
+    finally:
+        context.close()
