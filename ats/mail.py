@@ -24,6 +24,7 @@ from pathlib import Path
 import aiosmtplib
 from sqlalchemy import or_, select, update
 
+from ats.inbound_mail import reply_address
 from ats.models import OutgoingMail
 from ats.outbox import queue_mail
 from ats.records import Mail
@@ -174,6 +175,11 @@ class Mailer:
         message["Subject"] = row.subject
         message["Date"] = format_datetime(row.created_at)
         message["Message-ID"] = make_msgid(domain=self.settings.mail_from.partition("@")[2] or None)
+        if row.purpose == "recruiter_reply" and row.escalation_id is not None:
+            # the applicant's answer comes back into the escalation's thread (ats/inbound_mail)
+            reply_to = reply_address(self.settings, row.escalation_id)
+            if reply_to:
+                message["Reply-To"] = reply_to
         message.set_content(row.body)
         for attachment in json.loads(row.attachments or "[]"):
             maintype, _, subtype = attachment["content_type"].partition("/")

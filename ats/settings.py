@@ -244,6 +244,11 @@ class Settings:
     smtp_starttls: bool = False
     mail_from: str = "helpdesk@localhost"
     outbox_dir: Path = PROJECT_ROOT / "var" / "outbox"
+    # applicants' email replies: reply+<token>@inbound_domain, taken by the help desk's own
+    # SMTP server on inbound_smtp_port (None: not run; replies then go to mail_from)
+    inbound_domain: str | None = None
+    inbound_smtp_port: int | None = None
+    inbound_smtp_host: str = "127.0.0.1"
     secret_key: str | None = None
     code_minutes: int = 10
     code_mails_per_hour: int = 5  # per address and client asking
@@ -307,6 +312,9 @@ class Settings:
             smtp_starttls=env.flag("SMTP_STARTTLS", False),
             mail_from=env.text("HELPDESK_MAIL_FROM") or "helpdesk@localhost",
             outbox_dir=env.folder("HELPDESK_OUTBOX_DIR", PROJECT_ROOT / "var" / "outbox"),
+            inbound_domain=(env.text("HELPDESK_INBOUND_DOMAIN") or "").lower() or None,
+            inbound_smtp_port=env.number("HELPDESK_INBOUND_SMTP_PORT", 0, maximum=65535) or None,
+            inbound_smtp_host=env.text("HELPDESK_INBOUND_SMTP_HOST") or "127.0.0.1",
             secret_key=env.secret("HELPDESK_SECRET_KEY"),
             code_minutes=env.number("HELPDESK_CODE_MINUTES", 10, minimum=1),
             code_mails_per_hour=env.number("HELPDESK_CODE_MAILS_PER_HOUR", 5, minimum=1),

@@ -12,6 +12,7 @@ A recruiter sees the escalations assigned to them and those of the vacancies the
 - an open escalation (nobody has taken over the conversation, the bot still answers) may be
   resolved by anyone who sees it, e.g. one already dealt with elsewhere; replying and changing
   the status take a claim first (admins may change the status without one).
+- an internal note (never sent to the applicant) may be added by anyone who sees it.
 - a resolved escalation is closed: nothing changes through it any more.
 
 The web chat's session id (`conversation_id`) is a bearer secret: the view carries it for the
@@ -43,7 +44,7 @@ from ats.store_basics import utcnow
 from desk.sessions import DeskUser
 
 STATES = ("open", "claimed", "resolved", "unresolved", "all")
-Action = Literal["claim", "reply", "resolve", "acknowledge", "status"]
+Action = Literal["claim", "reply", "resolve", "acknowledge", "status", "note"]
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,10 @@ class EscalationView:
     privacy_kind: str | None = None
     # set once the applicant's details were erased from it
     erased: bool = False
+    # the language on file for an applicant of the ATS (a mail without a conversation uses it)
+    applicant_language: str | None = None
+    # a reference an unverified applicant typed: shown as given, not verified
+    given_reference: str | None = None
 
     def overdue(self, now: datetime) -> bool:
         return self.state != EscalationState.RESOLVED.value and self.respond_by < now
@@ -94,6 +99,8 @@ class EscalationView:
             return "refused_resolved"
         if action == "claim":
             return None if self.state == EscalationState.OPEN.value else "claimed_elsewhere"
+        if action == "note":  # for colleagues, e.g. to the one who claimed it: no claim needed
+            return None
         if action in ("acknowledge", "status") and not self.reference:
             return "refused_no_application"
         if self.state == EscalationState.OPEN.value:
@@ -158,6 +165,8 @@ def _view(row) -> EscalationView:
         verified=bool(escalation.verified),
         privacy_kind=escalation.privacy_kind,
         erased=escalation.erased_at is not None,
+        given_reference=escalation.given_reference,
+        applicant_language=candidate.language if candidate else None,
     )
 
 

@@ -4,7 +4,12 @@ The desk runs inside the Rasa server, so it works on the conversation itself: cl
 the conversation (Rasa keeps logging the applicant's messages but answers none), the
 recruiter's replies are sent through the channel the applicant came from and kept in the
 transcript, and resolving resumes the bot. When the applicant cannot be reached in their
-channel (the web chat page is closed, a REST client never listens), the reply goes by email.
+channel (the web chat page is closed, a REST client never listens), the reply goes by email:
+a letter in the applicant's language (greeting, reply, the recruiter's signature) whose
+Reply-To brings their answer back into the escalation (ats/inbound_mail.py).
+
+Every reply is kept in the escalation's thread (ats/threads.py) with the channel it went by;
+the page shows that thread and the conversation's tracker in one time order (`conversation`).
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from rasa.shared.core.events import (
 )
 
 from ats.records import Mail
+from ats.store import ATSStore
+from ats.threads import add_message, thread
 from desk.escalations import EscalationView
 from speech.catalogue import say
 from speech.language import DEFAULT_LANGUAGE
@@ -38,10 +45,21 @@ class Line:
     at: datetime
     speaker: str  # "applicant", "bot" or a recruiter's name
     text: str
+    # "applicant", "bot", "recruiter" or "note" (internal: recruiters only)
+    kind: str = ""
+    # how it went: the conversation's channel, "email", "desk" (a note), "none" (undelivered)
+    channel: str | None = None
+    # a recruiter's reply that the thread keeps (ats/threads.py): shown from there
+    in_thread: bool = False
+
+
+# marks a recruiter's reply in the tracker: the escalation's thread has it, with its channel
+IN_THREAD = "in_thread"
 
 
 async def transcript(agent: Any, conversation_id: str | None) -> list[Line]:
-    if not conversation_id:
+    """The conversation as the tracker has it: the applicant, the bot and recruiters' chat."""
+    if not conversation_id or agent is None:
         return []
     tracker = await agent.tracker_store.retrieve(conversation_id)
     if tracker is None:
@@ -52,14 +70,33 @@ async def transcript(agent: Any, conversation_id: str | None) -> list[Line]:
         if isinstance(event, UserUttered) and event.text:
             text = _readable(event.text)
             if text:
-                lines.append(Line(at, "applicant", text))
+                lines.append(Line(at, "applicant", text, "applicant"))
         elif isinstance(event, BotUttered) and (event.text or event.data.get("buttons")):
-            speaker = (event.metadata or {}).get("recruiter") or "bot"
+            metadata = event.metadata or {}
+            speaker = metadata.get("recruiter") or "bot"
             buttons = [b.get("title", "") for b in event.data.get("buttons") or []]
             text = event.text or ""
             if buttons:
                 text += " [" + " | ".join(buttons) + "]"
-            lines.append(Line(at, speaker, text.strip()))
+            kind = "bot" if speaker == "bot" else "recruiter"
+            in_thread = bool(metadata.get(IN_THREAD))
+            lines.append(Line(at, speaker, text.strip(), kind, in_thread=in_thread))
+    return lines
+
+
+async def conversation(agent: Any, store: ATSStore, escalation: EscalationView) -> list[Line]:
+    """One thread in time order: the chat from the tracker (the applicant, the bot, a
+    recruiter joining and leaving) and what the escalation's thread keeps (every recruiter
+    reply with the channel it went by, the applicant's email answers, internal notes)."""
+    lines = [
+        Line(line.at, line.speaker, line.text, line.kind, escalation.channel)
+        for line in await transcript(agent, escalation.conversation_id)
+        if not line.in_thread
+    ]
+    for message in await thread(store, escalation.id):
+        speaker = message.recruiter_name or message.kind
+        lines.append(Line(message.at, speaker, message.text, message.kind, message.channel))
+    lines.sort(key=lambda line: line.at)  # stable: the same moment keeps the order above
     return lines
 
 
@@ -79,10 +116,13 @@ def _readable(text: str) -> str:
 class Handoff:
     """Talks in a conversation on the recruiter's behalf, through Rasa's agent and channels."""
 
-    def __init__(self, agent: Any, input_channels: list[Any], mailer: Any) -> None:
+    def __init__(
+        self, agent: Any, input_channels: list[Any], mailer: Any, store: ATSStore | None = None
+    ) -> None:
         self.agent = agent
         self.input_channels = input_channels
         self.mailer = mailer
+        self.store: ATSStore = store or mailer.store
 
     async def join(self, escalation: EscalationView, recruiter: str) -> str:
         """Pause the bot and tell the applicant who joined ("a recruiter" when `recruiter` is
@@ -90,8 +130,20 @@ class Handoff:
         key = "recruiter_joined" if recruiter else "recruiter_joined_unnamed"
         return await self._say(escalation, key, recruiter, pause=True)
 
-    async def reply(self, escalation: EscalationView, recruiter: str, text: str) -> str:
-        return await self._say(escalation, None, recruiter, text=text)
+    async def reply(
+        self,
+        escalation: EscalationView,
+        recruiter: str,
+        text: str,
+        recruiter_id: int | None = None,
+    ) -> str:
+        """Send the recruiter's words to the applicant and keep them in the escalation's
+        thread with the channel they went by ("none": there was no way to reach them)."""
+        how = await self._say(escalation, None, recruiter, text=text)
+        await add_message(
+            self.store, escalation.id, "recruiter", text, channel=how, recruiter_id=recruiter_id
+        )
+        return how
 
     async def leave(self, escalation: EscalationView, recruiter: str) -> str:
         """Resume the bot and tell the applicant so."""
@@ -111,8 +163,8 @@ class Handoff:
         conversation_id = escalation.conversation_id
         if not conversation_id:
             if text:
-                await self._mail(escalation, recruiter, text, DEFAULT_LANGUAGE)
-                return "email"
+                language = escalation.applicant_language or DEFAULT_LANGUAGE
+                return await self._mail(escalation, recruiter, text, language)
             return "none"
         async with self.agent.lock_store.lock(conversation_id):
             tracker = await self.agent.processor.get_tracker(conversation_id)
@@ -122,7 +174,8 @@ class Handoff:
                 tracker.update(ConversationPaused())
             if resume:
                 tracker.update(ConversationResumed())
-            tracker.update(BotUttered(message, metadata={"recruiter": recruiter}))
+            metadata = {"recruiter": recruiter, **({IN_THREAD: True} if text else {})}
+            tracker.update(BotUttered(message, metadata=metadata))
             await self.agent.processor.save_tracker(tracker)
             channel = tracker.get_latest_input_channel()
         output = self._output(channel)
@@ -130,8 +183,7 @@ class Handoff:
             await output.send_text_message(conversation_id, message)
             return channel or "channel"
         if text:  # the recruiter's own words must reach them: by email, then
-            await self._mail(escalation, recruiter, text, language)
-            return "email"
+            return await self._mail(escalation, recruiter, text, language)
         return "none"
 
     def _output(self, channel: str | None) -> OutputChannel | None:
@@ -152,9 +204,62 @@ class Handoff:
 
     async def _mail(
         self, escalation: EscalationView, recruiter: str, text: str, language: str
-    ) -> None:
+    ) -> str:
+        """Mail the reply as a letter; "email", or "none" when there is no address."""
         if not escalation.applicant_email:
             logger.warning("escalation %s: reply not delivered, no email", escalation.id)
-            return
-        subject = say("mail.desk_reply.subject", language, recruiter=recruiter)
-        await self.mailer.send([Mail(escalation.applicant_email, subject, text, "recruiter_reply")])
+            return "none"
+        employer = self.mailer.settings.employer_name
+        mail = Mail(
+            escalation.applicant_email,
+            reply_subject(escalation, language, employer),
+            reply_letter(
+                escalation,
+                recruiter,
+                text,
+                language,
+                employer,
+                answerable=bool(self.mailer.settings.inbound_domain),
+            ),
+            "recruiter_reply",
+        )
+        await self.mailer.send([mail], escalation_id=escalation.id)
+        return "email"
+
+
+def reply_subject(escalation: EscalationView, language: str, employer: str) -> str:
+    """ "Re: your application AP-… — Data Analyst", in the applicant's language."""
+    if not escalation.reference and not escalation.vacancy_title:
+        return say("mail.thread_reply.subject_general", language, employer=employer)
+    subject = say("mail.thread_reply.subject", language)
+    if escalation.reference:
+        subject += f" {escalation.reference}"
+    if escalation.vacancy_title:
+        subject += f" \u2014 {escalation.vacancy_title}"
+    return subject
+
+
+def reply_letter(
+    escalation: EscalationView,
+    recruiter: str,
+    text: str,
+    language: str,
+    employer: str,
+    *,
+    answerable: bool = False,
+) -> str:
+    """Greeting by first name, the reply, how to answer (when an answer comes back to the
+    thread: HELPDESK_INBOUND_DOMAIN), and the recruiter's signature."""
+    first_name = (escalation.applicant_name or "").split(maxsplit=1)[:1]
+    greeting = (
+        say("mail.thread_reply.greeting", language, name=first_name[0])
+        if first_name
+        else say("mail.thread_reply.greeting_unnamed", language)
+    )
+    parts = [greeting, text.strip()]
+    if answerable:
+        parts.append(say("mail.thread_reply.answer_hint", language, recruiter=recruiter))
+    parts.append(
+        say("mail.thread_reply.signature", language, recruiter=recruiter, employer=employer)
+    )
+    return "\n\n".join(parts) + "\n"

@@ -1,7 +1,8 @@
 """The live inbox: what a recruiter's open escalations are doing, for the desk's pages to poll.
 
 `GET /desk/inbox.json` lists the unresolved escalations the recruiter sees, each with its latest
-activity (raised, or the applicant's latest message in its thread). The pages (static/inbox.js)
+activity (raised, or the applicant's latest message: in the chat, from the tracker store, or by
+email, from its thread). The pages (static/inbox.js)
 keep the queue current without a reload, count in the tab's title what this browser has not
 opened since it last changed, and, when the recruiter asks for it, show a browser notification
 and play a short sound for new escalations and new applicant messages. What was seen is kept in
@@ -12,6 +13,7 @@ reading does not mark anything read for anyone else.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -21,9 +23,13 @@ from sqlalchemy import func, select
 from ats.models import EscalationMessage
 from ats.store import ATSStore
 from desk.escalations import Filters, list_escalations
+from desk.handoff import transcript
 from desk.pages import desk_page
 from desk.services import DeskServices
 from desk.sessions import DeskUser
+
+# open escalations whose chat is read for the applicant's latest message, per poll
+LIVE = 100
 
 
 async def latest_applicant_messages(store: ATSStore, ids: list[int]) -> dict[int, datetime]:
@@ -39,12 +45,33 @@ async def latest_applicant_messages(store: ATSStore, ids: list[int]) -> dict[int
         return {escalation_id: at for escalation_id, at in rows.all()}
 
 
-async def activity_of(store: ATSStore, rows: list) -> dict[int, str]:
-    """escalation id -> its latest activity, as an ISO time the browser compares as text."""
-    latest = await latest_applicant_messages(store, [row.id for row in rows])
-    return {
-        row.id: max(row.created_at, latest.get(row.id, row.created_at)).isoformat() for row in rows
-    }
+async def latest_chat_messages(agent: Any, rows: list) -> dict[int, datetime]:
+    """escalation id -> when its applicant last wrote in the chat (the tracker store), for the
+    open ones with a conversation (at most LIVE of them: the oldest first)."""
+    latest: dict[int, datetime] = {}
+    live = [row for row in rows if row.conversation_id and row.state != "resolved"][:LIVE]
+    for row in live:
+        said = [
+            line.at
+            for line in await transcript(agent, row.conversation_id)
+            if line.kind == "applicant"
+        ]
+        if said:
+            latest[row.id] = max(said)
+    return latest
+
+
+async def activity_of(store: ATSStore, rows: list, agent: Any = None) -> dict[int, str]:
+    """escalation id -> its latest activity (raised, or the applicant wrote again in the chat
+    or by email), as an ISO time the browser compares as text."""
+    by_mail = await latest_applicant_messages(store, [row.id for row in rows])
+    in_chat = await latest_chat_messages(agent, rows) if agent is not None else {}
+    activity = {}
+    for row in rows:
+        moments = [row.created_at, by_mail.get(row.id, row.created_at)]
+        moments.append(in_chat.get(row.id, row.created_at))
+        activity[row.id] = max(moments).isoformat()
+    return activity
 
 
 def add_inbox_routes(desk: Blueprint) -> None:
@@ -53,7 +80,7 @@ def add_inbox_routes(desk: Blueprint) -> None:
     async def inbox(request: Request, user: DeskUser) -> HTTPResponse:
         store = DeskServices.get().store
         rows = await list_escalations(store, user, Filters(state="unresolved"))
-        activity = await activity_of(store, rows)
+        activity = await activity_of(store, rows, request.app.ctx.agent)
         return response.json(
             {
                 "escalations": [

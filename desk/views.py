@@ -19,6 +19,7 @@ from sanic.response import HTTPResponse
 
 from ats.models import CLOSED_STATUSES, EscalationReason, Status
 from ats.store_basics import ApplicationNotFound, utcnow
+from ats.threads import add_message
 from desk.accounts import real_name
 from desk.audit_words import described
 from desk.dashboard import render_dashboard
@@ -36,7 +37,7 @@ from desk.escalations import (
     resolve,
 )
 from desk.figures import dashboard
-from desk.handoff import Handoff, transcript
+from desk.handoff import Handoff, Line, conversation
 from desk.inbox import activity_of, add_inbox_routes
 from desk.login_pages import add_login_routes
 from desk.pages import (
@@ -54,7 +55,8 @@ from desk.services import DeskServices
 from desk.sessions import (
     DeskUser,
 )
-from speech.catalogue import say
+from speech.catalogue import catalogue, say
+from speech.dates import day_and_time
 
 
 async def visible_escalation(request: Request, user: DeskUser, escalation_id: int):
@@ -69,7 +71,20 @@ async def visible_escalation(request: Request, user: DeskUser, escalation_id: in
 
 def handoff(request: Request) -> Handoff:
     app = request.app
-    return Handoff(app.ctx.agent, app.ctx.input_channels, DeskServices.get().mailer)
+    services = DeskServices.get()
+    return Handoff(app.ctx.agent, app.ctx.input_channels, services.mailer, services.store)
+
+
+def line_json(line: Line, language: str) -> dict[str, object]:
+    """A line of the thread for the page's script, with the words it shows beside it."""
+    how = ""
+    if line.kind == "note":
+        how = say("desk.thread_internal", language)
+    elif line.channel and line.kind in ("recruiter", "applicant") and line.channel != "desk":
+        channel = catalogue().name_of("desk.channel_names", line.channel, language)
+        how = say("desk.thread_by", language, channel=channel)
+    when = day_and_time(line.at, language, DeskServices.get().settings.timezone)
+    return {**asdict(line), "at": line.at.isoformat(), "how": how, "when": when}
 
 
 def build_blueprint() -> Blueprint:
@@ -108,7 +123,7 @@ def build_blueprint() -> Blueprint:
             "queue.html",
             user,
             rows=rows,
-            activity=await activity_of(services.store, rows),
+            activity=await activity_of(services.store, rows, request.app.ctx.agent),
             filters=filters,
             now=utcnow(),
             reasons=[r.value for r in EscalationReason],
@@ -130,7 +145,8 @@ def build_blueprint() -> Blueprint:
         if escalation.reference:
             application = await services.store.find_application(escalation.reference)
             history = await services.store.status_history(escalation.reference)
-        lines = await transcript(request.app.ctx.agent, escalation.conversation_id)
+        lines = await conversation(request.app.ctx.agent, services.store, escalation)
+        language = language_of(request)
         return render(
             request,
             "escalation.html",
@@ -138,8 +154,10 @@ def build_blueprint() -> Blueprint:
             escalation=escalation,
             application=application,
             history=history or [],
-            lines=lines,
-            activity=(await activity_of(services.store, [escalation]))[escalation.id],
+            lines=[line_json(line, language) for line in lines],
+            activity=(await activity_of(services.store, [escalation], request.app.ctx.agent))[
+                escalation.id
+            ],
             now=utcnow(),
             statuses=[s.value for s in Status],
             closed={s.value for s in CLOSED_STATUSES},
@@ -152,14 +170,16 @@ def build_blueprint() -> Blueprint:
     @desk.route("/escalations/<escalation_id:int>/transcript.json", methods=["GET"])
     @desk_page
     async def transcript_json(request: Request, user: DeskUser, escalation_id: int):
-        escalation = await get_escalation(DeskServices.get().store, escalation_id)
+        store = DeskServices.get().store
+        escalation = await get_escalation(store, escalation_id)
         if escalation is None or not escalation.visible_to(user):
             return response.json({"error": "not yours"}, status=403)
-        lines = await transcript(request.app.ctx.agent, escalation.conversation_id)
+        lines = await conversation(request.app.ctx.agent, store, escalation)
+        language = language_of(request)
         return response.json(
             {
                 "state": escalation.state,
-                "lines": [{**asdict(line), "at": line.at.isoformat()} for line in lines],
+                "lines": [line_json(line, language) for line in lines],
             },
             headers={"Cache-Control": "no-store"},
         )
@@ -198,10 +218,28 @@ def build_blueprint() -> Blueprint:
             if text:
                 if not await fresh(services.store, escalation.id, user, "reply"):
                     return await refused_now(request, user, escalation.id, what)
-                query["sent"] = await handoff(request).reply(escalation, user.name, text[:4000])
+                query["sent"] = await handoff(request).reply(
+                    escalation, user.name, text[:4000], user.recruiter_id
+                )
                 await audit(
                     services.store, user.email, "reply", f"escalation {escalation.id}", text[:200]
                 )
+        elif what == "note":
+            text = (form.get("text") or "").strip()
+            if text:
+                if not await fresh(services.store, escalation.id, user, "note"):
+                    return await refused_now(request, user, escalation.id, what)
+                # internal: kept in the thread only; nothing here sends to the applicant
+                await add_message(
+                    services.store,
+                    escalation.id,
+                    "note",
+                    text[:4000],
+                    channel="desk",
+                    recruiter_id=user.recruiter_id,
+                )
+                await audit(services.store, user.email, "note", f"escalation {escalation.id}")
+                query["notice"] = "note_added"
         elif what == "resolve":
             was = await resolve(services.store, escalation.id, user)
             if was is None:
@@ -241,7 +279,7 @@ def build_blueprint() -> Blueprint:
             request, user, current, current.refusal(user, what) or "refused_resolved"
         )
 
-    for what in ("claim", "reply", "resolve", "acknowledge", "status"):
+    for what in ("claim", "reply", "resolve", "acknowledge", "status", "note"):
 
         async def action(request: Request, user: DeskUser, escalation_id: int, what=what):
             return await act(request, user, escalation_id, what)

@@ -13,6 +13,7 @@ from ops.service_commands import (
     cmd_desk_add_recruiter,
     cmd_desk_invite,
     cmd_mail_flush,
+    cmd_mail_receive,
     cmd_run,
     cmd_serve,
     cmd_sweep,
@@ -115,6 +116,14 @@ def build_parser() -> argparse.ArgumentParser:
         "flush", help="send every queued mail that could not be sent before (SMTP down, ...)"
     )
     flush.set_defaults(handler=cmd_mail_flush)
+    receive = mail_commands.add_parser(
+        "receive",
+        help="take applicants' email replies into their escalation's thread: an SMTP server "
+        "for reply+<token>@HELPDESK_INBOUND_DOMAIN on HELPDESK_INBOUND_SMTP_PORT "
+        "(`helpdesk run` starts it when that port is set)",
+    )
+    receive.add_argument("--port", type=int, help="default HELPDESK_INBOUND_SMTP_PORT")
+    receive.set_defaults(handler=cmd_mail_receive)
 
     telegram = commands.add_parser("telegram", help="the Telegram channel: webhook or polling")
     telegram_commands = telegram.add_subparsers(

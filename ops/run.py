@@ -202,6 +202,9 @@ def run(settings: Settings, *, train_model: bool = True, topology: Topology = To
     if settings.sweep_minutes:
         # the deadline monitor, which also sends mail that could not be sent before
         processes.append(_start([_bin("helpdesk"), "sweep", "--loop"], environment))
+    if settings.inbound_smtp_port and settings.inbound_domain:
+        # applicants' email replies to recruiters, into the escalation's thread
+        processes.append(_start([_bin("helpdesk"), "mail", "receive"], environment))
     try:
         for port in [*rasa_ports, servers.rasa_port]:
             if not _wait_for(f"http://localhost:{port}/", processes):

@@ -9,6 +9,7 @@ import asyncio
 import os
 import sys
 
+from ats.inbound_mail import start_inbound_mail
 from ats.migrate import SchemaError
 from ats.services import Services
 from ats.settings import PROJECT_ROOT, Settings
@@ -40,6 +41,35 @@ def cmd_mail_flush(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_OK
 
     return asyncio.run(with_services(settings, work))
+
+
+def cmd_mail_receive(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the inbound SMTP server that files applicants' email replies in their escalation."""
+    port = args.port or settings.inbound_smtp_port
+    if not port or not settings.inbound_domain:
+        raise CommandError(
+            "set HELPDESK_INBOUND_DOMAIN and HELPDESK_INBOUND_SMTP_PORT (or --port) first",
+            EXIT_USAGE,
+        )
+
+    async def work(services: Services) -> int:
+        try:
+            server = await start_inbound_mail(services.store, settings, port=port)
+        except OSError as exc:  # the port is taken, or not ours to bind
+            raise CommandError(f"cannot listen on port {port}: {exc}") from None
+        print(
+            f"Taking replies to reply+…@{settings.inbound_domain} over SMTP on "
+            f"{settings.inbound_smtp_host}:{port}; Ctrl-C to stop.",
+            flush=True,
+        )
+        async with server:
+            await server.serve_forever()
+        return EXIT_OK
+
+    try:
+        return asyncio.run(with_services(settings, work))
+    except KeyboardInterrupt:
+        return EXIT_OK
 
 
 def cmd_telegram_set_webhook(args: argparse.Namespace, settings: Settings) -> int:

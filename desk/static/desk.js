@@ -19,14 +19,24 @@
         var shown = list.children.length;
         data.lines.slice(shown).forEach(function (line) {
           var item = document.createElement("li");
-          item.className = "line " + speakerClass(line.speaker);
+          item.className = "line " + (line.kind === "recruiter" || !line.kind ? speakerClass(line.speaker) : line.kind);
           var who = document.createElement("span");
           who.className = "speaker";
           who.textContent = speakerName(line.speaker);
+          item.appendChild(who);
+          if (line.how) {  // the channel it went by, or "Internal note"
+            var how = document.createElement("span");
+            how.className = "how" + (line.kind === "note" ? " internal" : "");
+            how.textContent = line.how;
+            item.appendChild(how);
+          }
+          var time = document.createElement("time");
+          time.setAttribute("datetime", line.at);
+          time.textContent = line.when || "";
+          item.appendChild(time);
           var text = document.createElement("span");
           text.className = "text";
           text.textContent = line.text;
-          item.appendChild(who);
           item.appendChild(text);
           list.appendChild(item);
         });

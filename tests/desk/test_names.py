@@ -164,6 +164,7 @@ async def test_claiming_where_there_is_no_chat_says_how_the_applicant_is_reached
     )
     assert 'id="undelivered"' in replied.text and "Niet afgeleverd" in replied.text
     assert 'class="ok"' not in replied.text
+    assert "Hello Sanne" in replied.text  # kept in the thread, though it reached nobody
 
 
 @pytest.mark.server

@@ -54,3 +54,22 @@ async def test_the_queue_finds_an_escalation_by_name_address_or_reference(desk: 
     assert await found(sanne.reference.lower().replace("-", "")) == ["Sanne de Vries"]
     assert await found("100%_") == []
     assert await found("Tom") == []  # no escalation of Tom's
+
+
+async def test_a_reference_only_given_is_shown_as_not_verified_and_found(desk: InProcessDesk):
+    await add(desk.store, desk.settings, row(2))
+    [sanne] = await desk.store.find_applications_by_email("sanne@example.nl")
+    escalation = await escalate(
+        desk,
+        recruiter_email="eva@example.com",
+        applicant_name="Someone",
+        given_reference=sanne.reference,
+    )
+    await desk.account(ADMIN, "Alex Admin", admin=True)
+    admin = desk.browser()
+    await admin.log_in(ADMIN)
+    page = (await admin.get(f"/desk/escalations/{escalation}")).text
+    assert f"{sanne.reference} <span" in page and "given, not verified" in page
+    assert "Sanne de Vries" not in page  # it names no application
+    found = (await admin.get(f"/desk/?{urlencode({'q': sanne.reference})}")).text
+    assert f'href="/desk/escalations/{escalation}"' in found
