@@ -48,6 +48,26 @@ PASSWORD_LINK_HOURS = 72
 LOGIN_LINK_MINUTES = 15
 MIN_PASSWORD = 12
 MAX_DEVICES = 5  # device tokens one browser keeps (recruiters sharing a computer)
+NAME_CHARS = 200  # recruiters.name
+
+
+def real_name(name: str | None, email: str) -> str | None:
+    """The recruiter's name when they (or the ATS) gave one, else None: an account made
+    without --name holds its address (older ones the address's local part, "you" for
+    you@example.com), which must not be shown to applicants as a name."""
+    name = (name or "").strip()
+    local = email.split("@")[0]
+    if not name or "@" in name or name.casefold() == local.casefold():
+        return None
+    return name
+
+
+def clean_name(typed: str | None) -> str:
+    """A display name as typed, printable and trimmed; NameRejected when there is none."""
+    name = " ".join("".join(c for c in (typed or "") if c.isprintable()).split())
+    if not name or "@" in name or len(name) > NAME_CHARS:
+        raise NameRejected(name)
+    return name
 
 
 class LoginRefused(Exception):
@@ -71,6 +91,10 @@ class LoginRefused(Exception):
 
 class PasswordRejected(ValueError):
     """A new password the desk does not accept, or a set-password link that does not work."""
+
+
+class NameRejected(ValueError):
+    """A display name the desk does not accept: empty, too long, or an email address."""
 
 
 class DeskAccounts(DeskSessions):
@@ -99,7 +123,9 @@ class DeskAccounts(DeskSessions):
         async with self.store.session() as session, session.begin():
             recruiter = await session.scalar(select(Recruiter).where(Recruiter.email == email))
             if recruiter is None:
-                recruiter = Recruiter(email=email, name=name or email.split("@")[0])
+                # without a name, the address: the desk shows it and asks for the name at
+                # set-password; applicants are told "a recruiter" (real_name)
+                recruiter = Recruiter(email=email, name=name or email)
                 session.add(recruiter)
                 await session.flush()
             elif name:
@@ -127,10 +153,40 @@ class DeskAccounts(DeskSessions):
             emails = [email for (email,) in rows]
         return {email: await self.add_recruiter(email) for email in emails}
 
-    async def set_password(self, token: str, password: str) -> str:
-        """Use a set-password link; returns the account's email address."""
+    async def invited(self, token: str) -> tuple[str, str | None] | None:
+        """Whose set-password link this is, without using it: their address and their name
+        when they have a real one (to fill in the form); None when the link does not work."""
+        async with self.store.session() as session:
+            row = (
+                await session.execute(
+                    select(Recruiter.email, Recruiter.name)
+                    .join(DeskAccount, DeskAccount.recruiter_id == Recruiter.id)
+                    .join(DeskToken, DeskToken.account_id == DeskAccount.id)
+                    .where(
+                        DeskToken.token_hash == self._hash(token),
+                        DeskToken.purpose == "password",
+                        DeskToken.used_at.is_(None),
+                        DeskToken.expires_at > self.clock(),
+                    )
+                )
+            ).first()
+        return (row.email, real_name(row.name, row.email)) if row else None
+
+    async def set_name(self, recruiter_id: int, typed: str) -> str:
+        """Change a recruiter's display name (NameRejected if none); returns it."""
+        name = clean_name(typed)
+        async with self.store.session() as session, session.begin():
+            await session.execute(
+                update(Recruiter).where(Recruiter.id == recruiter_id).values(name=name)
+            )
+        return name
+
+    async def set_password(self, token: str, password: str, name: str | None = None) -> str:
+        """Use a set-password link; returns the account's email address. `name`: the display
+        name asked on the same form (NameRejected if given but empty)."""
         if len(password) < MIN_PASSWORD:
             raise PasswordRejected(f"at least {MIN_PASSWORD} characters")
+        display = clean_name(name) if name is not None else None
         # hashed before the transaction: no write lock is held while argon2 works
         new_hash = await hash_password(password)
         now = self.clock()
@@ -141,6 +197,12 @@ class DeskAccounts(DeskSessions):
             account = await session.get(DeskAccount, account_id)
             account.password_hash = new_hash
             account.password_set_at = now
+            if display is not None:
+                await session.execute(
+                    update(Recruiter)
+                    .where(Recruiter.id == account.recruiter_id)
+                    .values(name=display)
+                )
             # A new password ends every session of the old one, and the browsers recognised
             # with it are recognised again only after a login with the new one.
             await session.execute(

@@ -125,8 +125,10 @@ class Handoff:
         self.store: ATSStore = store or mailer.store
 
     async def join(self, escalation: EscalationView, recruiter: str) -> str:
-        """Pause the bot and tell the applicant who joined. Returns how they were told."""
-        return await self._say(escalation, "recruiter_joined", recruiter, pause=True)
+        """Pause the bot and tell the applicant who joined ("a recruiter" when `recruiter` is
+        empty: their name is not set yet). Returns how they were told."""
+        key = "recruiter_joined" if recruiter else "recruiter_joined_unnamed"
+        return await self._say(escalation, key, recruiter, pause=True)
 
     async def reply(
         self,
@@ -145,7 +147,8 @@ class Handoff:
 
     async def leave(self, escalation: EscalationView, recruiter: str) -> str:
         """Resume the bot and tell the applicant so."""
-        return await self._say(escalation, "recruiter_left", recruiter, resume=True)
+        key = "recruiter_left" if recruiter else "recruiter_left_unnamed"
+        return await self._say(escalation, key, recruiter, resume=True)
 
     async def _say(
         self,

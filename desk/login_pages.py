@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -17,7 +18,10 @@ from sanic.response import HTTPResponse
 from desk.accounts import (
     LOGIN_LINK_MINUTES,
     MAX_DEVICES,
+    MIN_PASSWORD,
+    NAME_CHARS,
     LoginRefused,
+    NameRejected,
     PasswordRejected,
 )
 from desk.escalations import (
@@ -49,11 +53,11 @@ def device_tokens(request: Request) -> list[str]:
     return [token for token in value.split(".")[:MAX_DEVICES] if TOKEN.fullmatch(token)]
 
 
-def form_before_login(request: Request, template: str) -> HTTPResponse:
+def form_before_login(request: Request, template: str, **values: Any) -> HTTPResponse:
     """A form shown before anyone is logged in (login, login link, new password): its CSRF
     token in a cookie of its own, as there is no session to hold it yet."""
     token = secrets.token_urlsafe(32)
-    page = render(request, template, csrf_token=token, error=None)
+    page = render(request, template, csrf_token=token, error=None, **values)
     set_cookie(request, page, LOGIN_CSRF_COOKIE, token)
     return page
 
@@ -172,24 +176,49 @@ def add_login_routes(desk: Blueprint) -> None:
 
     @desk.route("/password/<token>", methods=["GET", "POST"])
     async def set_password(request: Request, token: str) -> HTTPResponse:
+        """A new password, and the recruiter's name (asked here, as an account made without
+        one holds only its address): applicants and colleagues see that name."""
+        services = DeskServices.get()
+        language = language_of(request)
         if request.method == "GET":
-            return form_before_login(request, "password.html")
+            invited = await services.accounts.invited(token[:100])
+            if invited is None:
+                message = say("desk.link_invalid", language)
+                return render(request, "message.html", message=message, status=404)
+            email, name = invited
+            return form_before_login(request, "password.html", email=email, typed_name=name or "")
         form = request.form or {}
         expected = csrf_before_login(request)
         if expected is None:
             return response.text("missing or wrong CSRF token", status=403)
-        services = DeskServices.get()
+        # The form always sends a name (required); a client that sends none keeps the one on
+        # record, which for an account made without a name is its address (shown as such).
+        typed = form.get("name")
         try:
-            email = await services.accounts.set_password(token, form.get("password") or "")
-        except PasswordRejected as rejected:
-            error = str(rejected)
-            if "link" in error:
-                error = say("desk.link_invalid", language_of(request))
-            return render(request, "password.html", csrf_token=expected, error=error, status=400)
+            email = await services.accounts.set_password(
+                token, form.get("password") or "", None if typed is None else typed[:NAME_CHARS]
+            )
+        except (PasswordRejected, NameRejected) as rejected:
+            if isinstance(rejected, NameRejected):
+                error = say("desk.name_rejected", language, chars=NAME_CHARS)
+            elif "link" in str(rejected):
+                error = say("desk.link_invalid", language)
+            else:
+                error = say("desk.password_too_short", language, chars=MIN_PASSWORD)
+            invited = await services.accounts.invited(token[:100])
+            return render(
+                request,
+                "password.html",
+                csrf_token=expected,
+                error=error,
+                email=invited[0] if invited else "",
+                typed_name=typed or "",
+                status=400,
+            )
         await audit(services.store, email, "password_set")
         return render(
             request,
             "message.html",
-            message=say("desk.password_done", language_of(request)),
+            message=say("desk.password_done", language),
             login_link=True,
         )

@@ -81,7 +81,10 @@ def render(request: Request, name: str, user: DeskUser | None = None, **values: 
             when=lambda moment: day_and_time(moment, language, tz) if moment else "",
             reason_label=lambda key: catalogue().name_of("desk.reason_names", key, language),
             state_label=lambda key: say(f"desk.state_names.{key}", language),
-            status_label=lambda key: say(f"status.{Status(key).value}", language),
+            # in recruiters' words ("Screening"), not the applicant's sentence
+            status_label=lambda key: catalogue().name_of(
+                "desk.status_names", Status(key).value, language
+            ),
             channel_label=lambda key: (
                 catalogue().name_of("desk.channel_names", key, language) if key else ""
             ),

@@ -20,6 +20,8 @@ from sanic.response import HTTPResponse
 from ats.models import CLOSED_STATUSES, EscalationReason, Status
 from ats.store_basics import ApplicationNotFound, utcnow
 from ats.threads import add_message
+from desk.accounts import real_name
+from desk.audit_words import described
 from desk.dashboard import render_dashboard
 from desk.escalations import (
     STATES,
@@ -47,6 +49,8 @@ from desk.pages import (
     render,
 )
 from desk.privacy_pages import add_privacy_routes
+from desk.profile import add_profile_routes
+from desk.reach import reach_of
 from desk.reopen import add_reopen_routes
 from desk.services import DeskServices
 from desk.sessions import (
@@ -97,6 +101,7 @@ def build_blueprint() -> Blueprint:
 
     add_login_routes(desk)
     add_privacy_routes(desk)
+    add_profile_routes(desk)
     add_inbox_routes(desk)
     add_reopen_routes(desk)
 
@@ -171,6 +176,8 @@ def build_blueprint() -> Blueprint:
             closed={s.value for s in CLOSED_STATUSES},
             sent=request.args.get("sent"),
             notice=request.args.get("notice"),
+            joined=request.args.get("joined"),
+            reach=await reach_of(handoff(request), escalation),
         )
 
     @desk.route("/escalations/<escalation_id:int>/transcript.json", methods=["GET"])
@@ -213,7 +220,9 @@ def build_blueprint() -> Blueprint:
             return refused_page(request, user, escalation, reason)
         elif what == "claim":
             if await claim(services.store, escalation.id, user):
-                query["sent"] = await handoff(request).join(escalation, user.name)
+                # to the applicant, "a recruiter" until the recruiter has set their name
+                spoken = real_name(user.name, user.email) or ""
+                query["joined"] = await handoff(request).join(escalation, spoken)
                 await audit(services.store, user.email, "claim", f"escalation {escalation.id}")
             else:
                 query["notice"] = "claimed_elsewhere"
@@ -251,7 +260,9 @@ def build_blueprint() -> Blueprint:
             if was == "claimed":
                 # the bot resumes; the applicant is told that whoever had joined has left
                 current = await get_escalation(services.store, escalation.id) or escalation
-                await handoff(request).leave(current, current.claimed_by_name or user.name)
+                mine = current.claimed_by_id == user.recruiter_id
+                who = real_name(current.claimed_by_name or user.name, user.email if mine else "")
+                await handoff(request).leave(current, who or "")
             await audit(services.store, user.email, "resolve", f"escalation {escalation.id}")
         else:  # acknowledge, status
             if not await fresh(services.store, escalation.id, user, what):
@@ -267,9 +278,8 @@ def build_blueprint() -> Blueprint:
                 )
             except (ApplicationNotFound, ValueError):
                 return response.text("unknown application or status", status=400)
-            await audit(
-                services.store, user.email, "status_change", escalation.reference, str(status)
-            )
+            changed = Status(status).value
+            await audit(services.store, user.email, "status_change", escalation.reference, changed)
         suffix = f"?{urlencode(query)}" if query else ""
         return response.redirect(f"/desk/escalations/{escalation.id}{suffix}")
 
@@ -307,8 +317,8 @@ def build_blueprint() -> Blueprint:
     async def audit_page(request: Request, user: DeskUser) -> HTTPResponse:
         if not user.is_admin:
             return render(request, "message.html", user, message="403", status=403)
-        return render(
-            request, "audit.html", user, entries=await audit_log(DeskServices.get().store)
-        )
+        entries = await audit_log(DeskServices.get().store)
+        language = language_of(request)
+        return render(request, "audit.html", user, lines=[described(e, language) for e in entries])
 
     return desk

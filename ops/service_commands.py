@@ -132,6 +132,9 @@ def cmd_desk_add_recruiter(args: argparse.Namespace, settings: Settings) -> int:
         role = "admin" if args.admin else "recruiter"
         print(f"Desk account for {args.email.lower()} ({role}). Send them this link to set a")
         print(f"password (it works once, for 72 hours): {desk_url(settings)}/desk/password/{token}")
+        if not args.name:
+            # never "you" for you@example.com: the address until they give their name
+            print("They give their name on that page (applicants see it when they join a chat).")
         return EXIT_OK
 
     return asyncio.run(with_store(settings, work))

@@ -56,7 +56,7 @@ def test_no_desk_page_shows_the_conversation_id(helpdesk):
         )
         assert answer.status_code == 200, what
     after = pages(helpdesk, admin, escalation)
-    assert "<td>resolve</td>" in after["/desk/audit"]
+    assert "<td>Resolved</td>" in after["/desk/audit"]
 
     for path, text in {**before, **after}.items():
         assert conversation not in text, path

@@ -31,6 +31,8 @@ def desk_login(page: Page, helpdesk, address: str, *extra: str) -> None:
         r"(http://\S+/desk/password/\S+)", cli(helpdesk, "add-recruiter", address, *extra)
     )
     page.goto(link.group(1))
+    if not page.input_value("#name"):  # asked when the account has no name yet
+        page.fill("#name", "Alex Admin")
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.goto(url(helpdesk, "/desk/login"))

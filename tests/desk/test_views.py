@@ -175,6 +175,13 @@ def test_the_hand_over_from_claim_to_resolve(helpdesk):
     account(helpdesk, "admin@example.com", "--admin")
     audit, _ = log_in(helpdesk, "admin@example.com")
     log = audit.get(url(helpdesk, "/desk/audit")).text
-    for action in ("login", "claim", "reply", "status_change", "resolve", "login_failed"):
+    for action in (  # in words (tests/desk/test_audit.py)
+        "Logged in",
+        "Claimed",
+        "Replied",
+        "Status set to Acknowledged",
+        "Resolved",
+        "Failed login",
+    ):
         assert f"<td>{action}</td>" in log
     assert daan.get(url(helpdesk, "/desk/audit")).status_code == 403
