@@ -34,7 +34,7 @@ class ActionHandToHuman(HelpdeskAction):
             )
             turn.say(
                 "handed_over",
-                recruiter=escalation.recruiter.name,
+                recruiter=turn.recruiter_name(escalation.recruiter),
                 respond_by=when(turn, escalation),
             )
             return
@@ -55,12 +55,14 @@ class ActionHandToHuman(HelpdeskAction):
             turn.set("awaiting", question.value)
             turn.say(
                 "handed_over_ask_details",
-                recruiter=escalation.recruiter.name,
+                recruiter=turn.recruiter_name(escalation.recruiter),
                 respond_by=when(turn, escalation),
             )
             return
         turn.say(
-            "handed_over", recruiter=escalation.recruiter.name, respond_by=when(turn, escalation)
+            "handed_over",
+            recruiter=turn.recruiter_name(escalation.recruiter),
+            respond_by=when(turn, escalation),
         )
         if question is None:
             await add_contact_details(turn, release=True)

@@ -31,6 +31,23 @@ class RecruiterRecord:
     def of(cls, row: Recruiter) -> RecruiterRecord:
         return cls(name=row.name, email=row.email)
 
+    @property
+    def shown_name(self) -> str | None:
+        """The name to tell applicants, None while the recruiter has given none (see
+        real_name)."""
+        return real_name(self.name, self.email)
+
+
+def real_name(name: str | None, email: str) -> str | None:
+    """The recruiter's name when they (or the ATS) gave one, else None: an account made
+    without --name holds its address (older ones the address's local part, "you" for
+    you@example.com), which must not be shown to applicants as a name."""
+    name = (name or "").strip()
+    local = email.split("@")[0]
+    if not name or "@" in name or name.casefold() == local.casefold():
+        return None
+    return name
+
 
 @dataclass(frozen=True)
 class CandidateRecord:

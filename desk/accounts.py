@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from ats.models import DeskAccount, DeskToken, Recruiter
-from ats.records import Mail
+from ats.records import Mail, real_name
 from ats.store import ATSStore
 from ats.store_basics import normalise_email, utcnow
 from desk.passwords import hash_password, needs_rehash, password_matches
@@ -49,17 +49,6 @@ LOGIN_LINK_MINUTES = 15
 MIN_PASSWORD = 12
 MAX_DEVICES = 5  # device tokens one browser keeps (recruiters sharing a computer)
 NAME_CHARS = 200  # recruiters.name
-
-
-def real_name(name: str | None, email: str) -> str | None:
-    """The recruiter's name when they (or the ATS) gave one, else None: an account made
-    without --name holds its address (older ones the address's local part, "you" for
-    you@example.com), which must not be shown to applicants as a name."""
-    name = (name or "").strip()
-    local = email.split("@")[0]
-    if not name or "@" in name or name.casefold() == local.casefold():
-        return None
-    return name
 
 
 def clean_name(typed: str | None) -> str:

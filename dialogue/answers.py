@@ -24,12 +24,12 @@ async def answer_status(turn: Turn, app: ApplicationRecord) -> None:
         turn.say(
             "late_ack" if late is EscalationReason.ACK_OVERDUE else "late_update",
             due=day(due, language, tz),
-            recruiter=escalation.recruiter.name,
+            recruiter=turn.recruiter_name(escalation.recruiter),
             vacancy=app.vacancy.title,
             respond_by=when(turn, escalation),
         )
         return
-    recruiter = app.recruiter.name
+    recruiter = turn.recruiter_name(app.recruiter)
     if app.status in CLOSED_STATUSES:
         next_step = turn.text_for("next_closed")
     elif app.next_update_due_at is not None:
@@ -70,7 +70,7 @@ async def answer_timeline(turn: Turn, app: ApplicationRecord) -> None:
         state = turn.text_for(
             "next_ack",
             due=day(app.ack_due_at, language, tz),
-            recruiter=app.recruiter.name,
+            recruiter=turn.recruiter_name(app.recruiter),
         )
     if app.next_update_due_at is not None and not app.is_closed:
         state += " " + turn.text_for("next_update", due=day(app.next_update_due_at, language, tz))
@@ -111,4 +111,8 @@ async def withdraw(turn: Turn, application: ApplicationRecord) -> None:
         close_reason="withdrawn by the applicant in the help desk",
     )
     escalation = await escalate(turn, EscalationReason.WITHDRAWAL, application=changed)
-    turn.say("withdrawn", vacancy=changed.vacancy.title, recruiter=escalation.recruiter.name)
+    turn.say(
+        "withdrawn",
+        vacancy=changed.vacancy.title,
+        recruiter=turn.recruiter_name(escalation.recruiter),
+    )

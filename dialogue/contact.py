@@ -138,6 +138,6 @@ async def hand_over_details(
         "unknown_handed_over",
         name=name,
         contact=contact,
-        recruiter=escalation.recruiter.name,
+        recruiter=turn.recruiter_name(escalation.recruiter),
         respond_by=when(turn, escalation),
     )

@@ -75,7 +75,7 @@ def _recruiter_mail(
     # the conversation
     body = text(
         "body",
-        recruiter=escalation.recruiter.name,
+        recruiter=turn.recruiter_name(escalation.recruiter),
         reason=reason,
         who=who,
         email=escalation.applicant_email or text("no_email"),
@@ -260,4 +260,8 @@ async def open_privacy_request(
             applicant_email=turn.slot("pending_email"),
             privacy_kind=kind,
         )
-    turn.say(reply, recruiter=escalation.recruiter.name, respond_by=when(turn, escalation))
+    turn.say(
+        reply,
+        recruiter=turn.recruiter_name(escalation.recruiter),
+        respond_by=when(turn, escalation),
+    )

@@ -15,6 +15,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from ats.records import RecruiterRecord
 from ats.reference import InvalidReference, parse_reference
 from ats.services import Services
 from dialogue.identity import Identity, channel_of, client_of
@@ -133,7 +134,14 @@ class Turn:
         return say(f"conversation.{key}", self.language, **values)
 
     def say(self, key: str, buttons: list[dict] | None = None, **values: object) -> None:
-        self.dispatcher.utter_message(text=self.text_for(key, **values), buttons=buttons)
+        text = self.text_for(key, **values)
+        # a message starts with a capital, also when it starts with "a recruiter"
+        self.dispatcher.utter_message(text=text[:1].upper() + text[1:], buttons=buttons)
+
+    def recruiter_name(self, recruiter: RecruiterRecord) -> str:
+        """How the applicant hears of a recruiter: by name, or "a recruiter" while they have
+        given none (an account made without one holds its address)."""
+        return recruiter.shown_name or self.text_for("a_recruiter")
 
     def verified(self) -> list[str]:
         """The applications this conversation has proven (never read from its slots)."""

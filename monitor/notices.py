@@ -119,7 +119,7 @@ class ApplicantNotices(SweeperBase):
                 language,
                 due=day(due, language, tz),
             ),
-            "recruiter": recruiter.name,
+            "recruiter": recruiter.shown_name or say("conversation.a_recruiter", language),
             "respond_by": day_and_time(escalation.respond_by, language, tz),
         }
         return (
