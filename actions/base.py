@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from ats.services import services
 from dialogue.flow import take_turn
 from dialogue.identity import recall_identity
+from dialogue.states import Awaiting
 from dialogue.turn import Turn, careers_notice, settle_language
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ class HelpdeskAction(Action, metaclass=abc.ABCMeta):
             await take_turn(turn, self.respond)
             if notice:
                 turn.say(notice)
+            expects_code(turn)
         except Exception:
             if self.deferrable:
                 raise
@@ -56,3 +58,10 @@ class HelpdeskAction(Action, metaclass=abc.ABCMeta):
             logger.exception("action %s failed", self.name())
             turn.say("error")
         return turn.events
+
+
+def expects_code(turn: Turn) -> None:
+    """While the bot waits for the one-time code, its last message says so (`expects`, in the
+    message's metadata): the web chat turns its input into a numeric one-time-code field."""
+    if turn.slot("awaiting") == Awaiting.CODE and turn.dispatcher.messages:
+        turn.dispatcher.messages[-1]["expects"] = "code"

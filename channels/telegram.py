@@ -98,6 +98,15 @@ def well_formed(update: Update) -> bool:
     return all(text is None or isinstance(text, str) for text in texts)
 
 
+def said_by(text: str, kwargs: dict[str, Any]) -> str:
+    """A recruiter's own message (desk/handoff.py passes `recruiter`; joining and leaving,
+    `handover`, are the bot's words) starts with their name: "Eva Jansen: Hi Aisha, …"."""
+    recruiter = kwargs.get("recruiter")
+    if isinstance(recruiter, str) and recruiter.strip() and not kwargs.get("handover"):
+        return f"{recruiter.strip()}: {text}"
+    return text
+
+
 class TelegramOutput(OutputChannel):
     """Sends the bot's messages to a chat; `undelivered` keeps what finally could not be sent.
 
@@ -133,7 +142,7 @@ class TelegramOutput(OutputChannel):
             await self.undelivered(chat_id, text, f"{type(error).__name__}: {error}")
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self._send(recipient_id, text, None)
+        await self._send(recipient_id, said_by(text, kwargs), None)
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any

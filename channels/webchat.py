@@ -18,7 +18,10 @@ Differences from Rasa 3.6's own `SocketIOInput`:
 - a client (an address) sending more than HELPDESK_MESSAGES_PER_MINUTE messages a minute is
   told once, politely, and its further messages that minute are dropped
   (channels/message_limit.py; REST and the web chat count together);
-- with HELPDESK_REDIS_URL, the Rasa servers share Socket.IO rooms through Redis.
+- with HELPDESK_REDIS_URL, the Rasa servers share Socket.IO rooms through Redis;
+- each message says who wrote it and what it means for the widget (WebChatOutput): a
+  recruiter's name (`recruiter`), whether they joined or left (`handover`), and whether the bot
+  waits for the one-time code (`expects`).
 """
 
 from __future__ import annotations
@@ -102,6 +105,47 @@ def _client_manager(redis_url: str | None) -> AsyncRedisManager | None:
     The manager exchanges pickled messages: the Redis server must be private to the help desk.
     """
     return AsyncRedisManager(redis_url, channel="helpdesk-webchat") if redis_url else None
+
+
+class WebChatOutput(SocketIOOutput):
+    """Rasa's socketio output, with what the widget shows beside the text.
+
+    `recruiter` (a name) and `handover` ("joined", "left") come from the desk (desk/handoff.py):
+    the widget puts the name on a recruiter's messages and in its header while they are on the
+    chat. `expects="code"` comes from the actions (actions/base.py): the widget's input becomes a
+    numeric one-time-code field until the applicant answers.
+    """
+
+    @staticmethod
+    def _extras(kwargs: dict[str, Any]) -> dict[str, str]:
+        extras = {}
+        recruiter, handover = kwargs.get("recruiter"), kwargs.get("handover")
+        if isinstance(recruiter, str):  # "": a recruiter whose name is not set yet
+            extras["recruiter"] = recruiter.strip()
+        if handover in ("joined", "left"):
+            extras["handover"] = handover
+        if kwargs.get("expects") == "code":
+            extras["expects"] = "code"
+        return extras
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        extras = self._extras(kwargs)
+        for part in text.strip().split("\n\n"):
+            await self._send_message(recipient_id, {"text": part, **extras})
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        extras = self._extras(kwargs)
+        parts = text.strip().split("\n\n") or [text]
+        replies = [
+            {"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons
+        ]
+        for number, part in enumerate(parts, start=1):
+            last = number == len(parts)  # the buttons go with the last part
+            await self._send_message(
+                recipient_id, {"text": part, "quick_replies": replies if last else [], **extras}
+            )
 
 
 IDENTITY = "webchat_identity"
@@ -223,6 +267,12 @@ class WebChatInput(SocketIOInput):
         self.settings = settings
         self.redis_url = redis_url
 
+    def get_output_channel(self) -> WebChatOutput | None:
+        # recruiter replies and notices, sent outside a conversation's own turn
+        if self.sio is None:
+            return None
+        return WebChatOutput(self.sio, self.bot_message_evt)
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sio = AsyncServer(
             async_mode="sanic",
@@ -314,7 +364,7 @@ class WebChatInput(SocketIOInput):
                 UserMessage(
                     # NUL: PostgreSQL's text columns (the SQL tracker store) refuse it
                     text.replace("\x00", "")[:MAX_MESSAGE],
-                    SocketIOOutput(sio, self.bot_message_evt),
+                    WebChatOutput(sio, self.bot_message_evt),
                     data["session_id"],
                     input_channel=self.name(),
                     metadata=metadata,

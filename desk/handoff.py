@@ -180,7 +180,12 @@ class Handoff:
             channel = tracker.get_latest_input_channel()
         output = self._output(channel)
         if output is not None and await self._connected(channel, conversation_id):
-            await output.send_text_message(conversation_id, message)
+            # who wrote it, for the channel to show (channels/webchat.py, channels/telegram.py)
+            said = {
+                "recruiter": recruiter,
+                "handover": "joined" if pause else "left" if resume else None,
+            }
+            await output.send_text_message(conversation_id, message, **said)
             return channel or "channel"
         if text:  # the recruiter's own words must reach them: by email, then
             return await self._mail(escalation, recruiter, text, language)

@@ -1,5 +1,9 @@
 """The answers to a proven applicant: where the application stands, when they will hear, and
-withdrawing it (after an explicit yes)."""
+withdrawing it (after an explicit yes).
+
+All in the applicant's language: the ATS's stage names only as speech/stages.py allows, and
+"when will I hear?" answered with what comes next and by when, not with dates gone by.
+"""
 
 from __future__ import annotations
 
@@ -10,24 +14,32 @@ from dialogue.escalation import escalate, when
 from dialogue.turn import Turn
 from speech.catalogue import say
 from speech.dates import day
+from speech.stages import stage_in
+
+
+async def tell_if_late(turn: Turn, app: ApplicationRecord) -> bool:
+    """The employer is late with this application: say so, hand it to its recruiter (once), and
+    say who will contact them by when. True when it was late."""
+    tz, language = turn.services.settings.timezone, turn.language
+    late = app.overdue_reason(utcnow())
+    if late is None:
+        return False
+    escalation = await escalate(turn, late, application=app)
+    due = app.ack_due_at if late is EscalationReason.ACK_OVERDUE else app.next_update_due_at
+    assert due is not None  # an application is only late against a date it has
+    turn.say(
+        "late_ack" if late is EscalationReason.ACK_OVERDUE else "late_update",
+        due=day(due, language, tz),
+        recruiter=turn.recruiter_name(escalation.recruiter),
+        vacancy=app.vacancy.title,
+        respond_by=when(turn, escalation),
+    )
+    return True
 
 
 async def answer_status(turn: Turn, app: ApplicationRecord) -> None:
-    settings = turn.services.settings
-    tz, language = settings.timezone, turn.language
-    now = utcnow()
-    late = app.overdue_reason(now)
-    if late is not None:
-        escalation = await escalate(turn, late, application=app)
-        due = app.ack_due_at if late is EscalationReason.ACK_OVERDUE else app.next_update_due_at
-        assert due is not None  # an application is only late against a date it has
-        turn.say(
-            "late_ack" if late is EscalationReason.ACK_OVERDUE else "late_update",
-            due=day(due, language, tz),
-            recruiter=turn.recruiter_name(escalation.recruiter),
-            vacancy=app.vacancy.title,
-            respond_by=when(turn, escalation),
-        )
+    tz, language = turn.services.settings.timezone, turn.language
+    if await tell_if_late(turn, app):
         return
     recruiter = turn.recruiter_name(app.recruiter)
     if app.status in CLOSED_STATUSES:
@@ -53,34 +65,38 @@ async def answer_status(turn: Turn, app: ApplicationRecord) -> None:
         reference=app.reference,
         applied=day(app.applied_at, language, tz),
         status=say(f"status.{app.status.value}", language),
-        stage=f" ({app.stage})" if app.stage else "",
+        stage=f" ({stage})" if (stage := stage_in(app.stage, language)) else "",
         next=next_step,
     )
 
 
 async def answer_timeline(turn: Turn, app: ApplicationRecord) -> None:
+    """What comes next for this application and by when (a promised date where there is one)."""
     tz, language = turn.services.settings.timezone, turn.language
-    if app.acknowledged_at is not None:
-        state = turn.text_for(
-            "timeline_acknowledged", acknowledged=day(app.acknowledged_at, language, tz)
+    if await tell_if_late(turn, app):
+        return
+    recruiter = turn.recruiter_name(app.recruiter)
+    if app.is_closed:
+        next_step = turn.text_for("next_closed")
+    elif app.acknowledged_at is None:
+        next_step = turn.text_for(
+            "next_ack", due=day(app.ack_due_at, language, tz), recruiter=recruiter
         )
-    elif app.is_closed:
-        state = turn.text_for("next_closed")
+    elif app.status is Status.INTERVIEW:
+        next_step = turn.text_for("next_interview", recruiter=recruiter)
+    elif app.status is Status.OFFER:
+        next_step = turn.text_for("next_offer", recruiter=recruiter)
+    elif app.status is Status.ON_HOLD and app.next_update_due_at is not None:
+        next_step = ""  # the promised update (below) is what comes next
+    elif app.status is Status.ON_HOLD:
+        on_hold = say("status.on_hold", language)
+        next_step = on_hold + "." + turn.text_for("your_recruiter", recruiter=recruiter)
     else:
-        state = turn.text_for(
-            "next_ack",
-            due=day(app.ack_due_at, language, tz),
-            recruiter=turn.recruiter_name(app.recruiter),
-        )
+        next_step = turn.text_for("timeline_review", recruiter=recruiter)
     if app.next_update_due_at is not None and not app.is_closed:
-        state += " " + turn.text_for("next_update", due=day(app.next_update_due_at, language, tz))
-    turn.say(
-        "timeline_own",
-        vacancy=app.vacancy.title,
-        applied=day(app.applied_at, language, tz),
-        due=day(app.ack_due_at, language, tz),
-        state=state,
-    )
+        update = turn.text_for("next_update", due=day(app.next_update_due_at, language, tz))
+        next_step = f"{next_step} {update}".strip()
+    turn.say("timeline_next", vacancy=app.vacancy.title, next=next_step)
 
 
 async def ask_to_confirm_withdrawal(turn: Turn, app: ApplicationRecord) -> None:

@@ -5,7 +5,9 @@ contact details, unless it interrupts them (asking for a person, "are you a bot?
 to the consent question is recorded (dialogue/privacy.py); someone asked to verify for a
 privacy request who cannot read that mailbox is handed to a recruiter; a message that holds the
 detail the bot waits for (a reference, an address, a code) moves verification on, whatever
-small talk the language model took it for; anything else is the action's own.
+small talk the language model took it for; someone waiting for a recruiter who says "hello??"
+is told who has their question and how soon (dialogue/waiting.py); anything else is the
+action's own.
 """
 
 from __future__ import annotations
@@ -18,6 +20,11 @@ from dialogue.privacy_wish import cannot_receive_mail
 from dialogue.states import AWAITING_DETAILS, FREE_TEXT, INTERRUPTIONS, SMALL_TALK, Awaiting
 from dialogue.turn import EMAIL, Turn
 from dialogue.verification import verify_or_ask
+from dialogue.waiting import answer_if_waiting
+
+# What a waiting applicant says to see whether anyone is there ("hello??", "is anyone there?",
+# which the model takes for a greeting, "are you a bot?" or nothing it knows).
+ANYONE_THERE = {"greet", "bot_challenge", "nlu_fallback"}
 
 
 def gives_a_detail(turn: Turn) -> bool:
@@ -33,6 +40,11 @@ def cannot_verify(turn: Turn) -> bool:
     if turn.slot("awaiting") not in AWAITING_DETAILS or has_a_detail(turn):
         return False
     return turn.intent == "deny" or cannot_receive_mail(turn.text)
+
+
+def anyone_there(turn: Turn) -> bool:
+    """A message that only asks whether anyone is there (no detail, no Telegram deep link)."""
+    return turn.intent in ANYONE_THERE and not has_a_detail(turn) and not turn.entity("link_token")
 
 
 def has_a_detail(turn: Turn) -> bool:
@@ -54,5 +66,7 @@ async def take_turn(turn: Turn, respond: Callable[[Turn], Awaitable[None]]) -> N
         await pass_on_unverified(turn)
     elif turn.intent in SMALL_TALK and gives_a_detail(turn):
         await verify_or_ask(turn, turn.slot("goal") or "status")
+    elif anyone_there(turn) and await answer_if_waiting(turn):
+        return
     else:
         await respond(turn)

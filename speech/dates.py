@@ -1,8 +1,10 @@
 """How the help desk words a moment in the reader's language: 'Friday 27 November' or
-'maandag 30 november om 17:00' (the names from the catalogue's calendar area)."""
+'maandag 30 november om 17:00' (the names from the catalogue's calendar area), and how long
+until a moment: 'within 3 hours' ('binnen 3 uur')."""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -28,3 +30,20 @@ def day_and_time(moment: datetime, language: str, tz: ZoneInfo) -> str:
         day=day(moment, language, tz),
         time=f"{moment.astimezone(tz):%H:%M}",
     )
+
+
+def within(moment: datetime, now: datetime, language: str) -> str | None:
+    """How long until `moment`, rounded up: 'an hour', '3 hours', '2 days' ('een uur',
+    '3 uur', '2 dagen'); None when it has passed."""
+    left = (moment - now).total_seconds()
+    if left <= 0:
+        return None
+    hours = math.ceil(left / 3600)
+    if hours <= 1:
+        return say("conversation.within.hour", language)
+    if hours < 24:
+        return say("conversation.within.hours", language, count=hours)
+    days = math.ceil(hours / 24)
+    if days == 1:
+        return say("conversation.within.day", language)
+    return say("conversation.within.days", language, count=days)

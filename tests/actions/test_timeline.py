@@ -9,12 +9,12 @@ async def test_the_general_promise_and_steps_before_verification(desk):
     assert "reference or email address" in reply
 
 
-async def test_a_verified_applicant_hears_their_own_dates(desk):
+async def test_a_verified_applicant_hears_what_comes_next(desk):
     chat = Chat()
     await verify_by_email(chat, desk, "aisha.okafor@example.com")
     reply = Chat.text(await chat.send("how long will it take?", "ask_timeline"))
-    assert "For your application for Data Analyst: you applied on" in reply
-    assert "We confirmed it on" in reply
+    assert "For your application for Data Analyst: Eva Jansen is reviewing" in reply
+    assert "you applied on" not in reply  # what comes next, not dates gone by (issue 17)
 
 
 async def test_the_timeline_question_leads_into_verification_and_back(desk):
@@ -25,7 +25,7 @@ async def test_the_timeline_question_leads_into_verification_and_back(desk):
     )
     code = last_code(desk, "thijs.mulder@example.nl")
     reply = Chat.text(await chat.send(code, "provide_code", {"code": code}))
-    assert "Voor je sollicitatie voor Backend Developer (Python): je solliciteerde op" in reply
+    assert "Voor je sollicitatie voor Backend Developer (Python): Priya Sharma beoordeelt" in reply
 
 
 async def test_the_selection_process(desk):

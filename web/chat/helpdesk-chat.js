@@ -7,6 +7,8 @@
  * Shared computers (a library, a job centre): the conversation is kept in localStorage only until
  * it has been idle for data-idle-minutes (default 30), and "End chat" ends it on the server and
  * forgets it in the browser at once; either way the next person starts afresh.
+ * While a recruiter is on the chat, their name is on each of their messages and in the header;
+ * while the bot waits for the one-time code, the input is a numeric one-time-code field.
  * Public API: window.HelpdeskChat.open(), .close(), .send(text), .end().
  */
 (function () {
@@ -54,6 +56,11 @@
     replies: ["Suggested replies", "Antwoordsuggesties"],
     typing: ["The assistant is typing…", "De assistent typt…"],
     offline: ["Can't reach the help desk right now. Trying again…", "De helpdesk is nu niet bereikbaar. We proberen het opnieuw…"],
+    recruiter: ["recruiter", "recruiter"], // "Eva Jansen (recruiter)"
+    aRecruiter: ["Recruiter", "Recruiter"], // a recruiter whose name the desk did not give
+    code: ["6-digit code", "Code van 6 cijfers"],
+    codeLabel: ["The 6-digit code from the email", "De code van 6 cijfers uit de e-mail"],
+    textInstead: ["Type text instead", "Tekst typen"],
   };
   const t = {};
   Object.keys(TEXTS).forEach((key) => (t[key] = TEXTS[key][lang === "nl" ? 1 : 0]));
@@ -118,8 +125,9 @@
     }
   }
 
-  // Entries are {from: "bot"|"user", text, replies?: [{title, payload}]}. Stored data is checked
-  // because anything on the page could have written it.
+  // Entries are {from: "bot"|"user", text, replies?: [{title, payload}], by?: a recruiter's name
+  // (their own message), handover?: "joined"|"left" (with the recruiter's name in `who`),
+  // expects?: "code"}. Stored data is checked because anything on the page could have written it.
   function loadTranscript(id) {
     let raw;
     try {
@@ -132,7 +140,7 @@
       .filter((e) => e && (e.from === "bot" || e.from === "user") && typeof e.text === "string")
       .map((e) => {
         const replies = cleanReplies(e.replies);
-        return replies.length ? { from: e.from, text: e.text, replies } : { from: e.from, text: e.text };
+        return withExtras(replies.length ? { from: e.from, text: e.text, replies } : { from: e.from, text: e.text }, e);
       })
       .filter((e) => e.text || e.replies)
       .slice(-MAX_ENTRIES);
@@ -140,6 +148,23 @@
 
   function saveTranscript() {
     if (sessionId) save("localStorage", transcriptKey(sessionId), JSON.stringify(entries.slice(-MAX_ENTRIES)));
+  }
+
+  const cleanName = (name) => (typeof name === "string" ? name.trim().slice(0, 200) : "");
+
+  // What a bot message says beside its text (channels/webchat.py): a recruiter wrote it, a
+  // recruiter joined or left, the bot waits for the code. Only from bot messages.
+  function withExtras(entry, source) {
+    if (entry.from !== "bot" || !source) return entry;
+    const name = cleanName(source.recruiter !== undefined ? source.recruiter : source.by || source.who);
+    if (source.handover === "joined" || source.handover === "left") {
+      entry.handover = source.handover;
+      if (name) entry.who = name;
+    } else if (source.recruiter !== undefined || source.by !== undefined) {
+      entry.by = name || t.aRecruiter;
+    }
+    if (source.expects === "code") entry.expects = "code";
+    return entry;
   }
 
   // Rasa sends quick_replies [{content_type, title, payload}]; other bots send buttons [{title, payload}].
@@ -169,6 +194,7 @@
   let typingTimer = 0;
   let ending = false; // "End chat" sent /forget_chat and waits for the server's answer
   let endTimer = 0;
+  let codeDeclined = false; // "Type text instead" pressed for the code asked last
   const outbox = []; // HelpdeskChat.send() calls made before the session was ready
   const ui = {};
 
@@ -229,7 +255,8 @@
 
   function renderEntry(entry) {
     if (entry.text) {
-      const bubble = el("div", { class: "hdc-msg hdc-" + entry.from });
+      const bubble = el("div", { class: "hdc-msg hdc-" + entry.from + (entry.by ? " hdc-recruiter" : "") });
+      if (entry.by) bubble.appendChild(el("div", { class: "hdc-author", text: entry.by + " (" + t.recruiter + ")" }));
       appendText(bubble, entry.text, entry.from === "bot");
       ui.log.appendChild(bubble);
     }
@@ -251,6 +278,42 @@
     ui.log.textContent = "";
     entries.forEach(renderEntry);
     scrollToEnd();
+    showWhoIsHere();
+    setInputMode();
+  }
+
+  // The recruiter on the chat now: the last one who joined, unless they left since.
+  function recruiterHere() {
+    for (let i = entries.length - 1; i >= 0; i--) {
+      if (entries[i].handover === "left") return null;
+      if (entries[i].handover === "joined") return entries[i].who || t.aRecruiter;
+    }
+    return null;
+  }
+
+  function showWhoIsHere() {
+    const name = recruiterHere();
+    ui.subtitle.textContent = name ? name + " (" + t.recruiter + ")" : t.subtitle;
+    ui.root.classList.toggle("hdc-with-recruiter", Boolean(name));
+  }
+
+  // The code field while the bot's last word asks for the code (until the applicant answers, or
+  // chooses to type text: a numeric keypad cannot say "no code arrived").
+  function setInputMode() {
+    const last = entries[entries.length - 1];
+    const code = Boolean(last && last.expects === "code") && !codeDeclined;
+    if (code) {
+      ui.input.setAttribute("inputmode", "numeric");
+      ui.input.setAttribute("autocomplete", "one-time-code");
+      ui.input.setAttribute("placeholder", t.code);
+      ui.input.setAttribute("aria-label", t.codeLabel);
+    } else {
+      ui.input.removeAttribute("inputmode");
+      ui.input.setAttribute("autocomplete", "off");
+      ui.input.setAttribute("placeholder", t.input);
+      ui.input.removeAttribute("aria-label"); // the <label> names it again
+    }
+    ui.textInstead.hidden = !code;
   }
 
   function scrollToEnd() {
@@ -263,6 +326,9 @@
     saveTranscript();
     renderEntry(entry);
     scrollToEnd();
+    if (entry.expects === "code") codeDeclined = false; // asked (again): the code field again
+    if (entry.handover) showWhoIsHere();
+    setInputMode();
   }
 
   // Once the applicant answers (by button or by typing), earlier suggestions are stale.
@@ -329,7 +395,8 @@
     if (token) metadata.token = token;
     socket.emit("user_uttered", { message, session_id: sessionId, metadata });
     touch();
-    showTyping();
+    // while a recruiter has the chat the bot is silent: no "assistant is typing"
+    if (!recruiterHere() || message === "/forget_chat") showTyping();
   }
 
   // "End chat": the server forgets who the applicant is in this conversation (/forget_chat ends
@@ -352,6 +419,7 @@
   // Forget the conversation here (screen, storage, memory) and ask the server for a new one.
   function startAfresh(notice) {
     ending = false;
+    codeDeclined = false;
     clearTimeout(endTimer);
     forgetStored();
     sessionId = null;
@@ -432,7 +500,7 @@
     }
     touch();
     hideTyping();
-    addEntry(replies.length ? { from: "bot", text, replies } : { from: "bot", text });
+    addEntry(withExtras(replies.length ? { from: "bot", text, replies } : { from: "bot", text }, data));
   }
 
   function connect() {
@@ -512,7 +580,7 @@
     const header = el("div", { class: "hdc-header" }, [
       el("div", { class: "hdc-heading" }, [
         el("h2", { id: "hdc-title", class: "hdc-title", text: t.title }),
-        el("p", { class: "hdc-subtitle", text: t.subtitle }),
+        (ui.subtitle = el("p", { class: "hdc-subtitle", text: t.subtitle })),
       ]),
       ui.end,
       ui.close,
@@ -532,7 +600,11 @@
     ui.input = el("textarea", { id: "hdc-input", class: "hdc-input", rows: "1", placeholder: t.input, maxlength: String(MAX_LENGTH), autocomplete: "off" });
     ui.send = el("button", { type: "submit", class: "hdc-send", text: t.send });
     ui.send.disabled = true;
-    ui.form = el("form", { class: "hdc-form" }, [el("label", { for: "hdc-input", class: "hdc-sr", text: t.input }), ui.input, ui.send]);
+    ui.textInstead = el("button", { type: "button", class: "hdc-text-instead", text: t.textInstead });
+    ui.textInstead.hidden = true;
+    ui.form = el("form", { class: "hdc-form" }, [
+      el("label", { for: "hdc-input", class: "hdc-sr", text: t.input }), ui.input, ui.send, ui.textInstead,
+    ]);
     ui.panel = el("div", { id: "hdc-panel", class: "hdc-panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "hdc-title" }, [
       header, ui.status, ui.notice, ui.log, ui.typing, ui.form,
     ]);
@@ -564,6 +636,11 @@
       }
     });
     ui.input.addEventListener("input", autosize);
+    ui.textInstead.addEventListener("click", () => {
+      codeDeclined = true;
+      setInputMode();
+      ui.input.focus();
+    });
 
     renderAll();
     document.body.appendChild(ui.root);
