@@ -150,6 +150,19 @@ class Handoff:
         key = "recruiter_left" if recruiter else "recruiter_left_unnamed"
         return await self._say(escalation, key, recruiter, resume=True)
 
+    async def passed_on(
+        self, escalation: EscalationView, recruiter: str, colleague: str | None, *, resume: bool
+    ) -> str:
+        """Tell the applicant their question went to a colleague (or back to the queue), and
+        let the bot answer again if a recruiter had joined."""
+        if colleague:
+            key = "recruiter_passed_on"
+        else:
+            key = "recruiter_passed_back"
+        return await self._say(
+            escalation, key, recruiter, resume=resume, values={"colleague": colleague or ""}
+        )
+
     async def _say(
         self,
         escalation: EscalationView,
@@ -159,6 +172,7 @@ class Handoff:
         text: str = "",
         pause: bool = False,
         resume: bool = False,
+        values: dict[str, str] | None = None,
     ) -> str:
         conversation_id = escalation.conversation_id
         if not conversation_id:
@@ -169,7 +183,11 @@ class Handoff:
         async with self.agent.lock_store.lock(conversation_id):
             tracker = await self.agent.processor.get_tracker(conversation_id)
             language = tracker.get_slot("language") or DEFAULT_LANGUAGE
-            message = say(f"conversation.{key}", language, recruiter=recruiter) if key else text
+            message = (
+                say(f"conversation.{key}", language, recruiter=recruiter, **(values or {}))
+                if key
+                else text
+            )
             if pause:
                 tracker.update(ConversationPaused())
             if resume:

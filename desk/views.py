@@ -51,6 +51,7 @@ from desk.pages import (
 from desk.privacy_pages import add_privacy_routes
 from desk.profile import add_profile_routes
 from desk.reach import reach_of
+from desk.reassign import add_reassign_routes, colleagues
 from desk.reopen import add_reopen_routes
 from desk.services import DeskServices
 from desk.sessions import (
@@ -104,6 +105,7 @@ def build_blueprint() -> Blueprint:
     add_profile_routes(desk)
     add_inbox_routes(desk)
     add_reopen_routes(desk)
+    add_reassign_routes(desk)
 
     @desk.route("/", methods=["GET"])
     @desk_page
@@ -167,6 +169,7 @@ def build_blueprint() -> Blueprint:
             application=application,
             history=history or [],
             other_applications=others,
+            colleagues=await colleagues(services.store),
             lines=[line_json(line, language) for line in lines],
             activity=(await activity_of(services.store, [escalation], request.app.ctx.agent))[
                 escalation.id
