@@ -610,3 +610,16 @@ class EscalationMessage(Base):
     # the recruiter who wrote it (None: the applicant or the bot)
     recruiter_id = Column(ForeignKey("recruiters.id"), nullable=True)
     text = Column(Text, nullable=False)
+
+
+class CannedReply(Base):
+    """A reply recruiters often send, in one language, that admins keep for everyone: picked
+    on an escalation's page to start a reply from."""
+
+    __tablename__ = "canned_replies"
+
+    id = Column(Integer, primary_key=True)
+    title = Column(String(200), nullable=False)
+    language = Column(String(8), nullable=False)
+    text = Column(Text, nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)

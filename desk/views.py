@@ -22,6 +22,7 @@ from ats.store_basics import ApplicationNotFound, utcnow
 from ats.threads import add_message
 from desk.accounts import real_name
 from desk.audit_words import described
+from desk.canned import add_canned_routes, applicant_language, canned_replies
 from desk.dashboard import render_dashboard
 from desk.escalations import (
     STATES,
@@ -106,6 +107,7 @@ def build_blueprint() -> Blueprint:
     add_inbox_routes(desk)
     add_reopen_routes(desk)
     add_reassign_routes(desk)
+    add_canned_routes(desk)
 
     @desk.route("/", methods=["GET"])
     @desk_page
@@ -170,6 +172,10 @@ def build_blueprint() -> Blueprint:
             history=history or [],
             other_applications=others,
             colleagues=await colleagues(services.store),
+            # in the language the applicant reads (the conversation's, else the one on file)
+            canned=await canned_replies(
+                services.store, await applicant_language(request.app.ctx.agent, escalation)
+            ),
             lines=[line_json(line, language) for line in lines],
             activity=(await activity_of(services.store, [escalation], request.app.ctx.agent))[
                 escalation.id

@@ -60,6 +60,18 @@
     });
   });
 
+  // a canned reply starts the reply, to edit before sending
+  var canned = document.getElementById("canned-reply");
+  var replyText = document.getElementById("reply-text");
+  if (canned && replyText) {
+    canned.addEventListener("change", function () {
+      if (!canned.value) return;
+      replyText.value = replyText.value ? replyText.value + "\n\n" + canned.value : canned.value;
+      replyText.focus();
+      canned.value = "";
+    });
+  }
+
   // the queue: the notification switch
   var toggle = document.getElementById("notify-toggle");
   if (toggle) {

@@ -1,5 +1,5 @@
 """The hand-over's thread: every message of an escalation, either way and on any channel, with
-recruiters' internal notes; the reference an unverified applicant gave.
+recruiters' internal notes; the reference an unverified applicant gave; canned replies.
 
 Revision ID: 0011
 Revises: 0010
@@ -46,9 +46,19 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("escalations", schema=None) as batch_op:
         batch_op.add_column(sa.Column("given_reference", sa.String(length=12), nullable=True))
+    op.create_table(
+        "canned_replies",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("language", sa.String(length=8), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_canned_replies")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("canned_replies")
     with op.batch_alter_table("escalations", schema=None) as batch_op:
         batch_op.drop_column("given_reference")
     op.drop_index(op.f("ix_escalation_messages_escalation_id"), table_name="escalation_messages")
