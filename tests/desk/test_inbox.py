@@ -57,3 +57,38 @@ def test_a_new_escalation_appears_and_is_counted_until_opened(chromium, helpdesk
         )
     finally:
         context.close()
+
+
+# Records the notifications the page shows, as the browser would show them (headless Chromium
+# shows none on a screen).
+NOTIFICATIONS = """
+window.shown = [];
+window.Notification = function (title, options) { window.shown.push([title, options.body]); };
+window.Notification.permission = "granted";
+window.Notification.requestPermission = function () { return Promise.resolve("granted"); };
+"""
+
+
+def test_a_recruiter_who_asked_for_them_is_notified_of_a_new_escalation(chromium, helpdesk):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(NOTIFICATIONS)
+    try:
+        desk = context.new_page()
+        desk_login(desk, helpdesk, "inbox.notified@example.com", "--admin")
+        desk.wait_for_function("() => document.body.dataset.unread !== undefined")
+        assert desk.evaluate("() => window.shown.length") == 0
+        desk.check("#notify-toggle")
+        chat(helpdesk, f"notify-{secrets.token_hex(6)}", "I want to talk to a person")
+        desk.wait_for_function("() => window.shown.length > 0", timeout=15_000)
+        title, _body = desk.evaluate("() => window.shown[0]")
+        assert title == "New in the desk"
+        # turned off: no more notifications
+        desk.uncheck("#notify-toggle")
+        before = desk.evaluate("() => window.shown.length")
+        chat(helpdesk, f"notify-{secrets.token_hex(6)}", "Can I speak to someone?")
+        ids = desk.evaluate(IDS)
+        # the poll that shows the new row is the one that would have announced it
+        desk.wait_for_function(f"() => ({IDS})().length > {len(ids)}", timeout=15_000)
+        assert desk.evaluate("() => window.shown.length") == before
+    finally:
+        context.close()
