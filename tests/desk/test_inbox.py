@@ -85,8 +85,8 @@ def test_a_recruiter_who_asked_for_them_is_notified_of_a_new_escalation(chromium
         # turned off: no more notifications
         desk.uncheck("#notify-toggle")
         before = desk.evaluate("() => window.shown.length")
-        chat(helpdesk, f"notify-{secrets.token_hex(6)}", "Can I speak to someone?")
         ids = desk.evaluate(IDS)
+        chat(helpdesk, f"notify-{secrets.token_hex(6)}", "Can I speak to someone?")
         # the poll that shows the new row is the one that would have announced it
         desk.wait_for_function(f"() => ({IDS})().length > {len(ids)}", timeout=15_000)
         assert desk.evaluate("() => window.shown.length") == before
