@@ -27,7 +27,7 @@ from ats.models import (
     Vacancy,
 )
 from ats.outbox import queue_mail
-from ats.records import Mail
+from ats.records import Mail, real_name
 from monitor.claims import BATCH, SweeperBase
 from speech.catalogue import say
 from speech.dates import day, day_and_time
@@ -119,7 +119,8 @@ class ApplicantNotices(SweeperBase):
                 language,
                 due=day(due, language, tz),
             ),
-            "recruiter": recruiter.shown_name or say("conversation.a_recruiter", language),
+            "recruiter": real_name(recruiter.name, recruiter.email)
+            or say("conversation.a_recruiter", language),
             "respond_by": day_and_time(escalation.respond_by, language, tz),
         }
         return (

@@ -78,6 +78,7 @@ def test_a_recruiter_on_the_web_chat_is_named_and_the_code_field_is_numeric(chro
         expect(chat.locator(".hdc-recruiter .hdc-author")).to_have_count(2)
 
         # Handed back to the bot: the header says so again.
+        desk.once("dialog", lambda dialog: dialog.accept())  # resolving asks first
         desk.click("button:has-text('Resolve')")
         expect(chat.locator(BOT).last).to_contain_text("has left the chat", timeout=10_000)
         expect(subtitle).to_have_text("Automated assistant")
