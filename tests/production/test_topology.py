@@ -172,14 +172,23 @@ def _handed_over_once_back(production: Production, sender: str) -> None:
     assert bot[-1].startswith("I've passed your question to ")  # the applicant is told who
     # the mail names the escalation (a link into the desk), never the conversation's id
     [(escalation_id, _, _)] = production.escalation_rows(sender)
-    mails = [
-        email.message_from_bytes(p.read_bytes()).get_payload(decode=True).decode()
-        for p in production.outbox.glob("*.eml")
-    ]
-    assert not [m for m in mails if sender in m]
     link = re.compile(rf"/desk/escalations/{escalation_id}\b")
-    recruiter_mails = [m for m in mails if link.search(m)]
-    assert len(recruiter_mails) == 1
+
+    def recruiter_mails() -> list[str]:
+        mails = [
+            email.message_from_bytes(p.read_bytes()).get_payload(decode=True).decode()
+            for p in production.outbox.glob("*.eml")
+        ]
+        assert not [m for m in mails if sender in m]
+        return [m for m in mails if link.search(m)]
+
+    # a request the replay could not tie to the proof is an unverified one: its alert waits for
+    # the contact details the bot asks, and goes out once they are in
+    for answer in ("Sophie Turner", "sophie.turner@example.com", "no"):
+        if recruiter_mails():
+            break
+        production.say(sender, answer)
+    assert len(recruiter_mails()) == 1
 
 
 @pytest.mark.parametrize("away", ["action servers", "ATS store"])
