@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
-from ats.models import EscalationMessage, Recruiter
+from ats.models import Escalation, EscalationMessage, EscalationState, Recruiter
 from ats.store import ATSStore
 from ats.store_basics import utcnow
 
@@ -90,3 +91,24 @@ async def thread(store: ATSStore, escalation_id: int) -> list[ThreadMessage]:
         )
         for message, name in rows
     ]
+
+
+async def reopen_for_answer(store: ATSStore, escalation_id: int) -> bool:
+    """An applicant answered an escalation that was resolved meanwhile: it goes back to the
+    queue, unclaimed, so their answer is seen. False when it was not resolved, or another
+    escalation of the same application and reason is open (their answer is in this one's
+    thread all the same)."""
+    try:
+        async with store.session() as session, session.begin():
+            result = await session.execute(
+                update(Escalation)
+                .where(
+                    Escalation.id == escalation_id,
+                    Escalation.state == EscalationState.RESOLVED.value,
+                    Escalation.erased_at.is_(None),
+                )
+                .values(state=EscalationState.OPEN.value, resolved_at=None, claimed_by_id=None)
+            )
+            return bool(result.rowcount == 1)
+    except IntegrityError:
+        return False

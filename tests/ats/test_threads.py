@@ -12,6 +12,7 @@ from email.message import EmailMessage
 
 import aiosmtplib
 import pytest
+from sqlalchemy import update
 
 from ats.inbound_mail import (
     MAX_MESSAGE_BYTES,
@@ -22,7 +23,7 @@ from ats.inbound_mail import (
     start_inbound_mail,
 )
 from ats.keys import secret_key
-from ats.models import EscalationReason
+from ats.models import Escalation, EscalationReason
 from ats.records import EscalationRequest
 from ats.settings import Settings
 from ats.store import ATSStore
@@ -172,6 +173,19 @@ async def test_a_real_smtp_conversation_files_a_reply_and_refuses_the_rest(store
             None,
         )
         assert message.text == "Dank je Eva, dinsdag om 10 uur past."
+
+        # resolved meanwhile: the answer brings it back to the queue, unclaimed
+        async with store.session() as session, session.begin():
+            await session.execute(
+                update(Escalation)
+                .where(Escalation.id == escalation)
+                .values(state="resolved", resolved_at=utcnow())
+            )
+        await send(address, mail("Nog een vraag: mag ik ook op vrijdag komen?"))
+        async with store.session() as session:
+            reopened = await session.get(Escalation, escalation)
+            assert (reopened.state, reopened.resolved_at) == ("open", None)
+        assert len(await thread(store, escalation)) == 2
     finally:
         server.close()
         await server.wait_closed()
