@@ -30,7 +30,7 @@ from ats.keys import derived_key, secret_key
 from ats.models import Escalation
 from ats.settings import Settings
 from ats.store import ATSStore
-from ats.threads import add_message, reopen_for_answer
+from ats.threads import add_message, reopen_escalation
 
 logger = logging.getLogger(__name__)
 
@@ -219,7 +219,7 @@ class ReplyHandler:
                 return "550 5.1.1 No such recipient here"
             await add_message(self.store, escalation_id, "applicant", text, channel="email")
             logger.info("inbound mail: an applicant's reply added to escalation %s", escalation_id)
-            if await reopen_for_answer(self.store, escalation_id):
+            if await reopen_escalation(self.store, escalation_id):
                 logger.info("inbound mail: escalation %s reopened by the answer", escalation_id)
         return "250 OK: your reply reached the recruiter"
 

@@ -93,11 +93,10 @@ async def thread(store: ATSStore, escalation_id: int) -> list[ThreadMessage]:
     ]
 
 
-async def reopen_for_answer(store: ATSStore, escalation_id: int) -> bool:
-    """An applicant answered an escalation that was resolved meanwhile: it goes back to the
-    queue, unclaimed, so their answer is seen. False when it was not resolved, or another
-    escalation of the same application and reason is open (their answer is in this one's
-    thread all the same)."""
+async def reopen_escalation(store: ATSStore, escalation_id: int) -> bool:
+    """A resolved escalation back in the queue, unclaimed (the applicant answered, or a
+    recruiter reopens it). False when it was not resolved, or another escalation of the same
+    application and reason is open already (the database allows one)."""
     try:
         async with store.session() as session, session.begin():
             result = await session.execute(

@@ -26,7 +26,6 @@ from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
@@ -42,6 +41,7 @@ from ats.models import (
 from ats.reference import InvalidReference, parse_reference
 from ats.store import ATSStore
 from ats.store_basics import utcnow
+from ats.threads import reopen_escalation
 from desk.sessions import DeskUser
 
 STATES = ("open", "claimed", "resolved", "unresolved", "all")
@@ -307,20 +307,5 @@ async def audit_log(store: ATSStore, limit: int = 200) -> list[AuditEntry]:
 
 async def reopen(store: ATSStore, escalation_id: int) -> bool:
     """Open a resolved escalation again (the applicant came back, or it was resolved by
-    mistake): unclaimed, in the queue, with the bot answering until someone claims it. False
-    when it is not resolved, or another escalation of the same application and reason is open
-    already (the database allows one): that one is where to go on."""
-    try:
-        async with store.session() as session, session.begin():
-            result = await session.execute(
-                update(Escalation)
-                .where(
-                    Escalation.id == escalation_id,
-                    Escalation.state == EscalationState.RESOLVED.value,
-                    Escalation.erased_at.is_(None),
-                )
-                .values(state=EscalationState.OPEN.value, resolved_at=None, claimed_by_id=None)
-            )
-            return bool(result.rowcount == 1)
-    except IntegrityError:
-        return False
+    mistake): see ats.threads.reopen_escalation."""
+    return await reopen_escalation(store, escalation_id)

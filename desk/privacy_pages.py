@@ -161,17 +161,26 @@ def add_privacy_routes(desk: Blueprint) -> None:
     async def export_readable(request: Request, user: DeskUser) -> HTTPResponse:
         return await exported(request, user, "readable")
 
-    async def exported(request: Request, user: DeskUser, kind: str) -> HTTPResponse:
+    async def exported_target(request: Request, user: DeskUser) -> tuple[Any, Any, Any, Any]:
+        """The applicant asked for (by the form), and their export; or the refusal page."""
         services = DeskServices.get()
         found, escalation_id, refused = await target(request, user, request.form or {})
         if refused:
-            return refused
+            return None, None, None, refused
         assert found is not None
         export = await full_export(
             services.store, services.settings, request.app.ctx.agent, found.email
         )
         if export is None:
-            return page(request, user, problem="privacy_not_found", status=404)
+            return None, None, None, page(request, user, problem="privacy_not_found", status=404)
+        return found, escalation_id, export, None
+
+    async def exported(request: Request, user: DeskUser, kind: str) -> HTTPResponse:
+        services = DeskServices.get()
+        found, escalation_id, export, refused = await exported_target(request, user)
+        if refused:
+            return refused
+        assert found is not None and export is not None
         await audit(
             services.store, user.email, "privacy_export", found.subject(escalation_id), kind
         )
@@ -184,15 +193,10 @@ def add_privacy_routes(desk: Blueprint) -> None:
     @admins_only
     async def send(request: Request, user: DeskUser) -> HTTPResponse:
         services = DeskServices.get()
-        found, escalation_id, refused = await target(request, user, request.form or {})
+        found, escalation_id, export, refused = await exported_target(request, user)
         if refused:
             return refused
-        assert found is not None
-        export = await full_export(
-            services.store, services.settings, request.app.ctx.agent, found.email
-        )
-        if export is None:
-            return page(request, user, problem="privacy_not_found", status=404)
+        assert found is not None and export is not None
         await services.mailer.send([export_mail(export, services.settings)], escalation_id)
         await audit(
             services.store, user.email, "privacy_send", found.subject(escalation_id), "data_export"

@@ -89,7 +89,10 @@ def add_reassign_routes(desk: Blueprint) -> None:
                 request, "message.html", user, message=message, back=escalation_id, status=403
             )
         raw = ((request.form or {}).get("recruiter") or "").strip()
-        to_recruiter = int(raw) if raw.isdigit() else None
+        # a number beyond any id is no colleague: refused below, not a database error
+        to_recruiter = int(raw) if raw.isdigit() and len(raw) < 10 else None
+        if raw and to_recruiter is None:
+            to_recruiter = 0
         done, colleague = await pass_on(services.store, escalation, to_recruiter)
         if not done:
             message = say("desk.reassign_refused", language_of(request))

@@ -58,7 +58,6 @@ from ats.privacy.erasure import (
     request_tracker_erasures,
 )
 from ats.privacy.files import remove_outbox_files
-from ats.privacy.keys import ErasureKeys
 from ats.privacy.trackers import TrackerEvents
 from ats.settings import Settings
 from ats.store import ATSStore
@@ -124,7 +123,7 @@ class RetentionPurge:
         self.settings = settings
         self.clock = clock
         self.eraser = Eraser(store, settings, clock, mailer)
-        self.keys = ErasureKeys.of(settings)
+        self.keys = self.eraser.keys
 
     # -- when --------------------------------------------------------------------------------
 
