@@ -17,6 +17,7 @@ from dialogue.flow import take_turn
 from dialogue.identity import recall_identity
 from dialogue.states import Awaiting
 from dialogue.turn import Turn, careers_notice, settle_language
+from dialogue.waiting import mark_waiting
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class HelpdeskAction(Action, metaclass=abc.ABCMeta):
             if notice:
                 turn.say(notice)
             expects_code(turn)
+            await mark_waiting(turn)
         except Exception:
             if self.deferrable:
                 raise

@@ -18,7 +18,7 @@ import os
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 
 import aiosmtplib
@@ -41,6 +41,16 @@ RETRY_DELAYS = (1.0, 5.0, 30.0)
 FORGET_RECIPIENT = frozenset({"erasure_confirmation"})
 # mails whose subject holds a secret (the one-time code), dropped with the body once sent
 FORGET_SUBJECT = frozenset({"verification_code"})
+
+
+def sender(settings: Settings, name: str | None) -> str:
+    """From: the help desk's address, with the recruiter's name when a person wrote the mail
+    ("Eva Jansen (Northwind)"), as applicants know from recruiters' own mail."""
+    name = " ".join((name or "").split())  # no header folding or injected lines
+    if not name:
+        return settings.mail_from
+    shown = f"{name} ({settings.employer_name})" if settings.employer_name else name
+    return formataddr((shown, settings.mail_from))
 
 
 def mask_email(address: str) -> str:
@@ -158,6 +168,7 @@ class Mailer:
             "claimed_until": None,
             "body": "",
             "attachments": None,
+            "sender_name": None,
         }
         if row.purpose in FORGET_RECIPIENT:
             values.update(to_address="", subject="")
@@ -170,7 +181,7 @@ class Mailer:
 
     def _message(self, row: OutgoingMail) -> EmailMessage:
         message = EmailMessage()
-        message["From"] = self.settings.mail_from
+        message["From"] = sender(self.settings, row.sender_name)
         message["To"] = row.to_address
         message["Subject"] = row.subject
         message["Date"] = format_datetime(row.created_at)

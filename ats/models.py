@@ -407,6 +407,8 @@ class OutgoingMail(Base):
     # files sent with it, as JSON [{"filename", "content_type", "content"}]; dropped with the
     # body once the mail is sent
     attachments = Column(Text, nullable=True)
+    # who wrote it, when a person did (a recruiter's reply): shown in From beside our address
+    sender_name = Column(String(200), nullable=True)
     escalation_id = Column(ForeignKey("escalations.id"), nullable=True, index=True)
     created_at = Column(UTCDateTime, nullable=False)
     sent_at = Column(UTCDateTime, nullable=True)

@@ -26,6 +26,7 @@ async def queue_mail(
             attachments=json.dumps([asdict(a) for a in mail.attachments])
             if mail.attachments
             else None,
+            sender_name=mail.sender_name,
             escalation_id=escalation_id,
             created_at=utcnow(),
             attempts=0,

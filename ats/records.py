@@ -251,3 +251,4 @@ class Mail:
     body: str
     purpose: str
     attachments: tuple[Attachment, ...] = ()
+    sender_name: str | None = None  # a person who wrote it (a recruiter's reply)

@@ -113,7 +113,8 @@ class WebChatOutput(SocketIOOutput):
     `recruiter` (a name) and `handover` ("joined", "left") come from the desk (desk/handoff.py):
     the widget puts the name on a recruiter's messages and in its header while they are on the
     chat. `expects="code"` comes from the actions (actions/base.py): the widget's input becomes a
-    numeric one-time-code field until the applicant answers.
+    numeric one-time-code field until the applicant answers. `waiting` (dialogue/waiting.py) is
+    what the header says while the applicant waits for a recruiter.
     """
 
     @staticmethod
@@ -126,6 +127,9 @@ class WebChatOutput(SocketIOOutput):
             extras["handover"] = handover
         if kwargs.get("expects") == "code":
             extras["expects"] = "code"
+        waiting = kwargs.get("waiting")
+        if isinstance(waiting, str) and waiting.strip():
+            extras["waiting"] = waiting.strip()[:200]
         return extras
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:

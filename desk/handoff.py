@@ -245,6 +245,7 @@ class Handoff:
                 answerable=bool(self.mailer.settings.inbound_domain),
             ),
             "recruiter_reply",
+            sender_name=recruiter or None,
         )
         await self.mailer.send([mail], escalation_id=escalation.id)
         return "email"

@@ -67,6 +67,26 @@ def say_waiting(turn: Turn, waiting: Waiting) -> None:
     )
 
 
+def waiting_header(turn: Turn, waiting: Waiting) -> str:
+    """The web chat's header while the applicant waits: 'A recruiter will reply, usually
+    within 3 hours' (the widget shows it until a recruiter joins or the wait is over)."""
+    how_long = within(waiting.respond_by, utcnow(), turn.language)
+    if how_long is None:
+        return turn.text_for("waiting_header_late")
+    return turn.text_for("waiting_header", within=how_long)
+
+
+async def mark_waiting(turn: Turn) -> None:
+    """While the conversation waits for a person, its last message says so (`waiting`, in the
+    message's metadata, channels/webchat.py). Only a conversation that raised an escalation
+    (its `escalation_id` slot) is looked up: one indexed query, none for the rest."""
+    if not turn.dispatcher.messages or not turn.slot("escalation_id"):
+        return
+    waiting = await waiting_for(turn)
+    if waiting is not None:
+        turn.dispatcher.messages[-1]["waiting"] = waiting_header(turn, waiting)
+
+
 async def answer_if_waiting(turn: Turn) -> bool:
     """Answer with the waiting message when the applicant waits for a person; True if so."""
     waiting = await waiting_for(turn)

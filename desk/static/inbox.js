@@ -115,8 +115,9 @@
         var activity = {};
         data.escalations.forEach(function (escalation) {
           activity[escalation.id] = escalation.activity;
+          // the open escalation's own messages show on its page, unless the tab is hidden
           if (known && known[escalation.id] !== escalation.activity &&
-              String(escalation.id) !== page) {
+              (String(escalation.id) !== page || document.hidden)) {
             announce(escalation);
           }
         });

@@ -39,9 +39,27 @@ def fake():
     server.stop()
 
 
+# Applicants' email answers come back through the help desk's own inbound SMTP server
+# (`helpdesk mail receive`, started by `helpdesk run`) on a port of each help desk's own.
+INBOUND_DOMAIN = "replies.example.com"
+
+
+def desk_environment(fake: FakeTelegram) -> dict[str, str]:
+    return {
+        **fake.environment(SECRET),
+        "HELPDESK_INBOUND_DOMAIN": INBOUND_DOMAIN,
+        "HELPDESK_INBOUND_SMTP_PORT": str(free_port()),
+    }
+
+
+@pytest.fixture(scope="session")
+def desk_env(fake) -> dict[str, str]:
+    return desk_environment(fake)
+
+
 @pytest.fixture(scope="package")
-def helpdesk(running_helpdesk, fake) -> RunningHelpdesk:
-    return running_helpdesk("desk", **fake.environment(SECRET))
+def helpdesk(running_helpdesk, desk_env) -> RunningHelpdesk:
+    return running_helpdesk("desk", **desk_env)
 
 
 # The desk in process: its blueprint in a Sanic server of this test's own, on the `store` of

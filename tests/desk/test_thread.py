@@ -83,6 +83,12 @@ async def test_an_email_reply_is_a_letter_in_the_thread_and_the_answer_comes_bac
     # recruiter's signature, and a Reply-To that brings her answer back
     [letter] = desk.outbox()
     assert letter["To"] == "sanne@example.nl"
+    # from the recruiter, at the help desk's address (the one mail to it is checked)
+    [sender] = letter["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == (
+        "Eva Jansen (Northwind)",
+        "helpdesk@localhost",
+    )
     assert letter["Subject"] == f"Re: je sollicitatie {reference} \u2014 Data Analyst"
     body = letter.get_content()
     assert body.startswith("Hoi Sanne,\n\nJe gesprek is dinsdag om 10 uur.")

@@ -30,6 +30,8 @@ def url(helpdesk, path: str) -> str:
 
 def cli(helpdesk, *args: str) -> str:
     env = {**os.environ, "ATS_DATABASE_URL": f"sqlite:///{helpdesk.home / 'ats.db'}"}
+    if "ATS_DATABASE_URL" in helpdesk.extra_env:  # a help desk on PostgreSQL
+        env["ATS_DATABASE_URL"] = helpdesk.extra_env["ATS_DATABASE_URL"]
     env["HELPDESK_SECRET_KEY"] = "test-secret"
     env["HELPDESK_PUBLIC_URL"] = url(helpdesk, "")
     result = subprocess.run([HELPDESK, "desk", *args], env=env, capture_output=True, text=True)

@@ -76,3 +76,31 @@ async def test_a_detail_while_waiting_is_still_a_detail(desk):
         await chat.send("AP-6VFK-8RMB", "nlu_fallback", {"reference": "AP-6VFK-8RMB"})
     )
     assert "A recruiter will reply" not in reply
+
+
+async def test_the_web_chat_header_says_how_soon_while_waiting_and_not_after(desk):
+    """Every answer while the escalation is open carries what the widget's header says
+    (`waiting`, channels/webchat.py); once it is resolved, none does."""
+    chat = Chat()
+    await verify(chat, desk, AISHA[1])
+    before = await chat.send("what's my status?", "check_status")
+    assert all("waiting" not in message for message in before)
+    handed = await chat.send("I want to talk to a person", "request_human")
+    assert handed[-1]["waiting"].startswith("A recruiter will reply, usually within ")
+    status = await chat.send("what's my status?", "check_status")
+    assert status[-1]["waiting"].startswith("A recruiter will reply, usually within ")
+    assert all("waiting" not in message for message in status[:-1])
+    await set_escalations(desk, respond_by=utcnow() - timedelta(minutes=5))
+    late = await chat.send("hello??", "greet")
+    assert late[-1]["waiting"] == "A recruiter will reply as soon as possible"
+    await set_escalations(desk, state=EscalationState.RESOLVED.value)
+    after = await chat.send("what's my status?", "check_status")
+    assert all("waiting" not in message for message in after)
+
+
+async def test_the_dutch_header_while_waiting(desk):
+    chat = Chat()
+    await handed_over(chat, desk, THIJS[1], "nl")
+    await set_escalations(desk, respond_by=utcnow() + timedelta(hours=2, minutes=30))
+    reply = await chat.send("hallo??", "greet", metadata=DUTCH)
+    assert reply[-1]["waiting"] == "Een recruiter reageert, meestal binnen 3 uur"

@@ -127,7 +127,7 @@
 
   // Entries are {from: "bot"|"user", text, replies?: [{title, payload}], by?: a recruiter's name
   // (their own message), handover?: "joined"|"left" (with the recruiter's name in `who`),
-  // expects?: "code"}. Stored data is checked because anything on the page could have written it.
+  // expects?: "code", waiting?: what the header says while a recruiter is awaited}. Stored data is checked because anything on the page could have written it.
   function loadTranscript(id) {
     let raw;
     try {
@@ -164,6 +164,8 @@
       entry.by = name || t.aRecruiter;
     }
     if (source.expects === "code") entry.expects = "code";
+    const waiting = cleanName(source.waiting);
+    if (waiting && !entry.by && !entry.handover) entry.waiting = waiting;
     return entry;
   }
 
@@ -291,10 +293,24 @@
     return null;
   }
 
+  // Awaited, not here yet: the bot's latest own message says how soon a recruiter replies
+  // (the server marks every answer while the escalation is open; a later one without the
+  // mark means the wait is over).
+  function recruiterAwaited() {
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const entry = entries[i];
+      if (entry.from !== "bot" || entry.by) continue;
+      return entry.handover ? null : entry.waiting || null;
+    }
+    return null;
+  }
+
   function showWhoIsHere() {
     const name = recruiterHere();
-    ui.subtitle.textContent = name ? name + " (" + t.recruiter + ")" : t.subtitle;
+    const awaited = name ? null : recruiterAwaited();
+    ui.subtitle.textContent = name ? name + " (" + t.recruiter + ")" : awaited || t.subtitle;
     ui.root.classList.toggle("hdc-with-recruiter", Boolean(name));
+    ui.root.classList.toggle("hdc-awaiting-recruiter", Boolean(awaited));
   }
 
   // The code field while the bot's last word asks for the code (until the applicant answers, or
@@ -327,7 +343,7 @@
     renderEntry(entry);
     scrollToEnd();
     if (entry.expects === "code") codeDeclined = false; // asked (again): the code field again
-    if (entry.handover) showWhoIsHere();
+    if (entry.from === "bot") showWhoIsHere(); // joined, left, awaited, or the wait is over
     setInputMode();
   }
 
