@@ -27,7 +27,8 @@ from ats.models import (
     EscalationReason,
     EscalationState,
 )
-from ats.privacy.erasure import Erased, Eraser
+from ats.privacy.erasure import Eraser
+from ats.privacy.erasure_steps import Erased
 from ats.privacy.export import ApplicantExport, ExportedConversation, export_applicant
 from ats.privacy.trackers import ConversationLine, TrackerEvents
 from ats.records import Mail

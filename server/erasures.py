@@ -46,7 +46,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import StatementError
 
 from ats.models import ApplicantConversation, AuditEntry, LinkedChat, TrackerErasure
-from ats.privacy.erasure import Erased, announce, count_erased
+from ats.privacy.erasure_steps import Erased, announce, count_erased
 from ats.privacy.keys import ErasureKeys
 from ats.services import Services
 from ats.settings import Settings

@@ -16,41 +16,43 @@ references, deleted once published.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ats.db import dialect_insert
 from ats.mail import Mailer
-from ats.metrics import ERASED
 from ats.models import (
     ApplicantConversation,
     Application,
     AuditEntry,
     Candidate,
     ConversationProof,
-    ErasureAnnouncement,
-    ErasureTombstone,
     Escalation,
-    EscalationMessage,
     LinkedChat,
-    LinkToken,
-    Lockout,
-    OutgoingMail,
-    RateCounter,
-    StatusEvent,
-    TrackerErasure,
-    UndeliveredMessage,
     Vacancy,
     VerificationChallenge,
 )
 from ats.outbox import queue_mail
 from ats.privacy.announcements import publish_pending
+from ats.privacy.erasure_steps import (
+    Applicants,
+    Erased,
+    announce,
+    chunks,
+    count_erased,
+    erase_counters,
+    erase_escalations,
+    erase_history,
+    erase_keys,
+    erase_mails,
+    erase_mentions,
+    remove_applicants,
+    request_tracker_erasures,
+    tombstone,
+)
 from ats.privacy.files import remove_outbox_files
 from ats.privacy.keys import ErasureKeys
 from ats.privacy.trackers import TrackerEvents
@@ -58,53 +60,6 @@ from ats.records import Mail
 from ats.settings import Settings
 from ats.store import ATSStore
 from ats.store_basics import normalise_email, utcnow
-
-CHUNK = 500
-ERASED_SUBJECT = "(erased)"
-
-
-@dataclass(frozen=True)
-class Erased:
-    """What one erasure removed; the conversations and references only until announced."""
-
-    applications: int = 0
-    applicants: int = 0
-    escalations: int = 0
-    conversations: tuple[tuple[str, str], ...] = ()
-    references: tuple[str, ...] = ()
-    mail_ids: tuple[int, ...] = field(default=(), repr=False)
-    # what the outbox files may still say (names, addresses, references), to find them by
-    needles: tuple[str, ...] = field(default=(), repr=False)
-    # applicants with an application still kept (looked at again: see erase_applications)
-    kept_applicants: tuple[int, ...] = field(default=(), repr=False)
-
-    def __add__(self, other: Erased) -> Erased:
-        return Erased(
-            self.applications + other.applications,
-            self.applicants + other.applicants,
-            self.escalations + other.escalations,
-            self.conversations + other.conversations,
-            self.references + other.references,
-            self.mail_ids + other.mail_ids,
-            self.needles + other.needles,
-            self.kept_applicants + other.kept_applicants,
-        )
-
-    def describe(self) -> str:
-        """Counts only: this goes into the audit log and the logs."""
-        return (
-            f"{self.applications} application(s), {self.applicants} applicant(s), "
-            f"{self.escalations} escalation(s), {len(self.conversations)} conversation(s)"
-        )
-
-
-@dataclass
-class _Applicants:
-    """The applicants being removed entirely in one erasure."""
-
-    ids: list[int]
-    emails: list[str]
-    names: list[str]
 
 
 class Eraser:
@@ -152,7 +107,7 @@ class Eraser:
                 )
             )
             erased = await self._erase(session, ids, [candidate_id], reason, now)
-            await self._tombstone(session, [self.keys.applicant(address)], "applicant", reason, now)
+            await tombstone(session, [self.keys.applicant(address)], "applicant", reason, now)
             await self._record(session, erased, actor, reason, now)
             mails = await queue_mail(session, [goodbye]) if goodbye else []
         await self.finish(erased)
@@ -218,7 +173,7 @@ class Eraser:
         ids = [row.id for row in rows]
         candidates = sorted({row.candidate_id for row in rows} | set(whole) | set(recheck))
         kept: set[int] = set()
-        for chunk in _chunks(candidates):
+        for chunk in chunks(candidates):
             kept.update(
                 await session.scalars(
                     select(Application.candidate_id).where(
@@ -241,18 +196,18 @@ class Eraser:
                 vacancy_code=row.code,
             )
         ]
-        await self._tombstone(session, keys, "application", reason, now)
+        await tombstone(session, keys, "application", reason, now)
         conversations = await self._conversations(session, gone)
         sender_ids = [sender for _channel, sender in conversations]
         escalations = await self._erase_escalations(session, ids, gone, sender_ids, now)
-        mail_ids = await self._erase_mails(session, gone.emails, escalations)
-        await self._erase_history(session, rows)
-        await self._erase_keys(session, gone, sender_ids, references)
-        await self._erase_mentions(session, partly)
+        mail_ids = await erase_mails(session, gone.emails, escalations)
+        await erase_history(session, rows)
+        await erase_keys(session, gone, sender_ids, references)
+        await erase_mentions(session, partly)
         if reason == "request":
             # the purge deletes all counters by age (they last minutes); a request is now
-            await self._erase_counters(session, gone.emails + sender_ids + references)
-        for chunk in _chunks(ids):
+            await erase_counters(session, gone.emails + sender_ids + references)
+        for chunk in chunks(ids):
             await session.execute(
                 update(Application)
                 .where(Application.id.in_(chunk))
@@ -265,7 +220,7 @@ class Eraser:
                 )
                 .execution_options(synchronize_session=False)
             )
-        await self._remove_applicants(session, gone)
+        await remove_applicants(session, gone)
         await self._forget_conversations(session, conversations, now)
         erased = Erased(
             applications=len(ids),
@@ -283,7 +238,7 @@ class Eraser:
 
     async def _lock_applications(self, session: AsyncSession, ids: list[int]) -> list[Any]:
         rows: list[Any] = []
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             query = (
                 select(
                     Application.id,
@@ -305,9 +260,9 @@ class Eraser:
             rows.extend((await session.execute(query)).all())
         return rows
 
-    async def _applicants(self, session: AsyncSession, ids: list[int]) -> _Applicants:
-        found = _Applicants([], [], [])
-        for chunk in _chunks(ids):
+    async def _applicants(self, session: AsyncSession, ids: list[int]) -> Applicants:
+        found = Applicants([], [], [])
+        for chunk in chunks(ids):
             for row in await session.execute(
                 select(Candidate.id, Candidate.email, Candidate.name)
                 .where(Candidate.id.in_(chunk))
@@ -319,11 +274,11 @@ class Eraser:
         return found
 
     async def _conversations(
-        self, session: AsyncSession, gone: _Applicants
+        self, session: AsyncSession, gone: Applicants
     ) -> list[tuple[str, str]]:
         """Every conversation the applicants had: proven, linked, or asked a code in."""
         found: set[tuple[str, str]] = set()
-        for chunk in _chunks(gone.ids):
+        for chunk in chunks(gone.ids):
             for query in (
                 select(ApplicantConversation.channel, ApplicantConversation.conversation_id).where(
                     ApplicantConversation.candidate_id.in_(chunk)
@@ -333,7 +288,7 @@ class Eraser:
                 ),
             ):
                 found.update((row[0], row[1]) for row in await session.execute(query))
-        for chunk in _chunks(gone.emails):
+        for chunk in chunks(gone.emails):
             for query in (
                 select(ConversationProof.channel, ConversationProof.conversation_id).where(
                     ConversationProof.email.in_(chunk)
@@ -352,7 +307,7 @@ class Eraser:
         self,
         session: AsyncSession,
         application_ids: list[int],
-        gone: _Applicants,
+        gone: Applicants,
         sender_ids: list[str],
         now: datetime,
     ) -> list[int]:
@@ -362,7 +317,7 @@ class Eraser:
             (Escalation.applicant_email, gone.emails),
             (Escalation.conversation_id, sender_ids),
         ):
-            for chunk in _chunks(values):
+            for chunk in chunks(values):
                 ids.update(
                     await session.scalars(
                         select(Escalation.id).where(
@@ -373,124 +328,6 @@ class Eraser:
         await erase_escalations(session, sorted(ids), now)
         return sorted(ids)
 
-    async def _erase_mails(
-        self, session: AsyncSession, emails: list[str], escalations: list[int]
-    ) -> list[int]:
-        """Mails to the applicants go; mails about them (to recruiters) lose what they said,
-        and go too when still unsent."""
-        mail_ids: set[int] = set()
-        for chunk in _chunks(emails):
-            found = list(
-                await session.scalars(
-                    select(OutgoingMail.id).where(OutgoingMail.to_address.in_(chunk))
-                )
-            )
-            await _delete_mails(session, found)
-            mail_ids.update(found)
-        mail_ids.update(await erase_escalation_mails(session, escalations))
-        return sorted(mail_ids)
-
-    async def _erase_history(self, session: AsyncSession, rows: list[Any]) -> None:
-        """Status changes keep who in the company made them, not the applicant's name."""
-        for chunk in _chunks(rows):
-            ids = [row.id for row in chunk]
-            await session.execute(
-                update(StatusEvent)
-                .where(StatusEvent.application_id.in_(ids))
-                .values(note=None)
-                .execution_options(synchronize_session=False)
-            )
-            await session.execute(
-                update(StatusEvent)
-                .where(
-                    StatusEvent.application_id.in_(ids),
-                    StatusEvent.actor.in_(sorted({row.name for row in chunk})),
-                )
-                .values(actor="applicant")
-                .execution_options(synchronize_session=False)
-            )
-            await session.execute(
-                update(AuditEntry)
-                .where(AuditEntry.subject.in_([row.reference for row in chunk]))
-                .values(subject=None)
-                .execution_options(synchronize_session=False)
-            )
-
-    async def _erase_keys(
-        self,
-        session: AsyncSession,
-        gone: _Applicants,
-        sender_ids: list[str],
-        references: list[str],
-    ) -> None:
-        for chunk in _chunks(gone.emails):
-            await session.execute(
-                delete(ConversationProof).where(ConversationProof.email.in_(chunk))
-            )
-            await session.execute(
-                delete(VerificationChallenge).where(VerificationChallenge.email.in_(chunk))
-            )
-        for chunk in _chunks(sender_ids):
-            await session.execute(
-                delete(ConversationProof).where(ConversationProof.conversation_id.in_(chunk))
-            )
-            await session.execute(
-                delete(VerificationChallenge).where(
-                    VerificationChallenge.conversation_id.in_(chunk)
-                )
-            )
-            await session.execute(
-                delete(UndeliveredMessage).where(UndeliveredMessage.recipient_id.in_(chunk))
-            )
-        for chunk in _chunks(references):
-            await session.execute(
-                delete(ConversationProof).where(ConversationProof.reference.in_(chunk))
-            )
-
-    async def _erase_mentions(self, session: AsyncSession, partly: list[Any]) -> None:
-        """An applicant kept for another application: the codes and mails to them that named
-        the erased one go (found by their address, then by the reference)."""
-        for row in partly:
-            await session.execute(
-                delete(VerificationChallenge)
-                .where(
-                    VerificationChallenge.email == row.email,
-                    VerificationChallenge.references.contains(row.reference),
-                )
-                .execution_options(synchronize_session=False)
-            )
-            naming = and_(
-                OutgoingMail.to_address == row.email, OutgoingMail.subject.contains(row.reference)
-            )
-            await session.execute(
-                delete(OutgoingMail)
-                .where(naming, OutgoingMail.sent_at.is_(None))
-                .execution_options(synchronize_session=False)
-            )
-            await session.execute(
-                update(OutgoingMail)
-                .where(naming)
-                .values(subject=ERASED_SUBJECT, body="", attachments=None)
-                .execution_options(synchronize_session=False)
-            )
-
-    async def _erase_counters(self, session: AsyncSession, values: list[str]) -> None:
-        """Counters and locks are named "<kind>:<value>…", the value an address, a
-        conversation or a reference."""
-        for model in (Lockout, RateCounter):
-            for chunk in _chunks(values, 50):
-                await session.execute(
-                    delete(model)
-                    .where(or_(*(model.subject.like(f"%:{_like(v)}%", escape="\\") for v in chunk)))
-                    .execution_options(synchronize_session=False)
-                )
-
-    async def _remove_applicants(self, session: AsyncSession, gone: _Applicants) -> None:
-        for chunk in _chunks(gone.ids):
-            for model in (ApplicantConversation, LinkedChat, LinkToken):
-                await session.execute(delete(model).where(model.candidate_id.in_(chunk)))
-            await session.execute(delete(Candidate).where(Candidate.id.in_(chunk)))
-
     async def _forget_conversations(
         self, session: AsyncSession, conversations: Iterable[tuple[str, str]], now: datetime
     ) -> None:
@@ -498,20 +335,6 @@ class Eraser:
         await request_tracker_erasures(
             session, [self.keys.conversation(sender) for _c, sender in conversations], now
         )
-
-    async def _tombstone(
-        self, session: AsyncSession, keys: list[str], scope: str, reason: str, now: datetime
-    ) -> None:
-        rows = [
-            {"key_hash": key, "scope": scope, "reason": reason, "erased_at": now}
-            for key in sorted(set(keys))
-        ]
-        for chunk in _chunks(rows):
-            await session.execute(
-                dialect_insert(session.bind)(ErasureTombstone)
-                .values(chunk)
-                .on_conflict_do_nothing(index_elements=["key_hash"])
-            )
 
     async def _announce(
         self, session: AsyncSession, erased: Erased, reason: str, now: datetime
@@ -537,128 +360,3 @@ class Eraser:
                 detail=f"{reason}: {erased.describe()}",
             )
         )
-
-
-# -- shared with the purge of conversations that never verified ------------------------------
-
-
-def count_erased(erased: Erased, reason: str) -> None:
-    for what, number in (
-        ("applications", erased.applications),
-        ("applicants", erased.applicants),
-        ("escalations", erased.escalations),
-        ("conversations", len(erased.conversations)),
-    ):
-        if number:
-            ERASED.labels(what, reason).inc(number)
-
-
-async def erase_escalations(session: AsyncSession, ids: list[int], now: datetime) -> None:
-    """Escalations keep their dates, reason, state and recruiter (the dashboard's figures stay
-    the same); they lose whom and what."""
-    for chunk in _chunks(ids):
-        # the thread (what was said either way, and notes about them) goes whole
-        await session.execute(
-            delete(EscalationMessage)
-            .where(EscalationMessage.escalation_id.in_(chunk))
-            .execution_options(synchronize_session=False)
-        )
-        await session.execute(
-            update(Escalation)
-            .where(Escalation.id.in_(chunk))
-            .values(
-                given_reference=None,
-                applicant_name=None,
-                applicant_email=None,
-                vacancy_hint=None,
-                summary=None,
-                conversation_id=None,
-                client=None,
-                erased_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        await session.execute(
-            update(AuditEntry)
-            .where(AuditEntry.subject.in_([f"escalation {i}" for i in chunk]))
-            .values(detail=None)
-            .execution_options(synchronize_session=False)
-        )
-
-
-async def erase_escalation_mails(session: AsyncSession, escalations: list[int]) -> list[int]:
-    """The mails about these escalations: unsent ones deleted, sent ones left with no subject;
-    returns their ids (their outbox files go too)."""
-    ids: list[int] = []
-    for chunk in _chunks(escalations):
-        about = (
-            await session.execute(
-                select(OutgoingMail.id, OutgoingMail.sent_at).where(
-                    OutgoingMail.escalation_id.in_(chunk)
-                )
-            )
-        ).all()
-        await _delete_mails(session, [row.id for row in about if row.sent_at is None])
-        sent = [row.id for row in about if row.sent_at is not None]
-        for part in _chunks(sent):
-            await session.execute(
-                update(OutgoingMail)
-                .where(OutgoingMail.id.in_(part))
-                .values(subject=ERASED_SUBJECT, body="", attachments=None)
-                .execution_options(synchronize_session=False)
-            )
-        ids.extend(row.id for row in about)
-    return ids
-
-
-async def _delete_mails(session: AsyncSession, ids: list[int]) -> None:
-    for chunk in _chunks(ids):
-        # an escalation's digest mark may name one of them: it is only a number
-        await session.execute(
-            delete(OutgoingMail)
-            .where(OutgoingMail.id.in_(chunk))
-            .execution_options(synchronize_session=False)
-        )
-
-
-async def request_tracker_erasures(
-    session: AsyncSession, hashes: Iterable[str], now: datetime
-) -> None:
-    rows = [{"conversation_hash": h, "requested_at": now} for h in sorted(set(hashes))]
-    for chunk in _chunks(rows):
-        statement = dialect_insert(session.bind)(TrackerErasure).values(chunk)
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["conversation_hash"], set_={"requested_at": now}
-            )
-        )
-
-
-async def announce(
-    session: AsyncSession,
-    reason: str,
-    now: datetime,
-    *,
-    sender_ids: list[str],
-    references: list[str],
-) -> None:
-    """Queue the erasure event for the event broker (published by ats.privacy.announcements)."""
-    if not sender_ids and not references:
-        return
-    payload = {
-        "event": "erasure",
-        "reason": reason,
-        "timestamp": now.timestamp(),
-        "sender_ids": sorted(set(sender_ids)),
-        "references": sorted(set(references)),
-    }
-    session.add(ErasureAnnouncement(payload=json.dumps(payload), created_at=now))
-
-
-def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

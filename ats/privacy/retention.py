@@ -48,9 +48,9 @@ from ats.models import (
     VerificationChallenge,
 )
 from ats.privacy.announcements import publish_pending
-from ats.privacy.erasure import (
+from ats.privacy.erasure import Eraser
+from ats.privacy.erasure_steps import (
     Erased,
-    Eraser,
     announce,
     count_erased,
     erase_escalation_mails,

@@ -33,7 +33,8 @@ from sqlalchemy import select
 
 from ats.models import AuditEntry, Candidate, ErasureAnnouncement, LinkedChat
 from ats.privacy.conversations import remember_conversation
-from ats.privacy.erasure import Eraser, request_tracker_erasures
+from ats.privacy.erasure import Eraser
+from ats.privacy.erasure_steps import request_tracker_erasures
 from ats.privacy.keys import ErasureKeys
 from ats.services import Services, use_services
 from ats.settings import ServerSettings, Settings
