@@ -213,6 +213,9 @@ class AtsAccess:
     api_key: str | None = None
     api_url: str | None = None
     company_id: str | None = None  # Recruitee's
+    # the ATS user desk changes are written back as (Greenhouse's On-Behalf-Of user id, Lever's
+    # perform_as user id, Workable's member_id; Recruitee's token is a user's own)
+    write_as: str | None = None
 
     @classmethod
     def read(cls, env: Environment, name: str) -> AtsAccess:
@@ -222,6 +225,7 @@ class AtsAccess:
             api_key=env.text(f"{prefix}_API_KEY"),
             api_url=(env.text(f"{prefix}_API_URL") or "").rstrip("/") or None,
             company_id=(env.text(f"{prefix}_COMPANY_ID") or "").strip("/") or None,
+            write_as=env.text(f"{prefix}_WRITE_AS"),
         )
 
 

@@ -85,7 +85,14 @@ async def _apply_page(
         return
     # the importer tells a batch's rows apart by their line: number them, whatever the ATS gave
     rows = [replace(row, line=number) for number, (row, _) in enumerate(fresh, start=1)]
-    await import_rows(store, rows, settings, actor=f"{source} sync", source=source)
+    await import_rows(
+        store,
+        rows,
+        settings,
+        actor=f"{source} sync",
+        source=source,
+        row_times={row.ats_id: at for row, at in fresh if row.ats_id and at is not None},
+    )
     async with store.session() as session, session.begin():
         for row, at in fresh:
             await session.execute(
