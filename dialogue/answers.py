@@ -7,9 +7,11 @@ All in the applicant's language: the ATS's stage names only as speech/stages.py 
 
 from __future__ import annotations
 
+from ats import desk_changes
 from ats.models import CLOSED_STATUSES, EscalationReason, Status
 from ats.records import ApplicationRecord
 from ats.store_basics import utcnow
+from ats.sync.writeback.send import send
 from dialogue.escalation import escalate, when
 from dialogue.turn import Turn
 from speech.catalogue import say
@@ -126,6 +128,21 @@ async def withdraw(turn: Turn, application: ApplicationRecord) -> None:
         source="chat",
         close_reason="withdrawn by the applicant in the help desk",
     )
+    # the ATS is told, and until it says the same an older copy of it does not undo this
+    services = turn.services
+    change_id = await desk_changes.record(
+        services.store,
+        changed.reference,
+        from_status=application.status.value,
+        status=Status.WITHDRAWN.value,
+        stage=None,
+        actor=f"{application.candidate.name} (the applicant, in the chat)",
+        settings=services.settings,
+    )
+    if desk_changes.writes_back(services.settings, changed.ats_system):
+        services.in_background(
+            send(services.store, services.settings, change_id), "writing a withdrawal to the ATS"
+        )
     escalation = await escalate(turn, EscalationReason.WITHDRAWAL, application=changed)
     turn.say(
         "withdrawn",
