@@ -1,5 +1,5 @@
 """Desk changes written back to each ATS through its API (ats/sync/writeback/), against local
-fakes of the write calls each vendor documents (fake_writes.py): the calls made (method, path,
+fakes of the write calls each vendor documents (fake_writes/): the calls made (method, path,
 body, authentication, acting user), what the ATS holds afterwards, a passing failure retried by
 the sweep's `send_due` until the ATS takes the change, and a refusal kept with its reason."""
 
