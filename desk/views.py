@@ -60,7 +60,7 @@ from desk.sessions import (
     DeskUser,
 )
 from desk.writeback import described as writeback_lines
-from desk.writeback import record_desk_change
+from desk.writeback import record_desk_change, send_soon
 from speech.catalogue import catalogue, say
 from speech.dates import day_and_time
 
@@ -290,7 +290,18 @@ def build_blueprint() -> Blueprint:
             stage = (form.get("stage") or "").strip()[:STAGE_CHARS] or None
             before = await services.store.find_application(escalation.reference or "")
             try:
-                after = await services.store.record_status_change(
+                change_id = None
+                if before is not None:
+                    # kept against older copies of the ATS, and written back where it can be
+                    change_id = await record_desk_change(
+                        services.store,
+                        services.settings,
+                        before,
+                        Status(status),
+                        stage=stage,
+                        actor=user.email,
+                    )
+                await services.store.record_status_change(
                     escalation.reference,
                     status,
                     actor=user.email,
@@ -300,10 +311,7 @@ def build_blueprint() -> Blueprint:
             except (ApplicationNotFound, ValueError):
                 return response.text("unknown application or status", status=400)
             if before is not None:
-                # kept against older copies of the ATS, and written back to it where it can be
-                await record_desk_change(
-                    services.store, services.settings, before, after, stage=stage, actor=user.email
-                )
+                send_soon(services.store, services.settings, change_id, before.ats_system)
             changed = Status(status).value
             await audit(services.store, user.email, "status_change", escalation.reference, changed)
         suffix = f"?{urlencode(query)}" if query else ""

@@ -1,9 +1,9 @@
 """The desk's side of one source of truth with the ATS (ats/desk_changes.py): a status set in
-the desk is kept and sent to the ATS at once, in the background (ats/sync/writeback/send.py;
-the deadline monitor's sweep sends it again while the ATS fails), and the escalation's page says
-where it stands: being written, written, waiting for the ATS (why, and when it is tried again),
-refused (why), to be made in the ATS by hand (file imports), and any later copy of the ATS that
-said otherwise and was not applied."""
+the desk is kept (before the store makes it) and sent to the ATS at once, in the background
+(ats/sync/writeback/send.py; the deadline monitor's sweep sends it again while the ATS fails),
+and the escalation's page says where it stands: being written, written, waiting for the ATS
+(why, and when it is tried again), refused (why), to be made in the ATS by hand (file
+imports), and any later copy of the ATS that said otherwise and was not applied."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from ats import desk_changes
-from ats.desk_changes import DeskChange
+from ats.desk_changes import NOTE_ONLY, DeskChange
 from ats.models import Status, WritebackState
 from ats.records import ApplicationRecord
 from ats.settings import Settings
@@ -37,25 +37,32 @@ async def record_desk_change(
     store: ATSStore,
     settings: Settings,
     before: ApplicationRecord,
-    after: ApplicationRecord,
+    status: Status,
     *,
     stage: str | None,
     actor: str,
-) -> None:
-    """Keeps a change the desk made (nothing when nothing changed) and sends it to the ATS
-    now, where the help desk writes to it; `stage` is the stage the recruiter named, if any."""
-    if before.status == after.status and before.stage == after.stage:
-        return
-    change_id = await desk_changes.record(
+) -> int | None:
+    """Keeps a change the desk is about to make (None when it changes nothing), before the
+    store makes it: an import running meanwhile then cannot undo it; `stage` is the stage the
+    recruiter named, if any."""
+    if status == before.status and (stage is None or stage == before.stage):
+        return None
+    return await desk_changes.record(
         store,
-        after.reference,
+        before.reference,
         from_status=before.status.value,
-        status=after.status.value,
+        status=status.value,
         stage=stage,
         actor=actor,
         settings=settings,
     )
-    if desk_changes.writes_back(settings, after.ats_system):
+
+
+def send_soon(
+    store: ATSStore, settings: Settings, change_id: int | None, ats_system: str | None
+) -> None:
+    """Sends the change to the ATS in the background, where the help desk writes to it."""
+    if change_id is not None and desk_changes.writes_back(settings, ats_system):
         task = asyncio.create_task(_send(store, settings, change_id))
         _sending.add(task)
         task.add_done_callback(_sending.discard)
@@ -78,6 +85,8 @@ def described(change: DeskChange | None, language: str, tz: ZoneInfo) -> list[st
     """What the escalation's page says about the application's latest desk change."""
     if change is None or change.state == WritebackState.SUPERSEDED.value:
         return []
+    if change.state == WritebackState.MANUAL.value and change.status in NOTE_ONLY:
+        return []  # no ATS holds an acknowledgement or a hold: nothing to make there
     ats = ATS_NAMES.get(change.ats_system or "") or say("desk.writeback_the_ats", language)
 
     def when(moment: datetime | None) -> str:

@@ -121,23 +121,23 @@ async def ask_to_confirm_withdrawal(turn: Turn, app: ApplicationRecord) -> None:
 async def withdraw(turn: Turn, application: ApplicationRecord) -> None:
     """The applicant said yes: withdraw, record it, tell the recruiter, confirm."""
     turn.set("awaiting", None)
-    changed = await turn.services.store.record_status_change(
-        application.reference,
-        Status.WITHDRAWN,
-        actor=application.candidate.name,
-        source="chat",
-        close_reason="withdrawn by the applicant in the help desk",
-    )
-    # the ATS is told, and until it says the same an older copy of it does not undo this
     services = turn.services
+    # kept first, so that an older copy of the ATS cannot undo it, and the ATS is told
     change_id = await desk_changes.record(
         services.store,
-        changed.reference,
+        application.reference,
         from_status=application.status.value,
         status=Status.WITHDRAWN.value,
         stage=None,
         actor=f"{application.candidate.name} (the applicant, in the chat)",
         settings=services.settings,
+    )
+    changed = await services.store.record_status_change(
+        application.reference,
+        Status.WITHDRAWN,
+        actor=application.candidate.name,
+        source="chat",
+        close_reason="withdrawn by the applicant in the help desk",
     )
     if desk_changes.writes_back(services.settings, changed.ats_system):
         services.in_background(

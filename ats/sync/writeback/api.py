@@ -72,9 +72,11 @@ class Api:
     ) -> Any:
         """The answer's JSON (None when it has none); raises Unavailable or Refused."""
         problem = ""
+        wait = 0.0
         for attempt in range(TRIES):
             if attempt:
-                await asyncio.sleep(min(self.pause * 2 ** (attempt - 1), LONGEST_PAUSE_SECONDS))
+                await asyncio.sleep(wait)
+            wait = min(self.pause * 2**attempt, LONGEST_PAUSE_SECONDS)
             try:
                 async with self.http.request(
                     method,
@@ -87,9 +89,8 @@ class Api:
                     text = await answer.text()
                     if answer.status == 429 or answer.status >= 500:
                         problem = f"{self.name} answered {answer.status}"
-                        wait = _retry_after(answer.headers.get("Retry-After"))
-                        if wait and attempt + 1 < TRIES:
-                            await asyncio.sleep(min(wait, LONGEST_PAUSE_SECONDS))
+                        asked = _retry_after(answer.headers.get("Retry-After"))
+                        wait = min(asked or wait, LONGEST_PAUSE_SECONDS)
                         continue
                     if answer.status in (401, 403):
                         # a key fixed later lets the change through: pending, with the reason

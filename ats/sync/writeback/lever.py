@@ -12,6 +12,9 @@ a user id). Used:
 - `PUT /opportunities/{id}/archived?perform_as=` `{"reason": id}` (rejected, withdrawn or
   hired, by the reason's type and words), `{"reason": null}` to make it active again;
 - `POST /opportunities/{id}/notes?perform_as=` `{"value": text}`: the note, on every change.
+
+Assumed: that `{"reason": null}` makes an archived opportunity active again (the desk moving a
+rejected application back into the pipeline).
 """
 
 from __future__ import annotations
