@@ -129,7 +129,7 @@ async def withdraw(turn: Turn, application: ApplicationRecord) -> None:
         from_status=application.status.value,
         status=Status.WITHDRAWN.value,
         stage=None,
-        actor=f"{application.candidate.name} (the applicant, in the chat)",
+        actor="the applicant, in the chat",  # no name: this row outlives an erasure
         settings=services.settings,
     )
     changed = await services.store.record_status_change(
