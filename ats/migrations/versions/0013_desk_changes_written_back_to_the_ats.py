@@ -1,16 +1,16 @@
 """Desk changes written back to the ATS: the outbox of the write-back, and the guard that keeps
 an older snapshot of the ATS from undoing a desk change (ats/desk_changes.py).
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
