@@ -28,7 +28,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ats.bulk import chunks
+from ats.bulk import CHUNK
 from ats.models import Application, AtsWriteback, Status, WritebackState
 from ats.reference import parse_reference
 from ats.settings import ATS_NAMES, Settings
@@ -86,14 +86,15 @@ async def open_changes(
     session: AsyncSession, application_ids: Sequence[int]
 ) -> dict[int, AtsWriteback]:
     """The open desk change of each of these applications that has one (the latest)."""
+    wanted = set(application_ids)
+    query = select(AtsWriteback).where(AtsWriteback.state.in_(OPEN_STATES))
+    if len(wanted) <= CHUNK:
+        query = query.where(AtsWriteback.application_id.in_(sorted(wanted)))
+    # else a whole export: the open changes (as many as recruiters made lately) are fewer than
+    # its rows, so they are read at once rather than looked up per chunk of the export
     found: dict[int, AtsWriteback] = {}
-    for chunk in chunks(sorted(set(application_ids))):
-        rows = await session.scalars(
-            select(AtsWriteback)
-            .where(AtsWriteback.application_id.in_(chunk), AtsWriteback.state.in_(OPEN_STATES))
-            .order_by(AtsWriteback.id)
-        )
-        for row in rows:
+    for row in await session.scalars(query.order_by(AtsWriteback.id)):
+        if row.application_id in wanted:
             found[row.application_id] = row  # the latest wins
     return found
 

@@ -39,9 +39,12 @@ async def the_application(store: ATSStore, email: str = "sanne@example.nl"):
     return app
 
 
+@pytest.mark.parametrize("export", ["small", "large"])
 async def test_a_file_import_that_disagrees_is_shown_not_applied(
-    store: ATSStore, settings: Settings, tmp_path: Path
+    store: ATSStore, settings: Settings, tmp_path: Path, export: str, monkeypatch
 ) -> None:
+    if export == "large":  # an export beyond a chunk: open changes are read all at once
+        monkeypatch.setattr(desk_changes, "CHUNK", 0)
     await import_csv(store, settings, tmp_path, status="screening")
     reference = (await the_application(store)).reference
     await desk_sets(store, settings, reference, Status.REJECTED)
