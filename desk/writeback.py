@@ -136,4 +136,5 @@ def described(change: DeskChange | None, language: str, tz: ZoneInfo) -> list[st
                 desk_status=status(change.status),
             )
         )
-    return lines
+    # "the ATS" may open a sentence
+    return [line[:1].upper() + line[1:] for line in lines]

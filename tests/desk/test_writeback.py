@@ -6,13 +6,17 @@ an import that disagreed and was not applied."""
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from ats.desk_changes import DeskChange
 from ats.importer import import_file
 from desk import writeback
 from desk.services import DeskServices
+from speech.catalogue import catalogue
 from tests.ats.helpers import add, csv_row, row, write_csv
 from tests.ats.sync import fake_writes as fw
 from tests.ats.sync.test_writeback import CASES
@@ -91,3 +95,28 @@ async def test_a_change_is_written_to_the_ats_and_the_page_says_so(
         ("POST", "/candidates/700001/activity_feed/notes"),
     ]
     assert fake.applications["500001"]["current_stage"]["name"] == "Offer"
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_every_state_is_said_in_the_recruiters_language(language: str) -> None:
+    now = datetime.now(timezone.utc)
+    base = DeskChange(
+        1, "lever", "rejected", None, "pending", 0, None, now, None, now, None, None, None, None
+    )
+    said = {
+        state: writeback.described(
+            dataclasses.replace(base, state=state, last_error="Lever answered 503", attempts=2),
+            language,
+            ZoneInfo("Europe/Amsterdam"),
+        )
+        for state in ("pending", "written", "failed", "manual", "confirmed", "superseded")
+    }
+    assert said["superseded"] == []
+    for state, lines in said.items():
+        assert all("{" not in line and line[:1].isupper() for line in lines), (state, lines)
+    assert "Lever answered 503" in said["pending"][0] and "Lever answered 503" in said["failed"][0]
+    disagreeing = dataclasses.replace(
+        base, seen_status="screening", seen_source="import", seen_at=now
+    )
+    [_, shown] = writeback.described(disagreeing, language, ZoneInfo("Europe/Amsterdam"))
+    assert catalogue().name_of("desk.status_names", "screening", language) in shown
