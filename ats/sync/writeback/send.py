@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
 import aiohttp
 from sqlalchemy import select, update
@@ -178,8 +179,14 @@ async def write(settings: Settings, job: _Job, pause: float = 1.0) -> None:
     if job.ats_system in ("greenhouse", "lever", "workable") and not access.write_as:
         raise Unavailable(f"set {job.ats_system.upper()}_WRITE_AS (the ATS user to write as)")
     mapping = load_mapping(job.ats_system, settings.ats_mapping_path)
+    # quoted, an id stays one path segment whatever a file import put in it
     change = Change(
-        job.ats_id, job.vacancy_code, job.from_status, job.status, job.stage, note_of(job)
+        quote(job.ats_id, safe=""),
+        quote(job.vacancy_code, safe=""),
+        job.from_status,
+        job.status,
+        job.stage,
+        note_of(job),
     )
     basic = aiohttp.BasicAuth(access.api_key, "")
     bearer = {"Authorization": f"Bearer {access.api_key}"}

@@ -316,3 +316,21 @@ async def test_an_application_from_files_is_not_sent_but_marked_for_the_recruite
     manual = await desk_changes.latest(store, app.reference)
     assert manual is not None and manual.state == WritebackState.MANUAL.value
     assert (await send_due(store, settings, now=utcnow() + timedelta(days=1))).written == 0
+
+
+async def test_an_id_from_a_file_stays_one_path_segment(
+    store: ATSStore, settings: Settings
+) -> None:
+    """A file import may carry any ATS id: written back, it names one candidate's path, never
+    another resource of the ATS's API."""
+    case = dataclasses.replace(CASES["workable"], ats_id="c1/../../jobs")
+    fake = fw.FakeWorkable()
+    async with fw.serving(fake) as url:
+        configured = case.settings(settings, url)
+        reference = await application(store, configured, case)
+        change_id = await desk_sets(store, configured, reference, Status.REJECTED)
+        await send(store, configured, change_id, pause=0)
+    assert [s.path for s in fake.requests] == ["/candidates/c1%2F..%2F..%2Fjobs/disqualify"]
+    refused = await desk_changes.latest(store, reference)
+    assert refused is not None and refused.state == WritebackState.FAILED.value
+    assert "404" in (refused.last_error or "")
