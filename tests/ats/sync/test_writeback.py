@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from ats import desk_changes
+from ats.metrics import deadline_figures
 from ats.models import Status, WritebackState
 from ats.settings import Settings
 from ats.store import ATSStore
@@ -246,6 +247,7 @@ async def test_an_ats_that_is_down_gets_the_change_when_it_is_back(
         assert (waiting.state, waiting.attempts) == (WritebackState.PENDING.value, 1)
         assert "503" in (waiting.last_error or "")
         assert fake.writes() == []
+        assert (await deadline_figures(store)).writebacks_waiting == 1  # the operator sees it
         # not due yet: the sweep leaves it alone
         assert (await send_due(store, configured, pause=0)).written == 0
         later = utcnow() + timedelta(minutes=2)
@@ -255,6 +257,7 @@ async def test_an_ats_that_is_down_gets_the_change_when_it_is_back(
         written = await desk_changes.latest(store, reference)
         assert written is not None and written.state == WritebackState.WRITTEN.value
         assert written.last_error is None
+        assert (await deadline_figures(store)).writebacks_waiting == 0
 
 
 async def test_a_rate_limit_is_waited_out_within_one_send(
@@ -288,6 +291,7 @@ async def test_a_change_the_ats_cannot_take_fails_with_its_reason(
     failed = await desk_changes.latest(store, reference)
     assert failed is not None and failed.state == WritebackState.FAILED.value
     assert "hire is made in Greenhouse" in (failed.last_error or "")
+    assert (await deadline_figures(store)).writebacks_failed == 1
     assert fake.writes() == []
 
 
