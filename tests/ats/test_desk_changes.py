@@ -99,9 +99,9 @@ async def test_a_desk_change_survives_the_next_pull_until_the_ats_says_the_same(
     case = CASES[kit.name]
     mapping = load_mapping(kit.name, "")
 
-    async def pull(records: list) -> None:
+    async def pull(records: list) -> pulling.PullSummary:
         async with served(kit, records) as (_fake, url):
-            await pulling.pull(
+            return await pulling.pull(
                 store, kit.settings(settings, url), mapping, ADAPTERS[kit.name], restart=True
             )
 
@@ -113,7 +113,8 @@ async def test_a_desk_change_survives_the_next_pull_until_the_ats_says_the_same(
         writing = case.settings(kit.settings(settings, "http://unused"), write_url)
         await desk_sets(store, writing, app.reference, Status.INTERVIEW)
 
-        await pull([kit.record(1)])  # the ATS's record from before the desk's change
+        summary = await pull([kit.record(1)])  # the ATS's record from before the desk's change
+        assert summary.kept_for_desk == 1
         kept = await the_application(store, "applicant1@example.com")
         assert kept.status is Status.INTERVIEW
         change = await desk_changes.latest(store, app.reference)
