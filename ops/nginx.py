@@ -10,6 +10,7 @@ One template serves both places nginx balances the help desk:
 
 from __future__ import annotations
 
+import argparse
 import grp
 import os
 import pwd
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import jinja2
 
-from ats.settings import PROJECT_ROOT, ConfigurationError
+from ats.settings import PROJECT_ROOT, ConfigurationError, Settings
 
 TEMPLATE = PROJECT_ROOT / "deploy" / "nginx.conf.j2"
 PRODUCTION_CONFIG = PROJECT_ROOT / "deploy" / "nginx.conf"
@@ -116,6 +117,7 @@ class LocalNginx:
     folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="helpdesk-nginx-")))
 
     def __post_init__(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
         # nginx started by root runs its workers as nobody: they must reach the temporary files
         self.folder.chmod(0o755)
         (self.folder / "temp").mkdir(exist_ok=True)
@@ -160,10 +162,29 @@ def servers_answering(access_log: str) -> set[str]:
     return {server for server, answered in answering.items() if answered}
 
 
-def main() -> None:
-    """Writes deploy/nginx.conf from the template."""
-    PRODUCTION_CONFIG.write_text(production_config())
-    print(f"wrote {PRODUCTION_CONFIG.relative_to(PROJECT_ROOT)}", file=sys.stderr)
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description="Writes deploy/nginx.conf from deploy/nginx.conf.j2; with --folder, the "
+        "configuration for servers on this machine instead (deploy/systemd/)."
+    )
+    parser.add_argument("--folder", type=Path, help="nginx's folder (nginx -p): config, temp")
+    parser.add_argument("--listen", default="0.0.0.0:5005", help="the Rasa servers' front")
+    parser.add_argument("--rasa-ports", type=int, nargs="*", default=[])
+    parser.add_argument("--actions-listen", default="127.0.0.1:5055")
+    parser.add_argument("--action-ports", type=int, nargs="*", default=[])
+    args = parser.parse_args(argv)
+    if not args.folder:
+        PRODUCTION_CONFIG.write_text(production_config())
+        print(f"wrote {PRODUCTION_CONFIG.relative_to(PROJECT_ROOT)}", file=sys.stderr)
+        return
+    config = local_config(
+        rasa_listen=args.listen if args.rasa_ports else None,
+        rasa_servers=args.rasa_ports,
+        actions_listen=args.actions_listen if args.action_ports else None,
+        action_servers=args.action_ports,
+        messages_per_minute=Settings.from_env().messages_per_minute,
+    )
+    LocalNginx(config, args.folder)
 
 
 if __name__ == "__main__":

@@ -8,17 +8,23 @@ HELPDESK_REQUIRE_SERVICES=1.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
+import re
+import shlex
+import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import aiohttp
 import pytest
 from aiohttp import web
 
-from ats.settings import ConfigurationError
+from ats.settings import PROJECT_ROOT, ConfigurationError
 from ops.nginx import (
     PRODUCTION_CONFIG,
     LocalNginx,
@@ -232,3 +238,60 @@ async def test_the_action_servers_front_passes_over_one_that_is_down(nginx_binar
             for _ in range(4):
                 async with http.post(f"{actions_front}/webhook", json={"x": 1}) as answer:
                     assert (await answer.json())["server"] == "actions-a"
+
+
+SYSTEMD = PROJECT_ROOT / "deploy" / "systemd"
+
+
+def _exec_lines(unit: str, key: str) -> list[str]:
+    text = (SYSTEMD / unit).read_text().replace("\\\n", " ")
+    return [line.split("=", 1)[1] for line in text.splitlines() if line.startswith(f"{key}=")]
+
+
+def _ports_after(command: list[str], flag: str) -> list[str]:
+    following = command[command.index(flag) + 1 :]
+    return list(itertools.takewhile(str.isdigit, following))
+
+
+def test_the_systemd_units_start_nginx_in_front_of_the_instances_they_start(
+    nginx_binary: str, tmp_path: Path
+) -> None:
+    wanted = " ".join(_exec_lines("helpdesk.target", "Wants"))
+    rasa = re.findall(r"helpdesk-rasa@(\d+)\.service", wanted)
+    actions = re.findall(r"helpdesk-actions@(\d+)\.service", wanted)
+    folder = tmp_path / "run"
+    [render, check] = [
+        shlex.split(
+            line.replace("/run/helpdesk-nginx", str(folder))
+            .replace("/opt/helpdesk/.venv/bin/python", sys.executable)
+            .replace("/usr/sbin/nginx", nginx_binary)
+        )
+        for line in _exec_lines("helpdesk-nginx.service", "ExecStartPre")
+    ]
+    assert _ports_after(render, "--rasa-ports") == rasa
+    assert _ports_after(render, "--action-ports") == actions
+    subprocess.run(render, cwd=PROJECT_ROOT, check=True)
+    config = (folder / "nginx.conf").read_text()
+    for port in rasa + actions:
+        assert f"server 127.0.0.1:{port} max_fails=3" in config
+    assert "listen 127.0.0.1:5055;" in config
+    checked = subprocess.run(check, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="no systemd-analyze here")
+def test_the_systemd_units_are_valid(tmp_path: Path) -> None:
+    # where the units expect the checkout, this one (its .venv) stands in
+    for unit in SYSTEMD.iterdir():
+        text = unit.read_text().replace("/opt/helpdesk", str(PROJECT_ROOT))
+        (tmp_path / unit.name).write_text(text)
+    names = ["helpdesk.target", "helpdesk-rasa@5006.service", "helpdesk-actions@5056.service"]
+    names += [u.name for u in SYSTEMD.glob("*.service") if "@" not in u.name]
+    verified = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", *names],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    # unknown keys are only warned about: they count too
+    assert verified.returncode == 0 and not verified.stderr.strip(), verified.stderr
