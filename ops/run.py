@@ -261,11 +261,16 @@ def _print_topology(
     def where(url: str | None) -> str:
         return without_password(url) if url else "in memory"
 
-    RASA_PORT, ACTIONS_PORT = servers.rasa_port, servers.actions_port
+    def fronted(ports: list[int], front: int) -> str:
+        if len(ports) == 1:
+            return f"server on port {front}"
+        return f"servers on ports {', '.join(map(str, ports))} behind nginx on {front}"
+
+    rasa = fronted(rasa_ports, servers.rasa_port)
+    actions = fronted(action_ports, servers.actions_port)
     print(
-        f"""Topology: {len(rasa_ports)} Rasa server(s) on ports {", ".join(map(str, rasa_ports))}
-  behind nginx on {RASA_PORT}; {len(action_ports)} action server(s) on ports \
-{", ".join(map(str, action_ports))} behind {ACTIONS_PORT}.
+        f"""Topology: {len(rasa_ports)} Rasa {rasa};
+  {len(action_ports)} action {actions}.
   Tracker store: {where(servers.tracker_store_url)}; lock store: \
 {where(servers.redis_url)}; event broker: {where(servers.event_broker_url)}
   Health: /health and /metrics on every server; nginx's configuration and access log in
