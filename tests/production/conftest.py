@@ -201,6 +201,11 @@ class Production:
             time.sleep(0.5)
 
     def stop(self) -> None:
+        nginx = self.processes.pop("nginx", None)
+        if nginx is not None:
+            # SIGTERM, not SIGKILL: nginx's workers outlive a killed master, port and all
+            nginx.terminate()
+            nginx.wait(10)
         for name in list(self.processes):
             self.kill(name)
         if self.nginx:
