@@ -13,6 +13,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	@./scripts/install-chromium.sh
+	@./scripts/install-nginx.sh
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)
@@ -29,6 +30,7 @@ train: $(STAMP)
 	$(BIN)/python -m ops.model
 
 install: $(STAMP)
+	@./scripts/install-nginx.sh
 
 $(STAMP): pyproject.toml
 	@if [ ! -x $(BIN)/python ]; then \

@@ -6,11 +6,14 @@ whole suite trains at most once.
 
 from __future__ import annotations
 
+import re
 import signal
 import time
+from pathlib import Path
 
 import pytest
 
+from ops.nginx import servers_answering
 from tests.servers import RunningHelpdesk, port_open
 
 
@@ -48,5 +51,32 @@ def test_run_starts_both_servers_answers_a_greeting_and_stops_on_sigterm(tmp_pat
             while port_open(port) and time.monotonic() < deadline:
                 time.sleep(0.5)
             assert not port_open(port), f"port {port} still served after SIGTERM"
+    finally:
+        helpdesk.stop()
+
+
+@pytest.mark.server
+def test_run_puts_nginx_in_front_of_several_action_servers_and_removes_it_on_stop(tmp_path):
+    helpdesk = RunningHelpdesk(tmp_path, extra_env={"HELPDESK_ACTION_SERVERS": "2"})
+    try:
+        helpdesk.start()
+        output = helpdesk.log.read_text()
+        assert "2 action servers on ports" in output
+        folder = Path(re.search(r"access log in\s+(\S+)/", output)[1])  # type: ignore[index]
+        for n in range(4):
+            replies = helpdesk.send(f"nginx-{n}", "Hello there")
+            assert "automated assistant" in " ".join(r.get("text", "") for r in replies)
+        # the Rasa server's action calls went through nginx, to both action servers
+        ports = re.findall(r"action servers on ports ([\d, ]+) behind", output)[0].split(", ")
+        log = (folder / "access.log").read_text()
+        assert servers_answering(log) == {f"127.0.0.1:{port}" for port in ports}
+        assert '"POST /webhook HTTP/1.1" 200' in log
+
+        assert helpdesk.interrupt(signal.SIGTERM) == 0
+        deadline = time.monotonic() + 10
+        while port_open(helpdesk.actions_port) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not port_open(helpdesk.actions_port)
+        assert not folder.exists()
     finally:
         helpdesk.stop()
