@@ -582,6 +582,26 @@ class TrackerErasure(Base):
     requested_at = Column(UTCDateTime, nullable=False, index=True)
 
 
+class SpooledWork(Base):
+    """Work a Rasa server could not do while a service was away (an event for RabbitMQ, a
+    hand-over waiting for the action server), moved here from the server's local spool as soon
+    as the database answers, so that any server does it and a lost pod loses none of it
+    (server/shared_spool.py). PostgreSQL only: with SQLite the local spool is all there is."""
+
+    __tablename__ = "spooled_work"
+
+    id = Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind = Column(String(20), nullable=False)  # "events", "handovers"
+    # the keyed hash of the conversation's sender id (ats.privacy.keys), for its erasure
+    conversation_hash = Column(String(64), nullable=True, index=True)
+    body = Column(Text, nullable=False)  # the spooled JSON line
+    spooled_at = Column(UTCDateTime, nullable=False)
+    # a server doing it holds it a short while; another takes it over once that has passed
+    claimed_until = Column(UTCDateTime, nullable=True)
+
+    __table_args__ = (Index("ix_spooled_work_kind_id", "kind", "id"),)
+
+
 class ErasureAnnouncement(Base):
     """An erasure event waiting to be published to the event broker (RabbitMQ), so that the
     consumers of conversation events can erase too; deleted once published."""

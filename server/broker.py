@@ -28,7 +28,8 @@ from rasa.core.brokers.pika import PikaEventBroker
 from rasa.utils.endpoints import EndpointConfig
 
 from ats.services import services
-from server.spool import Spool
+from server.shared_spool import SharedSpool, keep_shipping
+from server.spool import Spool, spooled_event
 
 logger = logging.getLogger(__name__)
 
@@ -39,10 +40,17 @@ RETRY_SECONDS = (1, 2, 5, 10, 30)
 class SpoolingPikaEventBroker(PikaEventBroker):
     """PikaEventBroker that starts without RabbitMQ and spools what it cannot publish.
 
-    Rasa makes it from the endpoints file, with the spool in the process's settings' folder;
-    `spool_dir` names another (tests)."""
+    Rasa makes it from the endpoints file, with the spool in the process's settings' folder
+    and, with PostgreSQL, the shared spool in the ATS database; `spool_dir` and `shared` name
+    others (tests)."""
 
-    def __init__(self, *args: Any, spool_dir: Path | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        spool_dir: Path | None = None,
+        shared: SharedSpool | None = None,
+        **kwargs: Any,
+    ) -> None:
         kwargs["should_keep_unpublished_messages"] = False  # the spool keeps them instead
         kwargs["raise_on_failure"] = False
         super().__init__(*args, **kwargs)
@@ -51,6 +59,13 @@ class SpoolingPikaEventBroker(PikaEventBroker):
         # the spool's: the erasure check (server/erasures.py) filters it only between replays
         self._replaying = self.spool.rewriting
         self._connecting: asyncio.Task | None = None
+        # with PostgreSQL, the spool moves there: any server publishes it, a lost pod loses none
+        self.shared = shared or (
+            SharedSpool.for_services(services(), "events", spooled_event)
+            if spool_dir is None
+            else None
+        )
+        self._shipping: asyncio.Task | None = None
 
     @classmethod
     async def from_endpoint_config(
@@ -64,6 +79,8 @@ class SpoolingPikaEventBroker(PikaEventBroker):
             event_loop=event_loop or asyncio.get_running_loop(),
         )
         broker._connecting = asyncio.create_task(broker._connect_in_background())
+        if broker.shared is not None:
+            broker._shipping = asyncio.create_task(keep_shipping(broker.shared, broker.spool))
         return broker
 
     async def _connect_in_background(self) -> None:
@@ -131,6 +148,11 @@ class SpoolingPikaEventBroker(PikaEventBroker):
         """Publishes the spooled events; returns how many went out."""
         sent = 0
         async with self._replaying:
+            if self.shared is not None:
+                published, finished = await self._replay_shared(self.shared)
+                sent += published
+                if not finished:
+                    return sent
             for path in self.spool.files():
                 if not self.spool.take_over(path):
                     continue
@@ -141,6 +163,19 @@ class SpoolingPikaEventBroker(PikaEventBroker):
         if sent:
             logger.info("published %s spooled event(s) to RabbitMQ", sent)
         return sent
+
+    async def _replay_shared(self, shared: SharedSpool) -> tuple[int, bool]:
+        """The spool moved to the database, then published from there in order; on a database
+        failure, the local files are published as before."""
+        try:
+            await shared.ship(self.spool)
+            return await shared.do(self._send_item)
+        except Exception as exc:
+            logger.warning("the shared event spool cannot be read (%s); local only", exc)
+            return 0, True
+
+    async def _send_item(self, item: dict[str, Any]) -> bool:
+        return self.is_ready() and await self._send(item["event"], item.get("headers"))
 
     async def _replay_file(self, path: Path) -> tuple[int, bool]:
         sent = 0
@@ -166,6 +201,10 @@ class SpoolingPikaEventBroker(PikaEventBroker):
                 return sent, True
 
     async def close(self) -> None:
+        if self._shipping is not None:
+            self._shipping.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._shipping
         if self._connecting is not None:
             self._connecting.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
