@@ -32,7 +32,7 @@ WORKDIR /src
 # The dependencies first, exactly the versions and files of requirements.lock (`make lock`), in
 # a layer that changes only with the lock (Rasa brings TensorFlow: this is the slow part).
 COPY requirements.lock ./
-RUN pip install --require-hashes -r requirements.lock
+RUN pip install --require-hashes --use-pep517 -r requirements.lock
 
 # Then the project itself, without dependencies (they are all above) and built with the lock's
 # setuptools rather than one fetched for the build (the desk's templates and the migrations are

@@ -30,7 +30,8 @@ train: $(STAMP)
 
 install: $(STAMP)
 
-# Exactly the versions and files of requirements-test.lock (hash-checked), then the project
+# Exactly the versions and files of requirements-test.lock (hash-checked; the few sdists built as
+# PEP 517 wheels, not by the deprecated setup.py install), then the project
 # itself without dependencies, built with the lock's setuptools.
 $(STAMP): pyproject.toml requirements-test.lock
 	@if [ ! -x $(BIN)/python ]; then \
@@ -38,7 +39,7 @@ $(STAMP): pyproject.toml requirements-test.lock
 		echo "Creating $(VENV) with $$python"; \
 		"$$python" -m venv $(VENV) || exit 1; \
 	fi
-	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-test.lock
+	$(BIN)/python -m pip install --quiet --require-hashes --use-pep517 -r requirements-test.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 

@@ -113,7 +113,10 @@ class SpoolingPikaEventBroker(PikaEventBroker):
     ) -> aio_pika.abc.AbstractQueue:
         if not self.queue_max_length:
             return await channel.declare_queue(name, durable=True)
-        arguments = {"x-max-length": self.queue_max_length, "x-overflow": "drop-head"}
+        arguments: dict[str, Any] = {
+            "x-max-length": self.queue_max_length,
+            "x-overflow": "drop-head",
+        }
         # RabbitMQ refuses to declare an existing queue with other arguments (one declared by an
         # earlier release, unbounded, or with another bound) and closes the channel that asked:
         # ask on one of its own, and keep the queue as it is if refused.
