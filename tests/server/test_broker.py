@@ -72,6 +72,7 @@ async def connect(rabbitmq: TcpProxy, queue_name: str, tmp_path: Path) -> AsyncI
     made: list[SpoolingPikaEventBroker] = []
 
     async def make(**options: object) -> SpoolingPikaEventBroker:
+        options = {"queue_max_length": 1_000_000, **options}  # the default (ats/settings.py)
         config = EndpointConfig(
             url="127.0.0.1",
             type="server.broker.SpoolingPikaEventBroker",
