@@ -31,8 +31,8 @@ train: $(STAMP)
 install: $(STAMP)
 
 # Exactly the versions and files of requirements-test.lock (hash-checked; the few sdists built as
-# PEP 517 wheels, not by the deprecated setup.py install), then the project
-# itself without dependencies, built with the lock's setuptools.
+# PEP 517 wheels, not by the deprecated setup.py install), less what an older lock left behind
+# (pip-sync), then the project itself without dependencies, built with the lock's setuptools.
 $(STAMP): pyproject.toml requirements-test.lock
 	@if [ ! -x $(BIN)/python ]; then \
 		python=$$(PYTHON="$(PYTHON)" ./scripts/find-python.sh) || exit 1; \
@@ -40,6 +40,7 @@ $(STAMP): pyproject.toml requirements-test.lock
 		"$$python" -m venv $(VENV) || exit 1; \
 	fi
 	$(BIN)/python -m pip install --quiet --require-hashes --use-pep517 -r requirements-test.lock
+	$(BIN)/pip-sync --quiet requirements-test.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 

@@ -75,5 +75,5 @@ def test_this_environment_holds_exactly_the_test_lock() -> None:
         for name in installed.keys() | locked.keys()
         if installed.get(name) != locked.get(name)
     }
-    # a version differs: make install; a distribution left over: .venv/bin/pip-sync the lock
+    # make install installs the lock and removes the rest (pip-sync)
     assert differ == {}, "installed vs. locked"
