@@ -20,6 +20,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_ATS_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'ats.db'}"
 DEFAULT_EVENT_QUEUE = "helpdesk_events"
+# Nothing the help desk runs consumes the events: the queue keeps this many, dropping the oldest
+# (about 1 GB of events at ~1 KB each), so that an unread queue cannot fill RabbitMQ's disk.
+DEFAULT_EVENT_QUEUE_MAX_LENGTH = 1_000_000
 ATS_NAMES = ("greenhouse", "lever", "recruitee", "workable")
 # Beyond a day a web hook's freshness window no longer narrows a replay much; catch up with the
 # pull sync instead.
@@ -163,6 +166,8 @@ class ServerSettings:
     redis_url: str | None = None
     event_broker_url: str | None = None
     event_queue: str = DEFAULT_EVENT_QUEUE
+    # 0: unbounded (a consumer reads the queue)
+    event_queue_max_length: int = DEFAULT_EVENT_QUEUE_MAX_LENGTH
     actions_url: str = "http://localhost:5055/webhook"
     rasa_api_token: str | None = None
     action_timeout_seconds: float = 4.0
@@ -185,6 +190,9 @@ class ServerSettings:
             redis_url=env.text("HELPDESK_REDIS_URL"),
             event_broker_url=env.text("HELPDESK_EVENT_BROKER_URL"),
             event_queue=env.text("HELPDESK_EVENT_QUEUE") or DEFAULT_EVENT_QUEUE,
+            event_queue_max_length=env.number(
+                "HELPDESK_EVENT_QUEUE_MAX_LENGTH", DEFAULT_EVENT_QUEUE_MAX_LENGTH
+            ),
             actions_url=env.text("HELPDESK_ACTIONS_URL")
             or f"http://localhost:{actions_port}/webhook",
             rasa_api_token=env.text("HELPDESK_RASA_API_TOKEN"),

@@ -9,7 +9,10 @@ failed later in memory only. This broker
 - writes every event it cannot publish to a spool file (one JSON line per event, in
   HELPDESK_SPOOL_DIR/events, the settings' `servers.spool_dir`) and publishes the spool, oldest
   first, as soon as it is connected again; a spool left by a process that stopped is taken
-  over by the next one that connects.
+  over by the next one that connects;
+- declares its queue bounded (`HELPDESK_EVENT_QUEUE_MAX_LENGTH`, the oldest events dropped
+  first), because nothing the help desk runs consumes it and an unread queue would otherwise
+  grow until RabbitMQ's disk alarm stops every publisher on the broker.
 
 Events therefore reach RabbitMQ at least once; after an outage they arrive late, and a
 consumer that cares orders them by their timestamp.
@@ -24,6 +27,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import aio_pika
+from aio_pika.exceptions import ChannelPreconditionFailed
 from rasa.core.brokers.pika import PikaEventBroker
 from rasa.utils.endpoints import EndpointConfig
 
@@ -49,6 +54,7 @@ class SpoolingPikaEventBroker(PikaEventBroker):
         *args: Any,
         spool_dir: Path | None = None,
         shared: SharedSpool | None = None,
+        queue_max_length: int = 0,
         **kwargs: Any,
     ) -> None:
         kwargs["should_keep_unpublished_messages"] = False  # the spool keeps them instead
@@ -66,6 +72,7 @@ class SpoolingPikaEventBroker(PikaEventBroker):
             else None
         )
         self._shipping: asyncio.Task | None = None
+        self.queue_max_length = queue_max_length
 
     @classmethod
     async def from_endpoint_config(
@@ -106,6 +113,47 @@ class SpoolingPikaEventBroker(PikaEventBroker):
                 )
                 await asyncio.sleep(delay)
         await self.replay()
+
+    async def _bind_queue(  # type: ignore[override]
+        self, queue_name: str, channel: aio_pika.abc.AbstractChannel, exchange: Any
+    ) -> None:
+        queue = await self._declare_queue(queue_name, channel)
+        await queue.bind(exchange, "")
+
+    async def _declare_queue(
+        self, name: str, channel: aio_pika.abc.AbstractChannel
+    ) -> aio_pika.abc.AbstractQueue:
+        if not self.queue_max_length:
+            return await channel.declare_queue(name, durable=True)
+        arguments: dict[str, Any] = {
+            "x-max-length": self.queue_max_length,
+            "x-overflow": "drop-head",
+        }
+        # RabbitMQ refuses to declare an existing queue with other arguments (one declared by an
+        # earlier release, unbounded, or with another bound) and closes the channel that asked:
+        # ask on one of its own, and keep the queue as it is if refused.
+        assert self._connection is not None
+        probe = await self._connection.channel()
+        try:
+            await probe.declare_queue(name, durable=True, arguments=arguments)
+        except ChannelPreconditionFailed as refused:
+            logger.warning(
+                "the RabbitMQ queue %s exists with other arguments than x-max-length=%s (%s): "
+                "kept as it is. To bound it, delete the queue (its events are lost) or set a "
+                "policy: rabbitmqctl set_policy %s-bound '^%s$' "
+                '\'{"max-length": %s, "overflow": "drop-head"}\' --apply-to queues',
+                name,
+                self.queue_max_length,
+                refused,
+                name,
+                name,
+                self.queue_max_length,
+            )
+            return await channel.declare_queue(name, passive=True)
+        finally:
+            with contextlib.suppress(Exception):
+                await probe.close()
+        return await channel.declare_queue(name, durable=True, arguments=arguments)
 
     def _publish_unpublished_messages(self, *_: Any, **__: Any) -> None:
         # aio-pika calls this after reconnecting
