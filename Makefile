@@ -4,6 +4,8 @@
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pip without the "Location ... is ignored" lines of a pip.conf naming absent local folders
+PIP := ./scripts/quiet-pip.sh $(BIN)/python -m pip
 
 .PHONY: run test lint format train install clean vendor
 
@@ -38,8 +40,8 @@ $(STAMP): pyproject.toml
 		echo "Creating $(VENV) with $$python"; \
 		"$$python" -m venv $(VENV) || exit 1; \
 	fi
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[test]'
 	@touch $(STAMP)
 
 clean:
