@@ -11,13 +11,17 @@ rasa_sdk (server/rasa_server.py, server/rasa_train.py, `helpdesk serve actions`)
   subclasses) are ignored when they are raised from a module outside the help desk's own
   packages; the help desk's own code still shows them, and every other warning (Rasa's
   UserWarnings about the training data and configuration among them) still shows;
-- TensorFlow's native log shows errors only (TF_CPP_MIN_LOG_LEVEL=2, unless it is set).
+- TensorFlow's native log shows errors only: TF_CPP_MIN_LOG_LEVEL=2, which Rasa sets too, but
+  only once TensorFlow has been imported and has logged; and a parent process that imported
+  jax (which sets 1 when it is unset) hands down 1.
 
 With HELPDESK_VERBOSE=1 (`helpdesk run --verbose`) or Rasa's LOG_LEVEL=DEBUG nothing is filtered.
 
 sanic adds, when it is imported, a filter that shows every DeprecationWarning once, in front of
 the filters already there: it is imported here first, so that the filters added below come
-before it rather than after it.
+before it rather than after it. Rasa's command line, when it starts, puts one in front that shows
+every UserWarning once; pyparsing's deprecation warnings are UserWarnings too, so
+server/rasa_train.py imports matplotlib, which raises them, before Rasa starts.
 """
 
 from __future__ import annotations
@@ -56,6 +60,6 @@ def quiet_third_party(verbose: bool) -> None:
     Call it before the libraries are imported: most of them warn while they are imported."""
     if verbose:
         return
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
     for category in LIBRARY_CATEGORIES:
         warnings.filterwarnings("ignore", category=category, module=THIRD_PARTY_MODULE)

@@ -11,6 +11,10 @@ from server.quiet import quiet_third_party
 quiet_third_party(Settings.from_env().verbose)
 
 # isort: split
+# pyparsing's deprecation warnings are UserWarnings too, which Rasa's command line shows once,
+# in front of the filters above, once it has started; matplotlib raises them while it is
+# imported, which training does: imported now, while the filters above still come first
+import matplotlib  # noqa: E402, F401
 from rasa.__main__ import main as rasa_main  # noqa: E402
 
 
