@@ -4,6 +4,8 @@
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pip without the "Location ... is ignored" lines of a pip.conf naming absent local folders
+PIP := ./scripts/quiet-pip.sh $(BIN)/python -m pip
 
 .PHONY: run test lint format train install lock clean vendor
 
@@ -41,9 +43,9 @@ $(STAMP): pyproject.toml requirements-test.lock
 		echo "Creating $(VENV) with $$python"; \
 		"$$python" -m venv $(VENV) || exit 1; \
 	fi
-	$(BIN)/python -m pip install --quiet --require-hashes --use-pep517 -r requirements-test.lock
-	$(BIN)/pip-sync --quiet requirements-test.lock
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PIP) install --quiet --require-hashes --use-pep517 -r requirements-test.lock
+	./scripts/quiet-pip.sh $(BIN)/pip-sync --quiet requirements-test.lock
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
 # Re-resolves the dependencies of pyproject.toml into the lock files, with every file's hash:

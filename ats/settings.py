@@ -289,6 +289,8 @@ class Settings:
     webhook_max_age_seconds: int = 300
     ats_mapping_path: Path | None = None
     sync_state_dir: Path = PROJECT_ROOT / "var" / "sync"
+    # the libraries' warnings and notices in the servers' output (server/quiet.py)
+    verbose: bool = False
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     webchat: WebChatSettings = field(default_factory=WebChatSettings)
     servers: ServerSettings = field(default_factory=ServerSettings)
@@ -374,6 +376,9 @@ class Settings:
             ),
             ats_mapping_path=Path(raw) if (raw := env.text("HELPDESK_ATS_MAPPING")) else None,
             sync_state_dir=env.folder("HELPDESK_SYNC_STATE_DIR", PROJECT_ROOT / "var" / "sync"),
+            # Rasa's own LOG_LEVEL=DEBUG: whoever wants Rasa's detail wants the libraries' too
+            verbose=env.flag("HELPDESK_VERBOSE", False)
+            or (env.text("LOG_LEVEL") or "").upper() == "DEBUG",
             telegram=TelegramSettings.read(env),
             webchat=WebChatSettings.read(env),
             servers=ServerSettings.read(env),

@@ -176,12 +176,15 @@ def run(settings: Settings, *, train_model: bool = True, topology: Topology = To
     if seeded:
         print(f"Seeded the empty ATS with {seeded} demo applications.")
     try:
-        model = ensure_model() if train_model else MODELS  # Rasa takes the newest in there
+        # not training: Rasa takes the newest model in MODELS
+        model = ensure_model(quiet=not settings.verbose) if train_model else MODELS
     except subprocess.CalledProcessError:
         print("Training the model failed; see the messages above.", file=sys.stderr)
         return 1
     endpoints, secrets = write_endpoints(settings)
     environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    if settings.verbose:  # `--verbose`: the servers show the libraries' warnings too
+        environment["HELPDESK_VERBOSE"] = "1"
     rasa_ports = _ports(topology.rasa_servers, servers.rasa_port)
     action_ports = _ports(topology.action_servers, servers.actions_port)
     processes = [

@@ -1,7 +1,8 @@
 """`helpdesk run` (what `make run` starts): a real Rasa server and action server, then stopped.
 
-Trains the model only when data, config or domain changed since the last one in models/, so the
-whole suite trains at most once.
+Before its banner it says what it does in a few lines, with no library's warnings unless asked
+for with --verbose. Trains the model only when data, config or domain changed since the last
+one in models/, so the whole suite trains at most once.
 """
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ import pytest
 
 from ops.nginx import servers_answering
 from tests.servers import RunningHelpdesk, port_open
+
+BANNER = "The candidate help desk is running."
+# Python's "path:line: SomeWarning: text", and TensorFlow's native log ("... I tensorflow/...",
+# "W tensorflow/...: TF-TRT Warning: ...")
+WARNING_LINE = re.compile(r"\w*Warning: |^\s*\d{4}-\d\d-\d\d [\d:.]+: [IWE] \w")
 
 
 @pytest.mark.server
@@ -80,3 +86,33 @@ def test_run_puts_nginx_in_front_of_several_action_servers_and_removes_it_on_sto
         assert not folder.exists()
     finally:
         helpdesk.stop()
+
+
+def before_banner(helpdesk: RunningHelpdesk) -> list[str]:
+    output = helpdesk.log.read_text()
+    assert BANNER in output
+    return output.split(BANNER)[0].strip().splitlines()
+
+
+@pytest.mark.server
+def test_run_says_what_it_does_in_a_few_lines_and_verbose_brings_the_libraries_warnings_back(
+    tmp_path,
+):
+    quiet = RunningHelpdesk(tmp_path / "quiet")
+    try:
+        lines = before_banner(quiet.start())
+    finally:
+        quiet.stop()
+    # the schema, the demo data, (the training,) Rasa starting and loading the model
+    assert len(lines) <= 6, "\n".join(lines)
+    assert not [line for line in lines if WARNING_LINE.search(line)], "\n".join(lines)
+    assert "Seeded the empty ATS with 15 demo applications." in lines
+
+    verbose = RunningHelpdesk(tmp_path / "verbose", arguments=("--verbose",))
+    try:
+        lines = before_banner(verbose.start())
+    finally:
+        verbose.stop()
+    warnings = [line for line in lines if WARNING_LINE.search(line)]
+    assert any("DeprecationWarning: " in line for line in warnings), "\n".join(lines)
+    assert any(" tensorflow/" in line for line in warnings), "\n".join(lines)
