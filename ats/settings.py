@@ -120,6 +120,34 @@ class TelegramSettings:
         )
 
 
+WHATSAPP_GRAPH_API = "https://graph.facebook.com/v23.0"  # a pinned Graph API version
+
+
+@dataclass(frozen=True)
+class WhatsAppSettings:
+    """WhatsApp through Meta's Cloud API: on when it has an access token."""
+
+    access_token: str | None = None
+    phone_number_id: str | None = None
+    app_secret: str | None = None
+    verify_token: str | None = None
+    api_base_url: str = WHATSAPP_GRAPH_API
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.access_token)
+
+    @classmethod
+    def read(cls, env: Environment) -> WhatsAppSettings:
+        return cls(
+            access_token=env.text("WHATSAPP_ACCESS_TOKEN"),
+            phone_number_id=env.text("WHATSAPP_PHONE_NUMBER_ID"),
+            app_secret=env.text("WHATSAPP_APP_SECRET"),
+            verify_token=env.text("WHATSAPP_VERIFY_TOKEN"),
+            api_base_url=(env.text("WHATSAPP_API_BASE_URL") or WHATSAPP_GRAPH_API).rstrip("/"),
+        )
+
+
 @dataclass(frozen=True)
 class TokenRules:
     """What a careers-site token must be to stand in for a code."""
@@ -278,6 +306,7 @@ class Settings:
     ats_mapping_path: Path | None = None
     sync_state_dir: Path = PROJECT_ROOT / "var" / "sync"
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    whatsapp: WhatsAppSettings = field(default_factory=WhatsAppSettings)
     webchat: WebChatSettings = field(default_factory=WebChatSettings)
     servers: ServerSettings = field(default_factory=ServerSettings)
     ats: Mapping[str, AtsAccess] = field(default_factory=dict)
@@ -363,6 +392,7 @@ class Settings:
             ats_mapping_path=Path(raw) if (raw := env.text("HELPDESK_ATS_MAPPING")) else None,
             sync_state_dir=env.folder("HELPDESK_SYNC_STATE_DIR", PROJECT_ROOT / "var" / "sync"),
             telegram=TelegramSettings.read(env),
+            whatsapp=WhatsAppSettings.read(env),
             webchat=WebChatSettings.read(env),
             servers=ServerSettings.read(env),
             ats={name: AtsAccess.read(env, name) for name in ATS_NAMES},

@@ -54,6 +54,8 @@ TABLES = (
     "linked_chats",
     "link_tokens",
     "telegram_updates",
+    "whatsapp_messages_seen",
+    "whatsapp_sent",
     "outgoing_mail",
     "verification_challenges",
     "lockouts",

@@ -36,6 +36,7 @@ from ats.models import (
     TrackerErasure,
     UndeliveredMessage,
     VerificationChallenge,
+    WhatsAppSent,
 )
 
 CHUNK = 500
@@ -150,6 +151,7 @@ async def erase_keys(
         await session.execute(
             delete(UndeliveredMessage).where(UndeliveredMessage.recipient_id.in_(chunk))
         )
+        await session.execute(delete(WhatsAppSent).where(WhatsAppSent.recipient_id.in_(chunk)))
     for chunk in chunks(references):
         await session.execute(
             delete(ConversationProof).where(ConversationProof.reference.in_(chunk))
