@@ -34,6 +34,7 @@ from tests.servers import RunningHelpdesk, free_port
 from tests.web.conftest import last_code
 
 WEBHOOK = "/webhooks/whatsapp/webhook"
+API_TOKEN = "rasa-api-token"
 
 
 @pytest.fixture(scope="session")
@@ -362,6 +363,16 @@ async def test_a_reply_outside_a_conversation_that_fails_is_recorded(webhook, fa
     assert kept.text == "Your interview is moved to Friday." and "131047" in kept.error
 
 
+async def test_messages_for_another_business_number_are_ignored(webhook, fake):
+    payload = delivery(fake, [text_message("31612345678", "wamid.N1", "hello")])
+    payload["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = "999"
+    body, headers = fake.signed(payload)
+    async with httpx.AsyncClient() as http:
+        assert (await http.post(webhook.url, content=body, headers=headers)).status_code == 200
+    await webhook.channel.drain()
+    assert webhook.received == [] and fake.calls == []
+
+
 async def test_the_channel_is_off_without_a_token(fake, monkeypatch):
     monkeypatch.setattr(Sanic, "test_mode", True)
     channel = WhatsAppInput(settings_of(fake, access_token=None))
@@ -399,7 +410,9 @@ async def test_the_channel_is_off_without_a_token(fake, monkeypatch):
 
 @pytest.fixture(scope="module")
 def desk(running_helpdesk, whatsapp_api) -> RunningHelpdesk:
-    return running_helpdesk("whatsapp", **whatsapp_api.environment())
+    return running_helpdesk(
+        "whatsapp", **whatsapp_api.environment(), HELPDESK_RASA_API_TOKEN=API_TOKEN
+    )
 
 
 def _post(desk: RunningHelpdesk, fake: FakeWhatsApp, payload: dict) -> int:
@@ -510,3 +523,31 @@ def test_a_choice_of_applications_is_a_list_and_the_chosen_row_answers(desk, fak
     assert _post(desk, fake, delivery(fake, [message])) == 200
     answer = _text_of(fake.wait_for(before + 1, wa_id)[-1])
     assert "Thanks, Daniel" in answer and "interview" in answer
+
+
+@pytest.mark.server
+def test_messages_through_rasas_api_reach_whatsapp_or_are_kept(desk, fake):
+    """What the desk's hand-over and notices use: Rasa's API with output_channel=latest."""
+    wa_id = "447700900501"
+    _say(desk, fake, wa_id, "Hello")
+    api = (
+        f"http://localhost:{desk.rasa_port}/conversations/{wa_id}/trigger_intent"
+        f"?output_channel=latest&token={API_TOKEN}"
+    )
+    body = json.dumps({"name": "out_of_scope"}).encode()
+    headers = {"Content-Type": "application/json"}
+    before = len(fake.sent(wa_id))
+    with urllib.request.urlopen(urllib.request.Request(api, body, headers), timeout=60) as answer:
+        assert answer.status == 200
+    sent = _text_of(fake.wait_for(before + 1, wa_id)[-1])
+    assert "I can tell you where" in sent
+
+    # outside the 24-hour window Meta refuses (131047): kept, and the API call still succeeds
+    fake.fail_next(400, 131047, "Re-engagement message")
+    with urllib.request.urlopen(urllib.request.Request(api, body, headers), timeout=60) as answer:
+        assert answer.status == 200
+    with sqlite3.connect(desk.home / "ats.db") as db:
+        kept = db.execute(
+            "SELECT text, error FROM undelivered_messages WHERE recipient_id = ?", (wa_id,)
+        ).fetchall()
+    assert len(kept) == 1 and kept[0][0] == sent and "131047" in kept[0][1]
