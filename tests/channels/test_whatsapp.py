@@ -551,3 +551,22 @@ def test_messages_through_rasas_api_reach_whatsapp_or_are_kept(desk, fake):
             "SELECT text, error FROM undelivered_messages WHERE recipient_id = ?", (wa_id,)
         ).fetchall()
     assert len(kept) == 1 and kept[0][0] == sent and "131047" in kept[0][1]
+
+
+@pytest.mark.server
+def test_a_verified_number_is_linked_until_forget(desk, fake):
+    wa_id = "31612000601"
+    _say(desk, fake, wa_id, "is mijn sollicitatie ontvangen?")
+    _say(desk, fake, wa_id, "emily.clarke@example.com")
+    verified = _say(desk, fake, wa_id, last_code(desk, "emily.clarke@example.com"))
+    assert "WhatsApp-nummer aan je sollicitaties gekoppeld" in verified
+
+    # later questions on that number need no code
+    later = _say(desk, fake, wa_id, "is er al nieuws over mijn sollicitatie?")
+    assert "Emily" in later or "sollicitatie voor" in later, later
+    assert "code" not in later
+
+    # /forget (or "log me out") unlinks; then a code is needed again
+    assert "niet meer wie je bent" in _say(desk, fake, wa_id, "/forget")
+    again = _say(desk, fake, wa_id, "is er al nieuws over mijn sollicitatie?")
+    assert "referentie" in again or "e-mailadres" in again, again
