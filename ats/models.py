@@ -463,6 +463,16 @@ class WhatsAppSent(Base):
     updated_at = Column(UTCDateTime, nullable=False)
 
 
+class WhatsAppWindow(Base):
+    """When a number last wrote: Meta allows free-form messages for 24 hours after that
+    (the customer-service window), and only approved templates outside it."""
+
+    __tablename__ = "whatsapp_windows"
+
+    wa_id = Column(String(100), primary_key=True)
+    last_inbound_at = Column(UTCDateTime, nullable=False)
+
+
 class AtsWebhookEvent(Base):
     """An event an ATS delivered by webhook, already handled: ATSs redeliver, and several
     servers may receive the same event."""

@@ -4,23 +4,27 @@ Meta redelivers a webhook until it gets a 200 and may deliver to any of several 
 message id is recorded before it is handled (`first_time_seen`). Ids are kept as SHA-256: a
 wamid encodes the sender's number. A sent message is remembered with its text (`remember_sent`)
 so that Meta's later "failed" callback (`record_status`) can keep it as undelivered
-(ats/undelivered.py) with Meta's reason; the erasure and the retention purge remove these rows.
+(ats/undelivered.py) with Meta's reason. When each number last wrote (`note_inbound`) tells
+whether the 24-hour customer-service window is open (`window_open`): outside it Meta takes only
+approved templates. The erasure and the retention purge remove these rows.
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from ats.db import dialect_insert
-from ats.models import WhatsAppMessageSeen, WhatsAppSent
+from ats.models import WhatsAppMessageSeen, WhatsAppSent, WhatsAppWindow
 from ats.store import ATSStore
 from ats.store_basics import utcnow
 from ats.undelivered import record_undelivered
 
 CHANNEL = "whatsapp"
 STATUSES = ("sent", "delivered", "read", "failed")
+WINDOW = timedelta(hours=24)  # Meta's customer-service window after a number last wrote
 
 
 def message_key(message_id: str) -> str:
@@ -76,3 +80,23 @@ async def record_status(
             store, CHANNEL, recipient_id, text or "(message not kept)", error or "failed"
         )
     return status
+
+
+async def note_inbound(store: ATSStore, wa_id: str, at: datetime | None = None) -> None:
+    """A number wrote: its 24-hour window (re)opens."""
+    at = at or utcnow()
+    async with store.session() as session, session.begin():
+        await session.execute(
+            dialect_insert(store.engine)(WhatsAppWindow)
+            .values(wa_id=wa_id, last_inbound_at=at)
+            .on_conflict_do_update(index_elements=["wa_id"], set_={"last_inbound_at": at})
+        )
+
+
+async def window_open(store: ATSStore, wa_id: str, now: datetime | None = None) -> bool:
+    """Whether a free-form message may still be sent to the number (else only a template)."""
+    async with store.session() as session:
+        last = await session.scalar(
+            select(WhatsAppWindow.last_inbound_at).where(WhatsAppWindow.wa_id == wa_id)
+        )
+    return last is not None and last > (now or utcnow()) - WINDOW

@@ -42,7 +42,13 @@ from ats.whatsapp_api import (
     masked,
     signature_valid,
 )
-from ats.whatsapp_store import first_time_seen, record_status, remember_sent
+from ats.whatsapp_store import (
+    first_time_seen,
+    note_inbound,
+    record_status,
+    remember_sent,
+    window_open,
+)
 from channels.clients import client_ids
 from channels.message_limit import TOO_MANY, MessageLimit, message_limit
 from channels.telegram import COMMANDS, LANGUAGE_WORDS, said_by
@@ -55,6 +61,10 @@ ONLY_TEXT = "channels.whatsapp_only_text"
 CHOOSE = "channels.whatsapp_choose"
 WA_ID = re.compile(r"^[0-9]{5,20}$")
 MAX_MESSAGE_ID = 512
+CLOSED_WINDOW = (
+    "not sent: more than 24 hours since the applicant last wrote on WhatsApp, "
+    "and outside that window Meta takes only approved templates"
+)
 
 Undelivered = Callable[[str, str, str], Awaitable[Any]]
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
@@ -119,7 +129,9 @@ class WhatsAppOutput(OutputChannel):
     """Sends the assistant's messages to a number and remembers them for Meta's statuses.
 
     In a conversation a failure is raised (logged by the background task). Outside one
-    (recruiter replies and notices through Rasa's API) it is recorded as undelivered instead.
+    (recruiter replies and notices through Rasa's API) it is recorded as undelivered instead,
+    as is a message to a number that has not written for 24 hours (Meta's window; outside it
+    only templates may be sent).
     """
 
     @classmethod
@@ -131,6 +143,11 @@ class WhatsAppOutput(OutputChannel):
         self.undelivered = undelivered
 
     async def _send(self, wa_id: str, text: str, buttons: list[Button] | None) -> None:
+        if self.undelivered is not None and not await window_open(services().store, wa_id):
+            # Meta would accept it and report it failed (131047) later: keep it now instead
+            logger.warning("a WhatsApp message to %s is outside the window", masked(wa_id))
+            await self.undelivered(wa_id, text, CLOSED_WINDOW)
+            return
         try:
             if buttons:
                 language = language_of_number(wa_id) or DEFAULT_LANGUAGE
@@ -272,6 +289,7 @@ class WhatsAppInput(InputChannel):
             return
         if not await first_time_seen(services().store, message_id):
             return
+        await note_inbound(services().store, wa_id)
         try:
             await self.client.mark_read(message_id)
         except WhatsAppError as error:  # the ticks are a courtesy; the answer matters

@@ -56,6 +56,7 @@ TABLES = (
     "telegram_updates",
     "whatsapp_messages_seen",
     "whatsapp_sent",
+    "whatsapp_windows",
     "outgoing_mail",
     "verification_challenges",
     "lockouts",

@@ -37,6 +37,7 @@ from ats.models import (
     UndeliveredMessage,
     VerificationChallenge,
     WhatsAppSent,
+    WhatsAppWindow,
 )
 
 CHUNK = 500
@@ -152,6 +153,7 @@ async def erase_keys(
             delete(UndeliveredMessage).where(UndeliveredMessage.recipient_id.in_(chunk))
         )
         await session.execute(delete(WhatsAppSent).where(WhatsAppSent.recipient_id.in_(chunk)))
+        await session.execute(delete(WhatsAppWindow).where(WhatsAppWindow.wa_id.in_(chunk)))
     for chunk in chunks(references):
         await session.execute(
             delete(ConversationProof).where(ConversationProof.reference.in_(chunk))

@@ -48,6 +48,7 @@ from ats.models import (
     VerificationChallenge,
     WhatsAppMessageSeen,
     WhatsAppSent,
+    WhatsAppWindow,
 )
 from ats.privacy.announcements import publish_pending
 from ats.privacy.erasure import Eraser
@@ -361,6 +362,7 @@ class RetentionPurge:
         )
         # what was sent on WhatsApp, kept for Meta's status callbacks, which come within days
         await session.execute(delete(WhatsAppSent).where(WhatsAppSent.sent_at < cutoff))
+        await session.execute(delete(WhatsAppWindow).where(WhatsAppWindow.last_inbound_at < cutoff))
         await session.execute(
             delete(WhatsAppMessageSeen).where(WhatsAppMessageSeen.received_at < cutoff)
         )

@@ -11,6 +11,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -18,6 +19,7 @@ from sanic import Sanic
 
 from ats.services import Services, use_services
 from ats.settings import WhatsAppSettings
+from ats.store_basics import utcnow
 from ats.undelivered import list_undelivered
 from ats.whatsapp_api import (
     Button,
@@ -27,6 +29,7 @@ from ats.whatsapp_api import (
     masked,
     signature_valid,
 )
+from ats.whatsapp_store import note_inbound
 from channels.message_limit import MessageLimit
 from channels.whatsapp import WhatsAppInput, WhatsAppOutput, as_intent
 from tests.channels.fake_whatsapp import FakeWhatsApp, delivery, incoming, text_message
@@ -356,11 +359,31 @@ async def test_a_failed_status_keeps_the_message_as_undelivered(webhook, fake, s
 
 
 async def test_a_reply_outside_a_conversation_that_fails_is_recorded(webhook, fake, store):
+    await note_inbound(store, "31612345678")  # inside the 24-hour window
     fake.fail_next(400, 131047, "Re-engagement message")
     output = webhook.channel.get_output_channel()
     await output.send_text_message("31612345678", "Your interview is moved to Friday.")
     [kept] = await list_undelivered(store)
     assert kept.text == "Your interview is moved to Friday." and "131047" in kept.error
+
+
+async def test_outside_the_24_hour_window_a_reply_is_kept_not_sent(webhook, fake, store):
+    output = webhook.channel.get_output_channel()
+    await note_inbound(store, "31612345670", at=utcnow() - timedelta(hours=25))
+    await output.send_text_message("31612345670", "Eva Jansen: are you still interested?")
+    await output.send_text_message("31612345671", "Never wrote to us")
+    assert fake.calls == []
+    kept = await list_undelivered(store)
+    assert [k.recipient_id for k in kept] == ["31612345670", "31612345671"]
+    assert all("24 hours" in k.error and "template" in k.error for k in kept)
+
+    # once the applicant writes, the window is open again
+    body, headers = fake.signed(delivery(fake, [text_message("31612345670", "wamid.W1", "hi")]))
+    async with httpx.AsyncClient() as http:
+        await http.post(webhook.url, content=body, headers=headers)
+    await webhook.channel.drain()
+    await output.send_text_message("31612345670", "Eva Jansen: great, see you Friday")
+    assert [m["text"]["body"] for m in fake.sent()] == ["Eva Jansen: great, see you Friday"]
 
 
 async def test_messages_for_another_business_number_are_ignored(webhook, fake):

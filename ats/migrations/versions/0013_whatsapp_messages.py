@@ -1,4 +1,5 @@
-"""WhatsApp: the messages already handled (Meta redelivers) and the sent ones' statuses.
+"""WhatsApp: the messages already handled (Meta redelivers), the sent ones' statuses, and when
+each number last wrote (the 24-hour window).
 
 Revision ID: 0013
 Revises: 0012
@@ -35,9 +36,16 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_whatsapp_sent_recipient_id"), "whatsapp_sent", ["recipient_id"], unique=False
     )
+    op.create_table(
+        "whatsapp_windows",
+        sa.Column("wa_id", sa.String(length=100), nullable=False),
+        sa.Column("last_inbound_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("wa_id", name=op.f("pk_whatsapp_windows")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("whatsapp_windows")
     op.drop_index(op.f("ix_whatsapp_sent_recipient_id"), table_name="whatsapp_sent")
     op.drop_table("whatsapp_sent")
     op.drop_table("whatsapp_messages_seen")
