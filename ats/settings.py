@@ -132,6 +132,8 @@ class WhatsAppSettings:
     app_secret: str | None = None
     verify_token: str | None = None
     api_base_url: str = WHATSAPP_GRAPH_API
+    # the approved template a late notice goes as outside the 24-hour window (English and Dutch)
+    notice_template: str = "helpdesk_late_notice"
 
     @property
     def enabled(self) -> bool:
@@ -145,6 +147,7 @@ class WhatsAppSettings:
             app_secret=env.text("WHATSAPP_APP_SECRET"),
             verify_token=env.text("WHATSAPP_VERIFY_TOKEN"),
             api_base_url=(env.text("WHATSAPP_API_BASE_URL") or WHATSAPP_GRAPH_API).rstrip("/"),
+            notice_template=env.text("WHATSAPP_NOTICE_TEMPLATE") or "helpdesk_late_notice",
         )
 
 

@@ -18,9 +18,13 @@ from ats.models import Escalation, OutgoingMail, Status
 from ats.settings import Settings
 from ats.store import ATSStore
 from ats.telegram_api import TelegramSettings, message_sender
+from ats.whatsapp_notices import notice_sender
+from ats.whatsapp_store import note_inbound
 from monitor.sweep import Sweeper
 from tests.ats.helpers import AMSTERDAM, UTC, add, row
 from tests.channels.fake_telegram import FakeTelegram
+from tests.channels.fake_whatsapp import FakeWhatsApp
+from tests.channels.test_whatsapp import settings_of
 
 
 class Clock:
@@ -282,3 +286,41 @@ async def test_receipts_for_new_applications_once_when_turned_on(ats):
     assert "https://t.me/hd_bot?start=" in sanne.body
     assert "We will confirm your application by Friday 1 May" in receipts["james@example.com"].body
     assert (await monitor.sweep()).receipts == 0
+
+
+@pytest.mark.parametrize("inside_window", [False, True])
+async def test_a_linked_whatsapp_number_is_told_there_as_a_template_outside_the_window(
+    ats, inside_window
+):
+    """A late notice is the monitor's initiative: unless the applicant wrote in the last 24
+    hours, WhatsApp takes only the approved template, in their language."""
+    store, settings = ats
+    clock = Clock(local(2026, 5, 2, 12))
+    links = ChatLinks(store, b"k", clock=clock)
+    assert await links.link("whatsapp", "447700900123", "james@example.com")
+    if inside_window:
+        await note_inbound(store, "447700900123")
+    fake = FakeWhatsApp().start()
+    try:
+        monitor = sweeper(store, settings, clock)
+        monitor.send_whatsapp = notice_sender(settings_of(fake), store)
+        report = await monitor.sweep()
+        assert (report.applicants_on_telegram, report.applicants_emailed) == (1, 2)
+        [notice] = fake.sent()
+        assert notice["to"] == "447700900123"
+        if inside_window:
+            assert notice["type"] == "text" and "Eva Jansen" in notice["text"]["body"]
+        else:
+            template = notice["template"]
+            assert (template["name"], template["language"]) == (
+                "helpdesk_late_notice",
+                {"code": "en"},
+            )
+            [body] = template["components"]
+            values = [p["text"] for p in body["parameters"]]
+            assert values[:4] == ["James", "Data Analyst", "AP-4HD8-2MWR", "Eva Jansen"]
+        assert not [m for m in await mails(store) if m.to_address == "james@example.com"]
+        await monitor.sweep()
+        assert len(fake.sent()) == 1  # told once
+    finally:
+        fake.stop()
