@@ -172,6 +172,14 @@ class WhatsAppOutput(OutputChannel):
         await self._send(recipient_id, text, choices)
 
 
+class WindowPresence:
+    """For the desk (desk/handoff.py, desk/reach.py): a number can be written to in the chat
+    while its 24-hour window is open; outside it a recruiter's reply goes by email."""
+
+    async def is_open(self, wa_id: str) -> bool:
+        return await window_open(services().store, wa_id)
+
+
 class WhatsAppInput(InputChannel):
     """GET and POST /webhooks/whatsapp/webhook, as Meta's webhooks call them."""
 
@@ -188,6 +196,7 @@ class WhatsAppInput(InputChannel):
         self._limit = limit
         self._client: WhatsAppClient | None = None
         self._tasks: set[asyncio.Task[None]] = set()  # kept so they are not collected midway
+        self.presence = WindowPresence()
 
     @property
     def limit(self) -> MessageLimit:

@@ -377,11 +377,15 @@ async def test_outside_the_24_hour_window_a_reply_is_kept_not_sent(webhook, fake
     assert [k.recipient_id for k in kept] == ["31612345670", "31612345671"]
     assert all("24 hours" in k.error and "template" in k.error for k in kept)
 
+    # the desk sees it too: outside the window a recruiter's reply goes by email
+    assert not await webhook.channel.presence.is_open("31612345670")
+
     # once the applicant writes, the window is open again
     body, headers = fake.signed(delivery(fake, [text_message("31612345670", "wamid.W1", "hi")]))
     async with httpx.AsyncClient() as http:
         await http.post(webhook.url, content=body, headers=headers)
     await webhook.channel.drain()
+    assert await webhook.channel.presence.is_open("31612345670")
     await output.send_text_message("31612345670", "Eva Jansen: great, see you Friday")
     assert [m["text"]["body"] for m in fake.sent()] == ["Eva Jansen: great, see you Friday"]
 
