@@ -455,7 +455,7 @@ class WhatsAppSent(Base):
     __tablename__ = "whatsapp_sent"
 
     message_key = Column(String(64), primary_key=True)  # SHA-256 of the wamid
-    recipient_id = Column(String(100), nullable=False, index=True)  # the wa_id
+    recipient_id = Column(String(100), nullable=False, index=True)  # the conversation
     text = Column(Text, nullable=False)
     status = Column(String(16), nullable=False)
     error = Column(Text, nullable=True)
@@ -469,7 +469,7 @@ class WhatsAppWindow(Base):
 
     __tablename__ = "whatsapp_windows"
 
-    wa_id = Column(String(100), primary_key=True)
+    conversation_id = Column(String(100), primary_key=True)  # "wa-<wa_id>"
     last_inbound_at = Column(UTCDateTime, nullable=False)
 
 

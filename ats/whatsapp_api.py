@@ -60,6 +60,21 @@ class Button:
     payload: str
 
 
+CONVERSATION_PREFIX = "wa-"  # Telegram's chat ids are digits too: the two must never meet
+
+
+def conversation_of(wa_id: str) -> str:
+    """The conversation (Rasa's sender id) of a WhatsApp number: "wa-31612345678". Stored
+    rows (windows, sent messages, undelivered ones, linked chats) use it too, so that an
+    erasure of the conversation finds them."""
+    return f"{CONVERSATION_PREFIX}{wa_id}"
+
+
+def number_of(conversation_id: str) -> str:
+    """The wa_id a conversation writes to."""
+    return conversation_id.removeprefix(CONVERSATION_PREFIX)
+
+
 def masked(wa_id: str) -> str:
     """A number as it may appear in logs: all but its last three digits hidden."""
     return f"…{wa_id[-3:]}" if len(wa_id) > 3 else "…"

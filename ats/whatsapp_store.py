@@ -42,7 +42,9 @@ async def first_time_seen(store: ATSStore, message_id: str) -> bool:
         return bool(result.rowcount == 1)
 
 
-async def remember_sent(store: ATSStore, message_ids: list[str], wa_id: str, text: str) -> None:
+async def remember_sent(
+    store: ATSStore, message_ids: list[str], conversation: str, text: str
+) -> None:
     """Keep what was sent under its message ids, until Meta says how it went."""
     now = utcnow()
     async with store.session() as session, session.begin():
@@ -51,7 +53,7 @@ async def remember_sent(store: ATSStore, message_ids: list[str], wa_id: str, tex
                 dialect_insert(store.engine)(WhatsAppSent)
                 .values(
                     message_key=message_key(message_id),
-                    recipient_id=wa_id,
+                    recipient_id=conversation,
                     text=text,
                     status="accepted",
                     sent_at=now,
@@ -62,7 +64,7 @@ async def remember_sent(store: ATSStore, message_ids: list[str], wa_id: str, tex
 
 
 async def record_status(
-    store: ATSStore, message_id: str, status: str, recipient_id: str, error: str | None
+    store: ATSStore, message_id: str, status: str, conversation: str, error: str | None
 ) -> str | None:
     """Note Meta's status for a sent message. A failed one is kept as undelivered, with the
     text when it was remembered; returns the status recorded (None: not one we know)."""
@@ -77,26 +79,28 @@ async def record_status(
             row.status, row.error, row.updated_at = status, error, utcnow()
     if status == "failed" and not already_failed:
         await record_undelivered(
-            store, CHANNEL, recipient_id, text or "(message not kept)", error or "failed"
+            store, CHANNEL, conversation, text or "(message not kept)", error or "failed"
         )
     return status
 
 
-async def note_inbound(store: ATSStore, wa_id: str, at: datetime | None = None) -> None:
-    """A number wrote: its 24-hour window (re)opens."""
+async def note_inbound(store: ATSStore, conversation: str, at: datetime | None = None) -> None:
+    """A number wrote (its conversation, "wa-<wa_id>"): its 24-hour window (re)opens."""
     at = at or utcnow()
     async with store.session() as session, session.begin():
         await session.execute(
             dialect_insert(store.engine)(WhatsAppWindow)
-            .values(wa_id=wa_id, last_inbound_at=at)
-            .on_conflict_do_update(index_elements=["wa_id"], set_={"last_inbound_at": at})
+            .values(conversation_id=conversation, last_inbound_at=at)
+            .on_conflict_do_update(index_elements=["conversation_id"], set_={"last_inbound_at": at})
         )
 
 
-async def window_open(store: ATSStore, wa_id: str, now: datetime | None = None) -> bool:
+async def window_open(store: ATSStore, conversation: str, now: datetime | None = None) -> bool:
     """Whether a free-form message may still be sent to the number (else only a template)."""
     async with store.session() as session:
         last = await session.scalar(
-            select(WhatsAppWindow.last_inbound_at).where(WhatsAppWindow.wa_id == wa_id)
+            select(WhatsAppWindow.last_inbound_at).where(
+                WhatsAppWindow.conversation_id == conversation
+            )
         )
     return last is not None and last > (now or utcnow()) - WINDOW

@@ -6,8 +6,9 @@ secret (`X-Hub-Signature-256`). A body whose signature does not match is refused
 parsed. Meta waits for nobody: the POST is answered at once and the messages are handled in a
 background task, each message id once (ats/whatsapp_store.py), whichever server gets it.
 
-One conversation per WhatsApp number (the wa_id is the sender id); the number is personal data
-and appears in logs masked. Texts and button replies go to Rasa; images, voice notes, locations
+One conversation per WhatsApp number, "wa-<wa_id>" (ats.whatsapp_api.conversation_of: a
+Telegram chat id may have the same digits); the number is personal data and appears in logs
+masked. Texts and button replies go to Rasa; images, voice notes, locations
 and anything unknown get a polite sentence. A sent message's statuses are recorded; one Meta
 reports as failed is kept as undelivered with Meta's reason. A number sending more than
 HELPDESK_MESSAGES_PER_MINUTE messages a minute is told once and then ignored for that minute.
@@ -38,8 +39,10 @@ from ats.whatsapp_api import (
     WhatsAppError,
     WhatsAppSettings,
     challenge_answer,
+    conversation_of,
     language_of_number,
     masked,
+    number_of,
     signature_valid,
 )
 from ats.whatsapp_store import (
@@ -142,11 +145,12 @@ class WhatsAppOutput(OutputChannel):
         self.client = client
         self.undelivered = undelivered
 
-    async def _send(self, wa_id: str, text: str, buttons: list[Button] | None) -> None:
-        if self.undelivered is not None and not await window_open(services().store, wa_id):
+    async def _send(self, conversation: str, text: str, buttons: list[Button] | None) -> None:
+        wa_id = number_of(conversation)
+        if self.undelivered is not None and not await window_open(services().store, conversation):
             # Meta would accept it and report it failed (131047) later: keep it now instead
             logger.warning("a WhatsApp message to %s is outside the window", masked(wa_id))
-            await self.undelivered(wa_id, text, CLOSED_WINDOW)
+            await self.undelivered(conversation, text, CLOSED_WINDOW)
             return
         try:
             if buttons:
@@ -158,9 +162,9 @@ class WhatsAppOutput(OutputChannel):
             logger.error("a WhatsApp message to %s was not delivered: %s", masked(wa_id), error)
             if self.undelivered is None:
                 raise
-            await self.undelivered(wa_id, text, str(error))
+            await self.undelivered(conversation, text, str(error))
             return
-        await remember_sent(services().store, ids, wa_id, text)
+        await remember_sent(services().store, ids, conversation, text)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self._send(recipient_id, said_by(text, kwargs), None)
@@ -176,8 +180,8 @@ class WindowPresence:
     """For the desk (desk/handoff.py, desk/reach.py): a number can be written to in the chat
     while its 24-hour window is open; outside it a recruiter's reply goes by email."""
 
-    async def is_open(self, wa_id: str) -> bool:
-        return await window_open(services().store, wa_id)
+    async def is_open(self, conversation: str) -> bool:
+        return await window_open(services().store, conversation)
 
 
 class WhatsAppInput(InputChannel):
@@ -208,8 +212,8 @@ class WhatsAppInput(InputChannel):
             self._client = WhatsAppClient(self.settings)
         return self._client
 
-    async def record_undelivered(self, wa_id: str, text: str, error: str) -> None:
-        await record_undelivered(services().store, self.name(), wa_id, text, error)
+    async def record_undelivered(self, conversation: str, text: str, error: str) -> None:
+        await record_undelivered(services().store, self.name(), conversation, text, error)
 
     def get_output_channel(self) -> OutputChannel | None:
         # For Rasa's API with output_channel=latest: recruiter replies and notices.
@@ -286,7 +290,7 @@ class WhatsAppInput(InputChannel):
         if not (isinstance(recipient, str) and WA_ID.match(recipient)):
             return
         error = error_of_status(status)
-        await record_status(services().store, message_id, state, recipient, error)
+        await record_status(services().store, message_id, state, conversation_of(recipient), error)
         if state == "failed":
             logger.warning("WhatsApp could not deliver to %s: %s", masked(recipient), error)
 
@@ -298,7 +302,8 @@ class WhatsAppInput(InputChannel):
             return
         if not await first_time_seen(services().store, message_id):
             return
-        await note_inbound(services().store, wa_id)
+        conversation = conversation_of(wa_id)
+        await note_inbound(services().store, conversation)
         try:
             await self.client.mark_read(message_id)
         except WhatsAppError as error:  # the ticks are a courtesy; the answer matters
@@ -311,17 +316,17 @@ class WhatsAppInput(InputChannel):
         verdict = await self.limit.take(client_ids().hash(f"whatsapp:{wa_id}"))
         if not verdict.allowed:
             if verdict.first_refusal:
-                await output.send_text_message(wa_id, say(TOO_MANY, fallback))
+                await output.send_text_message(conversation, say(TOO_MANY, fallback))
             return
         if text is None:
-            await output.send_text_message(wa_id, say(ONLY_TEXT, fallback))
+            await output.send_text_message(conversation, say(ONLY_TEXT, fallback))
             return
         metadata = {"language": language} if language else {}
         await on_new_message(
             UserMessage(
                 text if is_payload else as_intent(text),
                 output,
-                wa_id,
+                conversation,
                 input_channel=self.name(),
                 metadata=metadata,
             )

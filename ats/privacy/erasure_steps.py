@@ -153,7 +153,9 @@ async def erase_keys(
             delete(UndeliveredMessage).where(UndeliveredMessage.recipient_id.in_(chunk))
         )
         await session.execute(delete(WhatsAppSent).where(WhatsAppSent.recipient_id.in_(chunk)))
-        await session.execute(delete(WhatsAppWindow).where(WhatsAppWindow.wa_id.in_(chunk)))
+        await session.execute(
+            delete(WhatsAppWindow).where(WhatsAppWindow.conversation_id.in_(chunk))
+        )
     for chunk in chunks(references):
         await session.execute(
             delete(ConversationProof).where(ConversationProof.reference.in_(chunk))

@@ -25,8 +25,10 @@ from ats.whatsapp_api import (
     Button,
     WhatsAppClient,
     WhatsAppError,
+    conversation_of,
     language_of_number,
     masked,
+    number_of,
     signature_valid,
 )
 from ats.whatsapp_store import note_inbound
@@ -203,6 +205,9 @@ def test_signatures_numbers_and_commands():
     assert not signature_valid(None, body, good)
     assert not signature_valid("secret", body, "sha256=é")
     assert masked("31612345678") == "…678"
+    # a Telegram chat with the same digits is another conversation
+    assert conversation_of("31612345678") == "wa-31612345678"
+    assert number_of("wa-31612345678") == "31612345678"
     assert language_of_number("31612345678") == "nl"
     assert language_of_number("447700900123") is None
     assert as_intent("/human") == "/request_human"
@@ -280,7 +285,7 @@ async def test_a_signed_message_is_handled_once_with_a_read_receipt(webhook, fak
     [message] = webhook.received
     assert (message.text, message.sender_id, message.input_channel) == (
         "Hoi, is er nieuws?",
-        "31612345678",
+        "wa-31612345678",
         "whatsapp",
     )
     assert message.metadata == {"language": "nl"}
@@ -340,7 +345,7 @@ async def test_buttons_replies_are_payloads(webhook, fake):
 
 async def test_a_failed_status_keeps_the_message_as_undelivered(webhook, fake, store):
     output = WhatsAppOutput(WhatsAppClient(settings_of(fake)))
-    await output.send_text_message("31612345678", "Eva Jansen: could you call me?")
+    await output.send_text_message("wa-31612345678", "Eva Jansen: could you call me?")
     [sent_id] = ["wamid.FAKE000001"]
     why = {"code": 131047, "title": "Re-engagement message",
            "error_data": {"details": "More than 24 hours have passed"}}  # fmt: skip
@@ -353,40 +358,40 @@ async def test_a_failed_status_keeps_the_message_as_undelivered(webhook, fake, s
         await http.post(webhook.url, content=body, headers=headers)  # redelivered: kept once
     await webhook.channel.drain()
     [kept] = await list_undelivered(store)
-    assert (kept.channel, kept.recipient_id) == ("whatsapp", "31612345678")
+    assert (kept.channel, kept.recipient_id) == ("whatsapp", "wa-31612345678")
     assert kept.text == "Eva Jansen: could you call me?"
     assert "131047" in kept.error and "24 hours" in kept.error
 
 
 async def test_a_reply_outside_a_conversation_that_fails_is_recorded(webhook, fake, store):
-    await note_inbound(store, "31612345678")  # inside the 24-hour window
+    await note_inbound(store, "wa-31612345678")  # inside the 24-hour window
     fake.fail_next(400, 131047, "Re-engagement message")
     output = webhook.channel.get_output_channel()
-    await output.send_text_message("31612345678", "Your interview is moved to Friday.")
+    await output.send_text_message("wa-31612345678", "Your interview is moved to Friday.")
     [kept] = await list_undelivered(store)
     assert kept.text == "Your interview is moved to Friday." and "131047" in kept.error
 
 
 async def test_outside_the_24_hour_window_a_reply_is_kept_not_sent(webhook, fake, store):
     output = webhook.channel.get_output_channel()
-    await note_inbound(store, "31612345670", at=utcnow() - timedelta(hours=25))
-    await output.send_text_message("31612345670", "Eva Jansen: are you still interested?")
-    await output.send_text_message("31612345671", "Never wrote to us")
+    await note_inbound(store, "wa-31612345670", at=utcnow() - timedelta(hours=25))
+    await output.send_text_message("wa-31612345670", "Eva Jansen: are you still interested?")
+    await output.send_text_message("wa-31612345671", "Never wrote to us")
     assert fake.calls == []
     kept = await list_undelivered(store)
-    assert [k.recipient_id for k in kept] == ["31612345670", "31612345671"]
+    assert [k.recipient_id for k in kept] == ["wa-31612345670", "wa-31612345671"]
     assert all("24 hours" in k.error and "template" in k.error for k in kept)
 
     # the desk sees it too: outside the window a recruiter's reply goes by email
-    assert not await webhook.channel.presence.is_open("31612345670")
+    assert not await webhook.channel.presence.is_open("wa-31612345670")
 
     # once the applicant writes, the window is open again
     body, headers = fake.signed(delivery(fake, [text_message("31612345670", "wamid.W1", "hi")]))
     async with httpx.AsyncClient() as http:
         await http.post(webhook.url, content=body, headers=headers)
     await webhook.channel.drain()
-    assert await webhook.channel.presence.is_open("31612345670")
-    await output.send_text_message("31612345670", "Eva Jansen: great, see you Friday")
+    assert await webhook.channel.presence.is_open("wa-31612345670")
+    await output.send_text_message("wa-31612345670", "Eva Jansen: great, see you Friday")
     assert [m["text"]["body"] for m in fake.sent()] == ["Eva Jansen: great, see you Friday"]
 
 
@@ -525,7 +530,7 @@ def test_a_failed_status_in_the_running_help_desk_is_kept(desk, fake):
                 "SELECT recipient_id, error FROM undelivered_messages WHERE channel = 'whatsapp'"
             ).fetchall()
         time.sleep(0.2)
-    assert kept == [(wa_id, "131026 Message undeliverable")]
+    assert kept == [(f"wa-{wa_id}", "131026 Message undeliverable")]
 
 
 @pytest.mark.server
@@ -558,7 +563,7 @@ def test_messages_through_rasas_api_reach_whatsapp_or_are_kept(desk, fake):
     wa_id = "447700900501"
     _say(desk, fake, wa_id, "Hello")
     api = (
-        f"http://localhost:{desk.rasa_port}/conversations/{wa_id}/trigger_intent"
+        f"http://localhost:{desk.rasa_port}/conversations/wa-{wa_id}/trigger_intent"
         f"?output_channel=latest&token={API_TOKEN}"
     )
     body = json.dumps({"name": "out_of_scope"}).encode()
@@ -575,7 +580,7 @@ def test_messages_through_rasas_api_reach_whatsapp_or_are_kept(desk, fake):
         assert answer.status == 200
     with sqlite3.connect(desk.home / "ats.db") as db:
         kept = db.execute(
-            "SELECT text, error FROM undelivered_messages WHERE recipient_id = ?", (wa_id,)
+            "SELECT text, error FROM undelivered_messages WHERE recipient_id = ?", (f"wa-{wa_id}",)
         ).fetchall()
     assert len(kept) == 1 and kept[0][0] == sent and "131047" in kept[0][1]
 

@@ -297,9 +297,9 @@ async def test_a_linked_whatsapp_number_is_told_there_as_a_template_outside_the_
     store, settings = ats
     clock = Clock(local(2026, 5, 2, 12))
     links = ChatLinks(store, b"k", clock=clock)
-    assert await links.link("whatsapp", "447700900123", "james@example.com")
+    assert await links.link("whatsapp", "wa-447700900123", "james@example.com")
     if inside_window:
-        await note_inbound(store, "447700900123")
+        await note_inbound(store, "wa-447700900123")
     fake = FakeWhatsApp().start()
     try:
         monitor = sweeper(store, settings, clock)

@@ -38,9 +38,9 @@ def upgrade() -> None:
     )
     op.create_table(
         "whatsapp_windows",
-        sa.Column("wa_id", sa.String(length=100), nullable=False),
+        sa.Column("conversation_id", sa.String(length=100), nullable=False),
         sa.Column("last_inbound_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("wa_id", name=op.f("pk_whatsapp_windows")),
+        sa.PrimaryKeyConstraint("conversation_id", name=op.f("pk_whatsapp_windows")),
     )
 
 
