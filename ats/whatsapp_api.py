@@ -16,6 +16,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
@@ -73,6 +74,14 @@ def conversation_of(wa_id: str) -> str:
 def number_of(conversation_id: str) -> str:
     """The wa_id a conversation writes to."""
     return conversation_id.removeprefix(CONVERSATION_PREFIX)
+
+
+def chat_link(settings: WhatsAppSettings, text: str = "") -> str | None:
+    """A "Chat on WhatsApp" link to the business number, the message typed in advance; None
+    when the channel is off or the number is not set (WHATSAPP_DISPLAY_NUMBER)."""
+    if not settings.enabled or not settings.display_number:
+        return None
+    return f"https://wa.me/{settings.display_number}" + (f"?text={quote(text)}" if text else "")
 
 
 def masked(wa_id: str) -> str:

@@ -29,6 +29,7 @@ from ats.models import (
 )
 from ats.outbox import queue_mail
 from ats.records import Mail, real_name
+from ats.whatsapp_api import chat_link
 from monitor.claims import BATCH, SweeperBase
 from speech.catalogue import say
 from speech.dates import day, day_and_time
@@ -204,6 +205,9 @@ class ApplicantNotices(SweeperBase):
             token = await self.links.create_token(candidate.email, session)
             link = f"https://t.me/{self.telegram_username}?start={token}"
             telegram = say("notices.receipt.telegram", language, link=link)
+        whatsapp = chat_link(self.settings.whatsapp, application.reference)
+        if whatsapp:  # after Telegram's line, in the same place of the body
+            telegram += say("notices.receipt.whatsapp", language, link=whatsapp)
         values = {
             "name": candidate.name.split()[0],
             "vacancy": vacancy.title,

@@ -15,7 +15,7 @@ from ats.db import create_engine
 from ats.linking import ChatLinks
 from ats.mail import Mailer
 from ats.models import Escalation, OutgoingMail, Status
-from ats.settings import Settings
+from ats.settings import Settings, WhatsAppSettings
 from ats.store import ATSStore
 from ats.telegram_api import TelegramSettings, message_sender
 from ats.whatsapp_notices import notice_sender
@@ -284,8 +284,21 @@ async def test_receipts_for_new_applications_once_when_turned_on(ats):
     assert "AP-7K3M-9XQ2" in sanne.subject and "vrijdag 1 mei" in sanne.body
     assert "https://jobs.example/careers/" in sanne.body
     assert "https://t.me/hd_bot?start=" in sanne.body
+    assert "wa.me" not in sanne.body  # WhatsApp is off
     assert "We will confirm your application by Friday 1 May" in receipts["james@example.com"].body
     assert (await monitor.sweep()).receipts == 0
+
+
+async def test_receipts_offer_a_whatsapp_chat_link_when_the_channel_is_on(ats):
+    store, settings = ats
+    whatsapp = WhatsAppSettings("token", "106540352242922", display_number="31201234567")
+    settings = dataclasses.replace(settings, send_receipts=True, whatsapp=whatsapp)
+    clock = Clock(local(2026, 4, 24, 12))
+    assert (await sweeper(store, settings, clock).sweep()).receipts == 3
+    receipts = {m.to_address: m for m in await mails(store, settings) if m.purpose == "receipt"}
+    sanne = receipts["sanne@example.nl"].body
+    assert "Op WhatsApp (stuur je referentie" in sanne
+    assert "https://wa.me/31201234567?text=AP-7K3M-9XQ2" in sanne
 
 
 @pytest.mark.parametrize("inside_window", [False, True])
