@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import re
 import sqlite3
+import subprocess
 import time
 import urllib.error
 import urllib.parse
@@ -15,6 +18,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
+import requests
 from sanic import Sanic
 
 from ats.services import Services, use_services
@@ -35,7 +39,7 @@ from ats.whatsapp_store import note_inbound
 from channels.message_limit import MessageLimit
 from channels.whatsapp import WhatsAppInput, WhatsAppOutput, as_intent
 from tests.channels.fake_whatsapp import FakeWhatsApp, delivery, incoming, text_message
-from tests.servers import RunningHelpdesk, free_port
+from tests.servers import HELPDESK, RunningHelpdesk, csrf_of, free_port
 from tests.web.conftest import last_code
 
 WEBHOOK = "/webhooks/whatsapp/webhook"
@@ -602,3 +606,67 @@ def test_a_verified_number_is_linked_until_forget(desk, fake):
     assert "niet meer wie je bent" in _say(desk, fake, wa_id, "/forget")
     again = _say(desk, fake, wa_id, "is er al nieuws over mijn sollicitatie?")
     assert "referentie" in again or "e-mailadres" in again, again
+
+
+ADMIN, PASSWORD = "wa.admin@example.com", "a long and careful desk password"
+
+
+def _desk_session(desk: RunningHelpdesk) -> requests.Session:
+    """An admin's logged-in desk session on the running help desk."""
+    base = f"http://localhost:{desk.rasa_port}"
+    env = {
+        **os.environ,
+        "ATS_DATABASE_URL": f"sqlite:///{desk.home / 'ats.db'}",
+        "HELPDESK_SECRET_KEY": "test-secret",
+        "HELPDESK_PUBLIC_URL": base,
+    }
+    added = subprocess.run(
+        [HELPDESK, "desk", "add-recruiter", ADMIN, "--name", "Wanda Admin", "--admin"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    link = re.search(r"(http://\S+/desk/password/\S+)", added.stdout).group(1)
+    browser = requests.Session()
+    form = browser.get(link, timeout=30)
+    browser.post(link, data={"csrf_token": csrf_of(form.text), "password": PASSWORD})
+    form = browser.get(f"{base}/desk/login", timeout=30)
+    queue = browser.post(
+        f"{base}/desk/login",
+        data={"csrf_token": csrf_of(form.text), "email": ADMIN, "password": PASSWORD},
+        timeout=30,
+    )
+    assert queue.status_code == 200 and "Wanda Admin" in queue.text
+    browser.csrf = csrf_of(queue.text)  # type: ignore[attr-defined]
+    return browser
+
+
+@pytest.mark.server
+def test_a_recruiter_takes_over_a_whatsapp_conversation_from_the_desk(desk, fake):
+    """The desk's hand-over over HTTP (no browser): claiming tells the applicant on WhatsApp
+    who joined, and the recruiter's reply arrives there under their name."""
+    wa_id = "447700900801"
+    base = f"http://localhost:{desk.rasa_port}"
+    _say(desk, fake, wa_id, "where is my application?")
+    _say(desk, fake, wa_id, "sophie.turner@example.com")
+    _say(desk, fake, wa_id, last_code(desk, "sophie.turner@example.com"))
+    _say(desk, fake, wa_id, "/human")
+    admin = _desk_session(desk)
+    queue = admin.get(f"{base}/desk/?state=all", timeout=30)
+    numbers = sorted({int(n) for n in re.findall(r'href="/desk/escalations/(\d+)"', queue.text)})
+    [number] = [
+        n
+        for n in numbers
+        if "Sophie Turner" in admin.get(f"{base}/desk/escalations/{n}", timeout=30).text
+    ]
+    before = len(fake.sent(wa_id))
+    action = f"{base}/desk/escalations/{number}"
+    claimed = admin.post(f"{action}/claim", data={"csrf_token": admin.csrf}, timeout=60)
+    assert claimed.status_code == 200
+    joined = _text_of(fake.wait_for(before + 1, wa_id)[-1])
+    assert "Wanda Admin" in joined
+    text = "Hi Sophie, I have your file in front of me."
+    replied = admin.post(f"{action}/reply", data={"csrf_token": admin.csrf, "text": text})
+    assert replied.status_code == 200 and "sent=whatsapp" in replied.url
+    assert _text_of(fake.wait_for(before + 2, wa_id)[-1]) == f"Wanda Admin: {text}"
