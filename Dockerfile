@@ -10,26 +10,34 @@
 # deploy/production.env.example). The model is trained here, at build time, so containers start
 # without training.
 
-ARG PYTHON_IMAGE=python:3.10-slim
+# The base: Ubuntu 22.04 LTS and its python3.10, which Ubuntu still patches (standard support to
+# 2027-06, ESM to 2032); python.org's 3.10, and so python:3.10-slim, gets no security fixes
+# since October 2026 (README, "Python 3.10").
+ARG BASE_IMAGE=ubuntu:22.04
 
 # -- build: a virtualenv with the dependencies and the project --------------------------------
-FROM ${PYTHON_IMAGE} AS build
+FROM ${BASE_IMAGE} AS build
 
-ENV PIP_NO_CACHE_DIR=1 \
+ENV DEBIAN_FRONTEND=noninteractive \
+    PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
-RUN python -m venv /opt/venv
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends python3.10 python3.10-venv \
+    && rm -rf /var/lib/apt/lists/* \
+    && python3.10 -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 
-# The dependencies first, in a layer that changes only with pyproject.toml (Rasa brings
-# TensorFlow: this is the slow part). The README is part of the package metadata; a placeholder
-# keeps its edits from invalidating this layer.
-COPY pyproject.toml ./
-RUN touch README.md && pip install .
+# The dependencies first, exactly the versions and files of requirements.lock (`make lock`), in
+# a layer that changes only with the lock (Rasa brings TensorFlow: this is the slow part).
+COPY requirements.lock ./
+RUN pip install --require-hashes --use-pep517 -r requirements.lock
 
-# Then the project itself (pyproject.toml: no extras; the desk's templates and the migrations
-# are package data).
-COPY README.md ./
+# Then the project itself, without dependencies (they are all above) and built with the lock's
+# setuptools rather than one fetched for the build (the desk's templates and the migrations are
+# package data).
+COPY pyproject.toml README.md ./
 COPY ats ./ats
 COPY speech ./speech
 COPY dialogue ./dialogue
@@ -39,17 +47,20 @@ COPY server ./server
 COPY desk ./desk
 COPY monitor ./monitor
 COPY ops ./ops
-RUN pip install --no-deps --force-reinstall . \
+RUN pip install --no-deps --no-build-isolation . \
+    && pip check \
     && helpdesk --help >/dev/null
 
 # -- runtime ----------------------------------------------------------------------------------
-FROM ${PYTHON_IMAGE}
+FROM ${BASE_IMAGE}
 
-# tini as PID 1: it forwards SIGTERM to the help desk's process and reaps children, so
-# `docker stop` and Kubernetes stop containers promptly.
+# The same python3.10 as the build's (the virtualenv links to it), kept patched by rebuilding
+# the image (`docker build --pull`). tini as PID 1: it forwards SIGTERM to the help desk's
+# process and reaps children, so `docker stop` and Kubernetes stop containers promptly.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends tini \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+       python3.10 tini ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 helpdesk \
     && useradd --system --uid 10001 --gid helpdesk --create-home --home-dir /home/helpdesk \

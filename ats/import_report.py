@@ -30,6 +30,9 @@ class ImportSummary:
     # holds them as active (their candidate's erasure_requested_at is set: the desk shows it)
     erasure_requested: int = 0
     created_references: list[str] = field(default_factory=list)
+    # applications whose status a desk change keeps (ats/desk_changes.py): reference, the
+    # desk's status, the status this import brought and did not apply
+    kept_for_desk: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -47,4 +50,15 @@ class ImportSummary:
                 f"{self.erasure_requested} application(s) of applicants who asked to be erased "
                 "imported again: the ATS still holds them as active (the desk shows it)."
             )
+        if self.kept_for_desk:
+            told.append(
+                f"{len(self.kept_for_desk)} status(es) not applied: a recruiter changed them in "
+                "the desk and the ATS does not say so yet (the desk shows each one):"
+            )
+            told.extend(
+                f"  {reference}: desk {desk}, ATS {ats}"
+                for reference, desk, ats in self.kept_for_desk[:50]
+            )
+            if len(self.kept_for_desk) > 50:
+                told.append(f"  ... and {len(self.kept_for_desk) - 50} more")
         return told

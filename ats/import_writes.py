@@ -4,7 +4,8 @@ status event, or updated with a status event when they moved."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -13,11 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ats.bulk import CHUNK, BulkWriter, chunks
 from ats.calendar import ack_due_at
+from ats.desk_changes import Verdict, open_changes, weigh
 from ats.import_report import ImportSummary, Progress
 from ats.models import (
     CLOSED_STATUSES,
     CLOSED_VALUES,
     Application,
+    AtsWriteback,
     Candidate,
     Recruiter,
     Status,
@@ -40,8 +43,12 @@ class ImportWriter(BulkWriter):
         progress: Progress,
         now: datetime,
         source: str = "import",
+        row_times: Mapping[str, datetime] | None = None,
     ) -> None:
         self.session = session
+        # when the ATS's record of each application (by its ATS id) was made: a pull's or a web
+        # hook's; a file's rows have none, and count as older than any desk change
+        self.row_times = row_times or {}
         self.settings = settings
         self.actor = actor
         self.source = source
@@ -264,6 +271,26 @@ class ImportWriter(BulkWriter):
                 seen.add(references[index])
             generated = {r for r, row in zip(references, rows, strict=True) if not row.reference}
 
+    async def _weigh_desk_change(
+        self, row: ImportRow, stored: Application, change: AtsWriteback, summary: ImportSummary
+    ) -> ImportRow:
+        """The row, or the row with the stored status and stage where an open desk change
+        keeps them (ats/desk_changes.py); a kept disagreement is reported."""
+        decided = await weigh(
+            self.session,
+            change,
+            seen_status=row.status.value,
+            seen_stage=row.stage,
+            seen_at=self.row_times.get(row.ats_id or ""),
+            source=self.source,
+            now=self.now,
+        )
+        if decided in (Verdict.CONFIRM, Verdict.SUPERSEDE):
+            return row
+        if decided is Verdict.KEEP:
+            summary.kept_for_desk.append((stored.reference or "", stored.status, row.status.value))
+        return replace(row, status=Status(stored.status), stage=stored.stage)
+
     async def _update_applications(
         self,
         pairs: Sequence[tuple[ImportRow, Application]],
@@ -272,7 +299,10 @@ class ImportWriter(BulkWriter):
         summary: ImportSummary,
     ) -> None:
         changes, events = [], []
+        desk = await open_changes(self.session, [stored.id for _, stored in pairs])
         for row, stored in pairs:
+            if stored.id in desk:
+                row = await self._weigh_desk_change(row, stored, desk[stored.id], summary)
             vacancy_id, working_days = vacancies[row.vacancy_code]
             wanted = {
                 "candidate_id": candidates[row.candidate_email],

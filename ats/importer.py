@@ -14,7 +14,7 @@ applicant who asked to be erased is then marked so the desk can say why they are
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -77,12 +77,15 @@ async def import_rows(
     progress: Progress = _no_progress,
     now: datetime | None = None,
     source: str = "import",
+    row_times: Mapping[str, datetime] | None = None,
 ) -> ImportSummary:
     """Creates or updates these applications; `source` names where the changes came from
-    (an import, an ATS's webhook) on the status events they record."""
+    (an import, an ATS's webhook) on the status events they record, `row_times` when the ATS
+    made each row's record (by ATS id; a file's rows have none): a status changed in the desk
+    is weighed against them (ats/desk_changes.py)."""
     now = now or utcnow()
     async with store.session() as session, session.begin():
-        run = _ImportRun(session, settings, actor, progress, now, source)
+        run = _ImportRun(session, settings, actor, progress, now, source, row_times)
         return await run.execute(rows)
 
 

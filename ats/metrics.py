@@ -19,7 +19,7 @@ from sqlalchemy import Integer, and_, case, func, literal_column, select
 from sqlalchemy.sql import ColumnElement
 
 from ats.applications import overdue_conditions
-from ats.models import Application, Escalation, EscalationState
+from ats.models import Application, AtsWriteback, Escalation, EscalationState, WritebackState
 from ats.store import ATSStore
 from ats.store_basics import utcnow
 
@@ -71,6 +71,14 @@ ACK_WITHIN_DEADLINE = Gauge(
     "acknowledged, the share acknowledged within the deadline",
 )
 STORE_UP = Gauge("helpdesk_ats_store_up", "1 when the ATS store answered the last count")
+WRITEBACKS_WAITING = Gauge(
+    "helpdesk_ats_writebacks_waiting",
+    "Desk changes the ATS could not take yet (down, rate limiting, key refused): tried again",
+)
+WRITEBACKS_FAILED = Gauge(
+    "helpdesk_ats_writebacks_failed",
+    "Desk changes the ATS refused and that it does not say yet (a recruiter makes them there)",
+)
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,8 @@ class DeadlineFigures:
     applications_ack_overdue: int
     within: int
     decided: int
+    writebacks_waiting: int = 0
+    writebacks_failed: int = 0
 
     @property
     def share_within(self) -> float:
@@ -106,6 +116,21 @@ async def deadline_figures(store: ATSStore, now: datetime | None = None) -> Dead
             )
         ).one()
         overdue = await session.scalar(select(func.count()).where(ack_overdue))
+        waiting, failed = (
+            await session.execute(
+                select(
+                    _number_of(
+                        (AtsWriteback.state == WritebackState.PENDING.value)
+                        & AtsWriteback.last_error.isnot(None)
+                    ),
+                    _number_of(AtsWriteback.state == WritebackState.FAILED.value),
+                ).where(
+                    AtsWriteback.state.in_(
+                        (WritebackState.PENDING.value, WritebackState.FAILED.value)
+                    )
+                )
+            )
+        ).one()
         within, decided = (
             await session.execute(
                 select(
@@ -122,6 +147,8 @@ async def deadline_figures(store: ATSStore, now: datetime | None = None) -> Dead
         applications_ack_overdue=overdue or 0,
         within=within,
         decided=decided,
+        writebacks_waiting=waiting,
+        writebacks_failed=failed,
     )
 
 
@@ -153,6 +180,8 @@ class DeadlineGauges:
             ESCALATIONS_OVERDUE.set(figures.escalations_overdue)
             APPLICATIONS_ACK_OVERDUE.set(figures.applications_ack_overdue)
             ACK_WITHIN_DEADLINE.set(figures.share_within)
+            WRITEBACKS_WAITING.set(figures.writebacks_waiting)
+            WRITEBACKS_FAILED.set(figures.writebacks_failed)
             self._refreshed = time.monotonic()
 
 

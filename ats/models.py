@@ -617,6 +617,26 @@ class TrackerErasure(Base):
     requested_at = Column(UTCDateTime, nullable=False, index=True)
 
 
+class SpooledWork(Base):
+    """Work a Rasa server could not do while a service was away (an event for RabbitMQ, a
+    hand-over waiting for the action server), moved here from the server's local spool as soon
+    as the database answers, so that any server does it and a lost pod loses none of it
+    (server/shared_spool.py). PostgreSQL only: with SQLite the local spool is all there is."""
+
+    __tablename__ = "spooled_work"
+
+    id = Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind = Column(String(20), nullable=False)  # "events", "handovers"
+    # the keyed hash of the conversation's sender id (ats.privacy.keys), for its erasure
+    conversation_hash = Column(String(64), nullable=True, index=True)
+    body = Column(Text, nullable=False)  # the spooled JSON line
+    spooled_at = Column(UTCDateTime, nullable=False)
+    # a server doing it holds it a short while; another takes it over once that has passed
+    claimed_until = Column(UTCDateTime, nullable=True)
+
+    __table_args__ = (Index("ix_spooled_work_kind_id", "kind", "id"),)
+
+
 class ErasureAnnouncement(Base):
     """An erasure event waiting to be published to the event broker (RabbitMQ), so that the
     consumers of conversation events can erase too; deleted once published."""
@@ -660,3 +680,53 @@ class CannedReply(Base):
     language = Column(String(8), nullable=False)
     text = Column(Text, nullable=False)
     created_at = Column(UTCDateTime, nullable=False)
+
+
+class WritebackState(str, enum.Enum):
+    """Where a desk change stands with the ATS (ats/desk_changes.py)."""
+
+    PENDING = "pending"  # to be written through the ATS's API (again, after a passing failure)
+    WRITTEN = "written"  # the ATS's API took it; its next snapshot should say the same
+    FAILED = "failed"  # the ATS's API refused it for good: the reason says why
+    MANUAL = "manual"  # no API: the recruiter makes the change in the ATS too
+    CONFIRMED = "confirmed"  # a snapshot of the ATS says the same: nothing left to guard
+    SUPERSEDED = "superseded"  # a later desk change, or a later change in the ATS, replaced it
+
+
+class AtsWriteback(Base):
+    """A status change made in the desk, on its way to the ATS (the outbox of the write-back),
+    and the guard that keeps an older snapshot of the ATS from undoing it."""
+
+    __tablename__ = "ats_writebacks"
+
+    id = Column(Integer, primary_key=True)
+    application_id = Column(
+        ForeignKey("applications.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    ats_system = Column(String(50), nullable=True)
+    from_status = Column(String(20), nullable=True)
+    status = Column(String(20), nullable=False)
+    stage = Column(String(200), nullable=True)
+    actor = Column(String(200), nullable=False)
+    state = Column(String(20), nullable=False)
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(UTCDateTime, nullable=True)
+    last_error = Column(String(500), nullable=True)
+    created_at = Column(UTCDateTime, nullable=False)
+    written_at = Column(UTCDateTime, nullable=True)
+    settled_at = Column(UTCDateTime, nullable=True)
+    # the last snapshot that disagreed and was not applied: what it said, from where, when
+    seen_status = Column(String(20), nullable=True)
+    seen_stage = Column(String(200), nullable=True)
+    seen_source = Column(String(50), nullable=True)
+    seen_at = Column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        # the sweep's question: writes due now
+        Index(
+            "ix_ats_writebacks_pending_next_attempt_at",
+            "next_attempt_at",
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
+    )

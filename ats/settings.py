@@ -20,6 +20,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_ATS_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'ats.db'}"
 DEFAULT_EVENT_QUEUE = "helpdesk_events"
+# Nothing the help desk runs consumes the events: the queue keeps this many, dropping the oldest
+# (about 1 GB of events at ~1 KB each), so that an unread queue cannot fill RabbitMQ's disk.
+DEFAULT_EVENT_QUEUE_MAX_LENGTH = 1_000_000
 ATS_NAMES = ("greenhouse", "lever", "recruitee", "workable")
 # Beyond a day a web hook's freshness window no longer narrows a replay much; catch up with the
 # pull sync instead.
@@ -198,6 +201,8 @@ class ServerSettings:
     redis_url: str | None = None
     event_broker_url: str | None = None
     event_queue: str = DEFAULT_EVENT_QUEUE
+    # 0: unbounded (a consumer reads the queue)
+    event_queue_max_length: int = DEFAULT_EVENT_QUEUE_MAX_LENGTH
     actions_url: str = "http://localhost:5055/webhook"
     rasa_api_token: str | None = None
     action_timeout_seconds: float = 4.0
@@ -220,6 +225,9 @@ class ServerSettings:
             redis_url=env.text("HELPDESK_REDIS_URL"),
             event_broker_url=env.text("HELPDESK_EVENT_BROKER_URL"),
             event_queue=env.text("HELPDESK_EVENT_QUEUE") or DEFAULT_EVENT_QUEUE,
+            event_queue_max_length=env.number(
+                "HELPDESK_EVENT_QUEUE_MAX_LENGTH", DEFAULT_EVENT_QUEUE_MAX_LENGTH
+            ),
             actions_url=env.text("HELPDESK_ACTIONS_URL")
             or f"http://localhost:{actions_port}/webhook",
             rasa_api_token=env.text("HELPDESK_RASA_API_TOKEN"),
@@ -248,6 +256,9 @@ class AtsAccess:
     api_key: str | None = None
     api_url: str | None = None
     company_id: str | None = None  # Recruitee's
+    # the ATS user desk changes are written back as (Greenhouse's On-Behalf-Of user id, Lever's
+    # perform_as user id, Workable's member_id; Recruitee's token is a user's own)
+    write_as: str | None = None
 
     @classmethod
     def read(cls, env: Environment, name: str) -> AtsAccess:
@@ -257,6 +268,7 @@ class AtsAccess:
             api_key=env.text(f"{prefix}_API_KEY"),
             api_url=(env.text(f"{prefix}_API_URL") or "").rstrip("/") or None,
             company_id=(env.text(f"{prefix}_COMPANY_ID") or "").strip("/") or None,
+            write_as=env.text(f"{prefix}_WRITE_AS"),
         )
 
 
@@ -312,6 +324,8 @@ class Settings:
     webhook_max_age_seconds: int = 300
     ats_mapping_path: Path | None = None
     sync_state_dir: Path = PROJECT_ROOT / "var" / "sync"
+    # the libraries' warnings and notices in the servers' output (server/quiet.py)
+    verbose: bool = False
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     whatsapp: WhatsAppSettings = field(default_factory=WhatsAppSettings)
     webchat: WebChatSettings = field(default_factory=WebChatSettings)
@@ -398,6 +412,9 @@ class Settings:
             ),
             ats_mapping_path=Path(raw) if (raw := env.text("HELPDESK_ATS_MAPPING")) else None,
             sync_state_dir=env.folder("HELPDESK_SYNC_STATE_DIR", PROJECT_ROOT / "var" / "sync"),
+            # Rasa's own LOG_LEVEL=DEBUG: whoever wants Rasa's detail wants the libraries' too
+            verbose=env.flag("HELPDESK_VERBOSE", False)
+            or (env.text("LOG_LEVEL") or "").upper() == "DEBUG",
             telegram=TelegramSettings.read(env),
             whatsapp=WhatsAppSettings.read(env),
             webchat=WebChatSettings.read(env),

@@ -123,15 +123,15 @@ def _tree(pid: int) -> list[int]:
 def cpu_seconds(pid: int) -> float:
     """CPU time used so far by a process and its children: a cost per message that other
     load on the machine does not distort, unlike latency."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for current in _tree(pid):
-        try:
-            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
+    return sum(_own_cpu_seconds(current) for current in _tree(pid))
+
+
+def _own_cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 def rss_mb(pid: int) -> float:
@@ -305,23 +305,41 @@ def production_env(home: Path) -> dict[str, str]:
     }
 
 
-def memory_by_process(root: int) -> dict[str, float]:
-    """Resident memory of each process the help desk runs, by role."""
-    roles = {
-        "server.rasa_server": "rasa",
-        "serve actions": "actions",
-        "ops.balancer": "balancer",
-    }
-    memory: dict[str, float] = {}
+ROLES = {
+    "server.rasa_server": "rasa",
+    "serve actions": "actions",
+    "nginx: ": "nginx",  # its master's and workers' process titles
+}
+
+
+def _roles(root: int) -> list[tuple[int, str]]:
+    """The help desk's processes with their roles (Rasa server, action server, nginx)."""
+    found = []
     for pid in _tree(root):
         try:
             command = Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
         except OSError:
             continue
-        role = next((name for key, name in roles.items() if key in command), None)
+        role = next((name for key, name in ROLES.items() if key in command), None)
         if role:
-            number = sum(1 for name in memory if name.startswith(role)) + 1
-            memory[f"{role}{number}"] = rss_mb_single(pid)
+            found.append((pid, role))
+    return found
+
+
+def cpu_by_role(root: int) -> dict[str, float]:
+    """CPU seconds used so far by each role's processes together."""
+    used: dict[str, float] = {}
+    for pid, role in _roles(root):
+        used[role] = used.get(role, 0.0) + _own_cpu_seconds(pid)
+    return used
+
+
+def memory_by_process(root: int) -> dict[str, float]:
+    """Resident memory of each process the help desk runs, by role."""
+    memory: dict[str, float] = {}
+    for pid, role in _roles(root):
+        number = sum(1 for name in memory if name.startswith(role)) + 1
+        memory[f"{role}{number}"] = rss_mb_single(pid)
     return memory
 
 
@@ -346,7 +364,7 @@ def main() -> None:
     parser.add_argument(
         "--production",
         action="store_true",
-        help="2 Rasa servers and 2 action servers behind the balancer, on PostgreSQL (ATS and "
+        help="2 Rasa servers and 2 action servers behind nginx, on PostgreSQL (ATS and "
         "tracker store), Redis and RabbitMQ on loopback",
     )
     args = parser.parse_args()
@@ -399,7 +417,7 @@ async def measure(
     for round_number, concurrency in enumerate(args.concurrency):
         start = round_number * args.conversations
         batch = people[start : start + args.conversations]
-        used = cpu_seconds(desk.process.pid)
+        used, by_role = cpu_seconds(desk.process.pid), cpu_by_role(desk.process.pid)
         load = await run_load(
             f"help desk, {concurrency} concurrent",
             [(lambda s, lo, p=p: helpdesk_conversation(s, desk, outbox, p, lo)) for p in batch],
@@ -409,6 +427,15 @@ async def measure(
         load.memory_mb = memory_by_process(desk.process.pid)
         results.append(load)
         print(load.row(), flush=True)
+        messages = len(load.latencies) or 1
+        print(
+            "  CPU per message by role: "
+            + ", ".join(
+                f"{role} {(seconds - by_role.get(role, 0.0)) * 1000 / messages:.1f} ms"
+                for role, seconds in cpu_by_role(desk.process.pid).items()
+            ),
+            flush=True,
+        )
         used = cpu_seconds(stock.pid)
         load = await run_load(
             f"stock rasa init, {concurrency} concurrent",

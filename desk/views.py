@@ -17,6 +17,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from ats.desk_changes import latest as latest_desk_change
 from ats.models import CLOSED_STATUSES, EscalationReason, Status
 from ats.store_basics import ApplicationNotFound, utcnow
 from ats.threads import add_message
@@ -58,6 +59,8 @@ from desk.services import DeskServices
 from desk.sessions import (
     DeskUser,
 )
+from desk.writeback import described as writeback_lines
+from desk.writeback import record_desk_change, send_soon
 from speech.catalogue import catalogue, say
 from speech.dates import day_and_time
 
@@ -149,9 +152,15 @@ def build_blueprint() -> Blueprint:
         services = DeskServices.get()
         application = history = None
         others: list = []
+        writeback: list[str] = []
         if escalation.reference:
             application = await services.store.find_application(escalation.reference)
             history = await services.store.status_history(escalation.reference)
+            writeback = writeback_lines(
+                await latest_desk_change(services.store, escalation.reference),
+                language_of(request),
+                services.settings.timezone,
+            )
         if application is not None:
             # the applicant's other applications, beside the thread (proven: the same person)
             others = [
@@ -170,6 +179,7 @@ def build_blueprint() -> Blueprint:
             escalation=escalation,
             application=application,
             history=history or [],
+            writeback=writeback,
             other_applications=others,
             colleagues=await colleagues(services.store),
             # in the language the applicant reads (the conversation's, else the one on file)
@@ -277,16 +287,31 @@ def build_blueprint() -> Blueprint:
             if not await fresh(services.store, escalation.id, user, what):
                 return await refused_now(request, user, escalation.id, what)
             status = Status.ACKNOWLEDGED if what == "acknowledge" else form.get("status") or ""
+            stage = (form.get("stage") or "").strip()[:STAGE_CHARS] or None
+            before = await services.store.find_application(escalation.reference or "")
             try:
+                change_id = None
+                if before is not None:
+                    # kept against older copies of the ATS, and written back where it can be
+                    change_id = await record_desk_change(
+                        services.store,
+                        services.settings,
+                        before,
+                        Status(status),
+                        stage=stage,
+                        actor=user.email,
+                    )
                 await services.store.record_status_change(
                     escalation.reference,
                     status,
                     actor=user.email,
                     source="desk",
-                    stage=(form.get("stage") or "").strip()[:STAGE_CHARS] or None,
+                    stage=stage,
                 )
             except (ApplicationNotFound, ValueError):
                 return response.text("unknown application or status", status=400)
+            if before is not None:
+                send_soon(services.store, services.settings, change_id, before.ats_system)
             changed = Status(status).value
             await audit(services.store, user.email, "status_change", escalation.reference, changed)
         suffix = f"?{urlencode(query)}" if query else ""

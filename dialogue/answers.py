@@ -7,9 +7,11 @@ All in the applicant's language: the ATS's stage names only as speech/stages.py 
 
 from __future__ import annotations
 
+from ats import desk_changes
 from ats.models import CLOSED_STATUSES, EscalationReason, Status
 from ats.records import ApplicationRecord
 from ats.store_basics import utcnow
+from ats.sync.writeback.send import send
 from dialogue.escalation import escalate, when
 from dialogue.turn import Turn
 from speech.catalogue import say
@@ -119,13 +121,28 @@ async def ask_to_confirm_withdrawal(turn: Turn, app: ApplicationRecord) -> None:
 async def withdraw(turn: Turn, application: ApplicationRecord) -> None:
     """The applicant said yes: withdraw, record it, tell the recruiter, confirm."""
     turn.set("awaiting", None)
-    changed = await turn.services.store.record_status_change(
+    services = turn.services
+    # kept first, so that an older copy of the ATS cannot undo it, and the ATS is told
+    change_id = await desk_changes.record(
+        services.store,
+        application.reference,
+        from_status=application.status.value,
+        status=Status.WITHDRAWN.value,
+        stage=None,
+        actor="the applicant, in the chat",  # no name: this row outlives an erasure
+        settings=services.settings,
+    )
+    changed = await services.store.record_status_change(
         application.reference,
         Status.WITHDRAWN,
         actor=application.candidate.name,
         source="chat",
         close_reason="withdrawn by the applicant in the help desk",
     )
+    if desk_changes.writes_back(services.settings, changed.ats_system):
+        services.in_background(
+            send(services.store, services.settings, change_id), "writing a withdrawal to the ATS"
+        )
     escalation = await escalate(turn, EscalationReason.WITHDRAWAL, application=changed)
     turn.say(
         "withdrawn",

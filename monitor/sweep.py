@@ -8,7 +8,9 @@ One sweep:
 2. tells each applicant whose escalation it raised, in their language, on their linked
    Telegram chat or else by email, that the employer is late, who is on it, and by when
    (monitor/notices.py, with the receipts);
-3. sends each recruiter one digest of the escalations it raised for them (monitor/digest.py).
+3. sends each recruiter one digest of the escalations it raised for them (monitor/digest.py);
+4. writes back to the ATS the desk changes that are due: those the ATS could not take when the
+   desk sent them, again with a growing pause until it does (ats/sync/writeback/send.py).
 
 Steps 2 and 3 work from marks on the escalation rows (`applicant_notified_at`,
 `digest_mail_id`), set in the same transaction that queues the mail, so a sweep killed
@@ -47,6 +49,7 @@ from ats.models import (
 from ats.privacy.retention import RetentionPurge
 from ats.services import Services
 from ats.store_basics import RecruiterNotFound
+from ats.sync.writeback.send import send_due
 from ats.telegram_api import bot_username, message_sender
 from ats.whatsapp_notices import notice_sender
 from monitor.digest import RecruiterDigests
@@ -64,6 +67,7 @@ class SweepReport:
     digests: int
     raised_to_second_level: int = 0
     receipts: int = 0
+    written_back: int = 0
 
 
 class Sweeper(ApplicantNotices, RecruiterDigests):
@@ -77,7 +81,10 @@ class Sweeper(ApplicantNotices, RecruiterDigests):
         digests = await self.send_digests()
         receipts = await self.send_receipts(now) if self.settings.send_receipts else 0
         await self.mailer.deliver_pending()
-        report = SweepReport(escalated, emailed, on_telegram, digests, raised, receipts)
+        written = await send_due(self.store, self.settings, now=now)
+        report = SweepReport(
+            escalated, emailed, on_telegram, digests, raised, receipts, written.written
+        )
         logger.info("sweep: %s", report)
         return report
 
@@ -227,5 +234,5 @@ def describe(report: SweepReport) -> str:
         f"{report.escalated} escalated, {report.raised_to_second_level} raised to the second "
         f"level, {report.applicants_emailed} applicant(s) emailed, "
         f"{report.applicants_on_telegram} told on Telegram, {report.digests} digest(s), "
-        f"{report.receipts} receipt(s)."
+        f"{report.receipts} receipt(s), {report.written_back} desk change(s) written to the ATS."
     )

@@ -184,6 +184,11 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
             f"{args.ats}: {summary.applications} application(s) in {summary.pages} page(s); "
             f"{summary.skipped} skipped (prospects, incomplete, or older than a web hook)."
         )
+        if summary.kept_for_desk:
+            print(
+                f"{summary.kept_for_desk} status(es) not applied: changed in the desk, and "
+                f"{args.ats} does not say so yet (the desk shows each one)."
+            )
         return EXIT_OK
 
     return asyncio.run(with_store(settings, work))

@@ -40,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--no-train", action="store_true", help="use the latest trained model")
     run.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show the libraries' warnings and the training's progress (HELPDESK_VERBOSE=1)",
+    )
+    run.add_argument(
         "--rasa-servers",
         type=_count,
         default=None,

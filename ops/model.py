@@ -53,20 +53,36 @@ def ensure_model(*, quiet: bool = True) -> Path:
         print("Training the model (only when data, config or domain changed)...", flush=True)
         staging = MODELS / f".training-{os.getpid()}"
         command = [
-            str(Path(sys.executable).with_name("rasa")),
-            "train",
+            sys.executable,
+            "-m",
+            "server.rasa_train",  # `rasa train`, with the libraries' warnings filtered
             "--out",
             str(staging),
             "--fixed-model-name",
             target.name.removesuffix(".tar.gz"),
         ]
         try:
-            subprocess.run(command + (["--quiet"] if quiet else []), cwd=PROJECT_ROOT, check=True)
+            _train(command, quiet=quiet)
             os.replace(staging / target.name, target)  # appears whole, never half-written
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     _prune(target)
     return target
+
+
+def _train(command: list[str], *, quiet: bool) -> None:
+    """Quiet: what Rasa prints (its progress, and where it saved the model, the staging folder)
+    is shown only when training fails; its warnings (stderr) always show."""
+    if not quiet:
+        subprocess.run(command, cwd=PROJECT_ROOT, check=True)
+        return
+    result = subprocess.run(
+        [*command, "--quiet"], cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True, check=False
+    )
+    if result.returncode:
+        sys.stdout.write(result.stdout)  # Rasa prints its errors there
+        sys.stdout.flush()
+        raise subprocess.CalledProcessError(result.returncode, command)
 
 
 def _prune(current: Path) -> None:

@@ -7,8 +7,9 @@ server until Ctrl-C, and stops both cleanly.
 
 With `--rasa-servers N` / `--action-servers M` (or HELPDESK_RASA_SERVERS, HELPDESK_ACTION_SERVERS)
 it runs the production topology on one machine: N Rasa servers sharing the tracker store and
-lock store named by the environment (server/endpoints.py) behind a balancer on
-HELPDESK_RASA_PORT, and M action servers behind one on HELPDESK_ACTIONS_PORT.
+lock store named by the environment (server/endpoints.py) behind nginx on HELPDESK_RASA_PORT,
+and M action servers behind the same nginx on HELPDESK_ACTIONS_PORT (ops/nginx.py: the
+configuration of deploy/nginx.conf, rendered for these servers).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from ats.migrate import check_schema
 from ats.settings import PROJECT_ROOT, ConfigurationError, ServerSettings, Settings
 from ats.store import ATSStore
 from ops.model import MODELS, ensure_model
+from ops.nginx import LocalNginx, find_nginx, local_config
 from server.endpoints import without_password, write_endpoints
 
 
@@ -97,7 +99,7 @@ def _free_port() -> int:
 
 
 def _ports(count: int, front: int) -> list[int]:
-    """One server: it takes the front port itself; several: each its own, behind a balancer."""
+    """One server: it takes the front port itself; several: each its own, behind nginx."""
     return [front] if count == 1 else [_free_port() for _ in range(count)]
 
 
@@ -138,21 +140,21 @@ def _start(command: list[str], environment: dict[str, str]) -> Server:
     return Server(command, environment)
 
 
-def _balancer(
-    port: int, backends: list[int], environment: dict[str, str], host: str = "0.0.0.0"
-) -> Server:
-    return _start(
-        [
-            sys.executable,
-            "-m",
-            "ops.balancer",
-            "--host",
-            host,
-            "--port",
-            str(port),
-            *(f"http://127.0.0.1:{p}" for p in backends),
-        ],
-        environment,
+def _nginx(settings: Settings, rasa_ports: list[int], action_ports: list[int]) -> LocalNginx | None:
+    """nginx in front of the servers of which there are several (none with one of each)."""
+    servers = settings.servers
+    if len(rasa_ports) == 1 and len(action_ports) == 1:
+        return None
+    several_rasa, several_actions = len(rasa_ports) > 1, len(action_ports) > 1
+    return LocalNginx(
+        local_config(
+            rasa_listen=f"0.0.0.0:{servers.rasa_port}" if several_rasa else None,
+            rasa_servers=rasa_ports if several_rasa else [],
+            # the action servers serve the Rasa servers on this machine only
+            actions_listen=f"127.0.0.1:{servers.actions_port}" if several_actions else None,
+            action_servers=action_ports if several_actions else [],
+            messages_per_minute=settings.messages_per_minute,
+        )
     )
 
 
@@ -168,16 +170,21 @@ def run(settings: Settings, *, train_model: bool = True, topology: Topology = To
     secret_key(settings)
     servers = settings.servers
     check_topology(topology, servers)
+    if topology.balanced:
+        find_nginx()  # before the model is trained: say at once that nginx is missing
     seeded = asyncio.run(prepare_ats(settings))
     if seeded:
         print(f"Seeded the empty ATS with {seeded} demo applications.")
     try:
-        model = ensure_model() if train_model else MODELS  # Rasa takes the newest in there
+        # not training: Rasa takes the newest model in MODELS
+        model = ensure_model(quiet=not settings.verbose) if train_model else MODELS
     except subprocess.CalledProcessError:
         print("Training the model failed; see the messages above.", file=sys.stderr)
         return 1
     endpoints, secrets = write_endpoints(settings)
     environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    if settings.verbose:  # `--verbose`: the servers show the libraries' warnings too
+        environment["HELPDESK_VERBOSE"] = "1"
     rasa_ports = _ports(topology.rasa_servers, servers.rasa_port)
     action_ports = _ports(topology.action_servers, servers.actions_port)
     processes = [
@@ -186,19 +193,15 @@ def run(settings: Settings, *, train_model: bool = True, topology: Topology = To
     ]
     rasa_environment = {**environment, **secrets}
     if topology.rasa_servers > 1:
-        # behind the balancer, which adds X-Forwarded-For: the client's address is the one it
-        # names, not the balancer's (the channels limit messages per client address)
+        # behind nginx, which sets X-Forwarded-For: the client's address is the one it names,
+        # not nginx's (the channels limit messages per client address)
         rasa_environment.setdefault("SANIC_PROXIES_COUNT", "1")
     processes += [
         _start(rasa_server_command(model, port, endpoints), rasa_environment) for port in rasa_ports
     ]
-    if topology.action_servers > 1:
-        # the action servers serve the Rasa servers on this machine only (and want their token)
-        processes.append(
-            _balancer(servers.actions_port, action_ports, environment, host="127.0.0.1")
-        )
-    if topology.rasa_servers > 1:
-        processes.append(_balancer(servers.rasa_port, rasa_ports, environment))
+    nginx = _nginx(settings, rasa_ports, action_ports)
+    if nginx:
+        processes.append(_start(nginx.command(), environment))
     if settings.sweep_minutes:
         # the deadline monitor, which also sends mail that could not be sent before
         processes.append(_start([_bin("helpdesk"), "sweep", "--loop"], environment))
@@ -211,8 +214,8 @@ def run(settings: Settings, *, train_model: bool = True, topology: Topology = To
                 print("The Rasa server did not start; see the messages above.", file=sys.stderr)
                 return 1
         _print_welcome(settings)
-        if topology.balanced:
-            _print_topology(rasa_ports, action_ports, servers)
+        if nginx:
+            _print_topology(rasa_ports, action_ports, servers, nginx)
         print("Press Ctrl-C to stop.", flush=True)
         if topology.balanced:
             return _supervise(processes)
@@ -225,14 +228,16 @@ def run(settings: Settings, *, train_model: bool = True, topology: Topology = To
         return 0
     finally:
         _stop(processes)
+        if nginx:
+            nginx.remove()
 
 
 RESTARTS_PER_MINUTE = 5
 
 
 def _supervise(processes: list[Server]) -> int:
-    """Several servers: one that stops is started again (the balancer routes around it
-    meanwhile), unless it keeps stopping."""
+    """Several servers: one that stops is started again (nginx routes around it meanwhile),
+    unless it keeps stopping."""
     restarts: list[float] = []
     while True:
         time.sleep(0.5)
@@ -254,19 +259,25 @@ def _supervise(processes: list[Server]) -> int:
 
 
 def _print_topology(
-    rasa_ports: list[int], action_ports: list[int], servers: ServerSettings
+    rasa_ports: list[int], action_ports: list[int], servers: ServerSettings, nginx: LocalNginx
 ) -> None:
     def where(url: str | None) -> str:
         return without_password(url) if url else "in memory"
 
-    RASA_PORT, ACTIONS_PORT = servers.rasa_port, servers.actions_port
+    def fronted(ports: list[int], front: int) -> str:
+        if len(ports) == 1:
+            return f"server on port {front}"
+        return f"servers on ports {', '.join(map(str, ports))} behind nginx on {front}"
+
+    rasa = fronted(rasa_ports, servers.rasa_port)
+    actions = fronted(action_ports, servers.actions_port)
     print(
-        f"""Topology: {len(rasa_ports)} Rasa server(s) on ports {", ".join(map(str, rasa_ports))}
-  behind the balancer on {RASA_PORT}; {len(action_ports)} action server(s) on ports \
-{", ".join(map(str, action_ports))} behind {ACTIONS_PORT}.
+        f"""Topology: {len(rasa_ports)} Rasa {rasa};
+  {len(action_ports)} action {actions}.
   Tracker store: {where(servers.tracker_store_url)}; lock store: \
 {where(servers.redis_url)}; event broker: {where(servers.event_broker_url)}
-  Health: http://localhost:{RASA_PORT}/_balancer/health, /health and /metrics on every server.
+  Health: /health and /metrics on every server; nginx's configuration and access log in
+  {nginx.folder}/
 """,
         flush=True,
     )

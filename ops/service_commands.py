@@ -8,6 +8,7 @@ import argparse
 import asyncio
 import os
 import sys
+from dataclasses import replace
 
 from ats.inbound_mail import start_inbound_mail
 from ats.migrate import SchemaError
@@ -154,7 +155,7 @@ def cmd_desk_invite(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         return run(
-            settings,
+            replace(settings, verbose=True) if args.verbose else settings,
             train_model=not args.no_train,
             topology=Topology(
                 args.rasa_servers or settings.servers.rasa_servers,
@@ -183,7 +184,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     os.chdir(PROJECT_ROOT)
     _check_database(settings)
     if args.server == "actions":
-        # imported here: it loads rasa_sdk's server, which no other command needs
+        # imported here: they load sanic and rasa_sdk's server, which no other command needs; the
+        # warning filters first, as the libraries warn while they are imported
+        from server.quiet import quiet_third_party
+
+        quiet_third_party(settings.verbose)
         from server.action_server import main as serve_actions
 
         serve_actions(settings, args.port or settings.servers.actions_port)

@@ -9,7 +9,10 @@ failed later in memory only. This broker
 - writes every event it cannot publish to a spool file (one JSON line per event, in
   HELPDESK_SPOOL_DIR/events, the settings' `servers.spool_dir`) and publishes the spool, oldest
   first, as soon as it is connected again; a spool left by a process that stopped is taken
-  over by the next one that connects.
+  over by the next one that connects;
+- declares its queue bounded (`HELPDESK_EVENT_QUEUE_MAX_LENGTH`, the oldest events dropped
+  first), because nothing the help desk runs consumes it and an unread queue would otherwise
+  grow until RabbitMQ's disk alarm stops every publisher on the broker.
 
 Events therefore reach RabbitMQ at least once; after an outage they arrive late, and a
 consumer that cares orders them by their timestamp.
@@ -24,11 +27,14 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import aio_pika
+from aio_pika.exceptions import ChannelPreconditionFailed
 from rasa.core.brokers.pika import PikaEventBroker
 from rasa.utils.endpoints import EndpointConfig
 
 from ats.services import services
-from server.spool import Spool
+from server.shared_spool import SharedSpool, keep_shipping
+from server.spool import Spool, spooled_event
 
 logger = logging.getLogger(__name__)
 
@@ -39,10 +45,18 @@ RETRY_SECONDS = (1, 2, 5, 10, 30)
 class SpoolingPikaEventBroker(PikaEventBroker):
     """PikaEventBroker that starts without RabbitMQ and spools what it cannot publish.
 
-    Rasa makes it from the endpoints file, with the spool in the process's settings' folder;
-    `spool_dir` names another (tests)."""
+    Rasa makes it from the endpoints file, with the spool in the process's settings' folder
+    and, with PostgreSQL, the shared spool in the ATS database; `spool_dir` and `shared` name
+    others (tests)."""
 
-    def __init__(self, *args: Any, spool_dir: Path | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        spool_dir: Path | None = None,
+        shared: SharedSpool | None = None,
+        queue_max_length: int = 0,
+        **kwargs: Any,
+    ) -> None:
         kwargs["should_keep_unpublished_messages"] = False  # the spool keeps them instead
         kwargs["raise_on_failure"] = False
         super().__init__(*args, **kwargs)
@@ -51,6 +65,14 @@ class SpoolingPikaEventBroker(PikaEventBroker):
         # the spool's: the erasure check (server/erasures.py) filters it only between replays
         self._replaying = self.spool.rewriting
         self._connecting: asyncio.Task | None = None
+        # with PostgreSQL, the spool moves there: any server publishes it, a lost pod loses none
+        self.shared = shared or (
+            SharedSpool.for_services(services(), "events", spooled_event)
+            if spool_dir is None
+            else None
+        )
+        self._shipping: asyncio.Task | None = None
+        self.queue_max_length = queue_max_length
 
     @classmethod
     async def from_endpoint_config(
@@ -64,6 +86,8 @@ class SpoolingPikaEventBroker(PikaEventBroker):
             event_loop=event_loop or asyncio.get_running_loop(),
         )
         broker._connecting = asyncio.create_task(broker._connect_in_background())
+        if broker.shared is not None:
+            broker._shipping = asyncio.create_task(keep_shipping(broker.shared, broker.spool))
         return broker
 
     async def _connect_in_background(self) -> None:
@@ -89,6 +113,47 @@ class SpoolingPikaEventBroker(PikaEventBroker):
                 )
                 await asyncio.sleep(delay)
         await self.replay()
+
+    async def _bind_queue(  # type: ignore[override]
+        self, queue_name: str, channel: aio_pika.abc.AbstractChannel, exchange: Any
+    ) -> None:
+        queue = await self._declare_queue(queue_name, channel)
+        await queue.bind(exchange, "")
+
+    async def _declare_queue(
+        self, name: str, channel: aio_pika.abc.AbstractChannel
+    ) -> aio_pika.abc.AbstractQueue:
+        if not self.queue_max_length:
+            return await channel.declare_queue(name, durable=True)
+        arguments: dict[str, Any] = {
+            "x-max-length": self.queue_max_length,
+            "x-overflow": "drop-head",
+        }
+        # RabbitMQ refuses to declare an existing queue with other arguments (one declared by an
+        # earlier release, unbounded, or with another bound) and closes the channel that asked:
+        # ask on one of its own, and keep the queue as it is if refused.
+        assert self._connection is not None
+        probe = await self._connection.channel()
+        try:
+            await probe.declare_queue(name, durable=True, arguments=arguments)
+        except ChannelPreconditionFailed as refused:
+            logger.warning(
+                "the RabbitMQ queue %s exists with other arguments than x-max-length=%s (%s): "
+                "kept as it is. To bound it, delete the queue (its events are lost) or set a "
+                "policy: rabbitmqctl set_policy %s-bound '^%s$' "
+                '\'{"max-length": %s, "overflow": "drop-head"}\' --apply-to queues',
+                name,
+                self.queue_max_length,
+                refused,
+                name,
+                name,
+                self.queue_max_length,
+            )
+            return await channel.declare_queue(name, passive=True)
+        finally:
+            with contextlib.suppress(Exception):
+                await probe.close()
+        return await channel.declare_queue(name, durable=True, arguments=arguments)
 
     def _publish_unpublished_messages(self, *_: Any, **__: Any) -> None:
         # aio-pika calls this after reconnecting
@@ -131,6 +196,11 @@ class SpoolingPikaEventBroker(PikaEventBroker):
         """Publishes the spooled events; returns how many went out."""
         sent = 0
         async with self._replaying:
+            if self.shared is not None:
+                published, finished = await self._replay_shared(self.shared)
+                sent += published
+                if not finished:
+                    return sent
             for path in self.spool.files():
                 if not self.spool.take_over(path):
                     continue
@@ -141,6 +211,19 @@ class SpoolingPikaEventBroker(PikaEventBroker):
         if sent:
             logger.info("published %s spooled event(s) to RabbitMQ", sent)
         return sent
+
+    async def _replay_shared(self, shared: SharedSpool) -> tuple[int, bool]:
+        """The spool moved to the database, then published from there in order; on a database
+        failure, the local files are published as before."""
+        try:
+            await shared.ship(self.spool)
+            return await shared.do(self._send_item)
+        except Exception as exc:
+            logger.warning("the shared event spool cannot be read (%s); local only", exc)
+            return 0, True
+
+    async def _send_item(self, item: dict[str, Any]) -> bool:
+        return self.is_ready() and await self._send(item["event"], item.get("headers"))
 
     async def _replay_file(self, path: Path) -> tuple[int, bool]:
         sent = 0
@@ -166,6 +249,10 @@ class SpoolingPikaEventBroker(PikaEventBroker):
                 return sent, True
 
     async def close(self) -> None:
+        if self._shipping is not None:
+            self._shipping.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._shipping
         if self._connecting is not None:
             self._connecting.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

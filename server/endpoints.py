@@ -143,6 +143,8 @@ def endpoints(help_desk: Settings) -> tuple[dict[str, Any], dict[str, str]]:
             # an exchange of its own, so that another Rasa on the same RabbitMQ does not feed
             # its events into this queue (Rasa's default exchange is shared)
             "exchange_name": f"{settings.event_queue}-exchange",
+            # the queue declared bounded (server/broker.py)
+            "queue_max_length": settings.event_queue_max_length,
         }
         if url.path or url.scheme == "amqps":
             # a virtual host (amqp://user:pw@host/helpdesk) or TLS: Rasa then connects by URL

@@ -54,7 +54,8 @@ from ats.store import ATSStore
 from ats.store_basics import utcnow
 from server import handovers
 from server.broker import SpoolingPikaEventBroker
-from server.spool import Spool
+from server.shared_spool import drop_shared_spool
+from server.spool import Conversation, Spool, number, spooled_event, spooled_handover
 from server.tracker_store import unwrapped
 
 logger = logging.getLogger(__name__)
@@ -66,20 +67,6 @@ IDLE_SWEEP_EVERY = timedelta(hours=1)
 # a shorter setting would have every Rasa server query the ATS database without pause
 MIN_CHECK_SECONDS = 1.0
 CHUNK = 500
-
-# what names a spooled line's conversation, and when it was spooled (epoch seconds)
-Conversation = Callable[[dict[str, Any]], tuple[str | None, float | None]]
-
-
-def spooled_event(item: dict[str, Any]) -> tuple[str | None, float | None]:
-    """An event for RabbitMQ (server/broker.py): Rasa's event with the conversation's sender id."""
-    event = item.get("event") or {}
-    return _text(event.get("sender_id")), _number(event.get("timestamp"))
-
-
-def spooled_handover(item: dict[str, Any]) -> tuple[str | None, float | None]:
-    """A request for a person (server/handovers.py)."""
-    return _text(item.get("conversation_id")), _number(item.get("at"))
 
 
 @dataclass(frozen=True)
@@ -179,6 +166,7 @@ class ConversationEraser:
         spooled = 0
         for kind in self.spools:
             spooled += await self._filter_spool(kind, {**erased, **idle_erased})
+        spooled += await drop_shared_spool(self.store, [*erased, *idle_erased])
         self._latest = latest  # only once everything is done: a failed check reads them again
         done = ErasureCheck(len(erased), conversations, idle, spooled)
         if conversations or idle or spooled:
@@ -400,16 +388,8 @@ def _span(serialised: str | None) -> tuple[float | None, float | None]:
         events = json.loads(serialised).get("events") or []
     except (json.JSONDecodeError, AttributeError):
         return None, None
-    times = [t for event in events if (t := _number(event.get("timestamp"))) is not None]
+    times = [t for event in events if (t := number(event.get("timestamp"))) is not None]
     return (min(times), max(times)) if times else (None, None)
-
-
-def _text(value: Any) -> str | None:
-    return str(value) if value not in (None, "") else None
-
-
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def _safe(error: Exception) -> str:

@@ -26,7 +26,8 @@ from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted
 
 from ats.services import services
-from server.spool import Spool
+from server.shared_spool import SharedSpool
+from server.spool import Spool, spooled_handover
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +81,9 @@ class HandoverReplay:
         self.input_channels = input_channels
         retry = retry_seconds or services().settings.servers.handover_retry_seconds
         self.retry_seconds = max(MIN_RETRY_SECONDS, retry)
+        # with PostgreSQL, the spool moves there at each round: any server runs it, and a lost
+        # pod loses none
+        self.shared = SharedSpool.for_services(services(), "handovers", spooled_handover)
 
     def _output(self, channel: str | None) -> OutputChannel:
         for input_channel in self.input_channels:
@@ -118,6 +122,15 @@ class HandoverReplay:
         store = spool()
         # the erasure check (server/erasures.py) filters the spool only between replays
         async with store.rewriting:
+            if self.shared is not None:
+                try:
+                    await self.shared.ship(store)
+                    done, finished = await self.shared.do(self.run)
+                except Exception as exc:  # the database away: what is on disk stays there
+                    logger.info("the shared hand-over spool cannot be read (%s)", exc)
+                    finished = True
+                if not finished:
+                    return done
             for path in store.files():
                 if not store.take_over(path):
                     continue

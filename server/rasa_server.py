@@ -10,17 +10,24 @@ start (server/patches.py says which and why).
 When HELPDESK_RASA_API_TOKEN is set, the API (used to send recruiter replies and notices with
 output_channel=latest) is enabled with that token. The token is added to the arguments inside
 this process, so that it never shows in the machine's process list.
+
+The libraries' deprecation warnings are filtered before Rasa is imported (server/quiet.py).
 """
 
 from __future__ import annotations
 
 import sys
 
-from rasa.__main__ import main as rasa_main
-
 from ats.services import Services, use_services
 from ats.settings import Settings
 from server.patches import RASA_SERVER, RasaChanged, apply_all
+from server.quiet import quiet_third_party
+
+# before Rasa is imported: its libraries warn while they are imported (server/quiet.py)
+quiet_third_party(Settings.from_env().verbose)
+
+# isort: split
+from rasa.__main__ import main as rasa_main  # noqa: E402
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ import fcntl
 import json
 import os
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO, cast
 
@@ -108,3 +109,27 @@ class Spool:
         self._handle.close()
         if self.path.exists() and self.path.stat().st_size == 0:
             self.path.unlink()
+
+
+# what names a spooled line's conversation, and when it was spooled (epoch seconds): for the
+# erasure of a conversation (server/erasures.py) and the shared spool (server/shared_spool.py)
+Conversation = Callable[[dict[str, Any]], tuple[str | None, float | None]]
+
+
+def spooled_event(item: dict[str, Any]) -> tuple[str | None, float | None]:
+    """An event for RabbitMQ (server/broker.py): Rasa's event with the conversation's sender id."""
+    event = item.get("event") or {}
+    return text(event.get("sender_id")), number(event.get("timestamp"))
+
+
+def spooled_handover(item: dict[str, Any]) -> tuple[str | None, float | None]:
+    """A request for a person (server/handovers.py)."""
+    return text(item.get("conversation_id")), number(item.get("at"))
+
+
+def text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None

@@ -38,6 +38,8 @@ POSTGRES_URL = (
 )
 REQUIRE_POSTGRES = os.environ.get("HELPDESK_REQUIRE_POSTGRES") == "1"
 TABLES = (
+    "spooled_work",
+    "ats_writebacks",
     "canned_replies",
     "escalation_messages",
     "applicant_conversations",

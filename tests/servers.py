@@ -73,6 +73,7 @@ class RunningHelpdesk:
     rasa_port: int = field(default_factory=free_port)
     actions_port: int = field(default_factory=free_port)
     extra_env: dict[str, str] = field(default_factory=dict)
+    arguments: tuple[str, ...] = ()  # `helpdesk run`'s
     process: subprocess.Popen | None = None
 
     @property
@@ -116,7 +117,11 @@ class RunningHelpdesk:
             handle.close()
             raise RuntimeError(f"helpdesk ats migrate failed:\n{self.log.read_text()[-4000:]}")
         self.process = subprocess.Popen(
-            [HELPDESK, "run"], cwd=PROJECT, env=env, stdout=handle, stderr=subprocess.STDOUT
+            [HELPDESK, "run", *self.arguments],
+            cwd=PROJECT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
         )
         handle.close()
         deadline = time.monotonic() + timeout  # may include training the model once

@@ -32,6 +32,7 @@ from ats.models import (
     Lockout,
     OutgoingMail,
     RateCounter,
+    SpooledWork,
     StatusEvent,
     TrackerErasure,
     UndeliveredMessage,
@@ -311,6 +312,12 @@ async def request_tracker_erasures(
 ) -> None:
     rows = [{"conversation_hash": h, "requested_at": now} for h in sorted(set(hashes))]
     for chunk in chunks(rows):
+        # what the Rasa servers spooled for them in this database goes now (server/shared_spool)
+        await session.execute(
+            delete(SpooledWork)
+            .where(SpooledWork.conversation_hash.in_([row["conversation_hash"] for row in chunk]))
+            .execution_options(synchronize_session=False)
+        )
         statement = dialect_insert(session.bind)(TrackerErasure).values(chunk)
         await session.execute(
             statement.on_conflict_do_update(

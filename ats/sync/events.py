@@ -22,6 +22,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
+from ats.desk_changes import keeps_desk_change
 from ats.importer import import_rows
 from ats.models import Application, AtsWebhookEvent, Status
 from ats.rows import ImportRow
@@ -155,6 +156,7 @@ async def _apply(store: ATSStore, settings: Settings, event: AtsEvent, row: Impo
             actor=f"{event.source} webhook",
             now=event.occurred_at,
             source=event.source,
+            row_times={row.ats_id: event.occurred_at} if row.ats_id else None,
         )
     except BaseException:
         if held:
@@ -180,6 +182,16 @@ async def _apply_change(store: ATSStore, event: AtsEvent, change: StatusChange) 
     reference, before = found
     if not await _claim(store, key, event.occurred_at):
         return Outcome.STALE
+    kept = await keeps_desk_change(
+        store,
+        reference,
+        seen_status=change.status.value,
+        seen_stage=change.stage,
+        seen_at=event.occurred_at,
+        source=event.source,
+    )
+    if kept:
+        return Outcome.APPLIED  # handled: the desk's change stands, and the desk shows this
     try:
         await store.record_status_change(
             reference,

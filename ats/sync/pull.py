@@ -43,6 +43,8 @@ class PullSummary:
     pages: int = 0
     applications: int = 0
     skipped: int = 0  # prospects, incomplete records, or older than what a web hook applied
+    # statuses not applied: a desk change the ATS does not say yet stands (ats/desk_changes.py)
+    kept_for_desk: int = 0
 
 
 def state_path(settings: Settings, source: str) -> Path:
@@ -85,7 +87,14 @@ async def _apply_page(
         return
     # the importer tells a batch's rows apart by their line: number them, whatever the ATS gave
     rows = [replace(row, line=number) for number, (row, _) in enumerate(fresh, start=1)]
-    await import_rows(store, rows, settings, actor=f"{source} sync", source=source)
+    imported = await import_rows(
+        store,
+        rows,
+        settings,
+        actor=f"{source} sync",
+        source=source,
+        row_times={row.ats_id: at for row, at in fresh if row.ats_id and at is not None},
+    )
     async with store.session() as session, session.begin():
         for row, at in fresh:
             await session.execute(
@@ -94,6 +103,7 @@ async def _apply_page(
                 .values(ats_event_at=at)
             )
     summary.applications += len(fresh)
+    summary.kept_for_desk += len(imported.kept_for_desk)
 
 
 async def _get(http: aiohttp.ClientSession, url: str, name: str) -> tuple[Any, Any]:

@@ -1,5 +1,6 @@
 """Withdrawing: verified applicants only, after confirming; recorded and told to the recruiter."""
 
+from ats import desk_changes
 from ats.models import Status
 from tests.actions.conftest import Chat, last_code, outbox
 
@@ -22,6 +23,9 @@ async def test_withdrawal_needs_verification_and_a_yes(desk):
     history = await desk.store.status_history("AP-5CWN-ZH3T")
     assert history[-1].to_status is Status.WITHDRAWN and history[-1].source == "chat"
     assert any(m["To"] == "priya.sharma@example.com" for m in outbox(desk))
+    # kept against the next import, which the recruiter is told to bring in line with the ATS
+    kept = await desk_changes.latest(desk.store, "AP-5CWN-ZH3T")
+    assert kept is not None and (kept.status, kept.state) == ("withdrawn", "manual")
 
 
 async def test_saying_no_keeps_the_application(desk):

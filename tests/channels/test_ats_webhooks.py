@@ -22,6 +22,7 @@ import httpx
 import pytest
 from sanic import Sanic
 
+from ats import desk_changes
 from ats.db import create_engine
 from ats.models import Status
 from ats.settings import ConfigurationError, Settings
@@ -35,6 +36,7 @@ from tests.ats.sync.fake_lever import FakeLever
 from tests.ats.sync.test_greenhouse import STAGE_CHANGE
 from tests.ats.sync.test_recruitee import MOVED as RECRUITEE_MOVED
 from tests.ats.sync.test_workable import MOVED as WORKABLE_MOVED
+from tests.ats.sync.test_writeback import desk_sets
 from tests.servers import free_port
 
 SECRET = "in-process-greenhouse-secret"
@@ -422,3 +424,24 @@ async def test_a_lever_delivery_is_parsed_once_whatever_the_number_of_secrets(
     parsed = list(parses)  # before the answer itself is read
     assert answer.json() == {"status": "ignored"}
     assert parsed == [len(created)]
+
+
+async def test_a_status_set_in_the_desk_survives_the_next_delivery(
+    client, use_store, store, settings
+) -> None:
+    """A delivery signed after the desk's change, still saying what Greenhouse said before it,
+    is taken (200) but does not undo it: the desk shows what Greenhouse said
+    (tests/ats/test_desk_changes.py has the rules, for every ATS and the pull)."""
+    use_store(store)
+    await deliver(client, greenhouse_body(now() - timedelta(minutes=2)))
+    [app] = await store.find_applications_by_email(GREENHOUSE_EMAIL)
+    assert app.status is Status.SCREENING
+    await desk_sets(store, settings, app.reference, Status.REJECTED)
+    answer = await deliver(client, greenhouse_body(now()))
+    assert (answer.status_code, answer.json()) == (200, {"status": "applied"})
+    assert await status_of(store, GREENHOUSE_EMAIL) is Status.REJECTED
+    shown = await desk_changes.latest(store, app.reference)
+    assert shown is not None and (shown.seen_status, shown.seen_source) == (
+        "screening",
+        "greenhouse",
+    )

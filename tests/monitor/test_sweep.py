@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 import email
 import email.policy
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -17,11 +17,15 @@ from ats.mail import Mailer
 from ats.models import Escalation, OutgoingMail, Status
 from ats.settings import Settings, WhatsAppSettings
 from ats.store import ATSStore
+from ats.store_basics import utcnow
+from ats.sync.writeback.send import send
 from ats.telegram_api import TelegramSettings, message_sender
 from ats.whatsapp_notices import notice_sender
 from ats.whatsapp_store import note_inbound
-from monitor.sweep import Sweeper
+from monitor.sweep import Sweeper, describe
 from tests.ats.helpers import AMSTERDAM, UTC, add, row
+from tests.ats.sync import fake_writes as fw
+from tests.ats.sync.test_writeback import CASES, desk_sets
 from tests.channels.fake_telegram import FakeTelegram
 from tests.channels.fake_whatsapp import FakeWhatsApp
 from tests.channels.test_whatsapp import settings_of
@@ -337,3 +341,26 @@ async def test_a_linked_whatsapp_number_is_told_there_as_a_template_outside_the_
         assert len(fake.sent()) == 1  # told once
     finally:
         fake.stop()
+
+
+async def test_the_sweep_writes_back_a_desk_change_the_ats_could_not_take(store, db_settings):
+    """Greenhouse was down when the recruiter changed the status; the next sweep after the
+    pause writes it (tests/ats/sync/test_writeback.py has each ATS's calls)."""
+    case = CASES["greenhouse"]
+    fake = fw.FakeGreenhouse()
+    async with fw.serving(fake) as url:
+        settings = case.settings(db_settings, url)
+        await add(
+            store, settings, row(ats_system="greenhouse", ats_id="500001", vacancy_code="GH-3485")
+        )
+        fake.add("500001")
+        [app] = await store.find_applications_by_email("sanne@example.nl")
+        fake.fail_next = [503, 503, 503]
+        await send(
+            store, settings, await desk_sets(store, settings, app.reference, Status.OFFER), pause=0
+        )
+        assert fake.writes() == []
+        report = await sweeper(store, settings, Clock(utcnow() + timedelta(minutes=2))).sweep()
+    assert report.written_back == 1
+    assert fake.applications["500001"]["current_stage"]["name"] == "Offer"
+    assert "1 desk change(s) written to the ATS" in describe(report)

@@ -196,6 +196,26 @@ def test_no_python310_gets_a_message_that_says_how_to_get_it(tmp_path):
     assert "pyenv install 3.10" in result.stderr
 
 
+def test_a_distribution_s_python310_is_preferred_and_another_comes_with_a_note(tmp_path):
+    script = Path(__file__).parents[2] / "scripts" / "find-python.sh"
+    pyenvs = tmp_path / "versions" / "3.10.99" / "bin" / "python3.10"
+    pyenvs.parent.mkdir(parents=True)
+    pyenvs.symlink_to(sys.executable)  # this test's own 3.10
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYENV_ROOT": str(tmp_path)}
+    result = subprocess.run(
+        ["sh", str(script)], capture_output=True, text=True, env=env, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    system = Path("/usr/bin/python3.10")
+    if system.exists() and "lacks its venv module" not in result.stderr:
+        assert result.stdout.strip() == str(system)
+        assert "no security fixes" not in result.stderr
+    else:
+        assert result.stdout.strip() == str(pyenvs)
+        assert "not a distribution's python3.10" in result.stderr
+        assert "no security fixes" in result.stderr
+
+
 def test_mail_flush_sends_what_is_queued(sqlite_url, tmp_path):
     import asyncio
 

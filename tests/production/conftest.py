@@ -1,12 +1,13 @@
 """The production topology on the real services, for the tests in this package.
 
-Two Rasa servers behind the help desk's balancer, sharing a SQL tracker store on PostgreSQL, a
-Redis lock store and a RabbitMQ event broker; two action servers behind a balancer of their
-own; the ATS on the same PostgreSQL. PostgreSQL, RabbitMQ and the action servers are reached
-through TCP proxies (tests/production/proxy.py) so that a test can take them away.
+Two Rasa servers behind nginx (configured by ops/nginx.py as `helpdesk run` configures it),
+sharing a SQL tracker store on PostgreSQL, a Redis lock store and a RabbitMQ event broker; two
+action servers behind the same nginx; the ATS on the same PostgreSQL. PostgreSQL, RabbitMQ and
+the action servers are reached through TCP proxies (tests/production/proxy.py) so that a test
+can take them away.
 
-Needs PostgreSQL, Redis and RabbitMQ on loopback (see the README); without them the tests are
-skipped, or fail when HELPDESK_REQUIRE_SERVICES=1 (as in CI).
+Needs PostgreSQL, Redis and RabbitMQ on loopback and nginx installed (see the README); without
+them the tests are skipped, or fail when HELPDESK_REQUIRE_SERVICES=1 (as in CI).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -28,6 +28,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from ats.settings import ConfigurationError
+from ops.nginx import LocalNginx, find_nginx, local_config, servers_answering
 from tests.conftest import POSTGRES_URL
 from tests.production.proxy import TcpProxy
 from tests.servers import HELPDESK, PROJECT, TEST_CLIENT_LIMITS, free_port, post_json
@@ -57,6 +59,10 @@ def require_services() -> None:
         )
         if not _reachable(port, host)
     ]
+    try:
+        find_nginx()
+    except ConfigurationError:
+        missing.append("nginx")
     if missing:
         message = f"{', '.join(missing)} not reachable on loopback"
         if REQUIRE:
@@ -97,6 +103,7 @@ class Production:
     front: int = field(default_factory=free_port)
     actions_front: int = 0
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    nginx: LocalNginx | None = None
 
     @property
     def outbox(self) -> Path:
@@ -154,32 +161,20 @@ class Production:
             )
         self.actions_front = free_port()
         self.actions_proxy.target = ("127.0.0.1", self.actions_front)
-        self._spawn(
-            "actions-balancer",
-            [
-                sys.executable,
-                "-m",
-                "ops.balancer",
-                "--port",
-                str(self.actions_front),
-                *(f"http://127.0.0.1:{p}" for p in self.action_ports),
-            ],
+        self.nginx = LocalNginx(
+            local_config(
+                rasa_listen=f"127.0.0.1:{self.front}",
+                rasa_servers=self.rasa_ports,
+                actions_listen=f"127.0.0.1:{self.actions_front}",
+                action_servers=self.action_ports,
+                messages_per_minute=int(self.env["HELPDESK_MESSAGES_PER_MINUTE"]),
+            )
         )
+        self._spawn("nginx", self.nginx.command())
         for index in range(2):
             self.start_actions(index, wait=False)
         for index in range(2):
             self.start_rasa(index, wait=False)
-        self._spawn(
-            "balancer",
-            [
-                sys.executable,
-                "-m",
-                "ops.balancer",
-                "--port",
-                str(self.front),
-                *(f"http://127.0.0.1:{p}" for p in self.rasa_ports),
-            ],
-        )
         for index in range(2):
             self.wait_healthy(f"http://127.0.0.1:{self.action_ports[index]}/health", "actions")
             self.wait_healthy(f"{self.url(index)}/health", f"rasa{index}")
@@ -187,24 +182,34 @@ class Production:
         return self
 
     def wait_balanced(self, timeout: float = 30) -> None:
-        """Until both balancers have seen every server healthy."""
+        """Until every server answered the last request nginx passed it (nginx takes a server
+        that failed out for fail_timeout, 10 s, then tries it again with a live request)."""
+        assert self.nginx is not None
+        servers = {f"127.0.0.1:{port}" for port in self.rasa_ports + self.action_ports}
         deadline = time.monotonic() + timeout
-        for port in (self.front, self.actions_front):
-            while True:
+        while True:
+            for port in (self.front, self.actions_front):
                 try:
-                    url = f"http://127.0.0.1:{port}/_balancer/health"
-                    with urllib.request.urlopen(url, timeout=3) as answer:
-                        backends = json.loads(answer.read())["backends"]
-                    if all(backend["healthy"] for backend in backends):
-                        break
-                except (OSError, ValueError):
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=3):
+                        pass
+                except OSError:
                     pass
-                assert time.monotonic() < deadline, "the balancer did not see every server"
-                time.sleep(0.5)
+            log = self.nginx.access_log.read_text() if self.nginx.access_log.exists() else ""
+            if servers <= servers_answering(log):
+                return
+            assert time.monotonic() < deadline, "nginx did not reach every server"
+            time.sleep(0.5)
 
     def stop(self) -> None:
+        nginx = self.processes.pop("nginx", None)
+        if nginx is not None:
+            # SIGTERM, not SIGKILL: nginx's workers outlive a killed master, port and all
+            nginx.terminate()
+            nginx.wait(10)
         for name in list(self.processes):
             self.kill(name)
+        if self.nginx:
+            self.nginx.remove()
 
     def send(self, sender: str, text: str, server: int | None = None, timeout: float = 30):
         return post_json(

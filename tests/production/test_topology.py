@@ -11,6 +11,8 @@ import itertools
 import json
 import re
 import time
+import urllib.error
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import aiohttp
@@ -66,8 +68,8 @@ def test_every_server_reports_health_and_metrics(production: Production) -> None
         assert checks["event_broker"] is True
     for port in production.action_ports:
         assert get_text(f"http://127.0.0.1:{port}/health")[0] == 200
-    status, body = get_text(f"{production.url()}/_balancer/health")
-    assert status == 200 and all(b["healthy"] for b in json.loads(body)["backends"])
+    production.wait_balanced()  # requests through nginx reach every server
+    assert get_text(f"{production.url()}/nginx-health") == (200, "ok\n")
 
     production.say("metrics-probe", "Hello")
     status, metrics = get_text(f"{production.url()}/metrics")
@@ -114,7 +116,7 @@ def test_a_rasa_server_restarted_mid_conversation_changes_nothing(
     production.say(sender, AISHA[0])
     production.kill("rasa0")
     try:
-        assert "6-digit code" in production.say(sender, AISHA[1])  # the balancer's other one
+        assert "6-digit code" in production.say(sender, AISHA[1])  # nginx's other one
         production.start_rasa(0)
         # the restarted server takes the conversation where the other left it
         assert "screening" in production.say(sender, production.latest_code(AISHA[1]), 0)
@@ -341,3 +343,49 @@ def test_a_web_chat_on_one_server_gets_a_reply_sent_through_the_other(
     production: Production,
 ) -> None:
     asyncio.run(_web_chat_on_one_server_reached_from_the_other(production))
+
+
+async def _web_chat_through_nginx(production: Production) -> None:
+    import socketio
+
+    client = socketio.AsyncClient()
+    said: asyncio.Queue = asyncio.Queue()
+    confirmed: asyncio.Queue = asyncio.Queue()
+    client.on("bot_uttered", lambda data: said.put_nowait(data.get("text")))
+    client.on("session_confirm", lambda session: confirmed.put_nowait(session))
+    # long-polling: many requests of one session, which must all reach the server holding it
+    await client.connect(production.url(), transports=["polling"])
+    try:
+        await client.emit("session_request", {"session_id": "feed0000feed0000feed0000feed0000"})
+        session = await asyncio.wait_for(confirmed.get(), 10)
+        for text in ("Hello", "Did you receive my application?"):
+            await client.emit("user_uttered", {"message": text, "session_id": session})
+            assert await asyncio.wait_for(said.get(), 20)
+    finally:
+        await client.disconnect()
+
+    # the WebSocket upgrade reaches a Rasa server, which opens an Engine.IO session over it
+    async with (
+        aiohttp.ClientSession() as http,
+        http.ws_connect(f"{production.url()}/socket.io/?EIO=4&transport=websocket") as socket,
+    ):
+        opened = await socket.receive(timeout=10)
+        assert opened.data.startswith('0{"sid":')
+
+
+def test_a_web_chat_through_nginx_polls_and_upgrades_to_a_websocket(
+    production: Production,
+) -> None:
+    asyncio.run(_web_chat_through_nginx(production))
+
+
+def test_nginx_keeps_the_rasa_api_from_public_addresses(production: Production) -> None:
+    from tests.production.conftest import TOKEN
+
+    url = f"{production.url()}/conversations/public-probe/tracker?token={TOKEN}"
+    # a TLS proxy on this machine (which nginx trusts) names a client on the internet
+    public = urllib.request.Request(url, headers={"X-Forwarded-For": "203.0.113.9"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(public, timeout=10)
+    assert refused.value.code == 404
+    assert get_text(url)[0] == 200  # from this machine

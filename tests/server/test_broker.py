@@ -21,7 +21,7 @@ from server.broker import SpoolingPikaEventBroker
 from tests.production.proxy import TcpProxy
 from tests.server.conftest import RABBITMQ_PORT
 
-MakeBroker = Callable[[], Awaitable[SpoolingPikaEventBroker]]
+MakeBroker = Callable[..., Awaitable[SpoolingPikaEventBroker]]
 
 
 async def eventually(condition: Callable[[], bool], timeout: float = 30) -> None:
@@ -71,7 +71,8 @@ async def connect(rabbitmq: TcpProxy, queue_name: str, tmp_path: Path) -> AsyncI
     proxy, spooling under tmp_path; closes them at the end."""
     made: list[SpoolingPikaEventBroker] = []
 
-    async def make() -> SpoolingPikaEventBroker:
+    async def make(**options: object) -> SpoolingPikaEventBroker:
+        options = {"queue_max_length": 1_000_000, **options}  # the default (ats/settings.py)
         config = EndpointConfig(
             url="127.0.0.1",
             type="server.broker.SpoolingPikaEventBroker",
@@ -81,6 +82,7 @@ async def connect(rabbitmq: TcpProxy, queue_name: str, tmp_path: Path) -> AsyncI
             queues=[queue_name],
             exchange_name=f"{queue_name}-exchange",
             spool_dir=tmp_path,
+            **options,
         )
         broker = await SpoolingPikaEventBroker.from_endpoint_config(config)
         assert broker is not None
@@ -166,3 +168,32 @@ async def test_the_spool_of_a_stopped_process_is_taken_over_not_that_of_a_runnin
         assert "not ours" in running.read_text()
     finally:
         held.close()
+
+
+async def test_the_queue_keeps_only_the_newest_events_up_to_its_bound(
+    connect: MakeBroker, queue_name: str
+) -> None:
+    broker = await connect(queue_max_length=3)
+    await eventually(broker.is_ready)
+    for number in range(5):
+        broker.publish(event(number))
+    await eventually(lambda: not broker._background_tasks)
+    async with Queue(queue_name) as queue:
+        assert await queue.take() == [event(2), event(3), event(4)]
+
+
+async def test_a_queue_declared_unbounded_before_is_kept_and_still_gets_the_events(
+    connect: MakeBroker, queue_name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # as an earlier release of the help desk (or Rasa's own broker) declared it
+    connection = await aio_pika.connect(f"amqp://guest:guest@127.0.0.1:{RABBITMQ_PORT}/")
+    async with connection:
+        channel = await connection.channel()
+        await channel.declare_queue(queue_name, durable=True)
+    broker = await connect(queue_max_length=3)
+    await eventually(broker.is_ready)
+    for number in range(5):
+        broker.publish(event(number))
+    async with Queue(queue_name) as queue:
+        assert await queue.wait_for(5) == [event(n) for n in range(5)]
+    assert f"rabbitmqctl set_policy {queue_name}-bound" in caplog.text

@@ -69,6 +69,7 @@ def test_production_urls_become_stores_without_passwords_in_the_file(tmp_path: P
     broker = config["event_broker"]
     assert (broker["url"], broker["port"], broker["username"]) == ("mq.internal", 5673, "rabbit")
     assert broker["queues"] == ["helpdesk_events"]
+    assert broker["queue_max_length"] == 1_000_000  # bounded by default: nothing consumes it
     assert secrets[broker["password"][2:-1]] == "rabbitpass"
     assert config["action_endpoint"]["url"] == "http://actions.internal:5055/webhook"
 
@@ -98,3 +99,13 @@ def test_a_virtual_host_and_an_exchange_of_its_own(tmp_path: Path) -> None:
     broker = yaml.safe_load(path.read_text())["event_broker"]
     assert broker["url"] == "amqps://mq:5671/helpdesk"
     assert broker["exchange_name"] == "q-exchange"
+
+
+def test_the_event_queue_is_unbounded_only_when_told(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {"HELPDESK_EVENT_BROKER_URL": "amqp://mq/", "HELPDESK_EVENT_QUEUE_MAX_LENGTH": "0"}
+    )
+    path, _secrets = write_endpoints(settings, tmp_path)
+    assert yaml.safe_load(path.read_text())["event_broker"]["queue_max_length"] == 0
+    with pytest.raises(ConfigurationError, match="HELPDESK_EVENT_QUEUE_MAX_LENGTH"):
+        Settings.from_env({"HELPDESK_EVENT_QUEUE_MAX_LENGTH": "-1"})

@@ -1,16 +1,16 @@
 """WhatsApp: the messages already handled (Meta redelivers), the sent ones' statuses, and when
 each number last wrote (the 24-hour window).
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
