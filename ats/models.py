@@ -438,6 +438,41 @@ class TelegramUpdate(Base):
     received_at = Column(UTCDateTime, nullable=False)
 
 
+class WhatsAppMessageSeen(Base):
+    """A WhatsApp message already handled: Meta redelivers, several servers may receive. Kept
+    by the SHA-256 of its id, as a wamid encodes the sender's number."""
+
+    __tablename__ = "whatsapp_messages_seen"
+
+    message_key = Column(String(64), primary_key=True)
+    received_at = Column(UTCDateTime, nullable=False)
+
+
+class WhatsAppSent(Base):
+    """A message sent on WhatsApp and its latest status from Meta's callbacks (sent, delivered,
+    read, failed); what was sent is kept so that a failed one can be followed up."""
+
+    __tablename__ = "whatsapp_sent"
+
+    message_key = Column(String(64), primary_key=True)  # SHA-256 of the wamid
+    recipient_id = Column(String(100), nullable=False, index=True)  # the conversation
+    text = Column(Text, nullable=False)
+    status = Column(String(16), nullable=False)
+    error = Column(Text, nullable=True)
+    sent_at = Column(UTCDateTime, nullable=False)
+    updated_at = Column(UTCDateTime, nullable=False)
+
+
+class WhatsAppWindow(Base):
+    """When a number last wrote: Meta allows free-form messages for 24 hours after that
+    (the customer-service window), and only approved templates outside it."""
+
+    __tablename__ = "whatsapp_windows"
+
+    conversation_id = Column(String(100), primary_key=True)  # "wa-<wa_id>"
+    last_inbound_at = Column(UTCDateTime, nullable=False)
+
+
 class AtsWebhookEvent(Base):
     """An event an ATS delivered by webhook, already handled: ATSs redeliver, and several
     servers may receive the same event."""

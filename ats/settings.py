@@ -123,6 +123,41 @@ class TelegramSettings:
         )
 
 
+WHATSAPP_GRAPH_API = "https://graph.facebook.com/v23.0"  # a pinned Graph API version
+
+
+@dataclass(frozen=True)
+class WhatsAppSettings:
+    """WhatsApp through Meta's Cloud API: on when it has an access token."""
+
+    access_token: str | None = None
+    phone_number_id: str | None = None
+    app_secret: str | None = None
+    verify_token: str | None = None
+    api_base_url: str = WHATSAPP_GRAPH_API
+    # the approved template a late notice goes as outside the 24-hour window (English and Dutch)
+    notice_template: str = "helpdesk_late_notice"
+    # the business number as applicants see it, digits only, for "Chat on WhatsApp" wa.me links
+    display_number: str | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.access_token)
+
+    @classmethod
+    def read(cls, env: Environment) -> WhatsAppSettings:
+        return cls(
+            access_token=env.text("WHATSAPP_ACCESS_TOKEN"),
+            phone_number_id=env.text("WHATSAPP_PHONE_NUMBER_ID"),
+            app_secret=env.text("WHATSAPP_APP_SECRET"),
+            verify_token=env.text("WHATSAPP_VERIFY_TOKEN"),
+            api_base_url=(env.text("WHATSAPP_API_BASE_URL") or WHATSAPP_GRAPH_API).rstrip("/"),
+            notice_template=env.text("WHATSAPP_NOTICE_TEMPLATE") or "helpdesk_late_notice",
+            display_number="".join(filter(str.isdigit, env.text("WHATSAPP_DISPLAY_NUMBER") or ""))
+            or None,
+        )
+
+
 @dataclass(frozen=True)
 class TokenRules:
     """What a careers-site token must be to stand in for a code."""
@@ -292,6 +327,7 @@ class Settings:
     # the libraries' warnings and notices in the servers' output (server/quiet.py)
     verbose: bool = False
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    whatsapp: WhatsAppSettings = field(default_factory=WhatsAppSettings)
     webchat: WebChatSettings = field(default_factory=WebChatSettings)
     servers: ServerSettings = field(default_factory=ServerSettings)
     ats: Mapping[str, AtsAccess] = field(default_factory=dict)
@@ -380,6 +416,7 @@ class Settings:
             verbose=env.flag("HELPDESK_VERBOSE", False)
             or (env.text("LOG_LEVEL") or "").upper() == "DEBUG",
             telegram=TelegramSettings.read(env),
+            whatsapp=WhatsAppSettings.read(env),
             webchat=WebChatSettings.read(env),
             servers=ServerSettings.read(env),
             ats={name: AtsAccess.read(env, name) for name in ATS_NAMES},

@@ -24,6 +24,9 @@ from ats.services import Services
 logger = logging.getLogger(__name__)
 
 TELEGRAM = "telegram"
+WHATSAPP = "whatsapp"
+# Channels whose conversation is a person's own chat or number, linked once they have verified.
+LINKED_CHANNELS = (TELEGRAM, WHATSAPP)
 WEBCHAT = "socketio"
 # Set by the channels only (channels/webchat.py, channels/rest.py), never taken from a client.
 CAREERS_IDENTITY = "webchat_identity"
@@ -70,8 +73,8 @@ async def _recall(tracker: Tracker, services: Services) -> Identity:
     channel = channel_of(tracker)
     proven = await services.verifier.proven(tracker.sender_id, channel, client_of(tracker))
     references, email = set(proven.references), proven.email
-    if channel == TELEGRAM:
-        linked = await services.links.linked_applicant(TELEGRAM, tracker.sender_id)
+    if channel in LINKED_CHANNELS:
+        linked = await services.links.linked_applicant(channel, tracker.sender_id)
         if linked is not None:
             references |= set(linked.references)
             email = email or linked.email

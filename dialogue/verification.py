@@ -17,6 +17,7 @@ from ats.records import ApplicationRecord, Mail
 from ats.services import Services
 from ats.verification import CodeRequest, Outcome
 from dialogue.answers import answer_status, answer_timeline, ask_to_confirm_withdrawal
+from dialogue.identity import LINKED_CHANNELS
 from dialogue.privacy import fulfil
 from dialogue.privacy_wish import WISHES
 from dialogue.turn import EMAIL, Turn
@@ -212,9 +213,9 @@ async def after_code(turn: Turn, email: str | None) -> None:
     if not email:
         return
     services = turn.services
-    if turn.channel == TELEGRAM:
-        if await services.links.link(TELEGRAM, turn.conversation_id, email):
-            turn.say("linked_here")
+    if turn.channel in LINKED_CHANNELS:
+        if await services.links.link(turn.channel, turn.conversation_id, email):
+            turn.say("linked_here" if turn.channel == TELEGRAM else "linked_here_whatsapp")
         return
     link = await services.telegram_link(email)
     if link:

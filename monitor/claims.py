@@ -37,6 +37,7 @@ class SweeperBase:
         send_telegram: Callable | None = None,
         clock: Callable[[], datetime] = utcnow,
         telegram_username: str | None = None,
+        send_whatsapp: Callable | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -46,6 +47,8 @@ class SweeperBase:
         self.send_telegram = send_telegram
         self.clock = clock
         self.telegram_username = telegram_username  # for t.me links in receipts
+        # async (wa_id, text, template parameters, language) -> None; None when WhatsApp is off
+        self.send_whatsapp = send_whatsapp
 
     @property
     def _postgres(self) -> bool:

@@ -2,7 +2,8 @@
 application arrived.
 
 A late notice goes to each applicant whose escalation a sweep raised, in their language, on
-their linked Telegram chat or else by email: that the employer is late, who is on it, and by
+their linked Telegram chat, else their linked WhatsApp number (as a template outside the
+24-hour window), or else by email: that the employer is late, who is on it, and by
 when. The mark on the escalation row (`applicant_notified_at`) is set in the same transaction
 that queues the mail, so no mail is queued twice; Telegram messages are claimed for a few
 minutes first, and one is sent again only if a sweeper died between sending and marking it.
@@ -28,12 +29,15 @@ from ats.models import (
 )
 from ats.outbox import queue_mail
 from ats.records import Mail, real_name
+from ats.whatsapp_api import chat_link
 from monitor.claims import BATCH, SweeperBase
 from speech.catalogue import say
 from speech.dates import day, day_and_time
 
 TELEGRAM_CLAIM = timedelta(minutes=5)
 RECEIPT_WINDOW = timedelta(days=2)
+# the body parameters of WhatsApp's late-notice template, {{1}} … {{5}} (ats/whatsapp_notices.py)
+WHATSAPP_PARAMETERS = ("name", "vacancy", "reference", "recruiter", "respond_by")
 
 
 class ApplicantNotices(SweeperBase):
@@ -45,6 +49,7 @@ class ApplicantNotices(SweeperBase):
             # a claim no other sweeper holds: its own expiry time, to the microsecond
             mine = self.clock() + TELEGRAM_CLAIM + timedelta(microseconds=secrets.randbelow(10**6))
             telegram: list[tuple[int, str, str]] = []
+            whatsapp: list[tuple[int, str, str, list[str], str]] = []
             async with self.store.session() as session, session.begin():
                 await self._claim(
                     session,
@@ -60,13 +65,29 @@ class ApplicantNotices(SweeperBase):
                 ).all()
                 if not rows:
                     return emailed, on_telegram
-                chats = await self.links.chats_for([row[2].email for row in rows], "telegram")
+                emails = [row[2].email for row in rows]
+                chats = await self.links.chats_for(emails, "telegram")
+                numbers = (
+                    await self.links.chats_for(emails, "whatsapp") if self.send_whatsapp else {}
+                )
                 outbox, told = [], []
-                for escalation, application, candidate, vacancy, recruiter in rows:
+                for row in rows:
+                    escalation, application, candidate, vacancy, recruiter = row
                     notice = self._notice(escalation, application, candidate, vacancy, recruiter)
                     if chats.get(candidate.email) and self.send_telegram is not None:
                         # sent after this commits; the claim keeps others off it meanwhile
                         telegram += [(escalation.id, c, notice[1]) for c in chats[candidate.email]]
+                        continue
+                    if numbers.get(candidate.email):
+                        values = self._values(
+                            escalation, application, candidate, vacancy, recruiter
+                        )
+                        parameters = [values[k] for k in WHATSAPP_PARAMETERS]
+                        language = candidate.language or "en"
+                        whatsapp += [
+                            (escalation.id, n, notice[1], parameters, language)
+                            for n in numbers[candidate.email]
+                        ]
                         continue
                     outbox.append(
                         {
@@ -95,6 +116,11 @@ class ApplicantNotices(SweeperBase):
                 await self.send_telegram(chat, message)
                 await self._mark_told(escalation_id, now)
                 on_telegram += 1
+            for escalation_id, number, message, parameters, language in whatsapp:
+                assert self.send_whatsapp is not None  # numbers are only chosen with a sender
+                await self.send_whatsapp(number, message, parameters, language)
+                await self._mark_told(escalation_id, now)
+                on_telegram += 1  # counted with the chats: a message, not a mail
 
     async def _mark_told(self, escalation_id: int, now: datetime) -> None:
         async with self.store.session() as session, session.begin():
@@ -106,6 +132,14 @@ class ApplicantNotices(SweeperBase):
 
     def _notice(self, escalation, application, candidate, vacancy, recruiter) -> tuple[str, str]:
         language = candidate.language or "en"  # a language without a catalogue: English
+        values = self._values(escalation, application, candidate, vacancy, recruiter)
+        return (
+            say("notices.overdue.subject", language, **values),
+            say("notices.overdue.body", language, **values),
+        )
+
+    def _values(self, escalation, application, candidate, vacancy, recruiter) -> dict[str, str]:
+        language = candidate.language or "en"
         tz = self.settings.timezone
         late = escalation.reason == EscalationReason.ACK_OVERDUE.value
         due = application.ack_due_at if late else application.next_update_due_at
@@ -123,10 +157,7 @@ class ApplicantNotices(SweeperBase):
             or say("conversation.a_recruiter", language),
             "respond_by": day_and_time(escalation.respond_by, language, tz),
         }
-        return (
-            say("notices.overdue.subject", language, **values),
-            say("notices.overdue.body", language, **values),
-        )
+        return values
 
     async def send_receipts(self, now: datetime) -> int:
         """A receipt for each application of the last two days that has none yet (so that
@@ -174,6 +205,9 @@ class ApplicantNotices(SweeperBase):
             token = await self.links.create_token(candidate.email, session)
             link = f"https://t.me/{self.telegram_username}?start={token}"
             telegram = say("notices.receipt.telegram", language, link=link)
+        whatsapp = chat_link(self.settings.whatsapp, application.reference)
+        if whatsapp:  # after Telegram's line, in the same place of the body
+            telegram += say("notices.receipt.whatsapp", language, link=whatsapp)
         values = {
             "name": candidate.name.split()[0],
             "vacancy": vacancy.title,

@@ -51,6 +51,7 @@ from ats.services import Services
 from ats.store_basics import RecruiterNotFound
 from ats.sync.writeback.send import send_due
 from ats.telegram_api import bot_username, message_sender
+from ats.whatsapp_notices import notice_sender
 from monitor.digest import RecruiterDigests
 from monitor.health import SweepHealth, serve
 from monitor.notices import ApplicantNotices
@@ -183,7 +184,8 @@ class Sweeper(ApplicantNotices, RecruiterDigests):
 
 
 async def sweeper_for(services: Services) -> Sweeper:
-    """A sweeper with the process's mail and, when TELEGRAM_BOT_TOKEN is set, Telegram."""
+    """A sweeper with the process's mail and, when their tokens are set, Telegram and
+    WhatsApp."""
     telegram = services.settings.telegram
     return Sweeper(
         services.store,
@@ -192,6 +194,7 @@ async def sweeper_for(services: Services) -> Sweeper:
         services.links,
         message_sender(telegram),
         telegram_username=await bot_username(telegram),
+        send_whatsapp=notice_sender(services.settings.whatsapp, services.store),
     )
 
 

@@ -22,6 +22,7 @@ from ops.service_commands import (
     cmd_train,
     whole_minutes,
 )
+from ops.whatsapp_commands import cmd_whatsapp_templates
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -145,6 +146,14 @@ def build_parser() -> argparse.ArgumentParser:
     polling.add_argument("--webhook", help="the local webhook URL (default: the Rasa server's)")
     polling.add_argument("--once", action="store_true", help="forward what is waiting, then stop")
     polling.set_defaults(handler=cmd_telegram_poll)
+
+    whatsapp = commands.add_parser("whatsapp", help="the WhatsApp channel: message templates")
+    whatsapp_commands = whatsapp.add_subparsers(
+        dest="whatsapp_command", metavar="WHATSAPP_COMMAND", required=True
+    )
+    whatsapp_commands.add_parser(
+        "templates", help="print the message templates to submit to Meta for approval"
+    ).set_defaults(handler=cmd_whatsapp_templates)
 
     sweep = commands.add_parser(
         "sweep",

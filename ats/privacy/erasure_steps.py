@@ -37,6 +37,8 @@ from ats.models import (
     TrackerErasure,
     UndeliveredMessage,
     VerificationChallenge,
+    WhatsAppSent,
+    WhatsAppWindow,
 )
 
 CHUNK = 500
@@ -150,6 +152,10 @@ async def erase_keys(
         )
         await session.execute(
             delete(UndeliveredMessage).where(UndeliveredMessage.recipient_id.in_(chunk))
+        )
+        await session.execute(delete(WhatsAppSent).where(WhatsAppSent.recipient_id.in_(chunk)))
+        await session.execute(
+            delete(WhatsAppWindow).where(WhatsAppWindow.conversation_id.in_(chunk))
         )
     for chunk in chunks(references):
         await session.execute(

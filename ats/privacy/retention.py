@@ -46,6 +46,9 @@ from ats.models import (
     TrackerErasure,
     UndeliveredMessage,
     VerificationChallenge,
+    WhatsAppMessageSeen,
+    WhatsAppSent,
+    WhatsAppWindow,
 )
 from ats.privacy.announcements import publish_pending
 from ats.privacy.erasure import Eraser
@@ -356,6 +359,12 @@ class RetentionPurge:
         )
         await session.execute(
             delete(TrackerErasure).where(TrackerErasure.requested_at < now - TRACKER_ERASURE_KEPT)
+        )
+        # what was sent on WhatsApp, kept for Meta's status callbacks, which come within days
+        await session.execute(delete(WhatsAppSent).where(WhatsAppSent.sent_at < cutoff))
+        await session.execute(delete(WhatsAppWindow).where(WhatsAppWindow.last_inbound_at < cutoff))
+        await session.execute(
+            delete(WhatsAppMessageSeen).where(WhatsAppMessageSeen.received_at < cutoff)
         )
         strangers = list(
             await session.scalars(

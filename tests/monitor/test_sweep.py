@@ -15,16 +15,20 @@ from ats.db import create_engine
 from ats.linking import ChatLinks
 from ats.mail import Mailer
 from ats.models import Escalation, OutgoingMail, Status
-from ats.settings import Settings
+from ats.settings import Settings, WhatsAppSettings
 from ats.store import ATSStore
 from ats.store_basics import utcnow
 from ats.sync.writeback.send import send
 from ats.telegram_api import TelegramSettings, message_sender
+from ats.whatsapp_notices import notice_sender
+from ats.whatsapp_store import note_inbound
 from monitor.sweep import Sweeper, describe
 from tests.ats.helpers import AMSTERDAM, UTC, add, row
 from tests.ats.sync import fake_writes as fw
 from tests.ats.sync.test_writeback import CASES, desk_sets
 from tests.channels.fake_telegram import FakeTelegram
+from tests.channels.fake_whatsapp import FakeWhatsApp
+from tests.channels.test_whatsapp import settings_of
 
 
 class Clock:
@@ -284,8 +288,59 @@ async def test_receipts_for_new_applications_once_when_turned_on(ats):
     assert "AP-7K3M-9XQ2" in sanne.subject and "vrijdag 1 mei" in sanne.body
     assert "https://jobs.example/careers/" in sanne.body
     assert "https://t.me/hd_bot?start=" in sanne.body
+    assert "wa.me" not in sanne.body  # WhatsApp is off
     assert "We will confirm your application by Friday 1 May" in receipts["james@example.com"].body
     assert (await monitor.sweep()).receipts == 0
+
+
+async def test_receipts_offer_a_whatsapp_chat_link_when_the_channel_is_on(ats):
+    store, settings = ats
+    whatsapp = WhatsAppSettings("token", "106540352242922", display_number="31201234567")
+    settings = dataclasses.replace(settings, send_receipts=True, whatsapp=whatsapp)
+    clock = Clock(local(2026, 4, 24, 12))
+    assert (await sweeper(store, settings, clock).sweep()).receipts == 3
+    receipts = {m.to_address: m for m in await mails(store, settings) if m.purpose == "receipt"}
+    sanne = receipts["sanne@example.nl"].body
+    assert "Op WhatsApp (stuur je referentie" in sanne
+    assert "https://wa.me/31201234567?text=AP-7K3M-9XQ2" in sanne
+
+
+@pytest.mark.parametrize("inside_window", [False, True])
+async def test_a_linked_whatsapp_number_is_told_there_as_a_template_outside_the_window(
+    ats, inside_window
+):
+    """A late notice is the monitor's initiative: unless the applicant wrote in the last 24
+    hours, WhatsApp takes only the approved template, in their language."""
+    store, settings = ats
+    clock = Clock(local(2026, 5, 2, 12))
+    links = ChatLinks(store, b"k", clock=clock)
+    assert await links.link("whatsapp", "wa-447700900123", "james@example.com")
+    if inside_window:
+        await note_inbound(store, "wa-447700900123")
+    fake = FakeWhatsApp().start()
+    try:
+        monitor = sweeper(store, settings, clock)
+        monitor.send_whatsapp = notice_sender(settings_of(fake), store)
+        report = await monitor.sweep()
+        assert (report.applicants_on_telegram, report.applicants_emailed) == (1, 2)
+        [notice] = fake.sent()
+        assert notice["to"] == "447700900123"
+        if inside_window:
+            assert notice["type"] == "text" and "Eva Jansen" in notice["text"]["body"]
+        else:
+            template = notice["template"]
+            assert (template["name"], template["language"]) == (
+                "helpdesk_late_notice",
+                {"code": "en"},
+            )
+            [body] = template["components"]
+            values = [p["text"] for p in body["parameters"]]
+            assert values[:4] == ["James", "Data Analyst", "AP-4HD8-2MWR", "Eva Jansen"]
+        assert not [m for m in await mails(store) if m.to_address == "james@example.com"]
+        await monitor.sweep()
+        assert len(fake.sent()) == 1  # told once
+    finally:
+        fake.stop()
 
 
 async def test_the_sweep_writes_back_a_desk_change_the_ats_could_not_take(store, db_settings):
