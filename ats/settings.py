@@ -137,6 +137,8 @@ class WhatsAppSettings:
     api_base_url: str = WHATSAPP_GRAPH_API
     # the approved template a late notice goes as outside the 24-hour window (English and Dutch)
     notice_template: str = "helpdesk_late_notice"
+    # the approved template a recruiter's reply goes as outside the window (English and Dutch)
+    followup_template: str = "helpdesk_recruiter_reply"
     # the business number as applicants see it, digits only, for "Chat on WhatsApp" wa.me links
     display_number: str | None = None
 
@@ -153,6 +155,7 @@ class WhatsAppSettings:
             verify_token=env.text("WHATSAPP_VERIFY_TOKEN"),
             api_base_url=(env.text("WHATSAPP_API_BASE_URL") or WHATSAPP_GRAPH_API).rstrip("/"),
             notice_template=env.text("WHATSAPP_NOTICE_TEMPLATE") or "helpdesk_late_notice",
+            followup_template=env.text("WHATSAPP_FOLLOWUP_TEMPLATE") or "helpdesk_recruiter_reply",
             display_number="".join(filter(str.isdigit, env.text("WHATSAPP_DISPLAY_NUMBER") or ""))
             or None,
         )

@@ -55,6 +55,7 @@ from ats.whatsapp_store import (
 from channels.clients import client_ids
 from channels.message_limit import TOO_MANY, MessageLimit, message_limit
 from channels.telegram import COMMANDS, LANGUAGE_WORDS, said_by
+from channels.whatsapp_followup import FollowUpTemplate
 from speech.catalogue import say
 from speech.language import DEFAULT_LANGUAGE, detect_language, requested_language
 
@@ -178,7 +179,8 @@ class WhatsAppOutput(OutputChannel):
 
 class WindowPresence:
     """For the desk (desk/handoff.py, desk/reach.py): a number can be written to in the chat
-    while its 24-hour window is open; outside it a recruiter's reply goes by email."""
+    while its 24-hour window is open; outside it a recruiter's reply goes as the follow-up
+    template (channels/whatsapp_followup.py), by email when Meta refuses that."""
 
     async def is_open(self, conversation: str) -> bool:
         return await window_open(services().store, conversation)
@@ -201,6 +203,8 @@ class WhatsAppInput(InputChannel):
         self._client: WhatsAppClient | None = None
         self._tasks: set[asyncio.Task[None]] = set()  # kept so they are not collected midway
         self.presence = WindowPresence()
+        # outside the window the desk's replies go as a template (None: the channel is off)
+        self.followup = FollowUpTemplate(settings) if settings.enabled else None
 
     @property
     def limit(self) -> MessageLimit:

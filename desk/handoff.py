@@ -6,7 +6,9 @@ recruiter's replies are sent through the channel the applicant came from and kep
 transcript, and resolving resumes the bot. When the applicant cannot be reached in their
 channel (the web chat page is closed, a REST client never listens), the reply goes by email:
 a letter in the applicant's language (greeting, reply, the recruiter's signature) whose
-Reply-To brings their answer back into the escalation (ats/inbound_mail.py).
+Reply-To brings their answer back into the escalation (ats/inbound_mail.py). On WhatsApp
+outside its 24-hour window it goes as the approved follow-up template first
+(channels/whatsapp_followup.py).
 
 Every reply is kept in the escalation's thread (ats/threads.py) with the channel it went by;
 the page shows that thread and the conversation's tracker in one time order (`conversation`).
@@ -31,6 +33,7 @@ from rasa.shared.core.events import (
 from ats.records import Mail
 from ats.store import ATSStore
 from ats.threads import add_message, thread
+from ats.whatsapp_api import WhatsAppError
 from desk.escalations import EscalationView
 from speech.catalogue import say
 from speech.language import DEFAULT_LANGUAGE
@@ -55,6 +58,8 @@ class Line:
 
 # marks a recruiter's reply in the tracker: the escalation's thread has it, with its channel
 IN_THREAD = "in_thread"
+# how a reply went when WhatsApp's window was closed: as the approved follow-up template
+TEMPLATE = "whatsapp_template"
 
 
 async def transcript(agent: Any, conversation_id: str | None) -> list[Line]:
@@ -205,9 +210,29 @@ class Handoff:
             }
             await output.send_text_message(conversation_id, message, **said)
             return channel or "channel"
-        if text:  # the recruiter's own words must reach them: by email, then
+        if text:  # the recruiter's own words must reach them: as a template, else by email
+            followup = self.followup(channel)
+            if followup is not None:
+                employer = self.mailer.settings.employer_name
+                try:
+                    await followup.send(conversation_id, recruiter, employer, text, language)
+                    return TEMPLATE
+                except WhatsAppError as error:
+                    logger.warning(
+                        "escalation %s: WhatsApp refused the follow-up template (%s)",
+                        escalation.id,
+                        error,
+                    )
             return await self._mail(escalation, recruiter, text, language)
         return "none"
+
+    def followup(self, channel: str | None) -> Any:
+        """The channel's way to write outside its chat window (WhatsApp's approved template,
+        channels/whatsapp_followup.py), or None."""
+        for input_channel in self.input_channels:
+            if input_channel.name() == channel:
+                return getattr(input_channel, "followup", None)
+        return None
 
     def _output(self, channel: str | None) -> OutputChannel | None:
         for input_channel in self.input_channels:

@@ -21,6 +21,7 @@ from ats.desk_changes import latest as latest_desk_change
 from ats.models import CLOSED_STATUSES, EscalationReason, Status
 from ats.store_basics import ApplicationNotFound, utcnow
 from ats.threads import add_message
+from ats.whatsapp_followups import one_line
 from desk.accounts import real_name
 from desk.audit_words import described
 from desk.canned import add_canned_routes, applicant_language, canned_replies
@@ -52,7 +53,7 @@ from desk.pages import (
 )
 from desk.privacy_pages import add_privacy_routes
 from desk.profile import add_profile_routes
-from desk.reach import reach_of
+from desk.reach import Reach, reach_of
 from desk.reassign import add_reassign_routes, colleagues
 from desk.reopen import add_reopen_routes
 from desk.services import DeskServices
@@ -149,6 +150,20 @@ def build_blueprint() -> Blueprint:
         escalation, refused = await visible_escalation(request, user, escalation_id)
         if refused:
             return refused
+        return await show_escalation(request, user, escalation)
+
+    async def show_escalation(
+        request: Request,
+        user: DeskUser,
+        escalation: EscalationView,
+        *,
+        reach: Reach | None = None,
+        draft: str = "",
+        error: str = "",
+        status: int = 200,
+    ) -> HTTPResponse:
+        """The escalation's page; after a refused reply, with the reply kept in its box and
+        what was wrong with it (`error`)."""
         services = DeskServices.get()
         application = history = None
         others: list = []
@@ -196,7 +211,10 @@ def build_blueprint() -> Blueprint:
             sent=request.args.get("sent"),
             notice=request.args.get("notice"),
             joined=request.args.get("joined"),
-            reach=await reach_of(handoff(request), escalation),
+            reach=reach or await reach_of(handoff(request), escalation, user.name),
+            draft=draft,
+            error=error,
+            status=status,
         )
 
     @desk.route("/escalations/<escalation_id:int>/transcript.json", methods=["GET"])
@@ -250,6 +268,19 @@ def build_blueprint() -> Blueprint:
             if text:
                 if not await fresh(services.store, escalation.id, user, "reply"):
                     return await refused_now(request, user, escalation.id, what)
+                reach = await reach_of(handoff(request), escalation, user.name)
+                length = len(one_line(text))
+                if reach.how == "template" and length > (reach.room or 0):
+                    # refused, not cut: the recruiter shortens it and loses nothing
+                    error = say(
+                        "desk.reply_too_long_for_template",
+                        language_of(request),
+                        room=reach.room,
+                        length=length,
+                    )
+                    return await show_escalation(
+                        request, user, escalation, reach=reach, draft=text, error=error, status=400
+                    )
                 query["sent"] = await handoff(request).reply(
                     escalation, user.name, text[:4000], user.recruiter_id
                 )

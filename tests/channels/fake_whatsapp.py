@@ -7,6 +7,12 @@ read status), and answers with Meta's shapes: `{"messaging_product", "contacts",
 object (`{"error": {"message", "type", "code", "error_data", "fbtrace_id"}}`) for a refusal.
 `fail_next` queues failures such as 429 (code 130429) or 500, to test the client's retries.
 It also signs webhook deliveries as Meta does (`signed`), with the app secret.
+
+Templates are checked as Meta checks them against what the business had approved (`templates`:
+by default the bodies `helpdesk whatsapp templates` prints, as an operator submits them): an
+unknown name or language is 132001, the wrong number of body parameters 132000, a parameter
+with a line break, a tab or more than four spaces in a row 132018, a body longer than 1,024
+characters once filled in 132005. `rendered` gives what the applicant's phone shows.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from typing import Any
 
 from aiohttp import web
 
+from ats.settings import WhatsAppSettings
+from ops.whatsapp_commands import template_bodies
 from tests.servers import free_port
 
 VERSION = "v23.0"
@@ -45,6 +53,47 @@ def meta_error(status: int, code: int | None = None, message: str | None = None)
             "fbtrace_id": "AbCdEfGhIjK",
         }
     }
+
+
+def approved_templates() -> dict[tuple[str, str], str]:
+    """(name, language) → body with {{1}} …: what the operator submitted and Meta approved."""
+    return {(t.name, t.language): t.body for t in template_bodies(WhatsAppSettings())}
+
+
+def fill(body: str, parameters: list[str]) -> str:
+    for n, value in enumerate(parameters, start=1):
+        body = body.replace(f"{{{{{n}}}}}", value)
+    return body
+
+
+def body_parameters(template: dict) -> list[Any]:
+    return [
+        p.get("text")
+        for c in template.get("components") or []
+        if isinstance(c, dict) and c.get("type") == "body"
+        for p in c.get("parameters") or []
+        if isinstance(p, dict)
+    ]
+
+
+def template_problem(
+    approved: dict[tuple[str, str], str], template: dict
+) -> tuple[int, str] | None:
+    """Meta's code and message for a template it would refuse, or None."""
+    key = (template.get("name"), (template.get("language") or {}).get("code"))
+    if key not in approved:
+        return 132001, "Template name does not exist in the translation"
+    body, parameters = approved[key], body_parameters(template)  # type: ignore[index]
+    if len(parameters) != body.count("{{"):
+        return 132000, "Number of parameters does not match the expected number of params"
+    for value in parameters:
+        if not isinstance(value, str) or not value:
+            return 132000, "Parameter text is required"
+        if "\n" in value or "\t" in value or "     " in value:
+            return 132018, "Param text cannot have new-line/tab characters or more than 4 spaces"
+    if len(fill(body, parameters)) > 1024:
+        return 132005, "Translated text too long"
+    return None
 
 
 def problem(body: Any) -> str | None:
@@ -103,6 +152,7 @@ class FakeWhatsApp:
     port: int = field(default_factory=free_port)
     calls: list[dict] = field(default_factory=list)
     failures: list[tuple[int, dict]] = field(default_factory=list)
+    templates: dict[tuple[str, str], str] = field(default_factory=approved_templates)
 
     @property
     def base_url(self) -> str:
@@ -121,6 +171,7 @@ class FakeWhatsApp:
     def reset(self) -> None:
         self.calls.clear()
         self.failures.clear()
+        self.templates = approved_templates()
 
     def fail_next(self, status: int, code: int | None = None, message: str | None = None) -> None:
         self.failures.append((status, meta_error(status, code, message)))
@@ -134,6 +185,16 @@ class FakeWhatsApp:
             and c["body"].get("status") != "read"
             and (to is None or c["body"].get("to") == to)
         ]
+
+    def rendered(self, message: dict) -> str:
+        """What the applicant reads of a sent message (a template with its parameters)."""
+        if message["type"] == "text":
+            return message["text"]["body"]
+        if message["type"] == "template":
+            template = message["template"]
+            body = self.templates[(template["name"], template["language"]["code"])]
+            return fill(body, body_parameters(template))
+        return message["interactive"]["body"]["text"]
 
     def read_receipts(self) -> list[str]:
         return [c["body"]["message_id"] for c in self.calls if c["body"].get("status") == "read"]
@@ -167,6 +228,9 @@ class FakeWhatsApp:
         wrong = problem(body)
         if wrong:
             return web.json_response(meta_error(400, 100, wrong), status=400)
+        refused = template_problem(self.templates, body["template"]) if "template" in body else None
+        if refused:
+            return web.json_response(meta_error(400, *refused), status=400)
         call["accepted"] = True
         if body.get("status") == "read":
             return web.json_response({"success": True})

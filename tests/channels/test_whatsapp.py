@@ -38,26 +38,12 @@ from ats.whatsapp_api import (
 from ats.whatsapp_store import note_inbound
 from channels.message_limit import MessageLimit
 from channels.whatsapp import WhatsAppInput, WhatsAppOutput, as_intent
+from tests.channels.conftest import WHATSAPP_API_TOKEN as API_TOKEN
 from tests.channels.fake_whatsapp import FakeWhatsApp, delivery, incoming, text_message
 from tests.servers import HELPDESK, RunningHelpdesk, csrf_of, free_port
 from tests.web.conftest import last_code
 
 WEBHOOK = "/webhooks/whatsapp/webhook"
-API_TOKEN = "rasa-api-token"
-
-
-@pytest.fixture(scope="session")
-def whatsapp_api():
-    server = FakeWhatsApp().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def fake(whatsapp_api):
-    """One fake Graph API for the session, a fresh record per test."""
-    whatsapp_api.reset()
-    return whatsapp_api
 
 
 @pytest.fixture
@@ -153,8 +139,10 @@ async def test_read_receipts_and_templates(fake):
     client = WhatsAppClient(settings_of(fake))
     await client.mark_read("wamid.IN1")
     assert fake.read_receipts() == ["wamid.IN1"]
+    fake.templates[("deadline_notice", "nl")] = "Hallo {{1}}, over {{2}}: we zijn te laat."
     await client.send_template("31612345678", "deadline_notice", "nl", ["Sanne", "AP-R6GW-2MZN"])
     [sent] = fake.sent()
+    assert fake.rendered(sent) == "Hallo Sanne, over AP-R6GW-2MZN: we zijn te laat."
     assert sent["template"] == {
         "name": "deadline_notice",
         "language": {"code": "nl"},
@@ -163,6 +151,27 @@ async def test_read_receipts_and_templates(fake):
                 {"type": "text", "text": "Sanne"}, {"type": "text", "text": "AP-R6GW-2MZN"}]}
         ],
     }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "language", "parameters", "code"),
+    [
+        ("deadline_notice", "en", ["Sanne", "AP-1"], 132001),  # approved in Dutch only
+        ("never_submitted", "nl", ["Sanne", "AP-1"], 132001),
+        ("deadline_notice", "nl", ["Sanne"], 132000),
+        ("deadline_notice", "nl", ["Sanne", "line one\nline two"], 132018),
+        ("deadline_notice", "nl", ["Sanne", "x" * 1100], 132005),
+    ],
+)
+async def test_a_template_meta_has_not_approved_is_refused_with_its_code(
+    fake, name, language, parameters, code
+):
+    fake.templates[("deadline_notice", "nl")] = "Hallo {{1}}, over {{2}}: we zijn te laat."
+    client = WhatsAppClient(settings_of(fake))
+    with pytest.raises(WhatsAppError) as refused:
+        await client.send_template("31612345678", name, language, parameters)
+    assert (refused.value.status, refused.value.code) == (400, code)
+    assert fake.sent() == []
 
 
 async def test_429_and_500_are_retried(fake):
@@ -444,11 +453,9 @@ async def test_the_channel_is_off_without_a_token(fake, monkeypatch):
 # --- end to end, in a running help desk ------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def desk(running_helpdesk, whatsapp_api) -> RunningHelpdesk:
-    return running_helpdesk(
-        "whatsapp", **whatsapp_api.environment(), HELPDESK_RASA_API_TOKEN=API_TOKEN
-    )
+@pytest.fixture
+def desk(whatsapp_desk) -> RunningHelpdesk:
+    return whatsapp_desk
 
 
 def _post(desk: RunningHelpdesk, fake: FakeWhatsApp, payload: dict) -> int:
