@@ -46,6 +46,7 @@ from socketio import AsyncRedisManager, AsyncServer
 
 from ats.services import services
 from ats.settings import TokenRules, WebChatSettings
+from ats.whatsapp_api import chat_link
 from channels.clients import HELPDESK_CLIENT, client_address, client_ids
 from channels.message_limit import TOO_MANY, message_limit
 from channels.metadata import client_metadata
@@ -338,6 +339,9 @@ class WebChatInput(SocketIOInput):
                 await entered
             await self.presence.opened(sid, session_id)
             await sio.emit("session_confirm", session_id, room=sid)
+            whatsapp = chat_link(services().settings.whatsapp)
+            if whatsapp:  # the widget offers "Chat on WhatsApp" under its input
+                await sio.emit("helpdesk_links", {"whatsapp": whatsapp}, room=sid)
 
         @sio.on("disconnect", namespace=self.namespace)
         async def disconnect(sid: str) -> None:

@@ -16,6 +16,7 @@ import time
 from ats.records import ApplicationRecord, Mail
 from ats.services import Services
 from ats.verification import CodeRequest, Outcome
+from ats.whatsapp_api import chat_link
 from dialogue.answers import answer_status, answer_timeline, ask_to_confirm_withdrawal
 from dialogue.identity import LINKED_CHANNELS
 from dialogue.privacy import fulfil
@@ -209,7 +210,8 @@ async def verify_or_ask(turn: Turn, goal: str) -> None:
 
 async def after_code(turn: Turn, email: str | None) -> None:
     """The applicant just proved, with a code mailed there, that they own `email` (the address
-    the code was issued for): link this Telegram chat, or offer a link to one."""
+    the code was issued for): link this Telegram chat or WhatsApp number, or offer the way
+    to one (a one-time Telegram link, the business's wa.me link)."""
     if not email:
         return
     services = turn.services
@@ -220,6 +222,9 @@ async def after_code(turn: Turn, email: str | None) -> None:
     link = await services.telegram_link(email)
     if link:
         turn.say("telegram_offer", link=link, hours=services.settings.link_hours)
+    whatsapp = chat_link(services.settings.whatsapp)
+    if whatsapp:
+        turn.say("whatsapp_offer", link=whatsapp)
 
 
 async def link_with_token(turn: Turn, token: str) -> None:

@@ -1,9 +1,11 @@
 """Linked Telegram chats at the action level: linking after a code, deep links, /forget."""
 
+import dataclasses
 import re
 
 import pytest
 
+from ats.settings import WhatsAppSettings
 from ats.telegram_api import TelegramSettings
 from tests.actions.conftest import Chat, body, outbox, verify_by_email
 
@@ -185,3 +187,21 @@ async def test_the_web_chat_never_offers_a_deep_link_to_someone_else(telegram_on
         assert await link_owner(telegram_on, "6663") == ATTACKER
     # and whatever was offered, the victim's status is nowhere
     assert VICTIM[0] not in reply
+
+
+async def test_the_web_chat_offers_whatsapp_when_the_channel_is_on(desk):
+    desk.settings = dataclasses.replace(
+        desk.settings,
+        whatsapp=WhatsAppSettings("token", "106540352242922", display_number="31201234567"),
+    )
+    web = Chat(sender="web-wa-1", channel="rest")
+    reply = Chat.text(await verify_by_email(web, desk, AISHA[1]))
+    assert "your CV and motivation are being reviewed" in reply
+    assert "Prefer WhatsApp? You can ask me there too: https://wa.me/31201234567" in reply
+
+    # not offered on WhatsApp itself, nor when the channel is off
+    on_whatsapp = Chat(sender="wa-31612000555", channel="whatsapp")
+    assert "wa.me" not in Chat.text(await verify_by_email(on_whatsapp, desk, DANIEL))
+    desk.settings = dataclasses.replace(desk.settings, whatsapp=WhatsAppSettings())
+    other = Chat(sender="web-wa-2", channel="rest")
+    assert "wa.me" not in Chat.text(await verify_by_email(other, desk, DANIEL))

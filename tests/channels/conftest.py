@@ -10,6 +10,7 @@ from tests.channels.fake_whatsapp import FakeWhatsApp
 from tests.servers import RunningHelpdesk
 
 WHATSAPP_API_TOKEN = "rasa-api-token"  # Rasa's own HTTP API, for output_channel=latest
+DISPLAY_NUMBER = "+31 20 123 4567"  # the business number as applicants see it (wa.me links)
 
 
 @pytest.fixture(scope="session")
@@ -29,5 +30,8 @@ def fake(whatsapp_api):
 @pytest.fixture(scope="package")
 def whatsapp_desk(running_helpdesk, whatsapp_api) -> RunningHelpdesk:
     return running_helpdesk(
-        "whatsapp", **whatsapp_api.environment(), HELPDESK_RASA_API_TOKEN=WHATSAPP_API_TOKEN
+        "whatsapp",
+        **whatsapp_api.environment(),
+        HELPDESK_RASA_API_TOKEN=WHATSAPP_API_TOKEN,
+        WHATSAPP_DISPLAY_NUMBER=DISPLAY_NUMBER,
     )

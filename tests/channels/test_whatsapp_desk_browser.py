@@ -25,6 +25,7 @@ from tests.desk.test_desk_browser import desk_login
 from tests.desk.test_handover_browser import open_escalation
 from tests.servers import RunningHelpdesk
 from tests.web.conftest import last_code
+from tests.web.test_chat_widget import BOT, careers, open_chat, say
 
 pytestmark = pytest.mark.server
 
@@ -159,5 +160,30 @@ def test_a_recruiter_takes_over_a_whatsapp_conversation_in_the_browser(
         )
         page.reload()
         expect(page.locator("#reach")).to_contain_text("in the chat now (WhatsApp)")
+    finally:
+        context.close()
+
+
+def test_the_web_chat_offers_whatsapp_in_the_widget_and_after_verifying(chromium, whatsapp_desk):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        open_chat(page, careers(whatsapp_desk, "/careers/nl/"))
+        link = page.locator(".hdc-whatsapp")
+        expect(link).to_be_visible()
+        expect(link).to_have_text("Liever WhatsApp? Chat daar met ons")
+        assert link.get_attribute("href") == "https://wa.me/31201234567"
+        assert link.get_attribute("rel") == "noopener noreferrer"
+
+        say(page, "is mijn sollicitatie ontvangen?")
+        say(page, "AP-3M6P-H7WD")
+        say(page, "lotte.visser@example.nl")
+        answer = say(page, last_code(whatsapp_desk, "lotte.visser@example.nl"))
+        assert "Liever WhatsApp? Daar kun je het me ook vragen: https://wa.me/31201234567" in (
+            answer
+        )
+        # the bot's link is a link the applicant can tap
+        offered = page.locator(BOT, has_text="Liever WhatsApp?").last
+        expect(offered.locator("a[href='https://wa.me/31201234567']")).to_have_count(1)
     finally:
         context.close()

@@ -121,6 +121,9 @@ def test_the_verified_status_flow_survives_a_reload(context, helpdesk):
     assert "code" in say(page, "aisha.okafor@example.com")
     answer = say(page, last_code(helpdesk, "aisha.okafor@example.com"))
     assert "Aisha" in answer and "your CV and motivation are being reviewed" in answer
+    # WhatsApp is off in this help desk: neither the widget nor the answer offers it
+    expect(page.locator(".hdc-whatsapp")).to_be_hidden()
+    assert "wa.me" not in answer
 
     shown = page.locator(".hdc-msg").all_inner_texts()
     page.reload()

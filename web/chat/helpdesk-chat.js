@@ -61,6 +61,7 @@
     code: ["6-digit code", "Code van 6 cijfers"],
     codeLabel: ["The 6-digit code from the email", "De code van 6 cijfers uit de e-mail"],
     textInstead: ["Type text instead", "Tekst typen"],
+    whatsapp: ["Prefer WhatsApp? Chat with us there", "Liever WhatsApp? Chat daar met ons"],
   };
   const t = {};
   Object.keys(TEXTS).forEach((key) => (t[key] = TEXTS[key][lang === "nl" ? 1 : 0]));
@@ -482,6 +483,14 @@
     }
   }
 
+  // The help desk's other channels (WhatsApp's wa.me link when it is on), under the input.
+  function onLinks(data) {
+    const link = data && typeof data.whatsapp === "string" ? data.whatsapp : "";
+    if (!/^https:\/\/wa\.me\/[0-9]{5,20}(\?[^\s]*)?$/.test(link)) return;
+    ui.whatsapp.href = link;
+    ui.elsewhere.hidden = false;
+  }
+
   function onSessionConfirm(data) {
     const id = typeof data === "string" ? data : data && typeof data.session_id === "string" ? data.session_id : "";
     if (!id) return;
@@ -532,6 +541,7 @@
     });
     socket.on("session_confirm", onSessionConfirm);
     socket.on("bot_uttered", onBotUttered);
+    socket.on("helpdesk_links", onLinks);
     socket.on("connect_error", () => {
       setReady(false);
       if (everConnected) showBannerSoon();
@@ -621,8 +631,11 @@
     ui.form = el("form", { class: "hdc-form" }, [
       el("label", { for: "hdc-input", class: "hdc-sr", text: t.input }), ui.input, ui.send, ui.textInstead,
     ]);
+    ui.whatsapp = el("a", { class: "hdc-whatsapp", target: "_blank", rel: "noopener noreferrer", text: t.whatsapp });
+    ui.elsewhere = el("p", { class: "hdc-elsewhere" }, [ui.whatsapp]);
+    ui.elsewhere.hidden = true;
     ui.panel = el("div", { id: "hdc-panel", class: "hdc-panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "hdc-title" }, [
-      header, ui.status, ui.notice, ui.log, ui.typing, ui.form,
+      header, ui.status, ui.notice, ui.log, ui.typing, ui.form, ui.elsewhere,
     ]);
     ui.panel.hidden = true;
     ui.root.appendChild(ui.launcher);
