@@ -8,11 +8,8 @@ reply as that template, or by email when Meta has not approved it.
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
 import sqlite3
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -22,7 +19,7 @@ from playwright.sync_api import expect
 from tests.channels.fake_whatsapp import FakeWhatsApp, delivery, text_message
 from tests.channels.test_whatsapp import _post, _say
 from tests.desk.test_desk_browser import desk_login
-from tests.desk.test_handover_browser import open_escalation
+from tests.desk.test_handover_browser import open_escalation, outbox_mail
 from tests.servers import RunningHelpdesk
 from tests.web.conftest import last_code
 from tests.web.test_chat_widget import BOT, careers, open_chat, say
@@ -37,21 +34,6 @@ def write(desk: RunningHelpdesk, fake: FakeWhatsApp, text: str) -> None:
     """The applicant sends a WhatsApp message (nothing waited for)."""
     message = text_message(WA_ID, f"wamid.{uuid.uuid4().hex}", text)
     assert _post(desk, fake, delivery(fake, [message])) == 200
-
-
-def letter_to(desk: RunningHelpdesk, address: str, timeout: float = 15) -> str:
-    """The text of the newest letter to `address` in the help desk's outbox."""
-    deadline = time.monotonic() + timeout
-    while True:
-        letters = [
-            email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            for path in sorted(desk.outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime)
-        ]
-        letters = [m for m in letters if m["To"] == address]
-        if letters:
-            return letters[-1].get_body(("plain",)).get_content()
-        assert time.monotonic() < deadline, f"no letter to {address}"
-        time.sleep(0.2)
 
 
 def window_closed(desk: RunningHelpdesk) -> None:
@@ -150,7 +132,8 @@ def test_a_recruiter_takes_over_a_whatsapp_conversation_in_the_browser(
         page.fill("#reply-text", "Laat je even weten of vrijdag lukt?")
         page.click("form.reply button")
         expect(page.get_by_role("status").filter(has_text="Sent via email")).to_be_visible()
-        assert "Laat je even weten of vrijdag lukt?" in letter_to(desk, BRAM)
+        letter = outbox_mail(desk, BRAM, answerable=False).get_body(("plain",)).get_content()
+        assert "Laat je even weten of vrijdag lukt?" in letter
         assert f"/desk/escalations/{escalation}" in page.url
 
         # Bram writes again: the window is open, the chat is live again

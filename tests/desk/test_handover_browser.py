@@ -174,15 +174,18 @@ STORED = """() => [localStorage, sessionStorage].flatMap(area =>
     Object.keys(area).map(key => area.getItem(key) || ""))"""
 
 
-def outbox_mail(desk: RunningHelpdesk, address: str, timeout: float = 15) -> EmailMessage:
-    """The newest recruiter's letter to `address` in the help desk's outbox."""
+def outbox_mail(
+    desk: RunningHelpdesk, address: str, timeout: float = 15, *, answerable: bool = True
+) -> EmailMessage:
+    """The newest recruiter's letter to `address` in the help desk's outbox (`answerable`:
+    one whose answer comes back to the thread, by its Reply-To)."""
     deadline = time.monotonic() + timeout
     while True:
         letters = [
             email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
             for path in sorted(desk.outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime)
         ]
-        letters = [m for m in letters if m["To"] == address and m["Reply-To"]]
+        letters = [m for m in letters if m["To"] == address and (m["Reply-To"] or not answerable)]
         if letters:
             return letters[-1]
         assert time.monotonic() < deadline, f"no letter to {address}"
