@@ -232,6 +232,7 @@ GROUPS = {
     "tests/production/": "production",
     "tests/desk/": "desk",
     "tests/channels/test_telegram.py": "telegram",
+    "tests/channels/test_whatsapp": "whatsapp",  # the three WhatsApp modules' help desk
     "tests/server/": "server",
     "tests/ops/test_run.py": "run",
     "tests/channels/test_message_limit.py": "redis",
