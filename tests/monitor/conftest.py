@@ -34,9 +34,14 @@ def local(*args: int) -> datetime:
 
 @pytest.fixture
 async def ats(store, db_settings, tmp_path):
+    settings = dataclasses.replace(db_settings, secret_key="k", outbox_dir=tmp_path / "outbox")
+    await four_applicants(store, settings)
+    return store, settings
+
+
+async def four_applicants(store: ATSStore, settings: Settings) -> None:
     """Applied on Thursday 23 April 2026: five working days, with King's Day (Monday 27 April)
     in between, make the acknowledgement due on Friday 1 May (same time of day)."""
-    settings = dataclasses.replace(db_settings, secret_key="k", outbox_dir=tmp_path / "outbox")
     await add(
         store,
         settings,
@@ -75,7 +80,6 @@ async def ats(store, db_settings, tmp_path):
         ),
         now=local(2026, 4, 23, 12),
     )
-    return store, settings
 
 
 def sweeper(store: ATSStore, settings, clock: Clock, send_telegram=None) -> Sweeper:
