@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 
 from ats.db import create_engine
 from ats.models import AuditEntry, Escalation, EscalationCopy, Recruiter, Vacancy
+from ats.settings import Settings
 from ats.store import ATSStore
 from desk.accounts import DeskAccounts
 from monitor.sweep import describe
@@ -63,8 +64,11 @@ def to(sent: list[Sent], address: str) -> list[Sent]:
 
 async def test_a_backup_who_is_the_same_recruiter_is_skipped_for_the_team_lead(ats):
     store, settings = ats
+    lead = Settings.from_env(
+        {"HELPDESK_TEAM_LEAD_EMAIL": " Tara@Example.com ", "HELPDESK_TEAM_LEAD_NAME": "Tara"}
+    )
     settings = dataclasses.replace(
-        settings, team_lead_email="Tara@Example.com", team_lead_name="Tara de Leider"
+        settings, team_lead_email=lead.team_lead_email, team_lead_name=lead.team_lead_name
     )
     await backup(store, "DATA-1", "eva@example.com")  # Eva is her own vacancy's backup
     await sweep_at(store, settings, SATURDAY)
