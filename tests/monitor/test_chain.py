@@ -14,11 +14,15 @@ import dataclasses
 from sqlalchemy import select, update
 
 from ats.db import create_engine
+from ats.linking import ChatLinks
 from ats.models import AuditEntry, Escalation, EscalationCopy, Recruiter, Vacancy
 from ats.settings import Settings
 from ats.store import ATSStore
+from ats.whatsapp_notices import notice_sender
 from desk.accounts import DeskAccounts
 from monitor.sweep import describe
+from tests.channels.fake_whatsapp import FakeWhatsApp
+from tests.channels.test_whatsapp import settings_of
 from tests.monitor.conftest import Clock, Sent, local, mails, sweeper
 
 SATURDAY, MONDAY = local(2026, 5, 2, 12), local(2026, 5, 4, 16)
@@ -217,3 +221,31 @@ async def test_two_sweepers_at_once_raise_each_escalation_once(ats, database_url
         copies = list(await session.scalars(select(EscalationCopy.recruiter_id)))
         raised = list(await session.scalars(select(AuditEntry.action)))
     assert len(copies) == 3 and raised.count("raise_to_admins") == 3
+
+
+async def test_on_whatsapp_the_raised_notice_names_nobody_in_the_late_notice_template(ats):
+    """Outside the 24-hour window WhatsApp takes only the approved late-notice template: its
+    recruiter's place ({{4}}) says who has it now without a name, and the time is the new one."""
+    store, settings = ats
+    settings = dataclasses.replace(settings, team_lead_email="tara@example.com")
+    links = ChatLinks(store, b"k", clock=Clock(SATURDAY))
+    assert await links.link("whatsapp", "wa-447700900123", "james@example.com")
+    fake = FakeWhatsApp().start()
+    try:
+        for moment in (SATURDAY, TUESDAY):
+            monitor = sweeper(store, settings, Clock(moment))
+            monitor.send_whatsapp = notice_sender(settings_of(fake), store)
+            await monitor.sweep()
+        late, raised = fake.sent()
+        assert late["template"]["name"] == raised["template"]["name"] == "helpdesk_late_notice"
+        [body] = raised["template"]["components"]
+        values = [p["text"] for p in body["parameters"]]
+        assert values == [
+            "James",
+            "Data Analyst",
+            "AP-4HD8-2MWR",
+            "Another colleague at Northwind",
+            "Tuesday 5 May at 17:00",
+        ]
+    finally:
+        fake.stop()
