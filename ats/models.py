@@ -261,7 +261,8 @@ class Escalation(Base):
     # Raised by the deadline monitor (not by the applicant): it tells the applicant and puts
     # it in the recruiter's digest, each exactly once; these record that it did.
     raised_by_sweep = Column(Boolean, nullable=False, default=False, server_default=false())
-    # 2 when nobody took it in time and the monitor raised it to the backup or default recruiter
+    # who has it since nobody took it in time (monitor/chain.py): 1 the first recruiter, 2 a
+    # second person (the vacancy's backup recruiter or the team lead), 3 the desk's admins
     level = Column(Integer, nullable=False, default=1, server_default=text("1"))
     applicant_notified_at = Column(UTCDateTime, nullable=True)
     notice_claimed_until = Column(UTCDateTime, nullable=True)
@@ -667,6 +668,33 @@ class EscalationMessage(Base):
     # the recruiter who wrote it (None: the applicant or the bot)
     recruiter_id = Column(ForeignKey("recruiters.id"), nullable=True)
     text = Column(Text, nullable=False)
+
+
+class EscalationCopy(Base):
+    """An admin told of an escalation raised to the admins (the third level) besides the one
+    it is with, who has it in their digest: each admin is told once (monitor/chain.py)."""
+
+    __tablename__ = "escalation_copies"
+
+    id = Column(Integer, primary_key=True)
+    escalation_id = Column(
+        ForeignKey("escalations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    recruiter_id = Column(ForeignKey("recruiters.id"), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)
+    # the digest mail that told them (an outgoing_mail id, like escalations.digest_mail_id;
+    # negative while a sweeper has claimed it)
+    mail_id = Column(Integer, nullable=True)
+
+    __table_args__ = (
+        # the copies still to mail, by whom they are for
+        Index(
+            "ix_escalation_copies_waiting",
+            "recruiter_id",
+            sqlite_where=text("mail_id IS NULL"),
+            postgresql_where=text("mail_id IS NULL"),
+        ),
+    )
 
 
 class CannedReply(Base):

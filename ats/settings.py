@@ -287,6 +287,10 @@ class Settings:
     escalation_response_hours: int = 8
     default_recruiter_email: str | None = None
     default_recruiter_name: str | None = None
+    # the second level of the escalation chain when the vacancy's backup recruiter is the one
+    # who let it lapse (or there is none); unset: the desk's admins (monitor/chain.py)
+    team_lead_email: str | None = None
+    team_lead_name: str | None = None
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_user: str | None = None
@@ -358,6 +362,8 @@ class Settings:
             ),
             default_recruiter_email=env.text("HELPDESK_DEFAULT_RECRUITER_EMAIL"),
             default_recruiter_name=env.text("HELPDESK_DEFAULT_RECRUITER_NAME"),
+            team_lead_email=env.text("HELPDESK_TEAM_LEAD_EMAIL"),
+            team_lead_name=env.text("HELPDESK_TEAM_LEAD_NAME"),
             smtp_host=env.text("SMTP_HOST"),
             smtp_port=env.number("SMTP_PORT", 25, minimum=1),
             smtp_user=env.text("SMTP_USER"),

@@ -1,8 +1,10 @@
 """The recruiters' digest: one mail per recruiter listing the escalations a sweep raised for
-them (or raised to them at the second level), in English.
+them (or raised to them when nobody took them in time: monitor/chain.py), in English; and one
+per admin listing the escalations raised to the admins that are with another admin (copies).
 
-Each escalation is marked with its digest (`digest_mail_id`) in the transaction that queues
-the mail, so a sweep killed half-way leaves the rest for the next one, and none is listed twice.
+Each escalation is marked with its digest (`digest_mail_id`), and each copy with its mail, in
+the transaction that queues the mail, so a sweep killed half-way leaves the rest for the next
+one, and none is listed twice.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import secrets
 
 from sqlalchemy import select, update
 
-from ats.models import Escalation
+from ats.models import Application, Candidate, Escalation, EscalationCopy, Recruiter, Vacancy
 from ats.outbox import queue_mail
 from ats.records import Mail
 from monitor.claims import SweeperBase
@@ -60,6 +62,59 @@ class RecruiterDigests(SweeperBase):
                 sent += 1
         return sent
 
+    async def send_copies(self) -> int:
+        """One mail per admin with the escalations raised to the admins that another admin
+        has (each admin is told of each once: monitor/chain.py)."""
+        async with self.store.session() as session:
+            admins = list(
+                await session.scalars(
+                    select(EscalationCopy.recruiter_id)
+                    .where(EscalationCopy.mail_id.is_(None))
+                    .distinct()
+                )
+            )
+        sent = 0
+        for admin in admins:
+            mine = -1 - secrets.randbelow(2**31 - 2)  # a claim, as in send_digests
+            async with self.store.session() as session, session.begin():
+                waiting = (
+                    select(EscalationCopy.id)
+                    .where(EscalationCopy.mail_id.is_(None), EscalationCopy.recruiter_id == admin)
+                    .order_by(EscalationCopy.id)
+                    .limit(DIGEST_LIMIT)
+                )
+                if self._postgres:
+                    waiting = waiting.with_for_update(skip_locked=True)
+                await session.execute(
+                    update(EscalationCopy)
+                    .where(EscalationCopy.id.in_(waiting.scalar_subquery()))
+                    .values(mail_id=mine)
+                    .execution_options(synchronize_session=False)
+                )
+                rows = (
+                    await session.execute(
+                        select(Escalation, Application, Candidate, Vacancy, Recruiter)
+                        .join(EscalationCopy, EscalationCopy.escalation_id == Escalation.id)
+                        .join(Application, Application.id == Escalation.application_id)
+                        .join(Candidate, Candidate.id == Application.candidate_id)
+                        .join(Vacancy, Vacancy.id == Application.vacancy_id)
+                        .join(Recruiter, Recruiter.id == EscalationCopy.recruiter_id)
+                        .where(EscalationCopy.mail_id == mine)
+                        .order_by(Escalation.id)
+                    )
+                ).all()
+                if not rows:
+                    continue  # another sweeper took them
+                [digest] = await queue_mail(session, [self._digest(rows)])
+                await session.execute(
+                    update(EscalationCopy)
+                    .where(EscalationCopy.mail_id == mine)
+                    .values(mail_id=digest.id)
+                    .execution_options(synchronize_session=False)
+                )
+                sent += 1
+        return sent
+
     def _digest(self, rows) -> Mail:
         """The recruiter's digest, in English (notices.digest in the catalogue)."""
         tz, language = self.settings.timezone, "en"
@@ -67,7 +122,9 @@ class RecruiterDigests(SweeperBase):
 
         def reason(escalation: Escalation) -> str:
             name = catalogue().name_of("notices.digest.reason_names", escalation.reason, language)
-            if escalation.level > 1:
+            if escalation.level > 2:
+                name += say("notices.digest.third_level", language)
+            elif escalation.level > 1:
                 name += say("notices.digest.second_level", language)
             return name
 

@@ -3,10 +3,12 @@ application arrived.
 
 A late notice goes to each applicant whose escalation a sweep raised, in their language, on
 their linked Telegram chat, else their linked WhatsApp number (as a template outside the
-24-hour window), or else by email: that the employer is late, who is on it, and by
-when. The mark on the escalation row (`applicant_notified_at`) is set in the same transaction
-that queues the mail, so no mail is queued twice; Telegram messages are claimed for a few
-minutes first, and one is sent again only if a sweeper died between sending and marking it.
+24-hour window), or else by email: that the employer is late, who is on it, and by when.
+Raised again because nobody took it in time (monitor/chain.py), the notice says that a person
+is on it by the new time, without a name, since nobody has taken it yet. The mark on the
+escalation row (`applicant_notified_at`) is set in the same transaction that queues the mail,
+so no mail is queued twice; Telegram messages are claimed for a few minutes first, and one is
+sent again only if a sweeper died between sending and marking it.
 
 A receipt (when receipts are on) goes to each application of the last two days that has none
 yet, with a link to the careers chat and, with Telegram, a t.me link that connects the chat.
@@ -133,9 +135,11 @@ class ApplicantNotices(SweeperBase):
     def _notice(self, escalation, application, candidate, vacancy, recruiter) -> tuple[str, str]:
         language = candidate.language or "en"  # a language without a catalogue: English
         values = self._values(escalation, application, candidate, vacancy, recruiter)
+        # raised since (monitor/chain.py): someone new has it by a new time
+        notice = "notices.raised" if escalation.level > 1 else "notices.overdue"
         return (
-            say("notices.overdue.subject", language, **values),
-            say("notices.overdue.body", language, **values),
+            say(f"{notice}.subject", language, **values),
+            say(f"{notice}.body", language, **values),
         )
 
     def _values(self, escalation, application, candidate, vacancy, recruiter) -> dict[str, str]:
@@ -157,6 +161,16 @@ class ApplicantNotices(SweeperBase):
             or say("conversation.a_recruiter", language),
             "respond_by": day_and_time(escalation.respond_by, language, tz),
         }
+        if escalation.level > 1:
+            # nobody has taken it yet: a person is on it, but no name can be promised (also in
+            # the WhatsApp template, whose {{4}} is otherwise the recruiter's name)
+            who = say(
+                "notices.raised.admins" if escalation.level > 2 else "notices.raised.colleague",
+                language,
+                employer=self.settings.employer_name,
+            )
+            values["who"] = who
+            values["recruiter"] = who[:1].upper() + who[1:]
         return values
 
     async def send_receipts(self, now: datetime) -> int:

@@ -3,12 +3,13 @@
 One sweep:
 1. escalates every application past its acknowledgement deadline or its promised update, in
    one INSERT .. SELECT that the partial unique index makes idempotent (several sweepers at
-   once, or a sweep run twice, open each escalation once), and raises to the second level the
-   escalations nobody took in time;
+   once, or a sweep run twice, open each escalation once), and raises the escalations nobody
+   took in time to someone new: a second person, then the admins (monitor/chain.py);
 2. tells each applicant whose escalation it raised, in their language, on their linked
-   Telegram chat or else by email, that the employer is late, who is on it, and by when
-   (monitor/notices.py, with the receipts);
-3. sends each recruiter one digest of the escalations it raised for them (monitor/digest.py);
+   Telegram chat or else by email, that the employer is late, who is on it, and by when, or,
+   raised again, that a person is on it by the new time (monitor/notices.py, with the receipts);
+3. sends each recruiter one digest of the escalations it raised for them, and each admin one
+   of their copies (monitor/digest.py);
 4. writes back to the ATS the desk changes that are due: those the ATS could not take when the
    desk sent them, again with a growing pause until it does (ats/sync/writeback/send.py).
 
@@ -32,7 +33,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, literal, select, text, true, update
+from sqlalchemy import literal, select, text, true
 
 from ats.applications import overdue_conditions
 from ats.calendar import add_working_hours
@@ -43,15 +44,14 @@ from ats.models import (
     Escalation,
     EscalationReason,
     EscalationState,
-    Recruiter,
     Vacancy,
 )
 from ats.privacy.retention import RetentionPurge
 from ats.services import Services
-from ats.store_basics import RecruiterNotFound
 from ats.sync.writeback.send import send_due
 from ats.telegram_api import bot_username, message_sender
 from ats.whatsapp_notices import notice_sender
+from monitor.chain import EscalationChain
 from monitor.digest import RecruiterDigests
 from monitor.health import SweepHealth, serve
 from monitor.notices import ApplicantNotices
@@ -65,12 +65,12 @@ class SweepReport:
     applicants_emailed: int
     applicants_on_telegram: int
     digests: int
-    raised_to_second_level: int = 0
+    raised: int = 0  # to someone new: a second person or the admins (monitor/chain.py)
     receipts: int = 0
     written_back: int = 0
 
 
-class Sweeper(ApplicantNotices, RecruiterDigests):
+class Sweeper(EscalationChain, ApplicantNotices, RecruiterDigests):
     """One sweep (see the module), its steps in order; the constructor is SweeperBase's."""
 
     async def sweep(self) -> SweepReport:
@@ -78,7 +78,7 @@ class Sweeper(ApplicantNotices, RecruiterDigests):
         escalated = await self.escalate_overdue(now)
         raised = await self.raise_unanswered(now)
         emailed, on_telegram = await self.tell_applicants(now)
-        digests = await self.send_digests()
+        digests = await self.send_digests() + await self.send_copies()
         receipts = await self.send_receipts(now) if self.settings.send_receipts else 0
         await self.mailer.deliver_pending()
         written = await send_due(self.store, self.settings, now=now)
@@ -140,48 +140,6 @@ class Sweeper(ApplicantNotices, RecruiterDigests):
                 created += (await session.execute(statement)).rowcount or 0
         return created
 
-    async def raise_unanswered(self, now: datetime) -> int:
-        """Escalations nobody took by their respond-by time go to the vacancy's backup
-        recruiter, else the default one, as second level, with a new respond-by time and a
-        place in that recruiter's next digest. The applicant was told already."""
-        settings = self.settings
-        try:
-            default = await self.store.default_recruiter(
-                settings.default_recruiter_email, settings.default_recruiter_name
-            )
-        except RecruiterNotFound:  # an empty ATS: nothing was escalated to anyone yet
-            return 0
-        backup = (
-            select(Vacancy.backup_recruiter_id)
-            .join(Application, Application.vacancy_id == Vacancy.id)
-            .where(Application.id == Escalation.application_id)
-            .scalar_subquery()
-        )
-        default_id = select(Recruiter.id).where(Recruiter.email == default.email).scalar_subquery()
-        respond_by = add_working_hours(
-            now, settings.escalation_response_hours, settings.timezone, settings.holiday_country
-        )
-        async with self.store.session() as session, session.begin():
-            result = await session.execute(
-                update(Escalation)
-                .where(
-                    Escalation.state == EscalationState.OPEN.value,
-                    Escalation.level == 1,
-                    Escalation.respond_by < now,
-                    Escalation.application_id.isnot(None),
-                )
-                .values(
-                    level=2,
-                    recruiter_id=func.coalesce(backup, default_id),
-                    respond_by=respond_by,
-                    raised_by_sweep=True,
-                    digest_mail_id=None,
-                    applicant_notified_at=func.coalesce(Escalation.applicant_notified_at, now),
-                )
-                .execution_options(synchronize_session=False)
-            )
-            return result.rowcount or 0
-
 
 async def sweeper_for(services: Services) -> Sweeper:
     """A sweeper with the process's mail and, when their tokens are set, Telegram and
@@ -231,8 +189,8 @@ async def sweep_every(services: Services, minutes: int, port: int | None = None)
 
 def describe(report: SweepReport) -> str:
     return (
-        f"{report.escalated} escalated, {report.raised_to_second_level} raised to the second "
-        f"level, {report.applicants_emailed} applicant(s) emailed, "
+        f"{report.escalated} escalated, {report.raised} raised to someone new, "
+        f"{report.applicants_emailed} applicant(s) emailed, "
         f"{report.applicants_on_telegram} told on Telegram, {report.digests} digest(s), "
         f"{report.receipts} receipt(s), {report.written_back} desk change(s) written to the ATS."
     )

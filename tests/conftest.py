@@ -41,6 +41,7 @@ TABLES = (
     "spooled_work",
     "ats_writebacks",
     "canned_replies",
+    "escalation_copies",
     "escalation_messages",
     "applicant_conversations",
     "erasure_tombstones",

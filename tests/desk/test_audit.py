@@ -10,6 +10,7 @@ from pathlib import Path
 from ats.models import EscalationReason
 from ats.records import EscalationRequest
 from ats.store_basics import utcnow
+from monitor.chain import AUDIT_ACTIONS
 from speech.catalogue import catalogue
 from tests.ats.helpers import add, row
 from tests.desk.conftest import InProcessDesk
@@ -20,10 +21,11 @@ DESK = Path(__file__).parents[2] / "desk"
 
 
 def written_actions() -> set[str]:
-    """Every action name the desk's code writes to the audit log, and the eraser's."""
+    """Every action name the desk's code writes to the audit log, the eraser's, and the
+    deadline monitor's raises."""
     calls = re.compile(r"\baudit\(\s*[^,()]+,\s*[^,()]+,\s*\"(\w+)\"", re.S)
     found = {m.group(1) for path in DESK.glob("*.py") for m in calls.finditer(path.read_text())}
-    return found | {"erase", "purge"}
+    return found | {"erase", "purge"} | set(AUDIT_ACTIONS.values())
 
 
 def test_every_action_written_has_words_in_both_languages():

@@ -4,121 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import email
-import email.policy
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from ats.db import create_engine
 from ats.linking import ChatLinks
-from ats.mail import Mailer
-from ats.models import Escalation, OutgoingMail, Status
-from ats.settings import Settings, WhatsAppSettings
+from ats.models import Escalation, Status
+from ats.settings import WhatsAppSettings
 from ats.store import ATSStore
 from ats.store_basics import utcnow
 from ats.sync.writeback.send import send
 from ats.telegram_api import TelegramSettings, message_sender
 from ats.whatsapp_notices import notice_sender
 from ats.whatsapp_store import note_inbound
-from monitor.sweep import Sweeper, describe
-from tests.ats.helpers import AMSTERDAM, UTC, add, row
+from monitor.sweep import describe
+from tests.ats.helpers import add, row
 from tests.ats.sync import fake_writes as fw
 from tests.ats.sync.test_writeback import CASES, desk_sets
 from tests.channels.fake_telegram import FakeTelegram
 from tests.channels.fake_whatsapp import FakeWhatsApp
 from tests.channels.test_whatsapp import settings_of
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=AMSTERDAM).astimezone(UTC)
-
-
-@pytest.fixture
-async def ats(store, db_settings, tmp_path):
-    """Applied on Thursday 23 April 2026: five working days, with King's Day (Monday 27 April)
-    in between, make the acknowledgement due on Friday 1 May (same time of day)."""
-    settings = dataclasses.replace(db_settings, secret_key="k", outbox_dir=tmp_path / "outbox")
-    await add(
-        store,
-        settings,
-        row(2, reference="AP-7K3M-9XQ2", applied_at=local(2026, 4, 23, 10)),  # Dutch, Eva
-        row(
-            3,
-            reference="AP-4HD8-2MWR",
-            candidate_name="James Carter",
-            candidate_email="james@example.com",
-            candidate_language="en",
-            applied_at=local(2026, 4, 23, 11),
-        ),
-        row(  # acknowledged: an update promised for Thursday 30 April
-            4,
-            reference="AP-9TRB-X2KE",
-            candidate_name="Oliver Bennett",
-            candidate_email="oliver@example.com",
-            candidate_language="en",
-            vacancy_code="NURSE",
-            vacancy_title="Nurse",
-            recruiter_name="Daan Bakker",
-            recruiter_email="daan@example.com",
-            applied_at=local(2026, 4, 20, 9),
-            acknowledged_at=local(2026, 4, 21, 9),
-            status=Status.SCREENING,
-            next_update_due_at=local(2026, 4, 30, 12),
-        ),
-        row(  # acknowledged, nothing promised: never overdue
-            5,
-            reference="AP-3M6P-H7WD",
-            candidate_name="Lotte Visser",
-            candidate_email="lotte@example.nl",
-            applied_at=local(2026, 4, 23, 9),
-            acknowledged_at=local(2026, 4, 24, 9),
-            status=Status.SCREENING,
-        ),
-        now=local(2026, 4, 23, 12),
-    )
-    return store, settings
-
-
-def sweeper(store: ATSStore, settings, clock: Clock, send_telegram=None) -> Sweeper:
-    links = ChatLinks(store, b"k", clock=clock)
-    return Sweeper(store, settings, Mailer(store, settings), links, send_telegram, clock)
-
-
-@dataclasses.dataclass
-class Sent:
-    """A mail as the outbox table keeps it, with the body its recipient got (the table drops
-    bodies once sent: what the applicant read is in the outbox folder)."""
-
-    id: int
-    to_address: str
-    subject: str
-    purpose: str
-    sent_at: datetime | None
-    body: str
-
-
-async def mails(store: ATSStore, settings: Settings | None = None) -> list[Sent]:
-    async with store.session() as session:
-        rows = list(await session.scalars(select(OutgoingMail).order_by(OutgoingMail.id)))
-    found = []
-    for mail in rows:
-        body = mail.body
-        if settings is not None and mail.sent_at is not None:
-            [path] = settings.outbox_dir.glob(f"*-{mail.id:06d}-*.eml")
-            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            body = message.get_body(preferencelist=("plain",)).get_content()
-        found.append(Sent(mail.id, mail.to_address, mail.subject, mail.purpose, mail.sent_at, body))
-    return found
+from tests.monitor.conftest import Clock, local, mails, sweeper
 
 
 async def count_escalations(store: ATSStore) -> int:
@@ -253,26 +161,6 @@ async def test_notices_go_over_real_smtp(ats, smtp_server):
             "daan@example.com",
         ]
     )
-
-
-async def test_an_escalation_nobody_took_in_time_goes_to_the_second_level(ats):
-    store, settings = ats
-    clock = Clock(local(2026, 5, 2, 12))  # Saturday: respond by Monday 17:00
-    await sweeper(store, settings, clock).sweep()
-    clock.now = local(2026, 5, 4, 16)  # Monday afternoon: still in time
-    assert (await sweeper(store, settings, clock).sweep()).raised_to_second_level == 0
-    before = len(await mails(store))
-
-    clock.now = local(2026, 5, 5, 9)  # Tuesday morning: nobody claimed them
-    report = await sweeper(store, settings, clock).sweep()
-    assert report.raised_to_second_level == 3 and report.applicants_emailed == 0
-    async with store.session() as session:
-        levels = list(await session.scalars(select(Escalation.level)))
-    assert levels == [2, 2, 2]
-    [digest] = [m for m in (await mails(store, settings))[before:] if m.purpose == "sweep_digest"]
-    assert digest.to_address == "eva@example.com"  # no backups: the default recruiter
-    assert digest.body.count("second level") == 3
-    assert (await sweeper(store, settings, clock).sweep()).raised_to_second_level == 0
 
 
 async def test_receipts_for_new_applications_once_when_turned_on(ats):
