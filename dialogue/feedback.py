@@ -19,20 +19,17 @@ from speech.feedback import score_buttons, score_in
 
 # set by a status answer; cleared once the question was asked (or not, being too soon)
 DUE = "feedback_due"
-# intents that are a question for the help desk, not a comment on it
-NOT_A_COMMENT = {
-    "check_status",
-    "ask_timeline",
-    "ask_process",
-    "request_human",
-    "withdraw_application",
-    "privacy_request",
-    "switch_language",
-    "forget_chat",
-    "provide_reference",
-    "provide_email",
-    "provide_code",
-}
+# asking for something: never a comment, whatever it says
+REQUESTS = {"request_human", "privacy_request", "switch_language", "forget_chat"}
+# questions the help desk answers: not a comment when the message is put as a question (a
+# comment may praise or blame the status answer in words the model takes for a status question)
+QUESTIONS = {"check_status", "ask_timeline", "ask_process", "withdraw_application"}
+QUESTION_WORDS = {
+    "where", "when", "what", "how", "why", "who", "which", "can", "could", "is", "are", "do",
+    "does", "did", "will", "would", "have", "has", "any",
+    "waar", "wanneer", "wat", "hoe", "waarom", "wie", "welke", "kan", "kun", "kunt", "kunnen",
+    "zijn", "heb", "hebben", "heeft", "wordt", "word", "krijg", "komt", "nog",
+}  # fmt: skip
 NO = {"no", "nope", "no thanks", "no thank you", "nee", "nee dank je", "nee bedankt", "nah"}
 
 
@@ -83,7 +80,7 @@ async def answer_feedback(turn: Turn) -> bool:
     if awaiting == Awaiting.FEEDBACK_COMMENT:
         turn.set("awaiting", None)
         text = (turn.text or "").strip()
-        if not text or text.startswith("/") or turn.intent in NOT_A_COMMENT:
+        if not text or text.startswith("/") or not is_a_comment(turn, text):
             return False
         if turn.intent == "deny" or text.casefold().strip(" .!") in NO:
             turn.say("feedback_no_comment")
@@ -93,3 +90,13 @@ async def answer_feedback(turn: Turn) -> bool:
         turn.say("feedback_comment_thanks")
         return True
     return False
+
+
+def is_a_comment(turn: Turn, text: str) -> bool:
+    """A message after "anything to add?" is a comment unless it asks for something, gives a
+    detail to verify with, or is a question of the kind the help desk answers."""
+    if turn.intent in REQUESTS or turn.reference() or turn.entity("email"):
+        return False
+    words = text.casefold().split()
+    asked = "?" in text or (bool(words) and words[0].strip(",.!") in QUESTION_WORDS)
+    return not (asked and turn.intent in QUESTIONS)

@@ -113,6 +113,17 @@ async def test_something_else_instead_of_a_score_is_answered_as_usual(desk):
     assert rows[-1].score == 2 and rows[-1].comment is None
 
 
+async def test_a_comment_in_words_the_model_takes_for_a_status_question_is_a_comment(desk):
+    chat = Chat(sender="fb-praise", slots={"language": "nl"})
+    await verify_by_email(chat, desk, THIJS)
+    await chat.send("bedankt", "thank")
+    await chat.send("4", "provide_code")
+    said = Chat.text(await chat.send("Reageerde snel op mijn sollicitatie, top!", "check_status"))
+    assert said == "Dank je: het recruitmentteam leest deze opmerkingen."
+    [row] = await feedback_rows(desk)
+    assert row.comment == "Reageerde snel op mijn sollicitatie, top!"
+
+
 async def test_no_question_without_a_status_answer(desk):
     chat = Chat(sender="fb-none")
     assert Chat.text(await chat.send("thanks", "thank")) == (
