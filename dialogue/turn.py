@@ -19,7 +19,7 @@ from ats.records import RecruiterRecord
 from ats.reference import InvalidReference, parse_reference
 from ats.services import Services
 from dialogue.identity import Identity, channel_of, client_of
-from dialogue.states import FREE_TEXT
+from dialogue.states import FEEDBACK, FREE_TEXT
 from speech.catalogue import say
 from speech.language import (
     DEFAULT_LANGUAGE,
@@ -53,8 +53,9 @@ def settle_language(tracker: Tracker) -> tuple[str, list[EventType]]:
         return asked, [SlotSet("language", asked), SlotSet("language_pinned", True)]
     if tracker.get_slot("language_pinned") and current:
         return current, []
-    if tracker.get_slot("awaiting") in FREE_TEXT and current:
-        return current, []  # "Mark de Boer" is a name, not a switch to Dutch
+    if tracker.get_slot("awaiting") in FREE_TEXT | FEEDBACK and current:
+        # "Mark de Boer" is a name, not a switch to Dutch; a score of "4" has no language
+        return current, []
     metadata = message.get("metadata") or {}
     language = (
         language_of_locale(metadata.get("language"))

@@ -150,6 +150,34 @@ def _update(
     }
 
 
+def callback_update(
+    update_id: int,
+    chat_id: int,
+    data: str,
+    text: str,
+    name: str,
+    callback_id: str = "",
+    language: str = "en",
+) -> dict:
+    """A button pressed under the bot's message `text` in a private chat, as Telegram sends it."""
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": callback_id or f"cb-{update_id}",
+            "chat_instance": "ci",
+            "from": {"id": chat_id, "is_bot": False, "first_name": name, "language_code": language},
+            "message": {
+                "message_id": 99,
+                "date": 1764000000,
+                "chat": {"id": chat_id, "type": "private"},
+                "from": {"id": 4242, "is_bot": True, "first_name": "Help desk"},
+                "text": text,
+            },
+            "data": data,
+        },
+    }
+
+
 def _post(url: str, body: bytes, secret: str | None) -> tuple[int, dict]:
     headers = {"Content-Type": "application/json"}
     if secret is not None:
@@ -355,27 +383,9 @@ def test_buttons_are_inline_keyboards_and_callback_queries_are_answered(desk, fa
         "Finance Controller (AP-T3XH-7QCP)",
     }
     chosen = next(b for b in buttons if "AP-R6GW-2MZN" in b["text"])
-    callback = {
-        "update_id": 24,
-        "callback_query": {
-            "id": "cb-1",
-            "chat_instance": "ci",
-            "from": {
-                "id": chat,
-                "is_bot": False,
-                "first_name": "Daniel",
-                "language_code": "en",
-            },
-            "message": {
-                "message_id": 99,
-                "date": 1764000000,
-                "chat": {"id": chat, "type": "private"},
-                "from": {"id": 4242, "is_bot": True, "first_name": "Help desk"},
-                "text": choice["text"],
-            },
-            "data": chosen["callback_data"],
-        },
-    }
+    callback = callback_update(
+        24, chat, chosen["callback_data"], choice["text"], "Daniel", callback_id="cb-1"
+    )
     assert _post(url, json.dumps(callback).encode(), SECRET)[0] == 200
     assert fake.sent("answerCallbackQuery")[0]["callback_query_id"] == "cb-1"
     answer = fake.wait_for(5)[-1]

@@ -12,7 +12,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.channels.test_telegram import SECRET, _post, _update
+from tests.channels.test_telegram import SECRET, _post, _update, callback_update
 from tests.desk.test_views import PASSWORD, cli, url
 from tests.web.conftest import last_code
 from tests.web.test_chat_widget import BOT, careers, open_chat, say
@@ -161,22 +161,8 @@ def test_a_recruiter_answers_on_telegram(chromium, helpdesk, fake):
         question = wait_for_message(fake, chat_id, "hoe behulpzaam was dit")
         buttons = [b for row in question["reply_markup"]["inline_keyboard"] for b in row]
         assert [b["text"] for b in buttons] == ["1 – helemaal niet", "2", "3", "4", "5 – heel erg"]
-        callback = {
-            "update_id": 5,
-            "callback_query": {
-                "id": "cb-feedback",
-                "chat_instance": "ci",
-                "from": {"id": chat_id, "is_bot": False, "first_name": "Thijs"},
-                "message": {
-                    "message_id": 98,
-                    "date": 1764000000,
-                    "chat": {"id": chat_id, "type": "private"},
-                    "from": {"id": 4242, "is_bot": True, "first_name": "Help desk"},
-                    "text": question["text"],
-                },
-                "data": buttons[2]["callback_data"],
-            },
-        }
+        chosen = buttons[2]["callback_data"]
+        callback = callback_update(5, chat_id, chosen, question["text"], "Thijs", language="nl")
         assert _post(webhook, json.dumps(callback).encode(), SECRET)[0] == 200
         wait_for_message(fake, chat_id, "Wil je nog iets toevoegen?")
     finally:

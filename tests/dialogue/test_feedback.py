@@ -84,7 +84,9 @@ async def test_in_dutch_goodbye_asks_and_no_means_no_comment(desk):
     closing = Chat.text(await chat.send("doei", "goodbye"))
     assert closing.startswith("Nog één vraag: hoe behulpzaam was dit")
     assert "Tot ziens" not in closing  # the goodbye waits for the answer
-    assert "Wil je nog iets toevoegen?" in Chat.text(await chat.send("5 – heel erg", "greet"))
+    # a button pressed on a phone set to English: the answer stays in the conversation's Dutch
+    score = await chat.send("5 – heel erg", "greet", metadata={"language": "en"})
+    assert "Wil je nog iets toevoegen?" in Chat.text(score)
     assert Chat.text(await chat.send("nee", "deny")) == "Dank je, en veel succes!"
     [row] = await feedback_rows(desk)
     assert (row.score, row.comment, row.language) == (5, None, "nl")
