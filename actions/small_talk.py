@@ -53,10 +53,9 @@ class ActionGoodbye(_Say):
         if turn.slot("awaiting") in FREE_TEXT:
             turn.set("awaiting", None)
             await add_contact_details(turn, release=True)
-        if await feedback_due(turn):  # after a status answer: "before you go, …"
-            ask_question(turn)
-            return
         turn.say(self.key)
+        if await feedback_due(turn):  # after a status answer: "one question before you go"
+            ask_question(turn)
 
 
 class ActionThank(_Say):
