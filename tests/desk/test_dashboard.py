@@ -445,9 +445,15 @@ async def test_the_dashboard_in_dutch(admin_view):
 
 
 def fragment_of(page: str) -> ET.Element:
-    """The dashboard's section of a desk page (the page around it is HTML, not XML)."""
+    """The dashboard's section of a desk page, up to the tag that closes it (the page around it
+    is HTML, not XML, and other sections follow it)."""
     start = page.index('<section class="dash"')
-    return parse(Markup(page[start : page.rindex("</section>") + len("</section>")]))
+    depth = 0
+    for tag in re.finditer(r"<section\b|</section>", page[start:]):
+        depth += -1 if tag.group().startswith("</") else 1
+        if depth == 0:
+            return parse(Markup(page[start : start + tag.end()]))
+    raise AssertionError("the dashboard's section is not closed")
 
 
 async def test_the_dashboard_page_shows_a_recruiter_their_figures(ats, desk, monkeypatch):
