@@ -1,0 +1,40 @@
+"""Personal data taken out of an applicant's message before anyone keeps or reads it for
+another purpose (the desk's review inbox, the NLU examples it exports).
+
+What an applicant types to prove who they are has an exact form, and each is replaced by a
+placeholder of the same form, so that the message still reads naturally and a model trained on
+it still sees "a reference here": an address becomes `name@example.com`, a reference
+`AP-XXXX-XXXX`, a phone number `+31 6 00000000`, a one-time code `000000`. Masking twice
+changes nothing. Names and other free text cannot be recognised reliably: the review inbox
+leaves out answers to the bot's free-text questions (a name, a vacancy) for that reason.
+"""
+
+from __future__ import annotations
+
+import re
+
+EMAIL_PLACEHOLDER = "name@example.com"
+REFERENCE_PLACEHOLDER = "AP-XXXX-XXXX"
+PHONE_PLACEHOLDER = "+31 6 00000000"
+CODE_PLACEHOLDER = "000000"
+
+# bounded like real addresses (RFC 5321), so a long message cannot make the search slow
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}")
+# as the NLU data's regex finds them (Crockford base32: no I, L, O, U), and as lenient as the
+# reference parser: any case, with or without dashes or spaces
+REFERENCE = re.compile(r"(?i)\bAP[\s-]?[0-9A-Z]{4}[\s-]?[0-9A-Z]{4}\b")
+# 9 to 15 digits (a date such as 01-05-2026 has 8), optionally after + or 00, in groups split
+# by spaces, dashes, dots or brackets: 06-12345678, +31 (0)20 123 4567, 0031612345678
+PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\d(?:[\s().-]{0,2}\d){8,14}(?!\w)")
+# a one-time code: six digits standing alone
+CODE = re.compile(r"(?<![\w.,-])\d{6}(?![\w-]|[.,]\d)")
+
+
+def mask_personal_data(text: str) -> str:
+    """The message with addresses, references, phone numbers and codes replaced by
+    placeholders of the same form. Addresses go first: they may hold digits and letters that
+    look like the others."""
+    text = EMAIL.sub(EMAIL_PLACEHOLDER, text)
+    text = REFERENCE.sub(REFERENCE_PLACEHOLDER, text)
+    text = PHONE.sub(PHONE_PLACEHOLDER, text)
+    return CODE.sub(CODE_PLACEHOLDER, text)
