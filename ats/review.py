@@ -165,9 +165,7 @@ async def set_verdict(
 async def reviewed_not_exported(store: ATSStore) -> int:
     """How many confirmed or corrected messages `helpdesk nlu export` has not written yet."""
     async with store.session() as session:
-        count = await session.scalar(
-            select(func.count()).where(*_examples(include_exported=False))
-        )
+        count = await session.scalar(select(func.count()).where(*_examples(include_exported=False)))
         return int(count or 0)
 
 

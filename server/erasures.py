@@ -48,9 +48,9 @@ from sqlalchemy.exc import StatementError
 from ats.models import ApplicantConversation, AuditEntry, LinkedChat, TrackerErasure
 from ats.privacy.erasure_steps import Erased, announce, count_erased
 from ats.privacy.keys import ErasureKeys
+from ats.review import forget_review_messages
 from ats.services import Services
 from ats.settings import Settings
-from ats.review import forget_review_messages
 from ats.store import ATSStore
 from ats.store_basics import utcnow
 from server import handovers
