@@ -56,6 +56,8 @@ from desk.profile import add_profile_routes
 from desk.reach import Reach, reach_of
 from desk.reassign import add_reassign_routes, colleagues
 from desk.reopen import add_reopen_routes
+from desk.review_figures import render_review_figures, review_figures
+from desk.review_pages import add_review_routes
 from desk.services import DeskServices
 from desk.sessions import (
     DeskUser,
@@ -112,6 +114,7 @@ def build_blueprint() -> Blueprint:
     add_reopen_routes(desk)
     add_reassign_routes(desk)
     add_canned_routes(desk)
+    add_review_routes(desk)
 
     @desk.route("/", methods=["GET"])
     @desk_page
@@ -373,8 +376,14 @@ def build_blueprint() -> Blueprint:
     @desk_page
     async def dashboard_page(request: Request, user: DeskUser) -> HTTPResponse:
         data = await dashboard(DeskServices.get().store, user, utcnow())
+        # what applicants ask that the bot does not understand (the review inbox's counts)
+        review = await review_figures(DeskServices.get().store, utcnow())
         return render(
-            request, "dashboard.html", user, fragment=render_dashboard(data, language_of(request))
+            request,
+            "dashboard.html",
+            user,
+            fragment=render_dashboard(data, language_of(request)),
+            review=render_review_figures(review, language_of(request)),
         )
 
     @desk.route("/audit", methods=["GET"])
