@@ -83,7 +83,9 @@ async def review_figures(
     return ReviewFigures(
         weeks=weeks,
         by_intent=tuple(by_intent),
-        by_week=tuple((start.date(), count) for start, count in zip(starts[:-1], counts, strict=True)),
+        by_week=tuple(
+            (start.date(), count) for start, count in zip(starts[:-1], counts, strict=True)
+        ),
         waiting=int(waiting or 0),
     )
 
