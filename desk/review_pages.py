@@ -155,6 +155,6 @@ def add_review_routes(desk: Blueprint) -> None:
             return render(request, "message.html", user, message=message, status=400)
         if not await set_verdict(store, item_id, verdict, intent, utcnow()):
             return gone(request, user)
-        detail = intent if verdict == CORRECTED else ""
+        detail = intent if verdict == CORRECTED and intent else ""
         await audit(store, user.email, f"review_{verdict}", f"review message {item_id}", detail)
         return response.redirect(f"/desk/review?done={item_id}")
