@@ -4,7 +4,7 @@ dashboard counts them per intent and per week; an erasure takes their text away.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 from rasa.core.tracker_store import InMemoryTrackerStore
@@ -107,6 +107,10 @@ async def test_admins_confirm_or_correct_masked_messages_in_one_click(desk: InPr
     assert "What applicants ask that the bot does not understand" in dashboard
     assert '<tr><th scope="row">check_status</th><td class="dash-num">1</td></tr>' in dashboard
     assert '<tr><th scope="row">ask_process</th><td class="dash-num">1</td></tr>' in dashboard
+    monday = (utcnow() - timedelta(days=utcnow().weekday())).date()
+    year, week, _ = monday.isocalendar()
+    this_week = f"{year}-W{week:02d} (from {monday.isoformat()})"
+    assert f'<tr><th scope="row">{this_week}</th><td class="dash-num">2</td></tr>' in dashboard
 
 
 async def test_an_erased_conversation_leaves_the_inbox_and_keeps_its_count(desk: InProcessDesk):
