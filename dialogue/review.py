@@ -48,7 +48,7 @@ HUMAN = "request_human"
 # the same words again, give or take a typo: the first time was not understood
 SAME_WORDS = 0.85
 SHORTEST_REPEAT = 8  # "hi", "yes" and "hello??" are said twice without being misread
-LONGEST_COMPARED = 500
+LONGEST_COMPARED = 300
 _WORD = re.compile(r"\w+")
 # one set of keyed hashes per secret key (deriving the key costs more than hashing)
 _keys: dict[bytes | str | None, ErasureKeys] = {}
@@ -142,7 +142,15 @@ def said_again(now: str, before: str) -> bool:
     a, b = _words(now), _words(before)
     if len(a) < SHORTEST_REPEAT or len(b) < SHORTEST_REPEAT:
         return False
-    return a == b or difflib.SequenceMatcher(None, a, b).ratio() >= SAME_WORDS
+    if a == b:
+        return True
+    # the cheap upper bounds first: most messages differ at a glance, and CPU per message counts
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return (
+        matcher.real_quick_ratio() >= SAME_WORDS
+        and matcher.quick_ratio() >= SAME_WORDS
+        and matcher.ratio() >= SAME_WORDS
+    )
 
 
 def worth_reviewing(
