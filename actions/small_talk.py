@@ -5,6 +5,8 @@ from __future__ import annotations
 from actions.base import HelpdeskAction
 from dialogue.answers import withdraw
 from dialogue.escalation import add_contact_details, open_privacy_request, selected_application
+from dialogue.feedback import ask_question
+from dialogue.feedback import due as feedback_due
 from dialogue.states import FREE_TEXT
 from dialogue.turn import Turn, chosen_language
 from dialogue.verification import link_with_token, verify_or_ask
@@ -51,6 +53,9 @@ class ActionGoodbye(_Say):
         if turn.slot("awaiting") in FREE_TEXT:
             turn.set("awaiting", None)
             await add_contact_details(turn, release=True)
+        if await feedback_due(turn):  # after a status answer: "before you go, …"
+            ask_question(turn)
+            return
         turn.say(self.key)
 
 
@@ -59,6 +64,13 @@ class ActionThank(_Say):
 
     def name(self) -> str:
         return "action_thank"
+
+    async def respond(self, turn: Turn) -> None:
+        if await feedback_due(turn):  # after a status answer: not "anything else?" but this
+            turn.say("thanks_short")
+            ask_question(turn)
+            return
+        turn.say(self.key)
 
 
 class ActionHelp(_Say):

@@ -1,17 +1,36 @@
-"""Personal data taken out of an applicant's message before anyone keeps or reads it for
-another purpose (the desk's review inbox, the NLU examples it exports).
+"""Personal data masked out of free text an applicant wrote, before the help desk keeps it for
+another purpose: email addresses, application references, phone numbers and one-time codes.
+Names are not found this way; that is why such text is also erased with its conversation.
 
-What an applicant types to prove who they are has an exact form, and each is replaced by a
-placeholder of the same form, so that the message still reads naturally and a model trained on
-it still sees "a reference here": an address becomes `name@example.com`, a reference
-`AP-XXXX-XXXX`, a phone number `+31 6 00000000`, a one-time code `000000`. Masking twice
-changes nothing. Names and other free text cannot be recognised reliably: the review inbox
-leaves out answers to the bot's free-text questions (a name, a vacancy) for that reason.
+Two ways, for two readers:
+
+- `mask_personal` (a feedback comment on the desk's dashboard): each becomes a label that says
+  what was there, "[email]", "[reference]", "[phone]", "[code]".
+- `mask_personal_data` (the review inbox, and the NLU examples it exports): each becomes a
+  placeholder of the same form, so that the message still reads naturally and a model trained
+  on it still sees "a reference here": `name@example.com`, `AP-XXXX-XXXX`, `+31 6 00000000`,
+  `000000`. Masking twice changes nothing, and a date (8 digits) is not a phone number.
 """
 
 from __future__ import annotations
 
 import re
+
+# in this order: an address may hold digits, a reference letters and digits, a phone number
+# six digits in a row
+MASKS = (
+    ("[email]", re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}")),
+    ("[reference]", re.compile(r"(?i)\bAP[\s-]?[0-9A-Z]{4}[\s-]?[0-9A-Z]{4}\b")),
+    ("[phone]", re.compile(r"(?<![\w+])\+?\d(?:[\s().-]?\d){7,14}(?!\w)")),
+    ("[code]", re.compile(r"\b\d{6}\b")),
+)
+
+
+def mask_personal(text: str) -> str:
+    for placeholder, pattern in MASKS:
+        text = pattern.sub(placeholder, text)
+    return text
+
 
 EMAIL_PLACEHOLDER = "name@example.com"
 REFERENCE_PLACEHOLDER = "AP-XXXX-XXXX"

@@ -761,6 +761,30 @@ class AtsWriteback(Base):
     )
 
 
+class CandidateFeedback(Base):
+    """One time an applicant was asked how helpful the help desk was (ats/feedback.py): after
+    a status answer ("status") or a resolved hand-over ("handover", with its recruiter), and
+    what they answered. An erasure of the conversation drops the comment and what ties the row
+    to the applicant; the score stays, as an anonymous figure for the dashboard."""
+
+    __tablename__ = "candidate_feedback"
+
+    id = Column(Integer, primary_key=True)
+    asked_at = Column(UTCDateTime, nullable=False)
+    kind = Column(String(20), nullable=False)  # "status" or "handover"
+    channel = Column(String(30), nullable=True)
+    language = Column(String(10), nullable=True)
+    # the conversation it was asked in, and a keyed hash of who was asked (their address, else
+    # the conversation): asked at most once a week each; both None once erased
+    conversation_id = Column(String(255), nullable=True, index=True)
+    applicant_key = Column(String(64), nullable=True, index=True)
+    escalation_id = Column(ForeignKey("escalations.id", ondelete="SET NULL"), nullable=True)
+    recruiter_id = Column(ForeignKey("recruiters.id", ondelete="SET NULL"), nullable=True)
+    score = Column(Integer, nullable=True)  # 1-5; None: not answered
+    answered_at = Column(UTCDateTime, nullable=True)
+    comment = Column(Text, nullable=True)  # masked (ats/masking.py)
+
+
 class ReviewMessage(Base):
     """An applicant's message the language model may have misread (little confidence, a
     fallback, a person asked for right after the bot's answer, the applicant saying it again),

@@ -27,15 +27,18 @@ from rasa.shared.core.events import (
     BotUttered,
     ConversationPaused,
     ConversationResumed,
+    SlotSet,
     UserUttered,
 )
 
+from ats.feedback import Asking, ask
 from ats.records import Mail
 from ats.store import ATSStore
 from ats.threads import add_message, thread
 from ats.whatsapp_api import WhatsAppError
 from desk.escalations import EscalationView
 from speech.catalogue import say
+from speech.feedback import question, score_buttons
 from speech.language import DEFAULT_LANGUAGE
 
 logger = logging.getLogger(__name__)
@@ -58,6 +61,9 @@ class Line:
 
 # marks a recruiter's reply in the tracker: the escalation's thread has it, with its channel
 IN_THREAD = "in_thread"
+# what the conversation waits for after the feedback question (dialogue/states.py's value;
+# the desk does not import the dialogue)
+FEEDBACK_SCORE = "feedback_score"
 # how a reply went when WhatsApp's window was closed: as the approved follow-up template
 TEMPLATE = "whatsapp_template"
 
@@ -154,6 +160,39 @@ class Handoff:
         """Resume the bot and tell the applicant so."""
         key = "recruiter_left" if recruiter else "recruiter_left_unnamed"
         return await self._say(escalation, key, recruiter, resume=True)
+
+    async def ask_feedback(self, escalation: EscalationView) -> bool:
+        """After the recruiter resolved it: "how helpful was this?" with its 1-5 buttons, in
+        the chat the applicant is in now (not by email), unless they were asked in the past
+        week (ats/feedback.py). The answer is read in the conversation (dialogue/feedback.py).
+        Whether it was asked."""
+        conversation_id = escalation.conversation_id
+        if not conversation_id or self.agent is None:
+            return False
+        async with self.agent.lock_store.lock(conversation_id):
+            tracker = await self.agent.processor.get_tracker(conversation_id)
+            channel = tracker.get_latest_input_channel()
+            output = self._output(channel)
+            if output is None or not await self._connected(channel, conversation_id):
+                return False
+            language = tracker.get_slot("language") or DEFAULT_LANGUAGE
+            asking = Asking(
+                "handover",
+                conversation_id,
+                escalation.applicant_email or conversation_id,
+                channel=channel,
+                language=language,
+                escalation_id=escalation.id,
+                recruiter_id=escalation.claimed_by_id or escalation.recruiter_id,
+            )
+            if await ask(self.store, self.mailer.settings, asking) is None:
+                return False
+            text, buttons = question(language), score_buttons(language)
+            tracker.update(SlotSet("awaiting", FEEDBACK_SCORE))
+            tracker.update(BotUttered(text, data={"buttons": buttons}))
+            await self.agent.processor.save_tracker(tracker)
+        await output.send_text_with_buttons(conversation_id, text, buttons)
+        return True
 
     async def passed_on(
         self, escalation: EscalationView, recruiter: str, colleague: str | None, *, resume: bool

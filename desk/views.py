@@ -39,6 +39,7 @@ from desk.escalations import (
     list_escalations,
     resolve,
 )
+from desk.feedback_figures import feedback_figures
 from desk.figures import dashboard
 from desk.handoff import Handoff, Line, conversation
 from desk.inbox import activity_of, add_inbox_routes
@@ -316,6 +317,8 @@ def build_blueprint() -> Blueprint:
                 mine = current.claimed_by_id == user.recruiter_id
                 who = real_name(current.claimed_by_name or user.name, user.email if mine else "")
                 await handoff(request).leave(current, who or "")
+                # then, in the chat the applicant is in: how helpful was this?
+                await handoff(request).ask_feedback(current)
             await audit(services.store, user.email, "resolve", f"escalation {escalation.id}")
         else:  # acknowledge, status
             if not await fresh(services.store, escalation.id, user, what):
@@ -375,14 +378,18 @@ def build_blueprint() -> Blueprint:
     @desk.route("/dashboard", methods=["GET"])
     @desk_page
     async def dashboard_page(request: Request, user: DeskUser) -> HTTPResponse:
-        data = await dashboard(DeskServices.get().store, user, utcnow())
+        services = DeskServices.get()
+        data = await dashboard(services.store, user, utcnow())
         # what applicants ask that the bot does not understand (the review inbox's counts)
-        review = await review_figures(DeskServices.get().store, utcnow())
+        review = await review_figures(services.store, utcnow())
         return render(
             request,
             "dashboard.html",
             user,
             fragment=render_dashboard(data, language_of(request)),
+            feedback=await feedback_figures(
+                services.store, user, utcnow(), services.settings.timezone
+            ),
             review=render_review_figures(review, language_of(request)),
         )
 

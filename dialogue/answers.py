@@ -13,6 +13,7 @@ from ats.records import ApplicationRecord
 from ats.store_basics import utcnow
 from ats.sync.writeback.send import send
 from dialogue.escalation import escalate, when
+from dialogue.feedback import status_answered
 from dialogue.turn import Turn
 from speech.catalogue import say
 from speech.dates import day
@@ -70,6 +71,7 @@ async def answer_status(turn: Turn, app: ApplicationRecord) -> None:
         stage=f" ({stage})" if (stage := stage_in(app.stage, language)) else "",
         next=next_step,
     )
+    status_answered(turn)
 
 
 async def answer_timeline(turn: Turn, app: ApplicationRecord) -> None:

@@ -1,13 +1,14 @@
 """Which step a message is, whatever action the rules picked: the state machine's routing.
 
-An answer to a free-text question the bot asked (a name, an address, a vacancy) goes to the
-contact details, unless it interrupts them (asking for a person, "are you a bot?"); a yes or no
-to the consent question is recorded (dialogue/privacy.py); someone asked to verify for a
-privacy request who cannot read that mailbox is handed to a recruiter; a message that holds the
-detail the bot waits for (a reference, an address, a code) moves verification on, whatever
-small talk the language model took it for; someone waiting for a recruiter who says "hello??"
-is told who has their question and how soon (dialogue/waiting.py); anything else is the
-action's own.
+The answer to "how helpful was this?" (a score, then a comment) is taken first, when it is one
+(dialogue/feedback.py). An answer to a free-text question the bot asked (a name, an address, a
+vacancy) goes to the contact details, unless it interrupts them (asking for a person, "are you
+a bot?"); a yes or no to the consent question is recorded (dialogue/privacy.py); someone asked
+to verify for a privacy request who cannot read that mailbox is handed to a recruiter; a
+message that holds the detail the bot waits for (a reference, an address, a code) moves
+verification on, whatever small talk the language model took it for; someone waiting for a
+recruiter who says "hello??" is told who has their question and how soon
+(dialogue/waiting.py); anything else is the action's own.
 """
 
 from __future__ import annotations
@@ -15,9 +16,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from dialogue.contact import answer_free_text
+from dialogue.feedback import answer_feedback
 from dialogue.privacy import PASSED_ON_UNVERIFIED, answer_consent, pass_on_unverified
 from dialogue.privacy_wish import cannot_receive_mail
-from dialogue.states import AWAITING_DETAILS, FREE_TEXT, INTERRUPTIONS, SMALL_TALK, Awaiting
+from dialogue.states import (
+    AWAITING_DETAILS,
+    FEEDBACK,
+    FREE_TEXT,
+    INTERRUPTIONS,
+    SMALL_TALK,
+    Awaiting,
+)
 from dialogue.turn import EMAIL, Turn
 from dialogue.verification import verify_or_ask
 from dialogue.waiting import answer_if_waiting
@@ -58,6 +67,8 @@ def has_a_detail(turn: Turn) -> bool:
 
 async def take_turn(turn: Turn, respond: Callable[[Turn], Awaitable[None]]) -> None:
     """Route this message: a free-text answer, a verification detail, or the action's own."""
+    if turn.slot("awaiting") in FEEDBACK and await answer_feedback(turn):
+        return
     if turn.slot("awaiting") in FREE_TEXT and turn.intent not in INTERRUPTIONS:
         await answer_free_text(turn)
     elif turn.slot("awaiting") == Awaiting.PRIVACY_CONSENT and turn.intent in ("affirm", "deny"):

@@ -20,8 +20,12 @@ class Awaiting(str, enum.Enum):
     CONTACT_NAME = "contact_name"  # free text: the applicant's name
     CONTACT_EMAIL = "contact_email"  # free text: where a recruiter can reach them
     CONTACT_VACANCY = "contact_vacancy"  # free text: the vacancy they applied for
+    FEEDBACK_SCORE = "feedback_score"  # how helpful this was, 1-5 (dialogue/feedback.py)
+    FEEDBACK_COMMENT = "feedback_comment"  # free text, if they like: a comment on it
 
 
+# The feedback question and its comment: read by their words (dialogue/feedback.py).
+FEEDBACK = {Awaiting.FEEDBACK_SCORE, Awaiting.FEEDBACK_COMMENT}
 # What the bot asked last, when the answer is free text rather than an intent.
 FREE_TEXT = {Awaiting.CONTACT_NAME, Awaiting.CONTACT_EMAIL, Awaiting.CONTACT_VACANCY}
 # Intents that are never taken as the answer to a free-text question.

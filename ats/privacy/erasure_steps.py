@@ -17,6 +17,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ats.db import dialect_insert
+from ats.feedback import forget_conversations as forget_feedback
 from ats.metrics import ERASED
 from ats.models import (
     ApplicantConversation,
@@ -158,6 +159,7 @@ async def erase_keys(
         await session.execute(
             delete(WhatsAppWindow).where(WhatsAppWindow.conversation_id.in_(chunk))
         )
+        await forget_feedback(session, chunk)
     for chunk in chunks(references):
         await session.execute(
             delete(ConversationProof).where(ConversationProof.reference.in_(chunk))

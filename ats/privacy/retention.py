@@ -27,6 +27,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement, Select
 
+from ats.feedback import forget_conversations as forget_feedback
 from ats.mail import Mailer
 from ats.models import (
     CLOSED_UNERASED_SQL,
@@ -298,6 +299,7 @@ class RetentionPurge:
             await request_tracker_erasures(
                 session, [self.keys.conversation(sender) for sender in idle], now
             )
+            await forget_feedback(session, idle)
             await announce(session, "unverified", now, sender_ids=idle, references=[])
             if idle or escalations:
                 session.add(

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from playwright.sync_api import expect
 
-from tests.channels.fake_whatsapp import FakeWhatsApp, delivery, text_message
+from tests.channels.fake_whatsapp import FakeWhatsApp, delivery, incoming, text_message
 from tests.channels.test_whatsapp import _post, _say
 from tests.desk.test_desk_browser import desk_login
 from tests.desk.test_handover_browser import open_escalation, outbox_mail
@@ -143,6 +143,36 @@ def test_a_recruiter_takes_over_a_whatsapp_conversation_in_the_browser(
         )
         page.reload()
         expect(page.locator("#reach")).to_contain_text("in the chat now (WhatsApp)")
+
+        # resolved: Bram hears Wanda left, then how helpful was this? (a list: five choices)
+        before = len(fake.sent(WA_ID))
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click("text=Resolve and hand back to the bot")
+        expect(page.locator("#state")).to_have_text("Resolved")
+        left, question = fake.wait_for(before + 2, WA_ID)[before : before + 2]
+        assert "Wanda Browser" in fake.rendered(left)
+        assert question["type"] == "interactive" and question["interactive"]["type"] == "list"
+        assert fake.rendered(question).startswith("Nog één vraag: hoe behulpzaam was dit")
+        rows = question["interactive"]["action"]["sections"][0]["rows"]
+        assert [(r["id"], r["title"]) for r in rows] == [
+            ("1", "1 – helemaal niet"),
+            ("2", "2"),
+            ("3", "3"),
+            ("4", "4"),
+            ("5", "5 – heel erg"),
+        ]
+        chosen = {"type": "list_reply", "list_reply": {"id": "5", "title": "5 – heel erg"}}
+        message = incoming(WA_ID, f"wamid.{uuid.uuid4().hex}", "interactive", chosen)
+        assert _post(desk, fake, delivery(fake, [message])) == 200
+        asked = fake.wait_for(before + 3, WA_ID)[-1]
+        assert "Wil je nog iets toevoegen?" in fake.rendered(asked)
+        thanked = _say(desk, fake, WA_ID, "Wanda reageerde snel, top!")
+        assert "het recruitmentteam leest deze opmerkingen" in thanked
+        page.goto(page.url.split("/desk/")[0] + "/desk/dashboard")
+        comments = page.locator("#feedback-comments")
+        expect(comments).to_contain_text("5/5")
+        expect(comments).to_contain_text("Wanda reageerde snel, top!")
+        expect(comments).to_contain_text("WhatsApp · Wanda Browser")
     finally:
         context.close()
 

@@ -99,8 +99,23 @@ def test_a_recruiter_takes_over_a_web_chat(chromium, helpdesk):
         desk.once("dialog", lambda dialog: dialog.accept())
         desk.click("text=Resolve and hand back to the bot")
         expect(desk.locator("#state")).to_have_text("Resolved")
-        expect(chat.locator(BOT).last).to_contain_text("has left the chat", timeout=10_000)
+        expect(chat.locator(BOT, has_text="has left the chat")).to_be_visible(timeout=10_000)
+        # then, in the chat: how helpful was this? five buttons; the answer and a comment
+        question = chat.locator(BOT).last
+        expect(question).to_contain_text("how helpful was this, from 1 (not at all) to 5")
+        replies = chat.locator(".hdc-replies button")
+        expect(replies).to_have_text(["1 – not at all", "2", "3", "4", "5 – very"])
+        replies.nth(3).click()
+        expect(chat.locator(BOT).last).to_contain_text("Anything you'd like to add?")
+        assert "the recruitment team reads" in say(chat, "Eva was very quick, thank you")
         assert "your CV and motivation are being reviewed" in say(chat, "what's my status now?")
+        # the admin's dashboard shows it, for Eva's hand-over
+        desk_login(desk, helpdesk, "feedback.admin@example.com", "--admin", "--name", "Fee Admin")
+        desk.goto(url(helpdesk, "/desk/dashboard"))
+        comments = desk.locator("#feedback-comments")
+        expect(comments).to_contain_text("4/5")
+        expect(comments).to_contain_text("Eva was very quick, thank you")
+        expect(comments).to_contain_text("Eva Jansen")
     finally:
         applicant.close()
         recruiter.close()
@@ -138,5 +153,42 @@ def test_a_recruiter_answers_on_telegram(chromium, helpdesk, fake):
         assert any("ik bel je morgen" in m["text"] for m in sent)
         joined = [m for m in fake.sent() if m["chat_id"] == chat_id and "doet nu mee" in m["text"]]
         assert joined  # told, in Dutch, that a recruiter joined
+
+        # resolved: then, on Telegram, how helpful was this? five inline buttons
+        desk.once("dialog", lambda dialog: dialog.accept())
+        desk.click("text=Resolve and hand back to the bot")
+        expect(desk.locator("#state")).to_have_text("Resolved")
+        question = wait_for_message(fake, chat_id, "hoe behulpzaam was dit")
+        buttons = [b for row in question["reply_markup"]["inline_keyboard"] for b in row]
+        assert [b["text"] for b in buttons] == ["1 – helemaal niet", "2", "3", "4", "5 – heel erg"]
+        callback = {
+            "update_id": 5,
+            "callback_query": {
+                "id": "cb-feedback",
+                "chat_instance": "ci",
+                "from": {"id": chat_id, "is_bot": False, "first_name": "Thijs"},
+                "message": {
+                    "message_id": 98,
+                    "date": 1764000000,
+                    "chat": {"id": chat_id, "type": "private"},
+                    "from": {"id": 4242, "is_bot": True, "first_name": "Help desk"},
+                    "text": question["text"],
+                },
+                "data": buttons[2]["callback_data"],
+            },
+        }
+        assert _post(webhook, json.dumps(callback).encode(), SECRET)[0] == 200
+        wait_for_message(fake, chat_id, "Wil je nog iets toevoegen?")
     finally:
         recruiter.close()
+
+
+def wait_for_message(fake, chat_id: int, words: str, timeout: float = 20) -> dict:
+    """The first message to the chat that holds these words, once it was sent."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [m for m in fake.sent() if m["chat_id"] == chat_id and words in m["text"]]
+        if found:
+            return found[0]
+        assert time.monotonic() < deadline, [m["text"] for m in fake.sent()]
+        time.sleep(0.2)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy import select, text
 
 from ats.escalation_store import EscalationStore  # noqa: F401  (the store's base)
+from ats.feedback import Asking, ask, record_comment, record_score
 from ats.linking import ChatLinks
 from ats.models import (
     ConversationProof,
@@ -239,6 +240,16 @@ async def build_history(
         close_reason="Not enough SQL, told Sanne de Vries",
         at=clock.now,
     )
+    # each said how helpful it was, with words that name them (ats/feedback.py)
+    for conversation, who, comment in (
+        ("web-james", "james@example.com", "James Smith here: quick and clear"),
+        ("web-stranger", "web-stranger", "Pim says thanks"),
+    ):
+        await ask(
+            store, settings, Asking("status", conversation, who, channel="webchat"), clock.now
+        )
+        await record_score(store, conversation, 4, clock.now)
+        await record_comment(store, conversation, comment, clock.now)
     return {
         "sanne": sanne.reference,
         "james": james.reference,

@@ -13,7 +13,14 @@ import uuid
 import aio_pika
 from sqlalchemy import select
 
-from ats.models import Application, AuditEntry, ErasureTombstone, OutgoingMail, Status
+from ats.models import (
+    Application,
+    AuditEntry,
+    CandidateFeedback,
+    ErasureTombstone,
+    OutgoingMail,
+    Status,
+)
 from ats.privacy.announcements import publish_pending
 from ats.privacy.erasure import Eraser
 from ats.privacy.keys import ErasureKeys
@@ -49,6 +56,10 @@ async def test_an_applicant_erased_on_request_is_gone_with_their_open_applicatio
     for needle in ("James Smith", "james@example.com", refs["james"], "web-james"):
         assert needle not in held, needle
     assert "web-james" not in tracker_senders(tracker_url)
+    # James's feedback stays a score without words or a way back to him
+    async with store.session() as session:
+        scores = (await session.execute(select(CandidateFeedback.score))).scalars().all()
+    assert sorted(scores) == [4, 4]
     # Sanne is untouched
     assert refs["sanne"] in held and "web-sanne" in tracker_senders(tracker_url)
     # the confirmation reached the outbox folder; the table forgot to whom, and what

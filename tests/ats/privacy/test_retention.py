@@ -141,7 +141,7 @@ async def test_conversations_that_never_verified_go_after_the_shorter_period(
     assert report.idle_conversations == 1 and report.idle_escalations == 1
     assert tracker_senders(tracker_url) == ["tg-777", "web-james", "web-sanne"]
     held = await everything(store)
-    assert "pim@nowhere.example" not in held and "Pim" not in held
+    assert "pim@nowhere.example" not in held and "Pim" not in held  # his feedback's words too
     # Sanne's application closed two weeks ago: hers are kept until its own period is over
     assert refs["sanne"] in held
 
