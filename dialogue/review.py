@@ -11,8 +11,9 @@ database write only for a message it keeps. A message is kept when:
   is kept (the answer may have been to the wrong question);
 - the applicant said the same again.
 
-Answers to the bot's free-text questions (a name, an address, a vacancy) are never kept: the
-flow does not read their intent, and a name cannot be masked reliably.
+Answers to the bot's free-text questions (a name, an address, a vacancy) and to its feedback
+question (a score, a comment) are never kept: the flow reads them by their words, not their
+intent, and a name cannot be masked reliably.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from ats.review import (
 from ats.services import Services
 from ats.store_basics import utcnow
 from dialogue.identity import channel_of
-from dialogue.states import FREE_TEXT
+from dialogue.states import FEEDBACK, FREE_TEXT
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ class Said:
             and not self.text.startswith("/")
             and bool(self.intent)
             and self.awaiting not in FREE_TEXT
+            and self.awaiting not in FEEDBACK
         )
 
 

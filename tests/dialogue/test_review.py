@@ -89,6 +89,10 @@ def test_an_applicant_saying_the_same_again_is_kept():
 def test_an_answer_to_a_free_text_question_and_a_button_are_never_kept():
     name = tracker(user("Mark de Boer", "greet", 0.2, 1), slots={"awaiting": "contact_name"})
     assert reasons(name) == []
+    comment = tracker(
+        user("Eva was great, thanks", "thank", 0.4, 1), slots={"awaiting": "feedback_comment"}
+    )
+    assert reasons(comment) == []
     assert reasons(tracker(user('/greet{"link_token": "x"}', "greet", 0.2, 1))) == []
     # nor the name answered before a request for a person
     t = tracker(
