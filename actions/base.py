@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from ats.services import services
 from dialogue.flow import take_turn
 from dialogue.identity import recall_identity
+from dialogue.review import notice_for_review
 from dialogue.states import Awaiting
 from dialogue.turn import Turn, careers_notice, settle_language
 from dialogue.waiting import mark_waiting
@@ -44,6 +45,8 @@ class HelpdeskAction(Action, metaclass=abc.ABCMeta):
     ) -> list[EventType]:
         language, events = settle_language(tracker)
         turn = Turn(tracker, dispatcher, language, services(), events)
+        # before the turn changes the slots: what the bot waited for tells a name from a question
+        notice_for_review(tracker, turn.services, language)
         try:
             turn.identity = await recall_identity(tracker, turn.services)
             notice = careers_notice(turn)

@@ -15,6 +15,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
+from ats.services import installed_services
+from dialogue.review import notice_for_review
 from dialogue.turn import settle_language
 from speech.catalogue import say
 
@@ -27,5 +29,8 @@ class ActionDefaultFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         language, _ = settle_language(tracker)  # the message is reverted: no slot changes
+        # the action server installed its services at start; a reply tried alone keeps nothing
+        if (current := installed_services()) is not None:
+            notice_for_review(tracker, current, language, fell_back=True)
         dispatcher.utter_message(text=say("conversation.fallback", language))
         return [UserUtteranceReverted()]

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -782,3 +783,38 @@ class CandidateFeedback(Base):
     score = Column(Integer, nullable=True)  # 1-5; None: not answered
     answered_at = Column(UTCDateTime, nullable=True)
     comment = Column(Text, nullable=True)  # masked (ats/masking.py)
+
+
+class ReviewMessage(Base):
+    """An applicant's message the language model may have misread (little confidence, a
+    fallback, a person asked for right after the bot's answer, the applicant saying it again),
+    kept masked (ats/masking.py) for the desk's review inbox: an admin confirms or corrects
+    its intent, and `helpdesk nlu export` makes training examples of the reviewed ones.
+    Erasing the conversation takes its text and conversation away; the intent, reason and
+    week stay as anonymous figures for the dashboard."""
+
+    __tablename__ = "review_messages"
+
+    id = Column(Integer, primary_key=True)
+    noticed_at = Column(UTCDateTime, nullable=False, index=True)
+    # the message's own time in the conversation, to show the turns around it
+    message_at = Column(UTCDateTime, nullable=False)
+    conversation_id = Column(String(200), nullable=True)
+    # the keyed hash of the conversation's sender id (ats.privacy.keys), for its erasure
+    conversation_hash = Column(String(64), nullable=True, index=True)
+    channel = Column(String(30), nullable=True)
+    language = Column(String(8), nullable=True)
+    text = Column(Text, nullable=True)  # masked; None once the conversation is erased
+    intent = Column(String(100), nullable=False)  # what the model thought it was
+    confidence = Column(Float, nullable=False)
+    # "low_confidence", "fallback", "human_after_answer", "repeated"
+    reason = Column(String(30), nullable=False)
+    # "confirmed", "corrected", "discarded"; None while it waits for a review
+    verdict = Column(String(20), nullable=True)
+    reviewed_intent = Column(String(100), nullable=True)
+    reviewed_at = Column(UTCDateTime, nullable=True)
+    exported_at = Column(UTCDateTime, nullable=True)
+    erased_at = Column(UTCDateTime, nullable=True)
+
+    # one row per message, however many reasons it gives or actions see it
+    __table_args__ = (UniqueConstraint("conversation_hash", "message_at"),)

@@ -103,6 +103,11 @@ def services() -> Services:
     return _current
 
 
+def installed_services() -> Services | None:
+    """The services the process's entry point installed, if it did (none are built here)."""
+    return _current
+
+
 def use_services(replacement: Services | None) -> None:
     """Install the process's services (an entry point, a test), or forget them."""
     global _current

@@ -72,6 +72,19 @@ class Environment:
             raise ConfigurationError(f"{name} must be at least {minimum}, not {raw}")
         return value
 
+    def share(self, name: str, default: float) -> float:
+        """A fraction from 0 to 1, such as a confidence."""
+        raw = self.values.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ConfigurationError(f"{name} must be a number from 0 to 1, not {raw!r}") from None
+        if not 0 <= value <= 1:  # NaN too
+            raise ConfigurationError(f"{name} must be a number from 0 to 1, not {raw}")
+        return value
+
     def flag(self, name: str, default: bool) -> bool:
         raw = self.values.get(name, "").strip().lower()
         if not raw:
@@ -324,6 +337,8 @@ class Settings:
     unverified_retention_days: int = 30  # conversations that never proved an application
     purge_minutes: int = 60  # how often the deadline monitor runs the retention purge; 0: never
     link_hours: int = 72
+    # a message the language model is less sure of goes to the desk's review inbox
+    review_confidence: float = 0.6
     sweep_minutes: int = 15
     send_receipts: bool = False
     public_url: str | None = None
@@ -409,6 +424,7 @@ class Settings:
             ),
             purge_minutes=env.number("HELPDESK_PURGE_MINUTES", 60, minimum=0),
             link_hours=env.number("HELPDESK_LINK_HOURS", 72, minimum=1),
+            review_confidence=env.share("HELPDESK_REVIEW_CONFIDENCE", 0.6),
             sweep_minutes=env.number("HELPDESK_SWEEP_MINUTES", 15, minimum=0),
             send_receipts=env.flag("HELPDESK_SEND_RECEIPTS", False),
             public_url=(env.text("HELPDESK_PUBLIC_URL") or "").rstrip("/") or None,

@@ -57,6 +57,8 @@ from desk.profile import add_profile_routes
 from desk.reach import Reach, reach_of
 from desk.reassign import add_reassign_routes, colleagues
 from desk.reopen import add_reopen_routes
+from desk.review_figures import render_review_figures, review_figures
+from desk.review_pages import add_review_routes
 from desk.services import DeskServices
 from desk.sessions import (
     DeskUser,
@@ -113,6 +115,7 @@ def build_blueprint() -> Blueprint:
     add_reopen_routes(desk)
     add_reassign_routes(desk)
     add_canned_routes(desk)
+    add_review_routes(desk)
 
     @desk.route("/", methods=["GET"])
     @desk_page
@@ -377,6 +380,8 @@ def build_blueprint() -> Blueprint:
     async def dashboard_page(request: Request, user: DeskUser) -> HTTPResponse:
         services = DeskServices.get()
         data = await dashboard(services.store, user, utcnow())
+        # what applicants ask that the bot does not understand (the review inbox's counts)
+        review = await review_figures(services.store, utcnow())
         return render(
             request,
             "dashboard.html",
@@ -385,6 +390,7 @@ def build_blueprint() -> Blueprint:
             feedback=await feedback_figures(
                 services.store, user, utcnow(), services.settings.timezone
             ),
+            review=render_review_figures(review, language_of(request)),
         )
 
     @desk.route("/audit", methods=["GET"])

@@ -8,6 +8,7 @@ import sys
 from ats.settings import ConfigurationError, Settings
 from ops.ats_commands import cmd_demo, cmd_import, cmd_migrate, cmd_overdue, cmd_show, cmd_sync
 from ops.command import EXIT_USAGE, CommandError
+from ops.nlu_commands import add_nlu_commands
 from ops.privacy_commands import add_privacy_commands
 from ops.service_commands import (
     cmd_desk_add_recruiter,
@@ -188,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     invite.set_defaults(handler=cmd_desk_invite)
     add_privacy_commands(commands)
+    add_nlu_commands(commands)
     return parser
 
 

@@ -48,6 +48,7 @@ from sqlalchemy.exc import StatementError
 from ats.models import ApplicantConversation, AuditEntry, LinkedChat, TrackerErasure
 from ats.privacy.erasure_steps import Erased, announce, count_erased
 from ats.privacy.keys import ErasureKeys
+from ats.review import forget_review_messages
 from ats.services import Services
 from ats.settings import Settings
 from ats.store import ATSStore
@@ -247,6 +248,8 @@ class ConversationEraser:
             async with self.store.session() as session, session.begin():
                 # the event broker's consumers erase them too (ats/privacy/announcements.py)
                 await announce(session, "unverified", now, sender_ids=strangers, references=[])
+                # their masked messages in the review inbox: the text goes, the figures stay
+                await forget_review_messages(session, [self._hash(s) for s in strangers], now)
                 session.add(
                     AuditEntry(
                         at=now,

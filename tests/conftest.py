@@ -39,6 +39,7 @@ POSTGRES_URL = (
 REQUIRE_POSTGRES = os.environ.get("HELPDESK_REQUIRE_POSTGRES") == "1"
 TABLES = (
     "candidate_feedback",
+    "review_messages",
     "spooled_work",
     "ats_writebacks",
     "canned_replies",

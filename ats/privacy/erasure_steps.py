@@ -41,6 +41,7 @@ from ats.models import (
     WhatsAppSent,
     WhatsAppWindow,
 )
+from ats.review import forget_review_messages
 
 CHUNK = 500
 ERASED_SUBJECT = "(erased)"
@@ -312,7 +313,10 @@ async def delete_mails(session: AsyncSession, ids: list[int]) -> None:
 async def request_tracker_erasures(
     session: AsyncSession, hashes: Iterable[str], now: datetime
 ) -> None:
-    rows = [{"conversation_hash": h, "requested_at": now} for h in sorted(set(hashes))]
+    erased = sorted(set(hashes))
+    rows = [{"conversation_hash": h, "requested_at": now} for h in erased]
+    # the review inbox keeps their masked messages: the text goes, the figures stay
+    await forget_review_messages(session, erased, now)
     for chunk in chunks(rows):
         # what the Rasa servers spooled for them in this database goes now (server/shared_spool)
         await session.execute(

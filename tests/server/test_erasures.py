@@ -36,6 +36,7 @@ from ats.privacy.conversations import remember_conversation
 from ats.privacy.erasure import Eraser
 from ats.privacy.erasure_steps import request_tracker_erasures
 from ats.privacy.keys import ErasureKeys
+from ats.review import Noticed, keep_for_review, waiting_for_review
 from ats.services import Services, use_services
 from ats.settings import ServerSettings, Settings
 from ats.store import ATSStore
@@ -209,6 +210,26 @@ async def test_conversations_that_never_verified_leave_the_memory_after_the_peri
     assert (await eraser.check()).idle == 0 and "web-old" in trackers.store
     clock.now += timedelta(hours=1)
     assert (await eraser.check()).idle == 1 and "web-old" not in trackers.store
+
+
+async def test_an_idle_strangers_message_leaves_the_review_inbox_with_the_memory(
+    store: ATSStore, eraser_settings: Settings
+) -> None:
+    settings = dataclasses.replace(eraser_settings, unverified_retention_days=30)
+    trackers = memory()
+    said = "zwrx, mail me at pim@nowhere.example"
+    await talk(trackers, "web-stranger", START, said)
+    hashed = ErasureKeys.of(settings).conversation("web-stranger")
+    noticed = Noticed("web-stranger", hashed, START, said, "greet", 0.3, "fallback")
+    assert await keep_for_review(store, noticed, START)
+    [item] = await waiting_for_review(store)
+    assert item.text == "zwrx, mail me at name@example.com"
+
+    eraser = ConversationEraser(
+        store, settings, tracker_store=trackers, clock=Clock(START + timedelta(days=31))
+    )
+    assert (await eraser.check()).idle == 1
+    assert await waiting_for_review(store) == []
 
 
 async def link_chat(store: ATSStore, channel: str, chat_id: str, email: str) -> None:
