@@ -16,22 +16,6 @@ from __future__ import annotations
 
 import re
 
-# in this order: an address may hold digits, a reference letters and digits, a phone number
-# six digits in a row
-MASKS = (
-    ("[email]", re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}")),
-    ("[reference]", re.compile(r"(?i)\bAP[\s-]?[0-9A-Z]{4}[\s-]?[0-9A-Z]{4}\b")),
-    ("[phone]", re.compile(r"(?<![\w+])\+?\d(?:[\s().-]?\d){7,14}(?!\w)")),
-    ("[code]", re.compile(r"\b\d{6}\b")),
-)
-
-
-def mask_personal(text: str) -> str:
-    for placeholder, pattern in MASKS:
-        text = pattern.sub(placeholder, text)
-    return text
-
-
 EMAIL_PLACEHOLDER = "name@example.com"
 REFERENCE_PLACEHOLDER = "AP-XXXX-XXXX"
 PHONE_PLACEHOLDER = "+31 6 00000000"
@@ -49,11 +33,29 @@ PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\d(?:[\s().-]{0,2}\d){8,14}(?!\w)")
 CODE = re.compile(r"(?<![\w.,-])\d{6}(?![\w-]|[.,]\d)")
 
 
+LABELS = {EMAIL: "[email]", REFERENCE: "[reference]", PHONE: "[phone]", CODE: "[code]"}
+PLACEHOLDERS = {
+    EMAIL: EMAIL_PLACEHOLDER,
+    REFERENCE: REFERENCE_PLACEHOLDER,
+    PHONE: PHONE_PLACEHOLDER,
+    CODE: CODE_PLACEHOLDER,
+}
+
+
+def _masked(text: str, replacements: dict[re.Pattern[str], str]) -> str:
+    # in this order (the dicts keep it): an address may hold digits and letters that look
+    # like the others, a phone number six digits in a row
+    for pattern, replacement in replacements.items():
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def mask_personal(text: str) -> str:
+    """The text with each address, reference, phone number and code as a label."""
+    return _masked(text, LABELS)
+
+
 def mask_personal_data(text: str) -> str:
     """The message with addresses, references, phone numbers and codes replaced by
-    placeholders of the same form. Addresses go first: they may hold digits and letters that
-    look like the others."""
-    text = EMAIL.sub(EMAIL_PLACEHOLDER, text)
-    text = REFERENCE.sub(REFERENCE_PLACEHOLDER, text)
-    text = PHONE.sub(PHONE_PLACEHOLDER, text)
-    return CODE.sub(CODE_PLACEHOLDER, text)
+    placeholders of the same form."""
+    return _masked(text, PLACEHOLDERS)
