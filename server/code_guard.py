@@ -4,9 +4,12 @@ The intent classifier reads digits as a strong sign of `provide_code`: "any news
 3 weeks ago" or "thanks 4 the help" come out as a code typed. A one-time code is six digits on
 their own (the `code` entity, found by the NLU data's regex before this component runs); a
 message with words and other numbers is read for its words: `provide_code` is taken out of the
-ranking and the next intent is the message's intent, its confidence renormalised over what is
-left (what the model says the message is, given it is not a code), so that the fallback
-threshold after this component still applies to it.
+ranking and the next intent is the message's intent, with the confidence the model gave it. The
+fallback after this component then judges it as any other: when the model put nearly all its
+belief on a code, the words alone are not enough to act on, and the applicant is told what the
+bot can do and offered a person rather than sent down a path picked from what is left (the
+remaining confidences, scaled up, would turn noise into certainty: a chat unlinked, a person
+called in).
 
 It sits in the pipeline, not in the actions, because the rules pick the action from the intent
 (data/rules.yml): a correction made inside an action would come after `provide_code` had
@@ -59,12 +62,6 @@ def read_for_its_words(message: Message) -> None:
     rest = [i for i in ranking if i["name"] != CODE_INTENT]
     if code is None or not rest:
         return
-    # the model's confidences sum to one over all intents: given it is not a code, each other
-    # intent's share of what is left
-    left = 1.0 - float(code.get("confidence") or 0.0)
-    if left > 1e-9:
-        for intent in rest:
-            intent["confidence"] = min(1.0, float(intent.get("confidence") or 0.0) / left)
     message.set("intent", rest[0], add_to_output=True)
     message.set("intent_ranking", rest, add_to_output=True)
     logger.debug("provide_code without a code: read as %s", rest[0]["name"])
