@@ -97,6 +97,31 @@ def test_wrong_code_and_lockout(helpdesk):
     assert "Data Analyst" not in chat.say(code)
 
 
+def test_numbers_among_words_are_not_a_code_and_cheers_is_a_thank_you(helpdesk):
+    """Issue 20: text-speak with digits is a status question, not a code typed (only six digits
+    on their own are a code: server/code_guard.py), and a British "cheers" is a thank you."""
+    chat = Conversation(helpdesk)
+    asked = chat.say("hi any news 4 me? applied 3 weeks ago")
+    assert "reference" in asked and "code" not in asked
+    assert "6-digit code" in chat.say("aisha.okafor@example.com")
+    answer = chat.say(code_for(helpdesk, "aisha.okafor@example.com"))
+    assert "Thanks, Aisha" in answer and "Data Analyst" in answer
+    assert chat.say("cheers mate") == say("conversation.thanks", "en")
+    assert chat.say("thx 4 ur help") == say("conversation.thanks", "en")
+
+
+def test_an_informal_dutch_withdrawal_is_a_withdrawal_not_unlinking_the_chat(helpdesk):
+    chat = Conversation(helpdesk)
+    asked = chat.say("laat maar zitten met die vacature")
+    assert "referentie" in asked
+    assert asked != say("conversation.nothing_to_forget", "nl")
+    chat.say("AP-5CWN-ZH3T")
+    chat.say("thijs.mulder@example.nl")
+    confirm = chat.say(code_for(helpdesk, "thijs.mulder@example.nl"))
+    assert "intrekken" in confirm
+    assert "blijft gewoon staan" in chat.say("nee")  # and the demo application stays
+
+
 def test_several_applications_are_listed(helpdesk):
     chat = Conversation(helpdesk)
     chat.say("can you check my application status")
