@@ -38,7 +38,7 @@ from ats.threads import add_message, thread
 from ats.whatsapp_api import WhatsAppError
 from desk.escalations import EscalationView
 from speech.catalogue import say
-from speech.feedback import question, score_buttons
+from speech.feedback import HANDOVER_QUESTION, score_buttons
 from speech.language import DEFAULT_LANGUAGE
 
 logger = logging.getLogger(__name__)
@@ -156,43 +156,15 @@ class Handoff:
         )
         return how
 
-    async def leave(self, escalation: EscalationView, recruiter: str) -> str:
-        """Resume the bot and tell the applicant so."""
+    async def leave(
+        self, escalation: EscalationView, recruiter: str, *, ask_feedback: bool = False
+    ) -> str:
+        """Resume the bot and tell the applicant so; with `ask_feedback` (the recruiter
+        resolved it), in the same message: how helpful was this? with its 1-5 buttons, unless
+        they were asked in the past week (ats/feedback.py) or are not in the chat now. The
+        answer is read in the conversation (dialogue/feedback.py)."""
         key = "recruiter_left" if recruiter else "recruiter_left_unnamed"
-        return await self._say(escalation, key, recruiter, resume=True)
-
-    async def ask_feedback(self, escalation: EscalationView) -> bool:
-        """After the recruiter resolved it: "how helpful was this?" with its 1-5 buttons, in
-        the chat the applicant is in now (not by email), unless they were asked in the past
-        week (ats/feedback.py). The answer is read in the conversation (dialogue/feedback.py).
-        Whether it was asked."""
-        conversation_id = escalation.conversation_id
-        if not conversation_id or self.agent is None:
-            return False
-        async with self.agent.lock_store.lock(conversation_id):
-            tracker = await self.agent.processor.get_tracker(conversation_id)
-            channel = tracker.get_latest_input_channel()
-            output = self._output(channel)
-            if output is None or not await self._connected(channel, conversation_id):
-                return False
-            language = tracker.get_slot("language") or DEFAULT_LANGUAGE
-            asking = Asking(
-                "handover",
-                conversation_id,
-                escalation.applicant_email or conversation_id,
-                channel=channel,
-                language=language,
-                escalation_id=escalation.id,
-                recruiter_id=escalation.claimed_by_id or escalation.recruiter_id,
-            )
-            if await ask(self.store, self.mailer.settings, asking) is None:
-                return False
-            text, buttons = question(language), score_buttons(language)
-            tracker.update(SlotSet("awaiting", FEEDBACK_SCORE))
-            tracker.update(BotUttered(text, data={"buttons": buttons}))
-            await self.agent.processor.save_tracker(tracker)
-        await output.send_text_with_buttons(conversation_id, text, buttons)
-        return True
+        return await self._say(escalation, key, recruiter, resume=True, feedback=ask_feedback)
 
     async def passed_on(
         self, escalation: EscalationView, recruiter: str, colleague: str | None, *, resume: bool
@@ -217,6 +189,7 @@ class Handoff:
         pause: bool = False,
         resume: bool = False,
         values: dict[str, str] | None = None,
+        feedback: bool = False,
     ) -> str:
         conversation_id = escalation.conversation_id
         if not conversation_id:
@@ -236,10 +209,16 @@ class Handoff:
                 tracker.update(ConversationPaused())
             if resume:
                 tracker.update(ConversationResumed())
-            metadata = {"recruiter": recruiter, **({IN_THREAD: True} if text else {})}
-            tracker.update(BotUttered(message, metadata=metadata))
-            await self.agent.processor.save_tracker(tracker)
             channel = tracker.get_latest_input_channel()
+            buttons = None
+            if feedback and await self._asks_feedback(escalation, channel, language):
+                message = f"{message} {say(HANDOVER_QUESTION, language)}"
+                buttons = score_buttons(language)
+                tracker.update(SlotSet("awaiting", FEEDBACK_SCORE))
+            metadata = {"recruiter": recruiter, **({IN_THREAD: True} if text else {})}
+            data = {"buttons": buttons} if buttons else None
+            tracker.update(BotUttered(message, data=data, metadata=metadata))
+            await self.agent.processor.save_tracker(tracker)
         output = self._output(channel)
         if output is not None and await self._connected(channel, conversation_id):
             # who wrote it, for the channel to show (channels/webchat.py, channels/telegram.py)
@@ -247,7 +226,10 @@ class Handoff:
                 "recruiter": recruiter,
                 "handover": "joined" if pause else "left" if resume else None,
             }
-            await output.send_text_message(conversation_id, message, **said)
+            if buttons:
+                await output.send_text_with_buttons(conversation_id, message, buttons, **said)
+            else:
+                await output.send_text_message(conversation_id, message, **said)
             return channel or "channel"
         if text:  # the recruiter's own words must reach them: as a template, else by email
             followup = self.followup(channel)
@@ -264,6 +246,24 @@ class Handoff:
                     )
             return await self._mail(escalation, recruiter, text, language)
         return "none"
+
+    async def _asks_feedback(
+        self, escalation: EscalationView, channel: str | None, language: str
+    ) -> bool:
+        """Whether the applicant, in the chat now, is to be asked (and the asking recorded)."""
+        conversation_id = escalation.conversation_id or ""
+        if self._output(channel) is None or not await self._connected(channel, conversation_id):
+            return False
+        asking = Asking(
+            "handover",
+            conversation_id,
+            escalation.applicant_email or conversation_id,
+            channel=channel,
+            language=language,
+            escalation_id=escalation.id,
+            recruiter_id=escalation.claimed_by_id or escalation.recruiter_id,
+        )
+        return await ask(self.store, self.mailer.settings, asking) is not None
 
     def followup(self, channel: str | None) -> Any:
         """The channel's way to write outside its chat window (WhatsApp's approved template,

@@ -316,9 +316,8 @@ def build_blueprint() -> Blueprint:
                 current = await get_escalation(services.store, escalation.id) or escalation
                 mine = current.claimed_by_id == user.recruiter_id
                 who = real_name(current.claimed_by_name or user.name, user.email if mine else "")
-                await handoff(request).leave(current, who or "")
-                # then, in the chat the applicant is in: how helpful was this?
-                await handoff(request).ask_feedback(current)
+                # and, in the chat the applicant is in: how helpful was this?
+                await handoff(request).leave(current, who or "", ask_feedback=True)
             await audit(services.store, user.email, "resolve", f"escalation {escalation.id}")
         else:  # acknowledge, status
             if not await fresh(services.store, escalation.id, user, what):

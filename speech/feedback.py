@@ -1,4 +1,4 @@
-"""The feedback question as every channel shows it: its text and five buttons, 1 to 5, whose
+"""The feedback question's buttons as every channel shows them: five, 1 to 5, whose
 payload is the bare digit (the same as typing it), so that the web chat, Telegram and WhatsApp
 (a list message there: Meta allows three reply buttons) send what the dialogue reads as a
 score (dialogue/feedback.py), whatever the language model makes of it."""
@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 
-from speech.catalogue import catalogue, say
+from speech.catalogue import catalogue
 
-QUESTION = "conversation.feedback_question"
+# after a resolved hand-over, at the end of the message that says the recruiter left
+HANDOVER_QUESTION = "conversation.feedback_question_handover"
 SCORES = "conversation.feedback_scores"
 # "4", "4/5", "4 out of 5", "4 van de 5", "4 - very", "⭐⭐⭐⭐"; nothing longer counts
 SCORE = re.compile(
@@ -17,10 +18,6 @@ SCORE = re.compile(
     re.IGNORECASE,
 )
 STARS = re.compile(r"\s*((?:⭐|★){1,5})\s*")
-
-
-def question(language: str) -> str:
-    return say(QUESTION, language)
 
 
 def score_buttons(language: str) -> list[dict[str, str]]:

@@ -102,7 +102,8 @@ def test_a_recruiter_takes_over_a_web_chat(chromium, helpdesk):
         expect(chat.locator(BOT, has_text="has left the chat")).to_be_visible(timeout=10_000)
         # then, in the chat: how helpful was this? five buttons; the answer and a comment
         question = chat.locator(BOT).last
-        expect(question).to_contain_text("how helpful was this, from 1 (not at all) to 5")
+        expect(question).to_contain_text("has left the chat")  # in the same message
+        expect(question).to_contain_text("How helpful was this, from 1 (not at all) to 5")
         replies = chat.locator(".hdc-replies button")
         expect(replies).to_have_text(["1 – not at all", "2", "3", "4", "5 – very"])
         replies.nth(3).click()
@@ -158,7 +159,7 @@ def test_a_recruiter_answers_on_telegram(chromium, helpdesk, fake):
         desk.once("dialog", lambda dialog: dialog.accept())
         desk.click("text=Resolve and hand back to the bot")
         expect(desk.locator("#state")).to_have_text("Resolved")
-        question = wait_for_message(fake, chat_id, "hoe behulpzaam was dit")
+        question = wait_for_message(fake, chat_id, "Hoe behulpzaam was dit")
         buttons = [b for row in question["reply_markup"]["inline_keyboard"] for b in row]
         assert [b["text"] for b in buttons] == ["1 – helemaal niet", "2", "3", "4", "5 – heel erg"]
         chosen = buttons[2]["callback_data"]
