@@ -48,6 +48,9 @@ def test_a_new_escalation_appears_and_is_counted_until_opened(chromium, helpdesk
 
         row.locator("a").click()
         expect(desk.locator("h1")).to_contain_text(f"#{new}")
+        # its script has run (it marks the page read first): going back sooner, under load,
+        # would leave before it did
+        desk.wait_for_function("() => document.body.dataset.unread !== undefined")
         desk.go_back()
         desk.wait_for_function(
             f"() => Number(document.body.dataset.unread) === {before}", timeout=15_000
