@@ -24,6 +24,7 @@ from sqlalchemy import text
 from ats.metrics import CONTENT_TYPE, DeadlineGauges, exposition
 from desk.services import DeskServices
 from server import handovers
+from server.broker import SpoolingPikaEventBroker
 from server.locks import AtomicRedisLockStore
 from server.tracker_store import unwrapped
 
@@ -75,9 +76,8 @@ async def health_checks(agent: Any) -> tuple[bool, dict[str, Any]]:
     broker = getattr(tracker_store, "event_broker", None)
     if broker is not None:
         checks["event_broker"] = broker.is_ready()
-        spool = getattr(broker, "spool", None)
-        if spool is not None:
-            checks["events_spooled"] = await asyncio.to_thread(spool.count)
+        if isinstance(broker, SpoolingPikaEventBroker):
+            checks["events_spooled"] = await broker.waiting()
     checks["handovers_waiting"] = await asyncio.to_thread(handovers.pending)
     healthy = all(checks[name] for name in ("model", "tracker_store", "lock_store", "ats_store"))
     return healthy, checks

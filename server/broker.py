@@ -192,6 +192,15 @@ class SpoolingPikaEventBroker(PikaEventBroker):
             logger.warning("publishing an event to RabbitMQ failed (%s); spooled", exc)
             return False
 
+    async def waiting(self) -> int:
+        """How many events wait for RabbitMQ: in this server's spool and, with PostgreSQL, in
+        the shared one, where the spool moves within seconds (an operator asks for both)."""
+        waiting = await asyncio.to_thread(self.spool.count)
+        if self.shared is not None:
+            with contextlib.suppress(Exception):  # the database away: /health says so itself
+                waiting += await asyncio.wait_for(self.shared.count(), 2)
+        return waiting
+
     async def replay(self) -> int:
         """Publishes the spooled events; returns how many went out."""
         sent = 0

@@ -75,13 +75,16 @@
   // the queue: the notification switch
   var toggle = document.getElementById("notify-toggle");
   if (toggle) {
-    toggle.checked = localStorage.getItem(notifyKey) === "1";
-    toggle.addEventListener("change", function () {
+    var chosen = function () {
       localStorage.setItem(notifyKey, toggle.checked ? "1" : "0");
       if (toggle.checked && "Notification" in window && Notification.permission === "default") {
         Notification.requestPermission();
       }
-    });
+    };
+    // this script is deferred: a switch turned on before it ran is kept, not undone
+    if (toggle.checked) chosen();
+    else toggle.checked = localStorage.getItem(notifyKey) === "1";
+    toggle.addEventListener("change", chosen);
   }
 
   function refreshQueue() {

@@ -109,8 +109,8 @@ def test_a_note_stays_in_the_desk_and_a_colleague_takes_over_the_chat(chromium, 
         # Cas, a colleague, has the live queue open with notifications on
         cas = cas_browser.new_page()
         desk_login(cas, desk, "side.cas@example.com", "--name", "Cas Side")
-        cas.check("#notify-toggle")
         cas.wait_for_function("() => document.body.dataset.unread !== undefined")
+        cas.check("#notify-toggle")
 
         # Sam claims: the applicant sees Sam's name join, and in the header
         sam = sam_browser.new_page()
@@ -227,8 +227,8 @@ def test_an_email_reply_and_the_applicants_answer_show_in_the_thread(chromium, d
         # the queue, in a second tab, announces what comes in
         queue = recruiter.new_page()
         queue.goto(url(desk, "/desk/"))
-        queue.check("#notify-toggle")
         queue.wait_for_function("() => document.body.dataset.unread !== undefined")
+        queue.check("#notify-toggle")
         before = queue.evaluate("() => window.shown.length")
 
         # Noah answers from his mail program: over SMTP to the help desk's inbound server

@@ -95,3 +95,26 @@ def test_a_recruiter_who_asked_for_them_is_notified_of_a_new_escalation(chromium
         assert desk.evaluate("() => window.shown.length") == before
     finally:
         context.close()
+
+
+def test_notifications_turned_on_before_the_page_script_ran_stay_on(chromium, helpdesk):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(NOTIFICATIONS)
+    try:
+        desk = context.new_page()
+        desk_login(desk, helpdesk, "inbox.quick@example.com", "--admin")
+        desk.wait_for_function("() => document.body.dataset.unread !== undefined")
+        # a slow connection: the switch is clicked while the deferred script is still loading
+        held: list = []
+        desk.route("**/desk/static/inbox.js", lambda route: held.append(route))
+        desk.reload(wait_until="commit")
+        desk.locator("#notify-toggle").check()
+        desk.wait_for_timeout(200)
+        assert held, "the page asked for its script"
+        held[0].continue_()
+        desk.wait_for_function("() => document.body.dataset.unread !== undefined")
+        expect(desk.locator("#notify-toggle")).to_be_checked()
+        chat(helpdesk, f"quick-{secrets.token_hex(6)}", "I want to talk to a person")
+        desk.wait_for_function("() => window.shown.length > 0", timeout=15_000)
+    finally:
+        context.close()
