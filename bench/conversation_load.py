@@ -30,6 +30,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -38,6 +39,8 @@ OUT = PROJECT / "bench" / "out"
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(PROJECT))
 
+from bench.rasa_profile import read as read_profile  # noqa: E402
+from bench.rasa_profile import record as record_profile  # noqa: E402
 from tests.servers import RunningHelpdesk, free_port  # noqa: E402
 
 # The load comes from one address, as one client: the help desk's limits per client address
@@ -367,6 +370,15 @@ def main() -> None:
         help="2 Rasa servers and 2 action servers behind nginx, on PostgreSQL (ATS and "
         "tracker store), Redis and RabbitMQ on loopback",
     )
+    parser.add_argument(
+        "--profile",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="sample each Rasa and action server with py-spy for SECONDS during the first help "
+        "desk load (bench/out/profile-rasaN.txt, profile-actionsN.txt) and print where their "
+        "time went",
+    )
     args = parser.parse_args()
     global THINK_SECONDS
     THINK_SECONDS = args.think
@@ -404,6 +416,31 @@ def main() -> None:
         print(load.row())
 
 
+def start_profiles(desk: RunningHelpdesk, seconds: float) -> list[tuple[Path, Any]]:
+    """py-spy on each Rasa server and action server for `seconds` (none when 0)."""
+    if not seconds:
+        return []
+    started = []
+    numbers: dict[str, int] = {}
+    for pid, role in _roles(desk.process.pid):
+        if role == "nginx":
+            continue
+        numbers[role] = numbers.get(role, 0) + 1
+        output = OUT / f"profile-{role}{numbers[role]}.txt"
+        process = record_profile(pid, seconds, output)
+        if process is not None:
+            started.append((output, process))
+    return started
+
+
+def report_profiles(profiling: list[tuple[Path, Any]]) -> None:
+    for output, process in profiling:
+        process.wait()
+        if output.exists():
+            print(f"\nWhere {output.name} went (py-spy):")
+            print(read_profile(output).table(35), flush=True)
+
+
 async def measure(
     args: argparse.Namespace,
     desk: RunningHelpdesk,
@@ -418,6 +455,7 @@ async def measure(
         start = round_number * args.conversations
         batch = people[start : start + args.conversations]
         used, by_role = cpu_seconds(desk.process.pid), cpu_by_role(desk.process.pid)
+        profiling = start_profiles(desk, args.profile) if round_number == 0 else []
         load = await run_load(
             f"help desk, {concurrency} concurrent",
             [(lambda s, lo, p=p: helpdesk_conversation(s, desk, outbox, p, lo)) for p in batch],
@@ -425,6 +463,7 @@ async def measure(
         )
         load.cpu_seconds = cpu_seconds(desk.process.pid) - used
         load.memory_mb = memory_by_process(desk.process.pid)
+        report_profiles(profiling)
         results.append(load)
         print(load.row(), flush=True)
         messages = len(load.latencies) or 1

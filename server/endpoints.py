@@ -109,6 +109,10 @@ def endpoints(help_desk: Settings) -> tuple[dict[str, Any], dict[str, str]]:
             secrets["HELPDESK_TRACKER_STORE_PASSWORD_"] = url.password
             store["password"] = "${HELPDESK_TRACKER_STORE_PASSWORD_}"
         config["tracker_store"] = store
+    else:
+        # Rasa's in-memory store that answers the channel check without loading the
+        # conversation again (see server/tracker_store.py)
+        config["tracker_store"] = {"type": "server.tracker_store.LeanInMemoryTrackerStore"}
 
     if settings.redis_url:
         url = ServiceURL.parse("HELPDESK_REDIS_URL", settings.redis_url, ("redis", "rediss"))

@@ -50,6 +50,7 @@ class Patch:
     make: str  # "module:function", a MakeReplacement in the help desk's code
     why: str
     package: str = "rasa"  # whose version the error names
+    static: bool = False  # the target is a staticmethod, and its replacement is made one
 
 
 class RasaChanged(RuntimeError):
@@ -107,6 +108,10 @@ def _problem(patch: Patch) -> str | None:
     where = f"{patch.target} ({installed(patch.package)} is installed)"
     if original is None:
         return f"{where} no longer exists"
+    if patch.static:
+        if not isinstance(original, staticmethod):
+            return f"{where} is no longer a staticmethod but a {type(original).__name__}"
+        original = original.__func__
     if not isinstance(original, FunctionType):
         # a property, classmethod or staticmethod now: the replacement would be called wrongly
         return f"{where} is no longer a plain function but a {type(original).__name__}"
@@ -137,11 +142,11 @@ def apply_all(patches: Iterable[Patch], servers: ServerSettings) -> None:
         if patch.target in _originals:
             continue
         owner, attribute = _owner(patch.target)
-        original = getattr(owner, attribute)
+        kept = _original(patch)  # as the class holds it: a staticmethod stays one when undone
         make: MakeReplacement = _named(patch.make)
-        replacement = make(original, servers)
-        _originals[patch.target] = (owner, attribute, original)
-        setattr(owner, attribute, replacement)
+        replacement = make(getattr(owner, attribute), servers)
+        _originals[patch.target] = (owner, attribute, kept)
+        setattr(owner, attribute, staticmethod(replacement) if patch.static else replacement)
 
 
 def applied() -> list[str]:
@@ -162,6 +167,25 @@ RASA_SERVER = (
         "(self, result)",
         "server.rasa_speedups:compiled_validation",
         "one compiled JSON schema instead of checking the schema itself on every call",
+    ),
+    Patch(
+        "rasa.shared.core.events:Event.resolve_by_type",
+        "(type_name, default=None)",
+        "server.rasa_speedups:event_types_in_a_table",
+        "event classes looked up in a table, not by walking every subclass for every event",
+        static=True,
+    ),
+    Patch(
+        "rasa.engine.runner.dask:DaskGraphRunner.run",
+        "(self, inputs=None, targets=None)",
+        "server.graph_runner:in_a_fixed_order",
+        "the model's nodes run in an order worked out once, not scheduled by dask per message",
+    ),
+    Patch(
+        "rasa.nlu.classifiers.logistic_regression_classifier:LogisticRegressionClassifier.process",
+        "(self, messages)",
+        "server.rasa_speedups:coefficients_by_column",
+        "the intent classifier's coefficients laid out so that no message copies them",
     ),
     Patch(
         "rasa.utils.endpoints:EndpointConfig.session",

@@ -27,7 +27,8 @@ def test_the_defaults_need_no_services(tmp_path: Path) -> None:
         "action_endpoint": {
             "url": "http://localhost:5055/webhook",
             "headers": {"X-Helpdesk-Action-Token": "${HELPDESK_ACTION_TOKEN_}"},
-        }
+        },
+        "tracker_store": {"type": "server.tracker_store.LeanInMemoryTrackerStore"},
     }
     assert set(secrets) == {"HELPDESK_ACTION_TOKEN_"}
 

@@ -1,6 +1,8 @@
 """The lean SQL tracker store (server/tracker_store.py) against Rasa's own SQLTrackerStore on the
 real PostgreSQL: for the same conversations, the same rows in Rasa's `events` table, the same
-trackers read back (by either store), and the same events published to the broker."""
+trackers read back (by either store), and the same events published to the broker. The lean
+in-memory store against Rasa's InMemoryTrackerStore: the same conversations kept, and the latest
+channel known without loading one, never for a conversation erased or replaced."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -22,7 +24,11 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from server.tracker_store import LeanSQLTrackerStore, latest_input_channel
+from server.tracker_store import (
+    LeanInMemoryTrackerStore,
+    LeanSQLTrackerStore,
+    latest_input_channel,
+)
 from tests.server.conftest import postgres_connections, tracker_store_options
 from tests.servers import PROJECT
 
@@ -113,7 +119,7 @@ def stores(postgres_url: str) -> Iterator[Stores]:
     lean.engine.dispose()
 
 
-async def converse(store: SQLTrackerStore, sender_id: str) -> None:
+async def converse(store: SQLTrackerStore | InMemoryTrackerStore, sender_id: str) -> None:
     """The conversation, saved after each message as the Rasa server does."""
     for message in MESSAGES:
         tracker = await store.retrieve(sender_id) or DialogueStateTracker(sender_id, DOMAIN.slots)
@@ -207,3 +213,33 @@ async def test_closing_the_store_closes_its_connections(
     assert postgres_connections(postgres_url, name) == 1  # kept for the next message
     await lean.close()
     assert postgres_connections(postgres_url, name) == 0
+
+
+async def test_in_memory_the_same_conversations_and_the_channel_without_loading_one() -> None:
+    rasas, lean = InMemoryTrackerStore(DOMAIN), LeanInMemoryTrackerStore(DOMAIN)
+    await converse(rasas, "applicant")
+    await converse(lean, "applicant")
+    assert lean.store == rasas.store
+    assert conversation(await lean.retrieve("applicant")) == conversation(
+        await rasas.retrieve("applicant")
+    )
+
+    async def loading(_sender_id: str) -> None:
+        raise AssertionError("the conversation was loaded")
+
+    lean.retrieve = loading  # type: ignore[method-assign]
+    assert await latest_input_channel(lean, "applicant") == "socketio"
+    assert await latest_input_channel(lean, "nobody") is None
+
+
+async def test_in_memory_a_conversation_replaced_or_erased_is_not_answered_from_before() -> None:
+    lean = LeanInMemoryTrackerStore(DOMAIN)
+    await converse(lean, "applicant")
+    assert await latest_input_channel(lean, "applicant") == "socketio"
+    # replaced outside save(): read from what is stored now
+    lean.store["applicant"] = lean.store["applicant"].replace('"socketio"', '"telegram"')
+    assert await latest_input_channel(lean, "applicant") == "telegram"
+    # erased (server/erasures.py deletes from `store`): nothing, and nothing kept about it
+    del lean.store["applicant"]
+    assert await latest_input_channel(lean, "applicant") is None
+    assert "applicant" not in lean._channels
