@@ -31,6 +31,7 @@ from ats.services import Services, services, use_services
 from ats.settings import Settings
 from server.endpoints import TOKEN_HEADER
 from server.patches import ACTION_SERVER, apply_all
+from speech.catalogue import catalogue
 
 CHECK_SECONDS = 2.0
 
@@ -99,6 +100,7 @@ def build_app(settings: Settings) -> Sanic:
 def main(settings: Settings, port: int) -> None:
     """The action server of this process, on the services built from its settings."""
     use_services(Services.create(settings))
+    catalogue()  # read now, not while the first applicant waits for an answer
     app = build_app(settings)
     # loopback unless told otherwise (containers set SANIC_HOST=0.0.0.0 and rely on the token)
     app.run(settings.servers.actions_host, port, access_log=False, motd=False)

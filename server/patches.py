@@ -184,8 +184,21 @@ RASA_SERVER = (
     Patch(
         "rasa.nlu.classifiers.logistic_regression_classifier:LogisticRegressionClassifier.process",
         "(self, messages)",
-        "server.rasa_speedups:coefficients_by_column",
+        "server.nlu_speedups:coefficients_by_column",
         "the intent classifier's coefficients laid out so that no message copies them",
+    ),
+    Patch(
+        "rasa.nlu.classifiers.logistic_regression_classifier:LogisticRegressionClassifier"
+        "._create_X",
+        "(self, messages)",
+        "server.nlu_speedups:sentence_features_only",
+        "only the sentence features the classifier uses are combined, not the sequence ones",
+    ),
+    Patch(
+        "rasa.shared.nlu.training_data.features:Features._combine_sparse_features",
+        "(self, additional_features)",
+        "server.nlu_speedups:coo_side_by_side",
+        "two featurizers' counts put side by side directly, not through scipy's general bmat",
     ),
     Patch(
         "rasa.utils.endpoints:EndpointConfig.session",

@@ -12,10 +12,6 @@
 - Rasa finds an event's class by its type name walking every subclass of Event, checking each
   for abstract methods, for every event of every conversation it loads (11% of a busy server).
   Here the classes are looked up in a table, made again when a new kind of event is imported.
-- The intent classifier (scikit-learn's logistic regression) multiplies each message's features
-  by its coefficients transposed; stored row by row, the transposed matrix (19 intents by 47,000
-  features, 7 MB) was copied for every message, half of the classifier's time. Stored column by
-  column, the transpose needs no copy: the same numbers, multiplied in the same order.
 - Rasa opens a new HTTP client session, so a new connection, for every call to the action
   server (7% of samples). Here each endpoint keeps one session per event loop, with keep-alive;
   `close_sessions()` closes them when the server stops (server/lifecycle.py).
@@ -29,7 +25,6 @@ from functools import lru_cache
 from typing import Any
 
 import aiohttp
-import numpy as np
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.protocols import Validator
@@ -138,21 +133,6 @@ def event_types_in_a_table(
         return original(type_name, default)  # unknown: Rasa's answer and error
 
     return resolve_by_type
-
-
-def coefficients_by_column(
-    original: Callable[..., Any], _servers: ServerSettings
-) -> Callable[..., Any]:
-    """Replaces LogisticRegressionClassifier.process (server/patches.py): the classifier's
-    coefficients are laid out column by column once, before its first message."""
-
-    def process(self: Any, messages: list[Any]) -> list[Any]:
-        coefficients = getattr(getattr(self, "clf", None), "coef_", None)
-        if isinstance(coefficients, np.ndarray) and not coefficients.flags.f_contiguous:
-            self.clf.coef_ = np.asfortranarray(coefficients)
-        return original(self, messages)
-
-    return process
 
 
 # one session per endpoint and event loop: a session belongs to the loop it was made in

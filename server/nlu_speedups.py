@@ -1,0 +1,102 @@
+"""Fixes for the cost of understanding one message in Rasa 3.6 (applied by server/patches.py).
+
+The help desk's intent classifier is scikit-learn's logistic regression on word and character
+n-gram counts (config.yml). Profiled under 20 concurrent conversations, a third of a busy Rasa
+server went to it, most of that not in the arithmetic:
+
+- It multiplies each message's features by its coefficients transposed; stored row by row, the
+  transposed matrix (19 intents by 47,000 features, 7 MB) was copied for every message, half of
+  the classifier's time. Stored column by column, the transpose needs no copy: the same numbers,
+  multiplied in the same order.
+- It asks the message for all its sparse and dense features and keeps the sentence features
+  only: the sequence features (one row per token) were combined, deep-copied and thrown away for
+  every message. Here only the sentence features are combined, by Rasa's own code.
+- Combining two featurizers' counts goes through scipy's general `bmat`, which checks and
+  converts each block and the result (three matrix constructions, each validated). Two COO
+  matrices side by side are built here as `bmat` builds them (the same values, rows and
+  columns in the same order, the same types), checked once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from scipy.sparse import coo_matrix, csr_matrix, hstack, vstack
+from scipy.sparse._sputils import get_index_dtype, upcast
+
+from ats.settings import ServerSettings
+
+
+def coefficients_by_column(
+    original: Callable[..., Any], _servers: ServerSettings
+) -> Callable[..., Any]:
+    """Replaces LogisticRegressionClassifier.process (server/patches.py): the classifier's
+    coefficients are laid out column by column once, before its first message."""
+
+    def process(self: Any, messages: list[Any]) -> list[Any]:
+        coefficients = getattr(getattr(self, "clf", None), "coef_", None)
+        if isinstance(coefficients, np.ndarray) and not coefficients.flags.f_contiguous:
+            self.clf.coef_ = np.asfortranarray(coefficients)
+        return original(self, messages)
+
+    return process
+
+
+def sentence_features_only(
+    _original: Callable[..., Any], _servers: ServerSettings
+) -> Callable[..., Any]:
+    """Replaces LogisticRegressionClassifier._create_X: Rasa's, without combining the sequence
+    features it never uses."""
+
+    def create_x(self: Any, messages: list[Message]) -> csr_matrix:
+        rows = []
+        for message in messages:
+            _, sparse = message._filter_sparse_features(TEXT, [])
+            _, dense = message._filter_dense_features(TEXT, [])
+            sparse_features = Message._combine_features(sparse, [])
+            dense_features = Message._combine_features(dense, [])
+            rows.append(
+                hstack(
+                    [
+                        csr_matrix(sparse_features.features if sparse_features else []),
+                        csr_matrix(dense_features.features if dense_features else []),
+                    ]
+                )
+            )
+        return vstack(rows)
+
+    return create_x
+
+
+def side_by_side(left: coo_matrix, right: coo_matrix) -> coo_matrix:
+    """scipy.sparse.hstack([left, right]) for two COO matrices with the same number of rows,
+    built as scipy's `bmat` builds it."""
+    shape = (left.shape[0], left.shape[1] + right.shape[1])
+    index = get_index_dtype(maxval=max(shape))
+    data = np.concatenate((left.data, right.data)).astype(upcast(left.dtype, right.dtype))
+    row = np.concatenate((left.row, right.row)).astype(index)
+    col = np.concatenate((left.col, right.col + left.shape[1])).astype(index)
+    return coo_matrix((data, (row, col)), shape=shape)
+
+
+def coo_side_by_side(original: Callable[..., Any], _servers: ServerSettings) -> Callable[..., Any]:
+    """Replaces Features._combine_sparse_features: two COO matrices put side by side directly;
+    anything else (another format, rows that differ: Rasa's error) as Rasa does."""
+
+    def combine(self: Any, additional_features: Any) -> None:
+        mine, theirs = self.features, additional_features.features
+        if (
+            type(mine) is coo_matrix
+            and type(theirs) is coo_matrix
+            and mine.shape[0] == theirs.shape[0]
+        ):
+            self.features = side_by_side(mine, theirs)
+            self._cached_fingerprint = None
+            return
+        original(self, additional_features)
+
+    return combine
