@@ -134,6 +134,8 @@ async def waiting_for_review(store: ATSStore, limit: int = 100) -> list[ReviewIt
 
 async def review_item(store: ATSStore, item_id: int) -> ReviewItem | None:
     """One kept message (None when there is none, or its conversation was erased)."""
+    if not 0 < item_id < 2**31:  # beyond any id (a URL typed by hand): not found, not a 500
+        return None
     async with store.session() as session:
         row = await session.get(ReviewMessage, item_id)
         return _item(row) if row is not None and row.erased_at is None else None
@@ -148,6 +150,8 @@ async def set_verdict(
         raise ValueError(f"not a verdict: {verdict}")
     if verdict != DISCARDED and not intent:
         raise ValueError("a confirmed or corrected message needs its intent")
+    if not 0 < item_id < 2**31:
+        return False
     async with store.session() as session, session.begin():
         result = await session.execute(
             update(ReviewMessage)

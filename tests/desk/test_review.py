@@ -167,3 +167,14 @@ async def test_the_conversation_around_a_message_is_read_from_the_tracker_masked
     page = (await admin.get(f"/desk/review/{item_id}")).text
     assert "where is it, mail me at name@example.com" in page
     assert "The conversation is no longer held" in page
+
+
+async def test_an_id_beyond_any_is_not_found_rather_than_an_error(desk: InProcessDesk):
+    await desk.account(ADMIN, "Alex Admin", admin=True)
+    admin = desk.browser()
+    await admin.log_in(ADMIN)
+    token = await admin.csrf("/desk/review")
+    for item in (2**31, 2**63):
+        assert (await admin.get(f"/desk/review/{item}")).status_code == 404
+        answer = await admin.post(f"/desk/review/{item}", csrf_token=token, verdict="discard")
+        assert answer.status_code == 404
