@@ -171,6 +171,7 @@ class ReplyHandler:
 
     def __init__(self, store: ATSStore, settings: Settings) -> None:
         self.store = store
+        self.settings = settings
         self.domain = (settings.inbound_domain or "").lower()
         self.key = secret_key(settings)
 
@@ -219,7 +220,7 @@ class ReplyHandler:
                 return "550 5.1.1 No such recipient here"
             await add_message(self.store, escalation_id, "applicant", text, channel="email")
             logger.info("inbound mail: an applicant's reply added to escalation %s", escalation_id)
-            if await reopen_escalation(self.store, escalation_id):
+            if await reopen_escalation(self.store, self.settings, escalation_id):
                 logger.info("inbound mail: escalation %s reopened by the answer", escalation_id)
         return "250 OK: your reply reached the recruiter"
 

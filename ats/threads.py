@@ -16,7 +16,9 @@ from typing import Literal
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from ats.calendar import add_working_hours
 from ats.models import Escalation, EscalationMessage, EscalationState, Recruiter
+from ats.settings import Settings
 from ats.store import ATSStore
 from ats.store_basics import utcnow
 
@@ -93,10 +95,15 @@ async def thread(store: ATSStore, escalation_id: int) -> list[ThreadMessage]:
     ]
 
 
-async def reopen_escalation(store: ATSStore, escalation_id: int) -> bool:
+async def reopen_escalation(store: ATSStore, settings: Settings, escalation_id: int) -> bool:
     """A resolved escalation back in the queue, unclaimed (the applicant answered, or a
-    recruiter reopens it). False when it was not resolved, or another escalation of the same
-    application and reason is open already (the database allows one)."""
+    recruiter reopens it), as new work: at the first level again, to be taken within
+    HELPDESK_ESCALATION_RESPONSE_HOURS from now (with its old respond-by time, long past, the next
+    sweep would pass it up the chain at once). False when it was not resolved, or another
+    escalation of the same application and reason is open already (the database allows one)."""
+    respond_by = add_working_hours(
+        utcnow(), settings.escalation_response_hours, settings.timezone, settings.holiday_country
+    )
     try:
         async with store.session() as session, session.begin():
             result = await session.execute(
@@ -106,7 +113,13 @@ async def reopen_escalation(store: ATSStore, escalation_id: int) -> bool:
                     Escalation.state == EscalationState.RESOLVED.value,
                     Escalation.erased_at.is_(None),
                 )
-                .values(state=EscalationState.OPEN.value, resolved_at=None, claimed_by_id=None)
+                .values(
+                    state=EscalationState.OPEN.value,
+                    resolved_at=None,
+                    claimed_by_id=None,
+                    level=1,
+                    respond_by=respond_by,
+                )
             )
             return bool(result.rowcount == 1)
     except IntegrityError:

@@ -39,6 +39,7 @@ from ats.models import (
     Vacancy,
 )
 from ats.reference import InvalidReference, parse_reference
+from ats.settings import Settings
 from ats.store import ATSStore
 from ats.store_basics import utcnow
 from ats.threads import reopen_escalation
@@ -305,7 +306,7 @@ async def audit_log(store: ATSStore, limit: int = 200) -> list[AuditEntry]:
         return list(rows)
 
 
-async def reopen(store: ATSStore, escalation_id: int) -> bool:
+async def reopen(store: ATSStore, settings: Settings, escalation_id: int) -> bool:
     """Open a resolved escalation again (the applicant came back, or it was resolved by
     mistake): see ats.threads.reopen_escalation."""
-    return await reopen_escalation(store, escalation_id)
+    return await reopen_escalation(store, settings, escalation_id)

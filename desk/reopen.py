@@ -21,11 +21,12 @@ def add_reopen_routes(desk: Blueprint) -> None:
     async def reopen_escalation(
         request: Request, user: DeskUser, escalation_id: int
     ) -> HTTPResponse:
-        store = DeskServices.get().store
+        services = DeskServices.get()
+        store = services.store
         escalation = await get_escalation(store, escalation_id)
         if escalation is None or not escalation.visible_to(user):
             return render(request, "message.html", user, message="403", status=403)
-        if not await reopen(store, escalation_id):
+        if not await reopen(store, services.settings, escalation_id):
             message = say("desk.reopen_refused", language_of(request))
             return render(
                 request, "message.html", user, message=message, back=escalation_id, status=409

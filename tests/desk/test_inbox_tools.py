@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from ats.models import EscalationReason
+from sqlalchemy import update
+
+from ats.models import Escalation, EscalationReason
 from ats.records import EscalationRequest
 from ats.store_basics import utcnow
 from tests.ats.helpers import add, row
@@ -108,12 +110,22 @@ async def test_a_resolved_escalation_is_reopened_once(desk: InProcessDesk):
     page = (await admin.get(f"/desk/escalations/{escalation}")).text
     assert 'id="reopen"' not in page  # open: nothing to reopen
     token = await admin.csrf()
+    # nobody took it in time: the chain had passed it to the admins, and then it was resolved
+    async with desk.store.session() as session, session.begin():
+        lapsed = utcnow() - timedelta(days=3)
+        await session.execute(
+            update(Escalation).where(Escalation.id == escalation).values(level=3, respond_by=lapsed)
+        )
     await admin.post(f"/desk/escalations/{escalation}/resolve", csrf_token=token)
     assert 'id="reopen"' in (await admin.get(f"/desk/escalations/{escalation}")).text
     reopened = await admin.post(f"/desk/escalations/{escalation}/reopen", csrf_token=token)
     assert reopened.status_code == 302
     page = (await admin.get(reopened.headers["location"])).text
     assert "Reopened" in page and 'class="badge state-open" id="state"' in page
+    # new work: at the first level, due from now, not raised again by the next sweep
+    async with desk.store.session() as session:
+        row_now = await session.get(Escalation, escalation)
+        assert row_now.level == 1 and row_now.respond_by > utcnow()
     # a second escalation of the same application and reason, then the first reopened: refused
     await admin.post(f"/desk/escalations/{escalation}/resolve", csrf_token=token)
     await escalate(desk, application_reference=sanne.reference)
