@@ -151,14 +151,16 @@ class LeanInMemoryTrackerStore(InMemoryTrackerStore):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._channels: dict[str, tuple[str, str | None]] = {}
+        # sender -> (hash and length of the stored text, channel): never the text itself, which
+        # an erasure must be able to drop from memory by deleting it from `store`
+        self._channels: dict[str, tuple[tuple[int, int], str | None]] = {}
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await super().save(tracker)
         serialised = self.store.get(tracker.sender_id)
         if serialised is not None:
             channel = tracker.get_latest_input_channel()
-            self._channels[tracker.sender_id] = (serialised, channel)
+            self._channels[tracker.sender_id] = (_mark(serialised), channel)
 
     async def latest_input_channel(self, sender_id: str) -> str | None:
         """The channel of the conversation's latest message (None for a new conversation)."""
@@ -167,12 +169,17 @@ class LeanInMemoryTrackerStore(InMemoryTrackerStore):
             self._channels.pop(sender_id, None)
             return None
         known = self._channels.get(sender_id)
-        if known is not None and known[0] is serialised:
+        if known is not None and known[0] == _mark(serialised):
             return known[1]
         tracker = await self.retrieve(sender_id)
         channel = tracker.get_latest_input_channel() if tracker is not None else None
-        self._channels[sender_id] = (serialised, channel)
+        self._channels[sender_id] = (_mark(serialised), channel)
         return channel
+
+
+def _mark(serialised: str) -> tuple[int, int]:
+    """Which stored text an answer was read from (Python keeps a string's hash once made)."""
+    return hash(serialised), len(serialised)
 
 
 def unwrapped(store: Any) -> Any:
