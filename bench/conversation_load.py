@@ -407,6 +407,8 @@ def main() -> None:
             results = asyncio.run(measure(args, desk, people, process, port))
         finally:
             desk.stop()
+            # kept for reading after the run: the help desk's warnings under load
+            shutil.copyfile(desk.log, OUT / "helpdesk-run.log")
             process.terminate()
             process.wait()
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 from pathlib import Path
@@ -33,12 +34,20 @@ from rasa.core.brokers.pika import PikaEventBroker
 from rasa.utils.endpoints import EndpointConfig
 
 from ats.services import services
+from server.amqp_batch import can_batch, confirmed, publish_many
 from server.shared_spool import SharedSpool, keep_shipping
 from server.spool import Spool, spooled_event
 
 logger = logging.getLogger(__name__)
 
 PUBLISH_TIMEOUT_SECONDS = 5
+# RabbitMQ confirms a persistent message once it is on disk: under load that takes seconds, and
+# a confirm given up on means the event is published twice (spooled, then sent again)
+CONFIRM_TIMEOUT_SECONDS = 60
+# how long a stopping server waits for outstanding confirms before spooling those events
+CLOSE_CONFIRM_SECONDS = 5
+# how often a connected server looks for spooled events to publish
+SWEEP_SECONDS = 60
 RETRY_SECONDS = (1, 2, 5, 10, 30)
 
 
@@ -72,6 +81,10 @@ class SpoolingPikaEventBroker(PikaEventBroker):
             else None
         )
         self._shipping: asyncio.Task | None = None
+        self._outbox: list[dict[str, Any]] = []
+        self._flushing: asyncio.Task | None = None
+        self._retry: asyncio.Task | None = None
+        self._closing = False
         self.queue_max_length = queue_max_length
 
     @classmethod
@@ -113,6 +126,11 @@ class SpoolingPikaEventBroker(PikaEventBroker):
                 )
                 await asyncio.sleep(delay)
         await self.replay()
+        # what waits in the shared spool (another server's, one that stopped) is published too
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            if self.is_ready() and not self._retrying() and await self.waiting():
+                await self.replay()
 
     async def _bind_queue(  # type: ignore[override]
         self, queue_name: str, channel: aio_pika.abc.AbstractChannel, exchange: Any
@@ -172,13 +190,88 @@ class SpoolingPikaEventBroker(PikaEventBroker):
             and connection.connected.is_set()
         )
 
-    async def _publish(self, event: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-        if not self.is_ready() or self._replaying.locked():
-            # keeps the order: nothing overtakes events that are still in the spool
-            self.spool.add({"event": event, "headers": headers})
+    def publish(self, event: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        """Queues the event for the one task that publishes, in order and in batches (Rasa's
+        makes a task per event, each publishing on its own: see server/amqp_batch.py)."""
+        self._outbox.append({"event": event, "headers": headers})
+        if self._flushing is None or self._flushing.done():
+            self._flushing = self._loop.create_task(self._flush())
+            self._background_tasks.add(self._flushing)
+            self._flushing.add_done_callback(self._background_tasks.discard)
+
+    async def _flush(self) -> None:
+        while self._outbox:
+            batch = list(self._outbox)
+            self._outbox.clear()
+            if not self.is_ready() or self._replaying.locked() or self._retrying():
+                # keeps the order: nothing overtakes events that are still in the spool
+                for item in batch:
+                    self.spool.add(item)
+                continue
+            await self._send_batch(batch)
+
+    async def _send_batch(self, batch: list[dict[str, Any]]) -> None:
+        assert self._exchange is not None
+        channel = getattr(self._exchange, "channel", None)
+        if not can_batch(channel):
+            for index, item in enumerate(batch):
+                if not await self._send(item["event"], item.get("headers")):
+                    self._spool_and_retry(batch[index:])
+                    return
             return
-        if not await self._send(event, headers):
-            self.spool.add({"event": event, "headers": headers})
+        messages = [self._message(item["event"], item.get("headers")) for item in batch]
+        try:
+            confirmations = await asyncio.wait_for(
+                publish_many(channel, self._exchange.name, messages), PUBLISH_TIMEOUT_SECONDS
+            )
+        except Exception as exc:
+            logger.warning(
+                "publishing %s event(s) to RabbitMQ failed (%r); spooled",
+                len(batch),
+                exc,
+            )
+            self._spool_and_retry(batch)
+            return
+        # the confirms are awaited aside: the next batch need not wait for RabbitMQ's disk
+        task = self._loop.create_task(self._confirmed(batch, confirmations))
+        self._background_tasks.add(task)
+        task.add_done_callback(self._background_tasks.discard)
+
+    async def _confirmed(
+        self, batch: list[dict[str, Any]], confirmations: list[asyncio.Future[Any]]
+    ) -> None:
+        try:
+            await asyncio.wait(confirmations, timeout=CONFIRM_TIMEOUT_SECONDS)
+        finally:  # also when the server stops meanwhile: what is unconfirmed is spooled
+            failed = [
+                item for item, done in zip(batch, confirmations, strict=True) if not confirmed(done)
+            ]
+            if failed:
+                logger.warning(
+                    "RabbitMQ did not confirm %s of %s event(s); spooled to publish again",
+                    len(failed),
+                    len(batch),
+                )
+                self._spool_and_retry(failed)
+
+    def _spool_and_retry(self, items: list[dict[str, Any]]) -> None:
+        """Spools events that were not published while connected, and publishes the spool again
+        soon (not only when the connection is next lost and found)."""
+        for item in items:
+            self.spool.add(item)
+        if not self._retrying() and not self._closing:
+            self._retry = self._loop.create_task(self._replay_until_empty())
+
+    def _retrying(self) -> bool:
+        return self._retry is not None and not self._retry.done()
+
+    async def _replay_until_empty(self) -> None:
+        for attempt in itertools.count():
+            await asyncio.sleep(RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)])
+            if self.is_ready():
+                await self.replay()
+                if not await self.waiting():
+                    return
 
     async def _send(self, event: dict[str, Any], headers: dict[str, str] | None) -> bool:
         assert self._exchange is not None
@@ -258,6 +351,14 @@ class SpoolingPikaEventBroker(PikaEventBroker):
                 return sent, True
 
     async def close(self) -> None:
+        self._closing = True
+        if self._flushing is not None:
+            with contextlib.suppress(Exception):
+                await self._flushing
+        if self._retry is not None:
+            self._retry.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._retry
         if self._shipping is not None:
             self._shipping.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -267,7 +368,12 @@ class SpoolingPikaEventBroker(PikaEventBroker):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._connecting
         if self._background_tasks:
-            await asyncio.gather(*self._background_tasks, return_exceptions=True)
+            _done, pending = await asyncio.wait(
+                list(self._background_tasks), timeout=CLOSE_CONFIRM_SECONDS
+            )
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*self._background_tasks, *pending, return_exceptions=True)
         with contextlib.suppress(Exception):
             await super().close()
         self.spool.close()

@@ -197,3 +197,61 @@ async def test_a_queue_declared_unbounded_before_is_kept_and_still_gets_the_even
     async with Queue(queue_name) as queue:
         assert await queue.wait_for(5) == [event(n) for n in range(5)]
     assert f"rabbitmqctl set_policy {queue_name}-bound" in caplog.text
+
+
+async def test_events_published_while_the_event_loop_is_saturated_all_arrive_in_order(
+    connect: MakeBroker, queue_name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # as on a Rasa server at capacity: the loop always has conversations' work ready, and each
+    # message's save publishes several events (one by one, each publish took several turns of
+    # the loop in turn and fell behind until its confirm timed out: spooled)
+    broker = await connect()
+    await eventually(broker.is_ready)
+    stop = asyncio.Event()
+
+    async def conversations() -> None:
+        while not stop.is_set():
+            started = time.perf_counter()
+            while time.perf_counter() - started < 0.01:
+                pass
+            await asyncio.sleep(0)
+
+    busy = asyncio.create_task(conversations())
+    for message in range(150):
+        for number in range(8):
+            broker.publish(event(message * 8 + number))
+        await asyncio.sleep(0.01)
+    await eventually(lambda: not broker._background_tasks, timeout=60)
+    stop.set()
+    await busy
+    async with Queue(queue_name) as queue:
+        assert await queue.wait_for(1200) == [event(n) for n in range(1200)]
+    assert broker.spool.count() == 0
+    assert "spooled" not in caplog.text
+
+
+async def test_events_rabbitmq_refuses_while_connected_are_published_again_soon(
+    connect: MakeBroker, queue_name: str
+) -> None:
+    # a queue that refuses publishes when full (declared so by someone else): RabbitMQ nacks
+    connection = await aio_pika.connect(f"amqp://guest:guest@127.0.0.1:{RABBITMQ_PORT}/")
+    async with connection:
+        channel = await connection.channel()
+        await channel.declare_queue(
+            queue_name,
+            durable=True,
+            arguments={"x-max-length": 2, "x-overflow": "reject-publish"},
+        )
+    broker = await connect()
+    await eventually(broker.is_ready)
+    for number in range(4):
+        broker.publish(event(number))
+    await eventually(lambda: broker.spool.count() == 2)
+    async with Queue(queue_name) as queue:
+        assert await queue.take() == [event(0), event(1)]
+        # room again: the refused events follow without the connection being lost meanwhile
+        assert await queue.wait_for(4) == [event(n) for n in range(4)]
+    await eventually(lambda: broker.spool.count() == 0)
+    broker.publish(event(4))  # and the next ones are published straight away again
+    async with Queue(queue_name) as queue:
+        assert await queue.wait_for(1) == [event(4)]
