@@ -27,7 +27,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore
+from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
@@ -41,9 +41,13 @@ class LeanSQLTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # A read is one statement, which sees one snapshot by itself: run without a transaction,
-        # psycopg2 sends no BEGIN before it and no ROLLBACK after it (one round trip of three).
-        self._reader = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        # A read is one statement, which sees one snapshot by itself. Its connections stay in
+        # autocommit, so psycopg2 sends no BEGIN before a read and no ROLLBACK after it (one
+        # round trip of three); switching a pooled connection to autocommit and back for each
+        # read cost as much, in psycopg2's set_isolation_level.
+        self._reader = sa.create_engine(
+            self.engine.url, isolation_level="AUTOCOMMIT", **create_engine_kwargs(self.engine.url)
+        )
         events = self.SQLEvent.__table__
         session_start = (
             sa.select(sa.func.max(events.c.timestamp))
@@ -82,6 +86,7 @@ class LeanSQLTrackerStore(SQLTrackerStore):
     async def close(self) -> None:
         """Closes the pooled connections to the database (the server stops)."""
         await asyncio.to_thread(self.engine.dispose)
+        await asyncio.to_thread(self._reader.dispose)
 
     async def _once_more_if_dropped(self, work: Callable[[], T]) -> T:
         """Runs `work` in a worker thread, and once more when the database had dropped the

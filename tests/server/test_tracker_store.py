@@ -210,7 +210,9 @@ async def test_closing_the_store_closes_its_connections(
     name = f"test-lean-{uuid.uuid4().hex[:8]}"
     lean = LeanSQLTrackerStore(query={"application_name": name}, **options(postgres_url))
     assert await lean.retrieve(saved[1]) is not None
-    assert postgres_connections(postgres_url, name) == 1  # kept for the next message
+    await lean.save(await lean.retrieve(saved[1]))
+    # kept for the next message: one for reads (in autocommit), one for writes
+    assert postgres_connections(postgres_url, name) == 2
     await lean.close()
     assert postgres_connections(postgres_url, name) == 0
 
