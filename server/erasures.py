@@ -57,7 +57,7 @@ from server import handovers
 from server.broker import SpoolingPikaEventBroker
 from server.shared_spool import drop_shared_spool
 from server.spool import Conversation, Spool, number, spooled_event, spooled_handover
-from server.tracker_store import unwrapped
+from server.tracker_store import forget, unwrapped
 
 logger = logging.getLogger(__name__)
 
@@ -228,7 +228,7 @@ class ConversationEraser:
                 first, _ = _span(self.memory.store.get(sender))
                 # begun again after the erasure was asked for: a new conversation, kept
                 if sender in self.memory.store and (first is None or first <= asked_at):
-                    del self.memory.store[sender]
+                    forget(self.memory, sender)
                     dropped += 1
         return dropped
 
@@ -263,7 +263,7 @@ class ConversationEraser:
             async with self._conversation_locked(sender):
                 _, last = _span(self.memory.store.get(sender))
                 if sender in self.memory.store and (last is None or last < cutoff):
-                    del self.memory.store[sender]
+                    forget(self.memory, sender)
                     dropped[self._hash(sender)] = now.timestamp()
         count_erased(Erased(conversations=tuple(("", s) for s in dropped)), "unverified")
         self._idle_swept_at = now

@@ -170,6 +170,11 @@ class LeanInMemoryTrackerStore(InMemoryTrackerStore):
             channel = tracker.get_latest_input_channel()
             self._channels[tracker.sender_id] = (_mark(serialised), channel)
 
+    def forget(self, sender_id: str) -> None:
+        """Drops a conversation (erased, or idle and never verified), and what is known of it."""
+        self.store.pop(sender_id, None)
+        self._channels.pop(sender_id, None)
+
     async def latest_input_channel(self, sender_id: str) -> str | None:
         """The channel of the conversation's latest message (None for a new conversation)."""
         serialised = self.store.get(sender_id)
@@ -188,6 +193,14 @@ class LeanInMemoryTrackerStore(InMemoryTrackerStore):
 def _mark(serialised: str) -> tuple[int, int]:
     """Which stored text an answer was read from (Python keeps a string's hash once made)."""
     return hash(serialised), len(serialised)
+
+
+def forget(store: InMemoryTrackerStore, sender_id: str) -> None:
+    """Drops a conversation from an in-memory store, the lean store's channel answer too."""
+    if isinstance(store, LeanInMemoryTrackerStore):
+        store.forget(sender_id)
+    else:
+        store.store.pop(sender_id, None)
 
 
 def unwrapped(store: Any) -> Any:

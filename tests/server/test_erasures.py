@@ -44,6 +44,7 @@ from server import erasures
 from server.erasures import ConversationEraser, SpoolFolder, spooled_event, spooled_handover
 from server.lifecycle import closing_ours_too, starting_ours_too
 from server.spool import Spool
+from server.tracker_store import LeanInMemoryTrackerStore
 from tests.ats.helpers import add, row
 from tests.servers import get_text
 from tests.web.conftest import API_TOKEN, PLAIN
@@ -72,8 +73,9 @@ def eraser_settings(db_settings: Settings, tmp_path: Path) -> Settings:
     )
 
 
-def memory() -> InMemoryTrackerStore:
-    return InMemoryTrackerStore(Domain.empty())
+def memory() -> LeanInMemoryTrackerStore:
+    """The in-memory store a Rasa server runs with by default (server/endpoints.py)."""
+    return LeanInMemoryTrackerStore(Domain.empty())
 
 
 async def talk(trackers: InMemoryTrackerStore, sender: str, at: datetime, text: str) -> None:
@@ -130,6 +132,8 @@ async def test_an_erased_applicants_conversation_leaves_the_memory_and_others_st
         done = await eraser.check()
     assert (done.requests, done.conversations) == (1, 1)
     assert await trackers.retrieve("web-james") is None
+    # nor is its id kept beside its channel (a web chat's id is a bearer secret)
+    assert "web-james" not in trackers._channels and "web-sanne" in trackers._channels
     sanne = await trackers.retrieve("web-sanne")
     assert sanne is not None and sanne.latest_message.text == "Waar staat mijn sollicitatie?"
     # counted, never named
