@@ -329,6 +329,27 @@ def _roles(root: int) -> list[tuple[int, str]]:
     return found
 
 
+# the services of the production topology, by process name: they run beside the help desk on the
+# same cores, outside its process tree
+SERVICES = {"postgres": "PostgreSQL", "redis-server": "Redis", "beam.smp": "RabbitMQ"}
+
+
+def cpu_by_service() -> dict[str, float]:
+    """CPU seconds used so far by the machine's PostgreSQL, Redis and RabbitMQ processes (a
+    database connection's process that ends meanwhile takes its share with it)."""
+    used: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            service = SERVICES.get((entry / "comm").read_text().strip())
+        except OSError:
+            continue
+        if service:
+            used[service] = used.get(service, 0.0) + _own_cpu_seconds(int(entry.name))
+    return used
+
+
 def cpu_by_role(root: int) -> dict[str, float]:
     """CPU seconds used so far by each role's processes together."""
     used: dict[str, float] = {}
@@ -457,6 +478,7 @@ async def measure(
         start = round_number * args.conversations
         batch = people[start : start + args.conversations]
         used, by_role = cpu_seconds(desk.process.pid), cpu_by_role(desk.process.pid)
+        by_service, generator = cpu_by_service(), time.process_time()
         profiling = start_profiles(desk, args.profile) if round_number == 0 else []
         load = await run_load(
             f"help desk, {concurrency} concurrent",
@@ -475,6 +497,16 @@ async def measure(
                 f"{role} {(seconds - by_role.get(role, 0.0)) * 1000 / messages:.1f} ms"
                 for role, seconds in cpu_by_role(desk.process.pid).items()
             ),
+            flush=True,
+        )
+        services = ", ".join(
+            f"{name} {(seconds - by_service.get(name, 0.0)) * 1000 / messages:.1f} ms"
+            for name, seconds in cpu_by_service().items()
+            if args.production
+        )
+        print(
+            f"  and outside the help desk: {services or 'no services'}; the load generator "
+            f"{(time.process_time() - generator) * 1000 / messages:.1f} ms",
             flush=True,
         )
         used = cpu_seconds(stock.pid)
