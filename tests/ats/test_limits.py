@@ -1,0 +1,59 @@
+"""Limits across every server (ats/limits.py), on SQLite and PostgreSQL: a subject is counted up
+to its limit in a window, refused until the window ends or its block is lifted, and counted
+from one again in a new window."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from ats import limits
+from ats.store import ATSStore
+
+START = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+HOUR = timedelta(hours=1)
+
+
+async def take(store: ATSStore, subject: str, at: datetime, limit: int = 3) -> limits.Taken:
+    async with store.session() as session, session.begin():
+        return await limits.take(session, subject, limit=limit, window=HOUR, now=at)
+
+
+async def test_counted_up_to_the_limit_then_refused_until_the_window_ends(store: ATSStore) -> None:
+    taken = [await take(store, "codes:client:a", START + timedelta(minutes=n)) for n in range(5)]
+    assert [t.allowed for t in taken] == [True, True, True, False, False]
+    assert taken[3].until == START + HOUR  # the window began with the first
+    async with store.session() as session:
+        assert await limits.counts(session, ["codes:client:a"]) == {"codes:client:a": 3}
+    # another subject is counted on its own
+    assert (await take(store, "codes:client:b", START + timedelta(minutes=5))).allowed
+
+
+async def test_a_new_window_counts_from_one_again(store: ATSStore) -> None:
+    for n in range(3):
+        await take(store, "guess:total", START + timedelta(minutes=n))
+    later = START + HOUR + timedelta(minutes=1)
+    assert (await take(store, "guess:total", later)).allowed
+    async with store.session() as session:
+        assert await limits.counts(session, ["guess:total"]) == {"guess:total": 1}
+    assert [(await take(store, "guess:total", later)).allowed for _ in range(3)] == [
+        True,
+        True,
+        False,
+    ]
+    assert (await take(store, "guess:total", later)).until == later + HOUR
+
+
+async def test_a_blocked_subject_is_refused_until_its_block_ends(store: ATSStore) -> None:
+    assert (await take(store, "guess:application:AP-1", START)).allowed
+    until = START + timedelta(hours=24)
+    async with store.session() as session, session.begin():
+        await limits.block(session, "guess:application:AP-1", until)
+    refused = await take(store, "guess:application:AP-1", START + timedelta(hours=2))
+    assert not refused.allowed and refused.until == until
+    # after the block, a new window: counted from one, the block gone
+    assert (await take(store, "guess:application:AP-1", until + timedelta(seconds=1))).allowed
+    async with store.session() as session:
+        assert await limits.blocked_until(session, "guess:application:AP-1", until) is None
+        assert await limits.counts(session, ["guess:application:AP-1"]) == {
+            "guess:application:AP-1": 1
+        }
