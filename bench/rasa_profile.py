@@ -13,6 +13,7 @@ Run on its own to read a saved profile again:
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -106,7 +107,9 @@ def record(pid: int, seconds: float, output: Path) -> subprocess.Popen | None:
     """Starts py-spy sampling `pid` for `seconds` into `output`; None without py-spy.
 
     py-spy pauses the process for each sample (not --nonblocking, whose stacks, read while
-    the interpreter runs on, mix frames of different calls under load)."""
+    the interpreter runs on, mix frames of different calls under load). With BENCH_PROFILE_GIL=1
+    only the thread holding the GIL is sampled: where the Python CPU goes, not counting threads
+    that wait on a database or a lock."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not Path(spy).exists():
         print("py-spy is not installed: .venv/bin/python -m pip install py-spy", flush=True)
@@ -125,6 +128,7 @@ def record(pid: int, seconds: float, output: Path) -> subprocess.Popen | None:
             "raw",
             "--output",
             str(output),
+            *(["--gil"] if os.environ.get("BENCH_PROFILE_GIL") == "1" else []),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

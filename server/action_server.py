@@ -30,6 +30,7 @@ from ats.metrics import CONTENT_TYPE, exposition
 from ats.services import Services, services, use_services
 from ats.settings import Settings
 from server.endpoints import TOKEN_HEADER
+from server.heap import freeze_what_is_loaded
 from server.patches import ACTION_SERVER, apply_all
 from speech.catalogue import catalogue
 
@@ -102,5 +103,6 @@ def main(settings: Settings, port: int) -> None:
     use_services(Services.create(settings))
     catalogue()  # read now, not while the first applicant waits for an answer
     app = build_app(settings)
+    freeze_what_is_loaded()  # out of every full garbage collection (server/heap.py)
     # loopback unless told otherwise (containers set SANIC_HOST=0.0.0.0 and rely on the token)
     app.run(settings.servers.actions_host, port, access_log=False, motd=False)

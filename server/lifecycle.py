@@ -28,6 +28,7 @@ from ats.services import services
 from ats.settings import ServerSettings
 from server import erasures, handovers, rasa_speedups
 from server.handovers import HandoverReplay
+from server.heap import freeze_what_is_loaded
 from server.locks import AtomicRedisLockStore
 from server.tracker_store import LeanSQLTrackerStore, unwrapped
 
@@ -48,13 +49,15 @@ def also_close(what: str, closer: Closer) -> None:
 
 def starting_ours_too(load_agent_on_start: LoadAgent, servers: ServerSettings) -> LoadAgent:
     """Replaces rasa.core.run.load_agent_on_start (Rasa's, `load_agent_on_start`): once the
-    agent is loaded, this server replays the hand-overs spooled while a service was away, and
-    drops erased conversations from its memory and spool (server/erasures.py)."""
+    agent is loaded, its objects are set aside from garbage collection (server/heap.py), and
+    this server replays the hand-overs spooled while a service was away and drops erased
+    conversations from its memory and spool (server/erasures.py)."""
 
     async def load(
         model_path: Any, endpoints: Any, remote_storage: Any, app: Sanic, loop: AbstractEventLoop
     ) -> Any:
         agent = await load_agent_on_start(model_path, endpoints, remote_storage, app, loop)
+        freeze_what_is_loaded()  # the model, out of every full garbage collection (server/heap.py)
         replay = HandoverReplay(agent, app.ctx.input_channels, servers.handover_retry_seconds)
         app.add_task(replay.loop())
         erasures.start_checking(agent, services(), app)

@@ -75,7 +75,8 @@ async def test_stopping_closes_everything_the_help_desk_keeps_open(
 
     services().in_background(mail_still_being_sent(), "a mail")
     assert await redis_clients(redis_db) > redis_before
-    assert postgres_connections(postgres_url, application) == 1
+    # the tracker store keeps one for writes and one in autocommit for reads
+    assert postgres_connections(postgres_url, application) == 2
     rasas: list[Any] = []
 
     async def close_resources(app: Any, loop: Any) -> None:
