@@ -166,6 +166,9 @@ def run(settings: Settings, *, train_model: bool = True, topology: Topology = To
     # `docker stop`, systemd and `kill` send SIGTERM: stop the servers as Ctrl-C does, rather
     # than leave them running without their parent
     signal.signal(signal.SIGTERM, _interrupt)
+    # and Ctrl-C (SIGINT) even when started in the background by a script: a non-interactive
+    # shell starts background commands with SIGINT ignored, and Python then leaves it ignored
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     # the key the action server's token is derived from: made once, before the servers start
     secret_key(settings)
     servers = settings.servers

@@ -65,6 +65,10 @@ def post_json(url: str, payload: dict, timeout: float = 30) -> list[dict]:
         return json.loads(response.read())
 
 
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @dataclass
 class RunningHelpdesk:
     """`helpdesk run` in a folder of its own: its ATS, outbox and log live in `home`."""
@@ -74,6 +78,8 @@ class RunningHelpdesk:
     actions_port: int = field(default_factory=free_port)
     extra_env: dict[str, str] = field(default_factory=dict)
     arguments: tuple[str, ...] = ()  # `helpdesk run`'s
+    # started as a script's background command is: with SIGINT ignored
+    sigint_ignored: bool = False
     process: subprocess.Popen | None = None
 
     @property
@@ -122,6 +128,7 @@ class RunningHelpdesk:
             env=env,
             stdout=handle,
             stderr=subprocess.STDOUT,
+            preexec_fn=_ignore_sigint if self.sigint_ignored else None,
         )
         handle.close()
         deadline = time.monotonic() + timeout  # may include training the model once

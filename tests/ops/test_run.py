@@ -62,6 +62,23 @@ def test_run_starts_both_servers_answers_a_greeting_and_stops_on_sigterm(tmp_pat
 
 
 @pytest.mark.server
+def test_run_stops_on_ctrl_c_also_when_started_in_the_background_by_a_script(tmp_path):
+    # `helpdesk run &` in a script: the shell starts it with SIGINT ignored
+    helpdesk = RunningHelpdesk(tmp_path, sigint_ignored=True)
+    try:
+        helpdesk.start()
+        assert helpdesk.interrupt(signal.SIGINT) == 0
+        assert "Stopping the help desk" in helpdesk.log.read_text()
+        for port in (helpdesk.rasa_port, helpdesk.actions_port):
+            deadline = time.monotonic() + 10
+            while port_open(port) and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert not port_open(port), f"port {port} still served after Ctrl-C"
+    finally:
+        helpdesk.stop()
+
+
+@pytest.mark.server
 def test_run_puts_nginx_in_front_of_several_action_servers_and_removes_it_on_stop(tmp_path):
     helpdesk = RunningHelpdesk(tmp_path, extra_env={"HELPDESK_ACTION_SERVERS": "2"})
     try:
