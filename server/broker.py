@@ -51,6 +51,11 @@ SWEEP_SECONDS = 60
 RETRY_SECONDS = (1, 2, 5, 10, 30)
 
 
+def _retry_delay(attempt: int) -> int:
+    """Seconds before the next attempt: longer each time, up to the last of RETRY_SECONDS."""
+    return RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
+
+
 class SpoolingPikaEventBroker(PikaEventBroker):
     """PikaEventBroker that starts without RabbitMQ and spools what it cannot publish.
 
@@ -113,7 +118,7 @@ class SpoolingPikaEventBroker(PikaEventBroker):
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                delay = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
+                delay = _retry_delay(attempt)
                 attempt += 1
                 logger.warning(
                     "RabbitMQ at %s:%s is not reachable (%s); events are spooled to %s, "
@@ -267,7 +272,7 @@ class SpoolingPikaEventBroker(PikaEventBroker):
 
     async def _replay_until_empty(self) -> None:
         for attempt in itertools.count():
-            await asyncio.sleep(RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)])
+            await asyncio.sleep(_retry_delay(attempt))
             if self.is_ready():
                 await self.replay()
                 if not await self.waiting():

@@ -23,6 +23,15 @@ BANNER = "The candidate help desk is running."
 WARNING_LINE = re.compile(r"\w*Warning: |^\s*\d{4}-\d\d-\d\d [\d:.]+: [IWE] \w")
 
 
+def assert_no_longer_served(helpdesk: RunningHelpdesk, after: str) -> None:
+    """Both servers' ports closed within 10 s of the help desk's stop."""
+    for port in (helpdesk.rasa_port, helpdesk.actions_port):
+        deadline = time.monotonic() + 10
+        while port_open(port) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not port_open(port), f"port {port} still served after {after}"
+
+
 @pytest.mark.server
 def test_run_starts_both_servers_answers_a_greeting_and_stops_on_sigterm(tmp_path):
     helpdesk = RunningHelpdesk(tmp_path, extra_env={"HELPDESK_SWEEP_MINUTES": "15"})
@@ -52,11 +61,7 @@ def test_run_starts_both_servers_answers_a_greeting_and_stops_on_sigterm(tmp_pat
         # what `docker stop`, systemd and `kill` send; Ctrl-C (SIGINT) takes the same way out
         assert helpdesk.interrupt(signal.SIGTERM) == 0
         assert "Stopping the help desk" in helpdesk.log.read_text()
-        for port in (helpdesk.rasa_port, helpdesk.actions_port):
-            deadline = time.monotonic() + 10
-            while port_open(port) and time.monotonic() < deadline:
-                time.sleep(0.5)
-            assert not port_open(port), f"port {port} still served after SIGTERM"
+        assert_no_longer_served(helpdesk, "SIGTERM")
     finally:
         helpdesk.stop()
 
@@ -69,11 +74,7 @@ def test_run_stops_on_ctrl_c_also_when_started_in_the_background_by_a_script(tmp
         helpdesk.start()
         assert helpdesk.interrupt(signal.SIGINT) == 0
         assert "Stopping the help desk" in helpdesk.log.read_text()
-        for port in (helpdesk.rasa_port, helpdesk.actions_port):
-            deadline = time.monotonic() + 10
-            while port_open(port) and time.monotonic() < deadline:
-                time.sleep(0.5)
-            assert not port_open(port), f"port {port} still served after Ctrl-C"
+        assert_no_longer_served(helpdesk, "Ctrl-C")
     finally:
         helpdesk.stop()
 
