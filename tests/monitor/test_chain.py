@@ -214,9 +214,14 @@ async def test_two_sweepers_at_once_raise_each_escalation_once(ats, database_url
         await other.close()
     assert sum(r.raised for r in reports) == 3
     sent = (await mails(store, settings))[before:]
-    assert sorted(m.to_address for m in sent) == sorted(
-        ["ada@example.com", "bram@example.com", *APPLICANTS]
-    )
+    assert sorted(m.to_address for m in sent if m.purpose != "sweep_digest") == APPLICANTS
+    # Each admin reads of each escalation once. Two sweepers that raised some each may each
+    # send a digest: one sweeper's digest cannot wait for rows another has not committed.
+    for admin in ("ada@example.com", "bram@example.com"):
+        digests = [m.body for m in to(sent, admin)]
+        assert 1 <= len(digests) <= 2
+        for reference in ("AP-7K3M-9XQ2", "AP-4HD8-2MWR", "AP-9TRB-X2KE"):
+            assert sum(body.count(reference) for body in digests) == 1, (admin, reference)
     async with store.session() as session:
         copies = list(await session.scalars(select(EscalationCopy.recruiter_id)))
         raised = list(await session.scalars(select(AuditEntry.action)))
