@@ -4,11 +4,11 @@ Profiled under load on the production topology (py-spy, 20 concurrent conversati
 3.6's SQLTrackerStore took over half of a Rasa server's event-loop time, nearly all of it in
 SQLAlchemy's ORM: each message loaded the conversation twice (once for the reply, once more to
 work out which events to publish to the broker), counted its events through an ORM query and
-inserted events one ORM object at a time. This store reads with one Core query of the `data`
-column, counts with one, inserts new events in one executemany, and publishes to the broker
-exactly the events it stored, after they are committed. Its queries run in a worker thread:
-SQLAlchemy's engine is synchronous, and a slow or unreachable database must not stall every
-other conversation on the server's event loop.
+inserted events one ORM object at a time. This store reads the `data` column alone, counts
+only when it did not load the conversation itself, inserts new events in one executemany, and
+publishes to the broker exactly the events it stored, after they are committed. Its statements
+run with asyncpg on the event loop (server/pg_events.py): a slow or unreachable database holds
+up only the conversations waiting on it.
 
 The `events` table, its columns and the order of events are Rasa's own, so the store can be
 switched back to Rasa's `SQL` type (or read by Rasa X style tooling) at any time.
@@ -22,128 +22,83 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import logging
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-import sqlalchemy as sa
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, create_engine_kwargs
-from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.events import Event, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-logger = logging.getLogger(__name__)
-T = TypeVar("T")
+from server.pg_events import EventRow, PostgresEvents
+
+# on a tracker this store loaded: how many of its events are stored (its latest session's)
+_STORED = "_lean_store_events_stored"
 
 
 class LeanSQLTrackerStore(SQLTrackerStore):
-    """Configured like Rasa's `SQL` tracker store."""
+    """Configured like Rasa's `SQL` tracker store, on PostgreSQL."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Rasa's constructor creates the database and the `events` table; its engine stays
+        # for Rasa's own uses of it (the list of conversations, the health check)
         super().__init__(*args, **kwargs)
-        # A read is one statement, which sees one snapshot by itself. Its connections stay in
-        # autocommit, so psycopg2 sends no BEGIN before a read and no ROLLBACK after it (one
-        # round trip of three); switching a pooled connection to autocommit and back for each
-        # read cost as much, in psycopg2's set_isolation_level.
-        self._reader = sa.create_engine(
-            self.engine.url, isolation_level="AUTOCOMMIT", **create_engine_kwargs(self.engine.url)
-        )
-        events = self.SQLEvent.__table__
-        session_start = (
-            sa.select(sa.func.max(events.c.timestamp))
-            .where(
-                events.c.sender_id == sa.bindparam("sender"),
-                events.c.type_name == SessionStarted.type_name,
+        url = self.engine.url
+        if url.get_backend_name() != "postgresql":
+            raise ValueError(
+                f"the lean SQL tracker store runs on PostgreSQL, not {url.get_backend_name()}: "
+                "use Rasa's own SQL tracker store there"
             )
-            .scalar_subquery()
-        )
-        of_sender = events.c.sender_id == sa.bindparam("sender")
-        # the latest conversation session: from its SessionStarted on (all when there is none)
-        in_session = sa.or_(session_start.is_(None), events.c.timestamp >= session_start)
-        self._session_events = (
-            sa.select(events.c.data).where(of_sender, in_session).order_by(events.c.id)
-        )
-        self._all_events = sa.select(events.c.data).where(of_sender).order_by(events.c.id)
-        self._session_count = sa.select(sa.func.count()).where(of_sender, in_session)
-        self._insert = events.insert()
-        self._latest_user_event = (
-            sa.select(events.c.data)
-            .where(of_sender, events.c.type_name == "user")
-            .order_by(events.c.id.desc())
-            .limit(1)
-        )
+        self._events = PostgresEvents(url, create_engine_kwargs(url).get("pool_size", 50))
 
     async def latest_input_channel(self, sender_id: str) -> str | None:
         """The channel of the conversation's latest message, without loading the conversation."""
-
-        def read() -> str | None:
-            with self._reader.connect() as connection:
-                return connection.execute(self._latest_user_event, {"sender": sender_id}).scalar()
-
-        data = await self._once_more_if_dropped(read)
+        data = await self._events.latest_of_type(sender_id, UserUttered.type_name)
         return json.loads(data).get("input_channel") if data else None
 
     async def close(self) -> None:
-        """Closes the pooled connections to the database (the server stops)."""
+        """Closes the connections to the database (the server stops)."""
+        await self._events.close()
         await asyncio.to_thread(self.engine.dispose)
-        await asyncio.to_thread(self._reader.dispose)
-
-    async def _once_more_if_dropped(self, work: Callable[[], T]) -> T:
-        """Runs `work` in a worker thread, and once more when the database had dropped the
-        pooled connection it drew (a restart, a failover): nothing was done on a dropped
-        connection, so repeating is safe, and cheaper than checking every connection first."""
-        try:
-            return await asyncio.to_thread(work)
-        except sa.exc.DBAPIError as error:
-            if not error.connection_invalidated:
-                raise
-            logger.info("the tracker store's connection had been dropped; trying once more")
-            return await asyncio.to_thread(work)
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> DialogueStateTracker | None:
-        query = self._all_events if fetch_events_from_all_sessions else self._session_events
-
-        def read() -> list[str]:
-            with self._reader.connect() as connection:
-                return connection.execute(query, {"sender": sender_id}).scalars().all()
-
-        rows = await self._once_more_if_dropped(read)
+        session = None if fetch_events_from_all_sessions else SessionStarted.type_name
+        rows = await self._events.events(sender_id, session)
         if not rows or not self.domain:
             return None
-        return DialogueStateTracker.from_dict(
+        tracker = DialogueStateTracker.from_dict(
             sender_id, [json.loads(data) for data in rows], self.domain.slots
         )
+        if session is not None:
+            # what Rasa would count again when the tracker is saved: the lock keeps any other
+            # server from storing events of this conversation in between
+            setattr(tracker, _STORED, len(rows))
+        return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        def write() -> list[tuple[dict[str, Any], dict[str, Any]]]:
-            with self.engine.begin() as connection:
-                stored = connection.execute(self._session_count, {"sender": tracker.sender_id})
-                new: list[Event] = list(
-                    itertools.islice(tracker.events, stored.scalar_one(), len(tracker.events))
-                )
-                rows = [self._row(tracker.sender_id, event) for event in new]
-                if rows:
-                    connection.execute(self._insert, [row for row, _ in rows])
-                return rows
-
-        rows = await self._once_more_if_dropped(write)
+        stored = getattr(tracker, _STORED, None)
+        if stored is None:
+            stored = await self._events.count(tracker.sender_id, SessionStarted.type_name)
+        new = list(itertools.islice(tracker.events, stored, len(tracker.events)))
+        rows = [self._row(tracker.sender_id, event) for event in new]
+        await self._events.append([row for row, _ in rows])
+        setattr(tracker, _STORED, stored + len(rows))
         if self.event_broker is not None:
             for _row, data in rows:
                 self.event_broker.publish({"sender_id": tracker.sender_id, **data})
 
     @staticmethod
-    def _row(sender_id: str, event: Event) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _row(sender_id: str, event: Event) -> tuple[EventRow, dict[str, Any]]:
         data = event.as_dict()
-        row = {
-            "sender_id": sender_id,
-            "type_name": event.type_name,
-            "timestamp": data.get("timestamp"),
-            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-            "action_name": data.get("name"),
-            "data": json.dumps(data),
-        }
+        row = (
+            sender_id,
+            event.type_name,
+            data.get("timestamp"),
+            data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            data.get("name"),
+            json.dumps(data),
+        )
         return row, data
 
 

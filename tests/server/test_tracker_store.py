@@ -211,10 +211,61 @@ async def test_closing_the_store_closes_its_connections(
     lean = LeanSQLTrackerStore(query={"application_name": name}, **options(postgres_url))
     assert await lean.retrieve(saved[1]) is not None
     await lean.save(await lean.retrieve(saved[1]))
-    # kept for the next message: one for reads (in autocommit), one for writes
+    # kept for the next message: asyncpg's, and the one Rasa's engine created the table on
     assert postgres_connections(postgres_url, name) == 2
     await lean.close()
     assert postgres_connections(postgres_url, name) == 0
+
+
+async def test_a_tracker_saved_again_stores_only_what_is_new(
+    stores: Stores, saved: tuple[str, str]
+) -> None:
+    """The store counts what it loaded instead of asking the database again on each save: a
+    second save of the same tracker, with or without new events, stores each event once."""
+    rasas, lean = stores
+    by_rasa, by_lean = saved
+    for store, sender_id in ((rasas, by_rasa), (lean, by_lean)):
+        tracker = await store.retrieve(sender_id)
+        assert tracker is not None
+        for event in answer("utter_anything_else", "Kan ik nog iets voor je doen?", START + 4010):
+            tracker.update(event, DOMAIN)
+            await store.save(tracker)
+        await store.save(tracker)
+    assert rows(rasas, by_lean) == rows(rasas, by_rasa)
+    assert len(rows(rasas, by_lean)) == sum(len(message) for message in MESSAGES) + 3
+
+
+async def test_connections_the_database_dropped_are_replaced_and_nothing_is_lost(
+    postgres_url: str, saved: tuple[str, str]
+) -> None:
+    """After a database restart or failover, the first message finds its pooled connection
+    gone: it is read and stored on a new one."""
+    name = f"test-lean-{uuid.uuid4().hex[:8]}"
+    lean = LeanSQLTrackerStore(query={"application_name": name}, **options(postgres_url))
+    try:
+        tracker = await lean.retrieve(saved[1])
+        assert tracker is not None and postgres_connections(postgres_url, name) == 2
+        with sa.create_engine(postgres_url).connect() as connection:
+            connection.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE application_name = :name"
+                ),
+                {"name": name},
+            )
+        assert postgres_connections(postgres_url, name) == 0
+        assert await latest_input_channel(lean, saved[1]) == "socketio"
+        tracker.update(user("en nu?", "check_status", START + 4020), DOMAIN)
+        await lean.save(tracker)
+        again = await lean.retrieve(saved[1])
+        assert again is not None and list(again.events) == list(tracker.events)
+    finally:
+        await lean.close()
+
+
+def test_the_lean_store_is_for_postgresql_only(tmp_path) -> None:
+    with pytest.raises(ValueError, match="runs on PostgreSQL, not sqlite"):
+        LeanSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "trackers.db"))
 
 
 async def test_in_memory_the_same_conversations_and_the_channel_without_loading_one() -> None:

@@ -1,0 +1,131 @@
+"""Rasa's `events` table on PostgreSQL, read and written with asyncpg on the server's event loop.
+
+The lean SQL tracker store (server/tracker_store.py) first ran its statements with psycopg2 in
+worker threads, so that a slow database could not stall the event loop. Under load that cost
+a Rasa server more than the statements themselves: three hand-overs to the thread pool per
+message, threads contending with the event loop for the GIL, and SQLAlchemy's execution around
+each statement. asyncpg waits without blocking the loop just the same, prepares each statement
+once per connection, and appends a message's events in one round trip (its executemany is one
+implicit transaction). The statements are Rasa's SQLTrackerStore's, on Rasa's own table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+import asyncpg
+import sqlalchemy as sa
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# an event as a row of Rasa's table: sender_id, type_name, timestamp, intent_name,
+# action_name, data
+EventRow = tuple[str, str, float | None, str | None, str | None, str]
+
+_OF_SENDER = "sender_id = $1"
+_SESSION_START = "(SELECT max(timestamp) FROM events WHERE sender_id = $1 AND type_name = $2)"
+# the latest conversation session: from its SessionStarted on (all when there is none)
+_IN_SESSION = f"({_SESSION_START} IS NULL OR timestamp >= {_SESSION_START})"
+SESSION_EVENTS = f"SELECT data FROM events WHERE {_OF_SENDER} AND {_IN_SESSION} ORDER BY id"
+ALL_EVENTS = f"SELECT data FROM events WHERE {_OF_SENDER} ORDER BY id"
+SESSION_COUNT = f"SELECT count(*) FROM events WHERE {_OF_SENDER} AND {_IN_SESSION}"
+LATEST_OF_TYPE = (
+    f"SELECT data FROM events WHERE {_OF_SENDER} AND type_name = $2 ORDER BY id DESC LIMIT 1"
+)
+INSERT = (
+    "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data) "
+    "VALUES ($1, $2, $3, $4, $5, $6)"
+)
+
+# what asyncpg raises on a connection the server or the network dropped
+DROPPED = (
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.ConnectionFailureError,
+    asyncpg.exceptions.InterfaceError,
+    ConnectionError,
+)
+
+
+async def _end_any_transaction(connection: asyncpg.Connection) -> None:
+    """What a connection returned to the pool needs: these statements change nothing in the
+    session, so asyncpg's default reset (four statements, one more round trip) is left out."""
+    if connection.is_in_transaction():
+        await connection.execute("ROLLBACK")
+
+
+class PostgresEvents:
+    """The statements of the lean SQL tracker store, on a pool opened at first use (in the
+    running event loop) and closed by `close()`."""
+
+    def __init__(self, url: sa.engine.URL, max_connections: int) -> None:
+        query = dict(url.query)
+        # libpq's connect_timeout is not a setting asyncpg knows in a URL: it takes `timeout`
+        timeout = query.pop("connect_timeout", None)
+        self._connect: dict[str, Any] = {
+            "dsn": url.set(drivername="postgresql", query=query).render_as_string(
+                hide_password=False
+            ),
+            "min_size": 0,
+            "max_size": max(1, max_connections),
+            "reset": _end_any_transaction,
+        }
+        if timeout:
+            self._connect["timeout"] = float(timeout if isinstance(timeout, str) else timeout[0])
+        self._pool: asyncpg.Pool | None = None
+        self._opening = asyncio.Lock()
+
+    async def _connections(self) -> asyncpg.Pool:
+        if self._pool is None:
+            async with self._opening:
+                if self._pool is None:
+                    self._pool = await asyncpg.create_pool(**self._connect)
+        return self._pool
+
+    async def _once_more_if_dropped(self, work: Callable[[asyncpg.Pool], Awaitable[T]]) -> T:
+        """Runs `work`, and once more when the database had dropped the pooled connection it
+        drew (a restart, a failover): cheaper than checking every connection first."""
+        pool = await self._connections()
+        try:
+            return await work(pool)
+        except DROPPED:
+            logger.info("the tracker store's connection had been dropped; trying once more")
+            return await work(pool)
+
+    async def latest_of_type(self, sender_id: str, type_name: str) -> str | None:
+        """The `data` of the conversation's latest event of `type_name`."""
+        return await self._once_more_if_dropped(
+            lambda pool: pool.fetchval(LATEST_OF_TYPE, sender_id, type_name)
+        )
+
+    async def events(self, sender_id: str, session_type: str | None) -> list[str]:
+        """The `data` of the conversation's events in order: those of its latest session
+        (`session_type` names the event that starts one), or all with None."""
+        if session_type is None:
+            rows = await self._once_more_if_dropped(lambda pool: pool.fetch(ALL_EVENTS, sender_id))
+        else:
+            rows = await self._once_more_if_dropped(
+                lambda pool: pool.fetch(SESSION_EVENTS, sender_id, session_type)
+            )
+        return [row[0] for row in rows]
+
+    async def count(self, sender_id: str, session_type: str) -> int:
+        """How many events the conversation's latest session has stored."""
+        count = await self._once_more_if_dropped(
+            lambda pool: pool.fetchval(SESSION_COUNT, sender_id, session_type)
+        )
+        return int(count)
+
+    async def append(self, rows: Sequence[EventRow]) -> None:
+        """Stores the rows, all or none."""
+        if rows:
+            await self._once_more_if_dropped(lambda pool: pool.executemany(INSERT, rows))
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.close()
