@@ -83,18 +83,15 @@ class Proofs:
     async def current(self, conversation_id: str, channel: str, client: str) -> Proven:
         """What this conversation has proven and still holds; marks it as active now."""
         now = self.clock()
-        async with self.store.session() as session:
-            rows = (
-                await session.execute(
-                    select(
-                        ConversationProof.reference,
-                        ConversationProof.email,
-                        ConversationProof.channel,
-                        ConversationProof.client,
-                        ConversationProof.last_seen_at,
-                    ).where(ConversationProof.conversation_id == conversation_id)
-                )
-            ).all()
+        rows = await self.store.read(
+            select(
+                ConversationProof.reference,
+                ConversationProof.email,
+                ConversationProof.channel,
+                ConversationProof.client,
+                ConversationProof.last_seen_at,
+            ).where(ConversationProof.conversation_id == conversation_id)
+        )
         if not rows:
             return Proven()
         lapsed = [r for r in rows if r.last_seen_at <= now - self.idle]

@@ -60,16 +60,19 @@ class ATSStore(EscalationStore):
             canonical = parse_reference(reference, lenient=True)
         except InvalidReference:
             return None
-        rows = await self._read(APPLICATION_BY_REFERENCE, {"reference": canonical})
+        rows = await self.read(APPLICATION_BY_REFERENCE, {"reference": canonical})
         return ApplicationRecord.from_row(rows[0]) if rows else None
 
     async def find_applications_by_email(self, email: str) -> list[ApplicationRecord]:
         """Every application of the candidate with this email address, newest first."""
-        rows = await self._read(APPLICATIONS_BY_EMAIL, {"email": normalise_email(email)})
+        rows = await self.read(APPLICATIONS_BY_EMAIL, {"email": normalise_email(email)})
         return [ApplicationRecord.from_row(row) for row in rows]
 
-    async def _read(self, statement: Select, parameters: dict[str, Any]) -> list[Row]:
+    async def read(self, statement: Select, parameters: dict[str, Any] | None = None) -> list[Row]:
         """Run a read-only query, once more on a fresh connection if the first one failed.
+
+        One statement sees one snapshot by itself: run in autocommit, it costs one round trip
+        where a session's costs three (BEGIN, the query, ROLLBACK).
 
         A database restart leaves dead connections in the pool. Reads are safe to repeat, so
         the connection that failed is discarded and the query tried once more.
@@ -77,7 +80,7 @@ class ATSStore(EscalationStore):
         for attempt in (1, 2):
             async with self._reader.connect() as connection:
                 try:
-                    rows: list[Row] = (await connection.execute(statement, parameters)).all()
+                    rows: list[Row] = (await connection.execute(statement, parameters or {})).all()
                     return rows
                 # asyncpg raises some broken-connection errors unwrapped (InternalClientError),
                 # so any failure of this idempotent read earns the one retry.

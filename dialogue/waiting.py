@@ -45,10 +45,10 @@ async def waiting_for(turn: Turn) -> Waiting | None:
     )
     if turn.channel:  # a conversation id is only unique within its channel
         query = query.where(Escalation.channel == turn.channel)
-    async with turn.services.store.session() as session:
-        row = (await session.execute(query)).first()
-    if row is None:
+    rows = await turn.services.store.read(query)
+    if not rows:
         return None
+    row = rows[0]
     return Waiting(turn.recruiter_name(RecruiterRecord(row.name, row.email)), row.respond_by)
 
 
