@@ -64,13 +64,18 @@ class Load:
     memory_mb: dict[str, float] = field(default_factory=dict)
     cpu_seconds: float = 0.0
 
+    @property
+    def rate(self) -> float:
+        """Messages answered per second."""
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
     def row(self) -> str:
         ordered = sorted(self.latencies) or [0.0]
 
         def pct(p: float) -> float:
             return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
 
-        rate = len(self.latencies) / self.seconds if self.seconds else 0.0
+        rate = self.rate
         memory = ", ".join(f"{k} {v:.0f} MB" for k, v in self.memory_mb.items())
         cpu = self.cpu_seconds * 1000 / len(self.latencies) if self.latencies else 0.0
         return (
@@ -400,6 +405,14 @@ def main() -> None:
         "desk load (bench/out/profile-rasaN.txt, profile-actionsN.txt) and print where their "
         "time went",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="alternate the help desk's load and the stock bot's this many times per "
+        "concurrency, and give the median of the pairs' ratios (the machine's speed can drift "
+        "between one load and the next by more than a change measured)",
+    )
     args = parser.parse_args()
     global THINK_SECONDS
     THINK_SECONDS = args.think
@@ -407,7 +420,7 @@ def main() -> None:
 
     stock = stock_bot()
     with tempfile.TemporaryDirectory(prefix="helpdesk-bench-") as home:
-        count = args.conversations * len(args.concurrency)
+        count = args.conversations * len(args.concurrency) * args.rounds
         people = bench_applicants(Path(home) / "applicants.csv", count)
         production = production_env(Path(home)) if args.production else {}
         env = {
@@ -474,12 +487,14 @@ async def measure(
     results: list[Load] = []
     url = f"http://localhost:{port}/webhooks/rest/webhook"
     outbox = Outbox(desk.outbox)
-    for round_number, concurrency in enumerate(args.concurrency):
-        start = round_number * args.conversations
+    loads = [c for c in args.concurrency for _ in range(args.rounds)]
+    ratios: dict[int, list[float]] = {}
+    for number, concurrency in enumerate(loads):
+        start = number * args.conversations
         batch = people[start : start + args.conversations]
         used, by_role = cpu_seconds(desk.process.pid), cpu_by_role(desk.process.pid)
         by_service, generator = cpu_by_service(), time.process_time()
-        profiling = start_profiles(desk, args.profile) if round_number == 0 else []
+        profiling = start_profiles(desk, args.profile) if number == 0 else []
         load = await run_load(
             f"help desk, {concurrency} concurrent",
             [(lambda s, lo, p=p: helpdesk_conversation(s, desk, outbox, p, lo)) for p in batch],
@@ -514,7 +529,7 @@ async def measure(
             f"stock rasa init, {concurrency} concurrent",
             [
                 (lambda s, lo, n=n: stock_conversation(s, url, n, lo))
-                for n in range(args.conversations)
+                for n in range(start, start + args.conversations)
             ],
             concurrency,
         )
@@ -522,6 +537,14 @@ async def measure(
         load.memory_mb = {"rasa": rss_mb(stock.pid)}
         results.append(load)
         print(load.row(), flush=True)
+        ratio = results[-2].rate / load.rate if load.rate else 0.0
+        ratios.setdefault(concurrency, []).append(ratio)
+        print(f"  ratio {ratio:.2f}x", flush=True)
+    if args.rounds > 1:
+        for concurrency, measured in ratios.items():
+            shown = ", ".join(f"{r:.2f}x" for r in measured)
+            median = statistics.median(measured)
+            print(f"{concurrency} concurrent: ratio {median:.2f}x (median of {shown})")
     return results
 
 
