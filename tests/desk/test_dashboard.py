@@ -347,7 +347,7 @@ async def test_the_rendered_dashboard_shows_the_figures(admin_view):
     assert headline["Late"] == "22% 2 of 9"
     assert headline["Not at all (overdue)"] == "22% 2 of 9"
     assert headline["Median time to acknowledge"] == "1 day 6 hours"
-    assert "1 applications still within their deadline are not counted." in html
+    assert "One application still within its deadline is not counted." in html
 
     assert table(root, "Per vacancy") == [
         [
