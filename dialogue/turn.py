@@ -57,11 +57,16 @@ def settle_language(tracker: Tracker) -> tuple[str, list[EventType]]:
         # "Mark de Boer" is a name, not a switch to Dutch; a score of "4" has no language
         return current, []
     metadata = message.get("metadata") or {}
+    # The channel's hint (the web page's language, the Telegram app's, a WhatsApp number's
+    # country) is not what the applicant writes: words that clearly favour a language outvote
+    # it, and a conversation keeps its language through short replies ("ok", a code, an
+    # address) rather than falling back to the hint each time.
+    hint = language_of_locale(metadata.get("language"))
     language = (
-        language_of_locale(metadata.get("language"))
         # a button's or command's payload ("/greet{...}") has no words to go by
-        or (None if text.startswith("/") else detect_language(text))
+        (None if text.startswith("/") else detect_language(text, 2 if hint else 1))
         or current
+        or hint
         or DEFAULT_LANGUAGE
     )
     return language, ([] if language == current else [SlotSet("language", language)])

@@ -40,6 +40,18 @@ async def test_channel_metadata_sets_the_language(desk):
     assert "Hallo!" in reply
 
 
+async def test_clear_words_outvote_the_channels_language_and_short_replies_keep_it(desk):
+    """A Telegram app in English, a Dutch careers page: the applicant's own words decide, and
+    an "ok" after them does not fall back to the channel's language."""
+    chat = Chat()
+    english_app = {"language": "en"}
+    reply = Chat.text(await chat.send("goedemorgen, hoe gaat het", "greet", metadata=english_app))
+    assert "Hallo!" in reply
+    assert "Graag gedaan" in Chat.text(await chat.send("ok", "thank", metadata=english_app))
+    # one word is not enough to outvote the channel
+    assert "Hallo!" in Chat.text(await Chat().send("hi", "greet", metadata={"language": "nl"}))
+
+
 async def test_short_messages_keep_the_conversations_language(desk):
     chat = Chat()
     await chat.send("hoi, ik heb een vraag", "greet")
