@@ -214,6 +214,8 @@ class ServerSettings:
     publishes their events, how its servers reach the action servers, and their spools."""
 
     tracker_store_url: str | None = None
+    # the most PostgreSQL connections one Rasa server's tracker store opens at once
+    tracker_store_connections: int = 10
     redis_url: str | None = None
     event_broker_url: str | None = None
     event_queue: str = DEFAULT_EVENT_QUEUE
@@ -238,6 +240,9 @@ class ServerSettings:
         actions_port = env.number("HELPDESK_ACTIONS_PORT", 5055, minimum=1, maximum=65535)
         return cls(
             tracker_store_url=env.text("HELPDESK_TRACKER_STORE_URL"),
+            tracker_store_connections=env.number(
+                "HELPDESK_TRACKER_STORE_CONNECTIONS", 10, minimum=1, maximum=1000
+            ),
             redis_url=env.text("HELPDESK_REDIS_URL"),
             event_broker_url=env.text("HELPDESK_EVENT_BROKER_URL"),
             event_queue=env.text("HELPDESK_EVENT_QUEUE") or DEFAULT_EVENT_QUEUE,

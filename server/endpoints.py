@@ -102,6 +102,7 @@ def endpoints(help_desk: Settings) -> tuple[dict[str, Any], dict[str, str]]:
             "port": url.port or 5432,
             "db": url.path or "rasa",
             "query": {"connect_timeout": TRACKER_STORE_CONNECT_TIMEOUT, **url.query},
+            "max_connections": settings.tracker_store_connections,
         }
         if url.username:
             store["username"] = url.username

@@ -24,7 +24,7 @@ import itertools
 import json
 from typing import Any
 
-from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, create_engine_kwargs
+from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
@@ -38,7 +38,7 @@ _STORED = "_lean_store_events_stored"
 class LeanSQLTrackerStore(SQLTrackerStore):
     """Configured like Rasa's `SQL` tracker store, on PostgreSQL."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, max_connections: int = 10, **kwargs: Any) -> None:
         # Rasa's constructor creates the database and the `events` table; its engine stays
         # for Rasa's own uses of it (the list of conversations, the health check)
         super().__init__(*args, **kwargs)
@@ -48,7 +48,10 @@ class LeanSQLTrackerStore(SQLTrackerStore):
                 f"the lean SQL tracker store runs on PostgreSQL, not {url.get_backend_name()}: "
                 "use Rasa's own SQL tracker store there"
             )
-        self._events = PostgresEvents(url, create_engine_kwargs(url).get("pool_size", 50))
+        # HELPDESK_TRACKER_STORE_CONNECTIONS (server/endpoints.py): statements run side by
+        # side on the event loop, so the pool, not a thread pool, bounds what a busy server
+        # asks of PostgreSQL's max_connections
+        self._events = PostgresEvents(url, int(max_connections))
 
     async def latest_input_channel(self, sender_id: str) -> str | None:
         """The channel of the conversation's latest message, without loading the conversation."""

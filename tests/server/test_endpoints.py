@@ -64,6 +64,7 @@ def test_production_urls_become_stores_without_passwords_in_the_file(tmp_path: P
         "helpdesk",
     )
     assert secrets[store["password"][2:-1]] == "s3cr@t"  # ${NAME}, expanded by Rasa
+    assert store["max_connections"] == 10
     lock = config["lock_store"]
     assert (lock["url"], lock["port"], lock["db"]) == ("redis.internal", 6380, 2)
     assert secrets[lock["password"][2:-1]] == "redispass"

@@ -6,6 +6,7 @@ channel known without loading one, never for a conversation erased or replaced."
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -259,6 +260,23 @@ async def test_connections_the_database_dropped_are_replaced_and_nothing_is_lost
         await lean.save(tracker)
         again = await lean.retrieve(saved[1])
         assert again is not None and list(again.events) == list(tracker.events)
+    finally:
+        await lean.close()
+
+
+async def test_a_busy_server_opens_no_more_connections_than_configured(
+    postgres_url: str, saved: tuple[str, str]
+) -> None:
+    """Statements run side by side on the event loop: HELPDESK_TRACKER_STORE_CONNECTIONS, not
+    the number of conversations at once, bounds what a server asks of PostgreSQL."""
+    name = f"test-lean-{uuid.uuid4().hex[:8]}"
+    lean = LeanSQLTrackerStore(
+        query={"application_name": name}, max_connections=3, **options(postgres_url)
+    )
+    try:
+        trackers = await asyncio.gather(*(lean.retrieve(saved[1]) for _ in range(40)))
+        assert all(t is not None and len(t.events) == len(MESSAGES[-1]) - 1 for t in trackers)
+        assert postgres_connections(postgres_url, name) == 1 + 3  # Rasa's engine's, and the pool
     finally:
         await lean.close()
 
