@@ -62,6 +62,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # No pre-ping: it costs a round trip per lookup. The store retries a read once when the
     # server dropped a pooled connection instead, and connections are renewed half-hourly.
     kwargs.setdefault("pool_recycle", 1800)
+    # Kept open for the next use up to 10 (SQLAlchemy's default, 5, is below what a busy action
+    # server uses at once: each connection past it was opened for one use and closed, costing
+    # a new PostgreSQL backend and asyncpg's statements prepared again); 20 more in a burst.
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
     return create_async_engine(parsed, **kwargs)
 
 
