@@ -22,6 +22,8 @@ import sqlalchemy as sa
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
+CLOSE_SECONDS = 10.0
+
 # an event as a row of Rasa's table: sender_id, type_name, timestamp, intent_name,
 # action_name, data
 EventRow = tuple[str, str, float | None, str | None, str | None, str]
@@ -126,6 +128,12 @@ class PostgresEvents:
             await self._once_more_if_dropped(lambda pool: pool.executemany(INSERT, rows))
 
     async def close(self) -> None:
+        """Closes the pool; connections still busy after CLOSE_SECONDS (a statement stuck on
+        a database that stopped answering) are cut, so that the server can stop."""
         if self._pool is not None:
             pool, self._pool = self._pool, None
-            await pool.close()
+            try:
+                await asyncio.wait_for(pool.close(), CLOSE_SECONDS)
+            except asyncio.TimeoutError:
+                logger.warning("the tracker store's connections did not close in time; cut")
+                pool.terminate()

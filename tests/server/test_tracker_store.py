@@ -25,6 +25,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from server import pg_events
 from server.tracker_store import (
     LeanInMemoryTrackerStore,
     LeanSQLTrackerStore,
@@ -279,6 +280,30 @@ async def test_a_busy_server_opens_no_more_connections_than_configured(
         assert postgres_connections(postgres_url, name) == 1 + 3  # Rasa's engine's, and the pool
     finally:
         await lean.close()
+
+
+async def test_closing_does_not_wait_for_ever_on_a_statement_that_hangs(
+    postgres_url: str, saved: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server stopping while the database holds a statement (here: a lock another session
+    keeps on the table) still stops: the busy connection is cut."""
+    monkeypatch.setattr(pg_events, "CLOSE_SECONDS", 0.5)
+    lean = LeanSQLTrackerStore(**options(postgres_url))
+    blocker = sa.create_engine(postgres_url).connect()
+    try:
+        transaction = blocker.begin()
+        blocker.execute(sa.text("LOCK TABLE events IN ACCESS EXCLUSIVE MODE"))
+        stuck = asyncio.create_task(lean.retrieve(saved[1]))
+        await asyncio.sleep(0.5)
+        assert not stuck.done()
+        started = asyncio.get_running_loop().time()
+        await asyncio.wait_for(lean.close(), 10)  # before: waited for the lock, for ever
+        assert asyncio.get_running_loop().time() - started < 5
+        with pytest.raises(Exception):  # noqa: B017 - whichever error asyncpg gives a cut one
+            await stuck
+        transaction.rollback()
+    finally:
+        blocker.close()
 
 
 def test_the_lean_store_is_for_postgresql_only(tmp_path) -> None:
