@@ -15,7 +15,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+
+# ConfigurationError is raised for bad settings and caught by the entry points, which know it
+# from here
+from ats.environment import ConfigurationError as ConfigurationError
+from ats.environment import Environment
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_ATS_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'ats.db'}"
@@ -27,89 +32,6 @@ ATS_NAMES = ("greenhouse", "lever", "recruitee", "workable")
 # Beyond a day a web hook's freshness window no longer narrows a replay much; catch up with the
 # pull sync instead.
 LONGEST_WEBHOOK_MAX_AGE_SECONDS = 24 * 60 * 60
-
-
-class ConfigurationError(ValueError):
-    """An environment variable holds a value the help desk cannot use."""
-
-
-class Environment:
-    """The variables, read with the checks every setting gets: a clear error names the variable."""
-
-    def __init__(self, values: Mapping[str, str]) -> None:
-        self.values = values
-
-    def text(self, name: str) -> str | None:
-        return self.values.get(name, "").strip() or None
-
-    def secret(self, name: str) -> str | None:
-        """A value taken as it is: passwords may begin or end with spaces."""
-        return self.values.get(name) or None
-
-    def number(self, name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
-        raw = self.values.get(name, "").strip()
-        if not raw:
-            return default
-        try:
-            value = int(raw)
-        except ValueError:
-            raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from None
-        if value < minimum:
-            raise ConfigurationError(f"{name} must be at least {minimum}, not {value}")
-        if maximum is not None and value > maximum:
-            raise ConfigurationError(f"{name} must be at most {maximum}, not {value}")
-        return value
-
-    def seconds(self, name: str, default: float, minimum: float = 0.1) -> float:
-        raw = self.values.get(name, "").strip()
-        if not raw:
-            return default
-        try:
-            value = float(raw)
-        except ValueError:
-            raise ConfigurationError(f"{name} must be a number of seconds, not {raw!r}") from None
-        if not value >= minimum:  # NaN too
-            raise ConfigurationError(f"{name} must be at least {minimum}, not {raw}")
-        return value
-
-    def share(self, name: str, default: float) -> float:
-        """A fraction from 0 to 1, such as a confidence."""
-        raw = self.values.get(name, "").strip()
-        if not raw:
-            return default
-        try:
-            value = float(raw)
-        except ValueError:
-            raise ConfigurationError(f"{name} must be a number from 0 to 1, not {raw!r}") from None
-        if not 0 <= value <= 1:  # NaN too
-            raise ConfigurationError(f"{name} must be a number from 0 to 1, not {raw}")
-        return value
-
-    def flag(self, name: str, default: bool) -> bool:
-        raw = self.values.get(name, "").strip().lower()
-        if not raw:
-            return default
-        if raw in {"1", "true", "yes", "on"}:
-            return True
-        if raw in {"0", "false", "no", "off"}:
-            return False
-        raise ConfigurationError(f"{name} must be true or false, not {raw!r}")
-
-    def zone(self, name: str, default: str) -> ZoneInfo:
-        raw = self.values.get(name, "").strip() or default
-        try:
-            return ZoneInfo(raw)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigurationError(
-                f"{name}={raw!r} is not a time zone name (for example Europe/Amsterdam)"
-            ) from None
-
-    def folder(self, name: str, default: Path) -> Path:
-        return Path(self.text(name) or default)
-
-    def listed(self, name: str) -> tuple[str, ...]:
-        """A comma-separated list, empty items left out."""
-        return tuple(item.strip() for item in (self.text(name) or "").split(",") if item.strip())
 
 
 @dataclass(frozen=True)
