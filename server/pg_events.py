@@ -15,6 +15,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import asyncpg
 import sqlalchemy as sa
@@ -65,19 +66,27 @@ class PostgresEvents:
     running event loop) and closed by `close()`."""
 
     def __init__(self, url: sa.engine.URL, max_connections: int) -> None:
-        query = dict(url.query)
+        query = {
+            key: value if isinstance(value, str) else value[-1] for key, value in url.query.items()
+        }
         # libpq's connect_timeout is not a setting asyncpg knows in a URL: it takes `timeout`
         timeout = query.pop("connect_timeout", None)
         self._connect: dict[str, Any] = {
-            "dsn": url.set(drivername="postgresql", query=query).render_as_string(
-                hide_password=False
-            ),
+            # the rest of the URL's options (sslmode, application_name, ...) as asyncpg reads
+            # them from a URL; the parts as they are, since SQLAlchemy 1.4 leaves a password's
+            # %, ? and # unescaped in a URL it renders
+            "dsn": "postgresql://" + (f"?{urlencode(query)}" if query else ""),
+            "host": url.host,
+            "port": url.port,
+            "user": url.username,
+            "password": url.password,
+            "database": url.database,
             "min_size": 0,
             "max_size": max(1, max_connections),
             "reset": _end_any_transaction,
         }
         if timeout:
-            self._connect["timeout"] = float(timeout if isinstance(timeout, str) else timeout[0])
+            self._connect["timeout"] = float(timeout)
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
 

@@ -306,6 +306,20 @@ async def test_closing_does_not_wait_for_ever_on_a_statement_that_hangs(
         blocker.close()
 
 
+async def test_a_password_with_url_characters_reaches_the_database(
+    postgres_url: str, saved: tuple[str, str]
+) -> None:
+    """SQLAlchemy 1.4 renders a password's %, ? and # unescaped: the store passes the parts, not
+    a rendered URL (this PostgreSQL trusts local connections, so any password gets in: what is
+    tested is that the password does not break the address)."""
+    settings = {**options(postgres_url), "password": "p@ss:w/rd%?#x"}
+    lean = LeanSQLTrackerStore(query={"application_name": "test-lean-password"}, **settings)
+    try:
+        assert await latest_input_channel(lean, saved[1]) == "socketio"
+    finally:
+        await lean.close()
+
+
 def test_the_lean_store_is_for_postgresql_only(tmp_path) -> None:
     with pytest.raises(ValueError, match="runs on PostgreSQL, not sqlite"):
         LeanSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "trackers.db"))
