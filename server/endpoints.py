@@ -29,10 +29,30 @@ from ats.settings import PROJECT_ROOT, ConfigurationError, Settings
 # the action server's (server/action_server.py), which imports rasa_sdk: not imported here
 TOKEN_HEADER = "X-Helpdesk-Action-Token"
 
-# psycopg2 waits for the operating system's TCP timeout (minutes) on an unreachable host, and
-# Rasa's SQL tracker store calls it on the event loop: a short connect timeout keeps the server
-# answering (with an apology) while the database is away.
+# A driver waits for the operating system's TCP timeout (minutes) on an unreachable host: a
+# short connect timeout keeps the server answering (with an apology) while the database is away
+# (asyncpg takes it as `timeout`, psycopg2 for Rasa's own uses of the database as it is).
 TRACKER_STORE_CONNECT_TIMEOUT = "3"
+# libpq options that the tracker store's driver (asyncpg) does not take: it would send them to
+# PostgreSQL as settings, which refuses them at every connection
+LIBPQ_ONLY_OPTIONS = frozenset(
+    {
+        "options",
+        "keepalives",
+        "keepalives_idle",
+        "keepalives_interval",
+        "keepalives_count",
+        "tcp_user_timeout",
+        "hostaddr",
+        "gssencmode",
+        "channel_binding",
+        "requirepeer",
+        "replication",
+        "sslcompression",
+        "sslsni",
+        "fallback_application_name",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -94,6 +114,12 @@ def endpoints(help_desk: Settings) -> tuple[dict[str, Any], dict[str, str]]:
         url = ServiceURL.parse(
             "HELPDESK_TRACKER_STORE_URL", settings.tracker_store_url, ("postgresql", "postgres")
         )
+        refused = sorted(LIBPQ_ONLY_OPTIONS & set(url.query))
+        if refused:
+            raise ConfigurationError(
+                f"HELPDESK_TRACKER_STORE_URL has {', '.join(refused)}: libpq options the "
+                "tracker store's driver (asyncpg) does not take; leave them out"
+            )
         store: dict[str, Any] = {
             # Rasa's SQL store made cheaper per message (see server/tracker_store.py)
             "type": "server.tracker_store.LeanSQLTrackerStore",

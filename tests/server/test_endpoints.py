@@ -80,6 +80,7 @@ def test_production_urls_become_stores_without_passwords_in_the_file(tmp_path: P
     ("name", "value"),
     [
         ("HELPDESK_TRACKER_STORE_URL", "mysql://root:hunter2@db/helpdesk"),
+        ("HELPDESK_TRACKER_STORE_URL", "postgresql://root:hunter2@db/helpdesk?keepalives=1"),
         ("HELPDESK_REDIS_URL", "localhost:6379"),
         ("HELPDESK_EVENT_BROKER_URL", "amqp://guest:guest@mq:notaport/"),
     ],
