@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ats.keys import derived_key, secret_key
@@ -66,6 +66,7 @@ async def ask(
     now = now or utcnow()
     key = applicant_key(settings, asking.who)
     async with store.session() as session, session.begin():
+        await _one_asking_at_a_time(session, key, store.engine.dialect.name == "postgresql")
         recent = await session.scalar(
             select(CandidateFeedback.id)
             .where(
@@ -89,6 +90,27 @@ async def ask(
         session.add(row)
         await session.flush()
         return int(row.id)
+
+
+async def _one_asking_at_a_time(session: AsyncSession, key: str, postgres: bool) -> None:
+    """Orders the askings of one applicant across servers, as the transaction's first
+    statement: two conversations of theirs closing at the same moment would otherwise both find
+    no question this week and both ask. PostgreSQL: a transaction lock on the key's number;
+    SQLite: a write first, so the second asking waits for the first one's commit and then sees
+    its question."""
+    if postgres:
+        number = int.from_bytes(hashlib.sha256(f"feedback:{key}".encode()).digest()[:8], "big")
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(:number)"),
+            {"number": number - 2**63},  # a signed bigint
+        )
+    else:
+        await session.execute(
+            update(CandidateFeedback)
+            .where(CandidateFeedback.applicant_key == key, CandidateFeedback.id < 0)
+            .values(applicant_key=key)
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def record_score(
