@@ -14,9 +14,10 @@ notice's path, monitor/notices.py) that a person is on it by then: no name, sinc
 taken it yet. An escalation nobody new can take (no admins besides its holder) stays where it
 is, overdue in the desk, rather than being told again to the person who let it lapse.
 
-Raised once per level, whatever runs at once: the lapsed rows are taken with FOR UPDATE SKIP
-LOCKED on PostgreSQL, and each is raised by an UPDATE that only matches it at the level it was
-read at, in the transaction that adds its copies and audit line (on SQLite, a second sweeper
+Raised once per level, whatever runs at once: the lapsed rows are locked on PostgreSQL (FOR
+UPDATE in id order, waiting for a sweeper that holds one: monitor/claims.py), and each is
+raised by an UPDATE that only matches it at the level it was read at, in the transaction that
+adds its copies and audit line (on SQLite, a second sweeper
 that read the same row waits for the first to commit, and its UPDATE then matches nothing).
 """
 
@@ -107,7 +108,7 @@ class EscalationChain(SweeperBase):
                     .limit(BATCH)
                 )
                 if self._postgres:
-                    lapsed = lapsed.with_for_update(skip_locked=True, of=Escalation)
+                    lapsed = lapsed.with_for_update(of=Escalation)
                 rows = (await session.execute(lapsed)).all()
                 if not rows:
                     break

@@ -2,10 +2,15 @@
 how a step takes its share of the waiting escalations when several sweepers run at once.
 
 A step marks a batch of waiting rows as its own (a claim) in the transaction's first
-statement, then works from the rows that carry its mark: with FOR UPDATE SKIP LOCKED on
-PostgreSQL, so parallel sweepers share the work instead of doubling it; SQLite runs one writer
-at a time. The steps themselves: monitor/sweep.py (escalations), monitor/notices.py (the
-applicants' notices and receipts), monitor/digest.py (the recruiters' digests).
+statement, then works from the rows that carry its mark. On PostgreSQL the claim locks the rows
+(FOR UPDATE, in id order, as every step locks them, so no deadlock): a sweeper that finds a row
+held waits for that transaction, then takes the row only if it still waits, so parallel
+sweepers never double the work. Skipping held rows instead (SKIP LOCKED) left work for the
+next sweep whenever another step merely held a row: a claim of notices locks the rows it reads
+even when they turn out to be told already, and a digest or a notice went out a sweep late.
+SQLite runs one writer at a time. The steps themselves: monitor/sweep.py (escalations),
+monitor/notices.py (the applicants' notices and receipts), monitor/digest.py (the recruiters'
+digests).
 """
 
 from __future__ import annotations
@@ -67,8 +72,8 @@ class SweeperBase:
 
     async def _claim(self, session, values: dict, *conditions, limit: int = BATCH) -> None:
         """Mark up to BATCH waiting escalations as this sweeper's, as the transaction's first
-        statement: a write, so that SQLite's lock orders parallel sweepers, while PostgreSQL
-        hands each its own rows (SKIP LOCKED)."""
+        statement: a write, so that SQLite's lock orders parallel sweepers; on PostgreSQL the
+        rows locked in id order (see the module)."""
         waiting = (
             select(Escalation.id)
             .where(Escalation.raised_by_sweep.is_(True), *conditions)
@@ -76,7 +81,7 @@ class SweeperBase:
             .limit(limit)
         )
         if self._postgres:
-            waiting = waiting.with_for_update(skip_locked=True)
+            waiting = waiting.with_for_update()
         await session.execute(
             update(Escalation)
             .where(Escalation.id.in_(waiting.scalar_subquery()))

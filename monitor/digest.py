@@ -83,8 +83,8 @@ class RecruiterDigests(SweeperBase):
                     .order_by(EscalationCopy.id)
                     .limit(DIGEST_LIMIT)
                 )
-                if self._postgres:
-                    waiting = waiting.with_for_update(skip_locked=True)
+                if self._postgres:  # in id order, as every claim (monitor/claims.py)
+                    waiting = waiting.with_for_update()
                 await session.execute(
                     update(EscalationCopy)
                     .where(EscalationCopy.id.in_(waiting.scalar_subquery()))

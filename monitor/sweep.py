@@ -16,10 +16,11 @@ One sweep:
 Steps 2 and 3 work from marks on the escalation rows (`applicant_notified_at`,
 `digest_mail_id`), set in the same transaction that queues the mail, so a sweep killed
 half-way leaves the rest for the next one: nothing is lost, and no mail is queued twice. Rows
-are taken with FOR UPDATE SKIP LOCKED on PostgreSQL (SQLite runs one writer at a time), so
-parallel sweepers share the work instead of doubling it (monitor/claims.py). Telegram messages
-are claimed for a few minutes first; one is sent again only if a sweeper died between sending
-and marking it.
+are locked in id order on PostgreSQL (SQLite runs one writer at a time), so parallel sweepers
+take each row once and none is left for the next sweep (monitor/claims.py); receipts, claimed
+on the applications that imports and syncs write, skip rows held there (SKIP LOCKED).
+Telegram messages are claimed for a few minutes first; one is sent again only if a sweeper died
+between sending and marking it.
 
 This module also runs the sweep over and over (`sweep_every`), with the retention purge
 (ats/privacy/retention.py) at most every HELPDESK_PURGE_MINUTES, and describes its report.
