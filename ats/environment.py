@@ -3,9 +3,12 @@ read, and a clear error that names the variable (ats/settings.py reads them all,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+T = TypeVar("T")
 
 
 class ConfigurationError(ValueError):
@@ -25,14 +28,21 @@ class Environment:
         """A value taken as it is: passwords may begin or end with spaces."""
         return self.values.get(name) or None
 
-    def number(self, name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
+    def _parsed(self, name: str, parse: Callable[[str], T], what: str) -> tuple[str, T] | None:
+        """The variable as written and as `parse` reads it; None when unset or blank."""
         raw = self.values.get(name, "").strip()
         if not raw:
-            return default
+            return None
         try:
-            value = int(raw)
+            return raw, parse(raw)
         except ValueError:
-            raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from None
+            raise ConfigurationError(f"{name} must be {what}, not {raw!r}") from None
+
+    def number(self, name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
+        parsed = self._parsed(name, int, "a whole number")
+        if parsed is None:
+            return default
+        _raw, value = parsed
         if value < minimum:
             raise ConfigurationError(f"{name} must be at least {minimum}, not {value}")
         if maximum is not None and value > maximum:
@@ -40,26 +50,20 @@ class Environment:
         return value
 
     def seconds(self, name: str, default: float, minimum: float = 0.1) -> float:
-        raw = self.values.get(name, "").strip()
-        if not raw:
+        parsed = self._parsed(name, float, "a number of seconds")
+        if parsed is None:
             return default
-        try:
-            value = float(raw)
-        except ValueError:
-            raise ConfigurationError(f"{name} must be a number of seconds, not {raw!r}") from None
+        raw, value = parsed
         if not value >= minimum:  # NaN too
             raise ConfigurationError(f"{name} must be at least {minimum}, not {raw}")
         return value
 
     def share(self, name: str, default: float) -> float:
         """A fraction from 0 to 1, such as a confidence."""
-        raw = self.values.get(name, "").strip()
-        if not raw:
+        parsed = self._parsed(name, float, "a number from 0 to 1")
+        if parsed is None:
             return default
-        try:
-            value = float(raw)
-        except ValueError:
-            raise ConfigurationError(f"{name} must be a number from 0 to 1, not {raw!r}") from None
+        raw, value = parsed
         if not 0 <= value <= 1:  # NaN too
             raise ConfigurationError(f"{name} must be a number from 0 to 1, not {raw}")
         return value

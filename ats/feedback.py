@@ -99,11 +99,9 @@ async def _one_asking_at_a_time(session: AsyncSession, key: str, postgres: bool)
     SQLite: a write first, so the second asking waits for the first one's commit and then sees
     its question."""
     if postgres:
-        number = int.from_bytes(hashlib.sha256(f"feedback:{key}".encode()).digest()[:8], "big")
-        await session.execute(
-            text("SELECT pg_advisory_xact_lock(:number)"),
-            {"number": number - 2**63},  # a signed bigint
-        )
+        digest = hashlib.sha256(f"feedback:{key}".encode()).digest()
+        number = int.from_bytes(digest[:8], "big", signed=True)  # a bigint, as the lock takes
+        await session.execute(text("SELECT pg_advisory_xact_lock(:number)"), {"number": number})
     else:
         await session.execute(
             update(CandidateFeedback)

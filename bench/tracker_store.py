@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -127,7 +126,6 @@ def main() -> None:
         with admin.cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
         admin.close()
-    sys.exit(0)
 
 
 if __name__ == "__main__":
