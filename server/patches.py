@@ -201,6 +201,14 @@ RASA_SERVER = (
         "two featurizers' counts put side by side directly, not through scipy's general bmat",
     ),
     Patch(
+        "rasa.shared.core.domain:Domain.states_for_tracker_history",
+        "(self, tracker, omit_unset_slots=False, ignore_rule_only_turns=False, "
+        "rule_only_data=None)",
+        "server.prior_states:replayed_once",
+        "the conversation replayed once per tracker for the policies and extended, not replayed "
+        "from its start for every policy and every prediction",
+    ),
+    Patch(
         "rasa.utils.endpoints:EndpointConfig.session",
         "(self)",
         "server.rasa_speedups:keeping_sessions",
