@@ -195,6 +195,14 @@ RASA_SERVER = (
         "only the sentence features the classifier uses are combined, not the sequence ones",
     ),
     Patch(
+        "rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer:CountVectorsFeaturizer"
+        ".process",
+        "(self, messages)",
+        "server.nlu_speedups:sequence_features_when_read",
+        "the counts of each token on its own worked out when something reads them, not for "
+        "every message",
+    ),
+    Patch(
         "rasa.shared.nlu.training_data.features:Features._combine_sparse_features",
         "(self, additional_features)",
         "server.nlu_speedups:coo_side_by_side",

@@ -1,17 +1,28 @@
 """Two featurizers' counts side by side (server/nlu_speedups.py) are exactly what scipy's hstack
-makes of them: the same values, positions, order and types. The classifier as a whole is
+makes of them: the same values, positions, order and types; the count featurizers' sequence
+features, worked out only when read, are Rasa's. The classifier as a whole is
 compared with Rasa's own in tests/server/test_graph_runner.py."""
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from ats.settings import ServerSettings
 from server import patches
-from server.nlu_speedups import side_by_side
+from server.nlu_speedups import DeferredFeatures, side_by_side
 
 SHAPES = [((1, 300), (1, 170)), ((7, 300), (7, 5)), ((1, 0), (1, 12)), ((3, 40), (3, 0))]
 
@@ -51,5 +62,79 @@ def test_features_combine_as_before_and_refuse_what_rasa_refuses() -> None:
         csr = Features(sp.csr_matrix(np.ones((1, 2))), "sentence", "text", "csr")
         combined.combine_with_features(csr)
         assert combined.features.shape == (1, 9)
+    finally:
+        patches.undo_all()
+
+
+TRAINING = [
+    ("hello there", "greet"),
+    ("hi", "greet"),
+    ("where is my application", "check_status"),
+    ("any news on AP-6VFK-8RMB?", "check_status"),
+    ("I want to talk to a person", "human"),
+]
+SAID = ["hello", "any news on my application AP-6VFK-8RMB", "zzz unknown words", "??"]
+
+
+@pytest.fixture(scope="module", params=[("word", 1, 2), ("char_wb", 2, 5)])
+def featurizers(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    analyzer, low, high = request.param
+    storage = LocalModelStorage(tmp_path_factory.mktemp("model"))
+    context = ExecutionContext(GraphSchema({}), "test")
+    tokenizer = WhitespaceTokenizer.create(
+        WhitespaceTokenizer.get_default_config(), storage, Resource("tokens"), context
+    )
+    config = {
+        **CountVectorsFeaturizer.get_default_config(),
+        "analyzer": analyzer,
+        "min_ngram": low,
+        "max_ngram": high,
+    }
+    counts = CountVectorsFeaturizer.create(config, storage, Resource("counts"), context)
+    data = TrainingData([Message(data={TEXT: text, INTENT: intent}) for text, intent in TRAINING])
+    tokenizer.process_training_data(data)
+    counts.train(data)
+    return tokenizer, counts
+
+
+def featurized(tokenizer, counts, text: str) -> Message:
+    message = Message(data={TEXT: text})
+    tokenizer.process([message])
+    counts.process([message])
+    return message
+
+
+@pytest.mark.parametrize("text", SAID)
+def test_sequence_features_when_read_are_rasas(featurizers, text: str) -> None:
+    tokenizer, counts = featurizers
+    patches.undo_all()
+    expected = featurized(tokenizer, counts, text)
+    expected_combined = expected.get_sparse_features(TEXT)
+    patches.apply_all(patches.RASA_SERVER, ServerSettings())
+    try:
+        ours = featurized(tokenizer, counts, text)
+        deferred = [f for f in ours.features if isinstance(f, DeferredFeatures)]
+        assert len(deferred) == 1 and deferred[0]._work_out is not None, "not worked out yet"
+        # the classifier's way: the sentence features alone, the sequence ones left unread
+        _, sentence = ours._filter_sparse_features(TEXT, [])
+        assert Message._combine_features(sentence, []).features.shape[0] == 1
+        assert deferred[0]._work_out is not None
+        assert [(f.type, f.attribute, f.origin) for f in ours.features] == [
+            (f.type, f.attribute, f.origin) for f in expected.features
+        ]
+        for mine, rasas in zip(ours.features, expected.features, strict=True):
+            same(mine.features, rasas.features)
+        # read as a component that uses them would: combined, copied, compared
+        combined = ours.get_sparse_features(TEXT)
+        for mine, rasas in zip(combined, expected_combined, strict=True):
+            same(mine.features, rasas.features)
+        # a copy (as Rasa combines features) holds the matrix, not the featurizer
+        unread = next(
+            f for f in featurized(tokenizer, counts, text).features if f.type == "sequence"
+        )
+        copied = copy.deepcopy(unread)
+        assert type(copied) is Features and not hasattr(copied, "_work_out")
+        same(copied.features, expected.features[0].features)
+        assert ours.fingerprint() == expected.fingerprint()
     finally:
         patches.undo_all()
