@@ -2,6 +2,7 @@
 classes are found by type name as Rasa finds them; the action server's endpoint keeps one HTTP
 session, closed when the server stops."""
 
+import json
 from collections.abc import Iterator
 
 import jsonschema
@@ -126,6 +127,49 @@ async def test_an_endpoint_keeps_one_session_and_connection_across_requests(patc
         assert kept.closed and not rasa_speedups._sessions
     finally:
         await runner.cleanup()
+
+
+# what a tracker sent to the action server holds: text in any script, addresses, floats, nesting
+TRACKER_LIKE = {
+    "sender_id": "web/ä-😀",
+    "slots": {"language": "nl", "escalation_id": 12.0, "awaiting": None, "pinned": False},
+    "latest_message": {
+        "text": 'Hoi, "AP-6VFK-8RMB" </script> \\ \n \u2028 ✓',
+        "intent": {"name": "check_status", "confidence": 0.9312345678901234},
+        "entities": [{"entity": "reference", "start": 5, "end": 17, "value": "AP-6VFK-8RMB"}],
+    },
+    "events": [{"event": "action", "timestamp": 1764600000.123456, "name": "action_listen"}] * 3,
+    "big": 2**63 - 1,
+    "small": 1e-300,
+}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [TRACKER_LIKE, {"confidence": float("nan")}, {"id": 2**70}, [1, "two", None, 3.5]],
+    ids=["tracker", "nan", "big integer", "list"],
+)
+async def test_the_action_server_receives_the_same_json_values(patched: None, body) -> None:
+    received: list[bytes] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        received.append(await request.read())
+        return web.json_response({"events": [], "responses": []})
+
+    app = web.Application()
+    app.router.add_post("/webhook", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        await EndpointConfig(f"http://127.0.0.1:{port}/webhook").request(json=body)
+        await rasa_speedups.close_sessions()
+    finally:
+        await runner.cleanup()
+    # the same values, each float to the last bit (compared as Python's json writes them: NaN
+    # is not equal to itself)
+    assert json.dumps(json.loads(received[0])) == json.dumps(body)
 
 
 def test_every_event_class_is_found_by_its_type_name_as_rasa_finds_it(patched: None) -> None:
