@@ -68,20 +68,27 @@ class Mailer:
         self._retries: set[asyncio.Task[None]] = set()
 
     async def send(self, mails: Sequence[Mail], escalation_id: int | None = None) -> None:
-        """Queue mails and try to send them now; failures are retried in the background."""
+        """Queue mails and try to send them now; failures are retried in the background.
+
+        They are queued claimed by this process, as `_claim` would claim them: no other
+        sender (another server's periodic flush) takes them in between, and the claim costs no
+        transaction of its own."""
         async with self.store.session() as session, session.begin():
-            rows = await queue_mail(session, mails, escalation_id)
-            ids = [row.id for row in rows]
-        await self.deliver(ids)
+            rows = await queue_mail(session, mails, escalation_id, claimed_for=CLAIM)
+        failed = [row.id for row in rows if not await self._attempt(row)]
+        self._retry_later(failed)
 
     async def deliver(self, ids: Sequence[int]) -> int:
         """Try each queued mail once; schedule retries for the ones that failed."""
         failed = [mail_id for mail_id in ids if not await self._deliver_one(mail_id)]
+        self._retry_later(failed)
+        return len(ids) - len(failed)
+
+    def _retry_later(self, failed: list[int]) -> None:
         if failed:
             task = asyncio.create_task(self._retry(failed))
             self._retries.add(task)
             task.add_done_callback(self._retries.discard)
-        return len(ids) - len(failed)
 
     async def deliver_pending(self) -> int:
         """Send every unsent mail (for the periodic flush and `helpdesk mail flush`)."""
@@ -114,6 +121,10 @@ class Mailer:
         row = await self._claim(mail_id)
         if row is None:
             return True  # sent already, or another process is sending it
+        return await self._attempt(row)
+
+    async def _attempt(self, row: OutgoingMail) -> bool:
+        """Sends a mail this process has claimed: marked sent, or released for a retry."""
         try:
             await self._transmit(row)
         except Exception as error:  # any failure to send keeps the mail queued
@@ -125,7 +136,7 @@ class Mailer:
                 row.attempts,
                 error,
             )
-            await self._release(mail_id, error=str(error)[:1000])
+            await self._release(row.id, error=str(error)[:1000])
             return False
         await self._sent(row)
         logger.info("mail %s (%s) sent to %s", row.id, row.purpose, mask_email(row.to_address))
@@ -151,12 +162,11 @@ class Mailer:
     async def _release(
         self, mail_id: int, *, sent_at: datetime | None = None, error: str | None = None
     ) -> None:
-        async with self.store.session() as session, session.begin():
-            await session.execute(
-                update(OutgoingMail)
-                .where(OutgoingMail.id == mail_id)
-                .values(sent_at=sent_at, last_error=error, claimed_until=None)
-            )
+        await self.store.write(
+            update(OutgoingMail)
+            .where(OutgoingMail.id == mail_id)
+            .values(sent_at=sent_at, last_error=error, claimed_until=None)
+        )
 
     async def _sent(self, row: OutgoingMail) -> None:
         """Mark it sent and drop what it said: the applicant has it now, and a code, a name or
@@ -174,10 +184,7 @@ class Mailer:
             values.update(to_address="", subject="")
         elif row.purpose in FORGET_SUBJECT:
             values.update(subject="")
-        async with self.store.session() as session, session.begin():
-            await session.execute(
-                update(OutgoingMail).where(OutgoingMail.id == row.id).values(values)
-            )
+        await self.store.write(update(OutgoingMail).where(OutgoingMail.id == row.id).values(values))
 
     def _message(self, row: OutgoingMail) -> EmailMessage:
         message = EmailMessage()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,9 +15,17 @@ from ats.store_basics import utcnow
 
 
 async def queue_mail(
-    session: AsyncSession, mails: Sequence[Mail], escalation_id: int | None = None
+    session: AsyncSession,
+    mails: Sequence[Mail],
+    escalation_id: int | None = None,
+    *,
+    claimed_for: timedelta | None = None,
 ) -> list[OutgoingMail]:
-    """Add mails to the outbox inside the caller's transaction, so they share its fate."""
+    """Add mails to the outbox inside the caller's transaction, so they share its fate.
+
+    With `claimed_for`, they are claimed by the caller for that long, a first attempt counted
+    (ats/mail.py sends them at once); otherwise any sender may take them."""
+    now = utcnow()
     rows = [
         OutgoingMail(
             to_address=mail.to,
@@ -28,8 +37,9 @@ async def queue_mail(
             else None,
             sender_name=mail.sender_name,
             escalation_id=escalation_id,
-            created_at=utcnow(),
-            attempts=0,
+            created_at=now,
+            attempts=0 if claimed_for is None else 1,
+            claimed_until=None if claimed_for is None else now + claimed_for,
         )
         for mail in mails
     ]

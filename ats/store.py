@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import Executable, Select
 
 from ats.applications import (
     APPLICATION_BY_REFERENCE,
@@ -90,6 +90,17 @@ class ATSStore(EscalationStore):
                     if not connection.invalidated:
                         await connection.invalidate()
         raise AssertionError("unreachable")
+
+    async def write(self, statement: Executable) -> int:
+        """Run one statement that changes rows, on its own; returns the rows it changed.
+
+        One statement is atomic by itself: run in autocommit, it costs one round trip where a
+        transaction around it costs three (BEGIN, the statement, COMMIT). Never repeated: the
+        caller decides whether a failure may be tried again.
+        """
+        async with self._reader.connect() as connection:
+            result = await connection.execute(statement)
+            return int(result.rowcount)
 
     async def status_history(self, reference: str) -> list[StatusEventRecord]:
         async with self.session() as session:

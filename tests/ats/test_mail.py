@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import email
 import os
@@ -65,6 +66,34 @@ async def test_a_failed_send_stays_queued_and_is_sent_later(store, db_settings, 
     assert await up.deliver_pending() == 1
     assert len(inbox.messages) == 1
     assert await up.deliver_pending() == 0  # sent once, never twice
+
+
+async def test_a_mail_being_sent_now_is_not_taken_by_another_servers_flush(
+    store, db_settings, smtp_server
+):
+    inbox, port = smtp_server
+    settings = dataclasses.replace(db_settings, smtp_host="127.0.0.1", smtp_port=port)
+    sending, flushing = Mailer(store, settings), Mailer(store, settings)
+    started, go_on = asyncio.Event(), asyncio.Event()
+    transmit = sending._transmit
+
+    async def slow_relay(row: OutgoingMail) -> None:
+        started.set()
+        await go_on.wait()
+        await transmit(row)
+
+    sending._transmit = slow_relay  # type: ignore[method-assign]
+    first = asyncio.create_task(sending.send([MAIL]))
+    await started.wait()
+    await flushing.deliver_pending()  # held by the sender from the moment it was queued
+    assert inbox.messages == []
+    go_on.set()
+    await first
+    await flushing.deliver_pending()
+    assert len(inbox.messages) == 1  # sent once, by the server that queued it
+    async with store.session() as session:
+        [stored] = (await session.scalars(select(OutgoingMail))).all()
+    assert stored.sent_at is not None and stored.attempts == 1 and stored.claimed_until is None
 
 
 def test_logs_show_no_full_address():
