@@ -22,7 +22,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from ats.settings import ServerSettings
 from server import patches
-from server.nlu_speedups import DeferredFeatures, side_by_side
+from server.nlu_speedups import DeferredFeatures, one_row, side_by_side
 
 SHAPES = [((1, 300), (1, 170)), ((7, 300), (7, 5)), ((1, 0), (1, 12)), ((3, 40), (3, 0))]
 
@@ -138,3 +138,33 @@ def test_sequence_features_when_read_are_rasas(featurizers, text: str) -> None:
         assert ours.fingerprint() == expected.fingerprint()
     finally:
         patches.undo_all()
+
+
+def rasas_row(blocks: list[sp.coo_matrix]) -> sp.csr_matrix:
+    """Rasa's _create_X for one message with these sparse sentence features and no dense ones."""
+    patches.undo_all()
+    features = [Features(block, "sentence", TEXT, f"f{n}") for n, block in enumerate(blocks)]
+    combined = Message._combine_features(features, [])
+    return sp.vstack([sp.hstack([sp.csr_matrix(combined.features), sp.csr_matrix([])])])
+
+
+def coo_row(width: int, columns: list[int], dtype: type, rng: np.random.Generator) -> sp.coo_matrix:
+    data = rng.integers(1, 5, len(columns)).astype(dtype)
+    return sp.coo_matrix((data, ([0] * len(columns), columns)), shape=(1, width))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_one_message_row_is_rasas(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    blocks = []
+    for _ in range(rng.integers(1, 4)):
+        width = int(rng.integers(0, 40))
+        # unsorted, repeated and no columns at all, as a featurizer may give them
+        columns = list(rng.integers(0, width, rng.integers(0, 6))) if width else []
+        dtype = rng.choice([np.int64, np.float64, np.float32, np.int32])
+        blocks.append(coo_row(width, columns, dtype, rng))
+    mine, rasas = one_row(blocks), rasas_row(blocks)
+    assert type(mine) is type(rasas) and mine.shape == rasas.shape
+    for name in ("data", "indices", "indptr"):
+        assert getattr(mine, name).dtype == getattr(rasas, name).dtype, name
+        assert np.array_equal(getattr(mine, name), getattr(rasas, name)), name
