@@ -10,7 +10,9 @@ server went to it, most of that not in the arithmetic:
   multiplied in the same order.
 - It asks the message for all its sparse and dense features and keeps the sentence features
   only: the sequence features (one row per token) were combined, deep-copied and thrown away for
-  every message. Here only the sentence features are combined, by Rasa's own code.
+  every message. Here only the sentence features are combined, by Rasa's own code; for the one
+  message the server understands at a time, they are put side by side in one CSR row directly,
+  where Rasa's way built and checked six scipy matrices (a millisecond a message).
 - Combining two featurizers' counts goes through scipy's general `bmat`, which checks and
   converts each block and the result (three matrix constructions, each validated). Two COO
   matrices side by side are built here as `bmat` builds them (the same values, rows and
