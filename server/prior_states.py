@@ -9,12 +9,13 @@ conversation again (about a tenth of a busy Rasa server's time).
 
 Here the replay is kept beside the tracker it was made from (in its `__dict__`, so it lives and
 dies with that tracker object, which holds one conversation): the state before each action, and
-the replaying tracker itself. A later call on the same tracker replays only the events added
-since, provided the events that apply (`applied_events()`: what a rewind or a reverted action
-leaves) still begin with exactly the event objects replayed; otherwise it replays from the start,
-as Rasa does. Each call hands out fresh copies of the states, which the policies change, and
-puts them together with Rasa's own rules for hiding rule-only turns: the same states as Rasa's,
-compared on recorded and random conversations in tests/server/test_prior_states.py.
+the replaying tracker itself. A later call on the same tracker answers at once when it has no
+new events, and otherwise replays only the events added since, provided the events that apply
+(`applied_events()`: what a rewind or a reverted action leaves) still begin with exactly the
+event objects replayed; otherwise it replays from the start, as Rasa does. Each call hands out
+fresh copies of the states, which the policies change, and puts them together with Rasa's own
+rules for hiding rule-only turns: the same states as Rasa's, compared on recorded and random
+conversations in tests/server/test_prior_states.py.
 """
 
 from __future__ import annotations
@@ -77,6 +78,15 @@ class Replay:
     tracker: DialogueStateTracker
     applied: list[Event] = field(default_factory=list)
     turns: list[Turn] = field(default_factory=list)
+    # the tracker's events when last asked (how many, the first, the last) and the answer: the
+    # policies ask two or three times in a row of a tracker that has not changed
+    seen: tuple[int, Event | None, Event | None] = (-1, None, None)
+    answer: list[Turn] = field(default_factory=list)
+
+    def unchanged(self, seen: tuple[int, Event | None, Event | None]) -> bool:
+        """True when the tracker's events are those of the last answer (events are only ever
+        appended, or dropped from the front when a maximum history is set)."""
+        return seen[0] == self.seen[0] and seen[1] is self.seen[1] and seen[2] is self.seen[2]
 
     def continues(self, applied: list[Event]) -> bool:
         """True when `applied` begins with the very events replayed so far."""
@@ -99,11 +109,16 @@ class Replay:
 def _turns(domain: Domain, tracker: DialogueStateTracker, omit_unset_slots: bool) -> list[Turn]:
     replays: dict[tuple[int, bool], Replay] = tracker.__dict__.setdefault(KEPT, {})
     key = (id(domain), omit_unset_slots)
-    applied = tracker.applied_events()
+    events = tracker.events
+    seen = (len(events), events[0] if events else None, events[-1] if events else None)
     replay = replays.get(key)
+    if replay is not None and replay.domain is domain and replay.unchanged(seen):
+        return replay.answer
+    applied = tracker.applied_events()
     if replay is None or replay.domain is not domain or not replay.continues(applied):
         replay = replays[key] = Replay(domain, omit_unset_slots, tracker.init_copy())
-    return replay.advance(applied)
+    replay.answer, replay.seen = replay.advance(applied), seen
+    return replay.answer
 
 
 def replayed_once(

@@ -160,12 +160,15 @@ def as_the_policies_do(states: list[dict[str, Any]], rng: random.Random) -> None
         state.pop(PREVIOUS_ACTION, None)
 
 
-@pytest.mark.parametrize("seed", range(40))
-def test_the_same_states_as_rasas_after_every_event(domain: Domain, seed: int) -> None:
+@pytest.mark.parametrize("history", [None, 12], ids=["all events", "the last 12 events"])
+@pytest.mark.parametrize("seed", range(30))
+def test_the_same_states_as_rasas_after_every_event(
+    domain: Domain, seed: int, history: int | None
+) -> None:
     original = Domain.states_for_tracker_history
     kept = replayed_once(original, ServerSettings())
     rng = random.Random(seed)
-    tracker = DialogueStateTracker.from_events(f"fuzz-{seed}", [], domain.slots)
+    tracker = DialogueStateTracker(f"fuzz-{seed}", domain.slots, max_event_history=history)
     for _ in range(60):
         tracker.update(an_event(domain, rng), domain)
         for asked in rng.sample(ASKED, 3):
