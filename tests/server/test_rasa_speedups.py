@@ -3,7 +3,9 @@ classes are found by type name as Rasa finds them; the action server's endpoint 
 session, closed when the server stops."""
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 import jsonschema
 import pytest
@@ -93,6 +95,21 @@ def test_the_quick_check_never_passes_what_the_schema_refuses(result):
     assert rasa_speedups.quickly_valid(result) == valid
 
 
+@asynccontextmanager
+async def action_server(handler: Any) -> AsyncIterator[str]:
+    """An HTTP server answering POST /webhook with `handler`, on loopback: its URL."""
+    app = web.Application()
+    app.router.add_post("/webhook", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield f"http://127.0.0.1:{port}/webhook"
+    finally:
+        await runner.cleanup()
+
+
 @pytest.fixture
 def patched() -> Iterator[None]:
     patches.apply_all(patches.RASA_SERVER, ServerSettings())
@@ -107,14 +124,8 @@ async def test_an_endpoint_keeps_one_session_and_connection_across_requests(patc
         peers.append(request.transport.get_extra_info("peername"))
         return web.json_response({"events": [], "responses": []})
 
-    app = web.Application()
-    app.router.add_post("/webhook", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+    async with action_server(handler) as url:
+        endpoint = EndpointConfig(url)
         for _ in range(3):
             assert await endpoint.request(json={"next_action": "x"}) == {
                 "events": [],
@@ -125,8 +136,6 @@ async def test_an_endpoint_keeps_one_session_and_connection_across_requests(patc
         [kept] = rasa_speedups._sessions.values()
         await rasa_speedups.close_sessions()  # the server stops
         assert kept.closed and not rasa_speedups._sessions
-    finally:
-        await runner.cleanup()
 
 
 # what a tracker sent to the action server holds: text in any script, addresses, floats, nesting
@@ -156,17 +165,9 @@ async def test_the_action_server_receives_the_same_json_values(patched: None, bo
         received.append(await request.read())
         return web.json_response({"events": [], "responses": []})
 
-    app = web.Application()
-    app.router.add_post("/webhook", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        await EndpointConfig(f"http://127.0.0.1:{port}/webhook").request(json=body)
+    async with action_server(handler) as url:
+        await EndpointConfig(url).request(json=body)
         await rasa_speedups.close_sessions()
-    finally:
-        await runner.cleanup()
     # the same values, each float to the last bit (compared as Python's json writes them: NaN
     # is not equal to itself)
     assert json.dumps(json.loads(received[0])) == json.dumps(body)
