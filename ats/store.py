@@ -39,8 +39,9 @@ class ATSStore(EscalationStore):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = session_factory(engine)
-        # Lookups read one consistent row set; autocommit spares them BEGIN and ROLLBACK.
-        self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+        # Lookups and single-statement writes: one statement is one consistent, atomic unit,
+        # and autocommit spares it BEGIN and ROLLBACK or COMMIT.
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ATSStore:
@@ -78,7 +79,7 @@ class ATSStore(EscalationStore):
         the connection that failed is discarded and the query tried once more.
         """
         for attempt in (1, 2):
-            async with self._reader.connect() as connection:
+            async with self._autocommit.connect() as connection:
                 try:
                     rows: list[Row] = (await connection.execute(statement, parameters or {})).all()
                     return rows
@@ -98,7 +99,7 @@ class ATSStore(EscalationStore):
         transaction around it costs three (BEGIN, the statement, COMMIT). Never repeated: the
         caller decides whether a failure may be tried again.
         """
-        async with self._reader.connect() as connection:
+        async with self._autocommit.connect() as connection:
             result = await connection.execute(statement)
             return int(result.rowcount)
 
@@ -225,7 +226,7 @@ class ATSStore(EscalationStore):
         of overdue applications, not the size of the table.
         """
         query = overdue_query(now or utcnow(), limit)
-        async with self._reader.connect() as connection:
+        async with self._autocommit.connect() as connection:
             result = await connection.execute(query)
             return [
                 OverdueApplication(
