@@ -5,7 +5,10 @@ Rasa's own channel trusts its body: a non-string `message`, a list for a body or
 client says is stored as said. Here a request that is not a message gets a 4xx with
 {"error": "..."} before Rasa sees it, and what the client cannot be trusted with is not taken
 from it: the channel name, the web chat's verified-login metadata, and a conversation that
-another channel (a Telegram chat, a web chat session) holds.
+another channel (a Telegram chat, a web chat session) holds. That last one is found out under
+the conversation's lock, from the conversation Rasa loads there (server/held_conversations.py),
+and answered with 403; a streamed reply (?stream=true) has begun before Rasa loads anything, so
+there the tracker store is asked first.
 
 Of the metadata only a language code is kept (channels/metadata.py); the channel adds the
 client's keyed address as `helpdesk_client` (channels/clients.py). A client sending more than
@@ -18,8 +21,11 @@ from __future__ import annotations
 import logging
 from asyncio import Queue
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
+import rasa.utils.endpoints
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput as RasaRestInput
 from sanic import Blueprint, response
@@ -30,6 +36,7 @@ from sanic.response import HTTPResponse
 from channels.clients import HELPDESK_CLIENT, client_ids
 from channels.message_limit import message_limit
 from channels.metadata import client_metadata
+from server.held_conversations import REST_CHANNEL, HeldByAnotherChannel
 from server.tracker_store import latest_input_channel
 
 logger = logging.getLogger(__name__)
@@ -41,6 +48,25 @@ MAX_SENDER = 200  # the ATS keeps conversation ids (escalations, codes) in 200 c
 # (channels/webchat.py), from anyone else would stand in for a one-time code; the client's
 # keyed address, from the client itself, would let it be a new client with every message.
 TRUSTED_METADATA = ("webchat_identity", "webchat_token_refused", HELPDESK_CLIENT)
+
+
+@dataclass
+class Refusal:
+    """Whether the request's message was refused because another channel holds the
+    conversation (filled in while Rasa handles it, read when the response goes out)."""
+
+    channel: str | None = None
+
+
+# The refusal of the request being handled: Rasa's handler gives the message to Rasa in the
+# request's own task, and knows nothing of the request once the message is handled.
+_refusal: ContextVar[Refusal | None] = ContextVar("helpdesk_rest_refusal", default=None)
+
+
+def refused(channel: str) -> HTTPResponse:
+    return response.json(
+        {"error": f"this conversation belongs to another channel ({channel})"}, status=403
+    )
 
 
 def problem_with(body: Any) -> str | None:
@@ -64,12 +90,9 @@ def problem_with(body: Any) -> str | None:
 
 
 async def other_channel(request: Request, sender: str) -> str | None:
-    """The channel that holds this conversation, when it is not this one.
-
-    Conversation ids are shared by all channels, and a REST client chooses its own: without
-    this, a client sending as a Telegram chat's id (a number anyone in a group can see) would
-    continue that chat's conversation, verified applications included.
-    """
+    """The channel that holds this conversation, when it is not this one: asked before a
+    streamed reply begins. Rasa refuses the message again under the lock, should another
+    channel have taken the conversation meanwhile (server/held_conversations.py)."""
     agent = getattr(request.app.ctx, "agent", None)
     if agent is None or agent.tracker_store is None:
         return None
@@ -87,7 +110,7 @@ class RestInput(RasaRestInput):
 
     @classmethod
     def name(cls) -> str:
-        return "rest"
+        return REST_CHANNEL
 
     def _extract_message(self, req: Request) -> str:
         # NUL: PostgreSQL's text columns (the SQL tracker store, the ATS) refuse it.
@@ -127,7 +150,15 @@ class RestInput(RasaRestInput):
             await queue.put("DONE")
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
-        webhook = super().blueprint(on_new_message)
+        async def unless_held_by_another_channel(message: UserMessage) -> None:
+            try:
+                await on_new_message(message)
+            except HeldByAnotherChannel as held:
+                refusal = _refusal.get()
+                if refusal is not None:
+                    refusal.channel = held.channel
+
+        webhook = super().blueprint(unless_held_by_another_channel)
 
         @webhook.middleware("request")
         async def refuse_what_is_not_a_message(request: Request) -> HTTPResponse | None:
@@ -157,12 +188,21 @@ class RestInput(RasaRestInput):
                     status=429,
                     headers={"Retry-After": str(verdict.retry_after)},
                 )
-            channel = await other_channel(request, body["sender"])
-            if channel:
-                return response.json(
-                    {"error": f"this conversation belongs to another channel ({channel})"},
-                    status=403,
-                )
+            if rasa.utils.endpoints.bool_arg(request, "stream", default=False):
+                channel = await other_channel(request, body["sender"])
+                if channel:
+                    return refused(channel)
+            request.ctx.refusal = Refusal()
+            _refusal.set(request.ctx.refusal)
+            return None
+
+        @webhook.middleware("response")
+        async def refuse_what_another_channel_holds(
+            request: Request, _response: HTTPResponse
+        ) -> HTTPResponse | None:
+            refusal = getattr(request.ctx, "refusal", None)
+            if refusal is not None and refusal.channel:
+                return refused(refusal.channel)
             return None
 
         return webhook

@@ -229,6 +229,13 @@ RASA_SERVER = (
         "an apology after HELPDESK_ACTION_TIMEOUT_SECONDS; a request for a person is kept",
     ),
     Patch(
+        "rasa.core.processor:MessageProcessor.log_message",
+        "(self, message, should_save_tracker=True)",
+        "server.held_conversations:refusing_other_channels",
+        "a REST message for a conversation another channel holds refused under the lock, from "
+        "the conversation loaded there, not by loading it once more before",
+    ),
+    Patch(
         "rasa.core.agent:Agent.handle_message",
         "(self, message)",
         "server.resilience:counting_messages",

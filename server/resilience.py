@@ -32,6 +32,7 @@ from rasa.shared.core.events import BotUttered, Event, FollowupAction
 from ats.metrics import MESSAGE_FAILURES, MESSAGE_SECONDS, MESSAGES
 from ats.settings import ServerSettings
 from server import handovers
+from server.held_conversations import HeldByAnotherChannel
 from speech.catalogue import say
 from speech.language import detect_language
 
@@ -101,8 +102,8 @@ def counting_messages(handle_message: HandleMessage, _servers: ServerSettings) -
         started = time.perf_counter()
         try:
             return await handle_message(self, message)
-        except asyncio.CancelledError:
-            raise
+        except (asyncio.CancelledError, HeldByAnotherChannel):
+            raise  # the channel answers a refusal itself, not with an apology
         except Exception as exc:
             MESSAGE_FAILURES.labels("store").inc()
             logger.error(

@@ -19,7 +19,7 @@ import aiohttp
 import pytest
 
 from speech.catalogue import say
-from tests.production.conftest import Production, drain_events
+from tests.production.conftest import TOKEN, Production, drain_events
 from tests.servers import get_text
 
 pytestmark = pytest.mark.server
@@ -105,6 +105,45 @@ def test_one_conversation_alternating_between_servers_keeps_one_tracker(
     assert len(said) == 5 + len(texts)
     assert sorted(said[5:]) == sorted(texts)
     assert _handled_one_at_a_time(events)
+
+
+def _append_events(production: Production, sender: str, events: list[dict]) -> None:
+    request = urllib.request.Request(
+        f"{production.url(0)}/conversations/{sender}/tracker/events?token={TOKEN}",
+        data=json.dumps(events).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        assert answer.status == 200
+
+
+def test_a_rest_client_cannot_continue_another_channels_conversation_on_either_server(
+    production: Production,
+) -> None:
+    """Refused from the conversation loaded under the lock, on PostgreSQL: also when its latest
+    session holds no message yet (the sessions before it are asked)."""
+    sender = "870000101"  # a Telegram chat's id is a number anyone in the group can see
+    said = {"event": "user", "text": "hello", "input_channel": "telegram", "parse_data": {}}
+    _append_events(production, sender, [said])
+    for with_new_session in (False, True):
+        if with_new_session:
+            _append_events(
+                production,
+                sender,
+                [
+                    {"event": "action", "name": "action_session_start"},
+                    {"event": "session_started"},
+                    {"event": "action", "name": "action_listen"},
+                ],
+            )
+        before = production.tracker(sender)["events"]
+        for server in (0, 1, None):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                production.send(sender, "hello", server)
+            assert refused.value.code == 403
+            assert "another channel (telegram)" in json.loads(refused.value.read())["error"]
+        assert production.tracker(sender)["events"] == before
+    assert production.say("870000101-rest", "hello")  # a REST conversation of its own goes on
 
 
 def test_a_rasa_server_restarted_mid_conversation_changes_nothing(

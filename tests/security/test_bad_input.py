@@ -400,9 +400,49 @@ def test_a_rest_client_cannot_continue_a_telegram_chat(helpdesk):
     """Conversation ids are shared by the channels, and a chat id is no secret."""
     chat_id = 870_000_001
     assert telegram(helpdesk, json.dumps(update(chat_id, "hello"))).json()["status"] == "ok"
+    before = tracker(helpdesk, str(chat_id))["events"]
+    for stream in ("false", "true"):
+        answer = rest(
+            helpdesk, json.dumps({"sender": str(chat_id), "message": "hi"}), stream=stream
+        )
+        assert_refused(answer, 403)
+        assert "another channel (telegram)" in answer.json()["error"]
+    # nothing added: no message, no session start, no reply
+    assert tracker(helpdesk, str(chat_id))["events"] == before
+    assert_still_answers(helpdesk)
+
+
+def test_a_telegram_chat_in_a_session_without_messages_yet_is_still_the_chats(helpdesk):
+    """Rasa loads only a conversation's latest session: one begun from Rasa's API holds no
+    message yet, and the sessions before it tell whose conversation it is."""
+    chat_id = 870_000_005
+    assert telegram(helpdesk, json.dumps(update(chat_id, "hello"))).json()["status"] == "ok"
+    new_session = [
+        {"event": "action", "name": "action_session_start"},
+        {"event": "session_started"},
+        {"event": "action", "name": "action_listen"},
+    ]
+    answer = requests.post(
+        url(helpdesk, f"/conversations/{chat_id}/tracker/events"),
+        params={"token": API_TOKEN},
+        json=new_session,
+        timeout=TIMEOUT,
+    )
+    assert answer.status_code == 200, answer.text
     answer = rest(helpdesk, json.dumps({"sender": str(chat_id), "message": "hello"}))
     assert_refused(answer, 403)
     assert len(user_messages(helpdesk, str(chat_id))) == 1
+
+
+def test_a_rest_conversation_goes_on_and_a_new_one_begins(helpdesk):
+    sender = f"sec-rest-{uuid.uuid4().hex}"
+    for text in ("hello", "where is my application?"):
+        answer = rest(helpdesk, json.dumps({"sender": sender, "message": text}))
+        assert answer.status_code == 200 and answer.json(), answer.text
+    assert [m["text"] for m in user_messages(helpdesk, sender)] == [
+        "hello",
+        "where is my application?",
+    ]
 
 
 # --- the web chat's Socket.IO endpoint -------------------------------------------------------
