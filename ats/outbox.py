@@ -6,7 +6,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import timedelta
+from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ats.models import OutgoingMail
@@ -14,19 +16,18 @@ from ats.records import Mail
 from ats.store_basics import utcnow
 
 
-async def queue_mail(
-    session: AsyncSession,
+def outgoing(
     mails: Sequence[Mail],
     escalation_id: int | None = None,
     *,
     claimed_for: timedelta | None = None,
 ) -> list[OutgoingMail]:
-    """Add mails to the outbox inside the caller's transaction, so they share its fate.
+    """The outbox's rows for these mails, not yet added anywhere.
 
     With `claimed_for`, they are claimed by the caller for that long, a first attempt counted
     (ats/mail.py sends them at once); otherwise any sender may take them."""
     now = utcnow()
-    rows = [
+    return [
         OutgoingMail(
             to_address=mail.to,
             subject=mail.subject,
@@ -43,6 +44,27 @@ async def queue_mail(
         )
         for mail in mails
     ]
+
+
+# One mail added on its own (ats/mail.py): built once, its values given with each execution.
+QUEUE_ONE = insert(OutgoingMail)
+
+
+def values_of(row: OutgoingMail) -> dict[str, Any]:
+    """A row's columns for QUEUE_ONE (its id comes back as the statement's primary key)."""
+    return {c.key: getattr(row, c.key) for c in OutgoingMail.__table__.columns if c.key != "id"}
+
+
+async def queue_mail(
+    session: AsyncSession,
+    mails: Sequence[Mail],
+    escalation_id: int | None = None,
+    *,
+    claimed_for: timedelta | None = None,
+) -> list[OutgoingMail]:
+    """Add mails to the outbox inside the caller's transaction, so they share its fate
+    (`claimed_for` as in `outgoing()`)."""
+    rows = outgoing(mails, escalation_id, claimed_for=claimed_for)
     session.add_all(rows)
     await session.flush()
     return rows

@@ -13,11 +13,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import String, bindparam, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ats.db import dialect_insert
-from ats.models import ConversationProof
+from ats.models import ConversationProof, UTCDateTime
 from ats.privacy.conversations import remember_conversation
 from ats.store import ATSStore
 from ats.store_basics import utcnow
@@ -37,6 +36,30 @@ PROOFS_OF_CONVERSATION = select(
     ConversationProof.client,
     ConversationProof.last_seen_at,
 ).where(ConversationProof.conversation_id == bindparam("conversation_id"))
+
+
+# Written out, as ats/limits.py's count: SQLAlchemy 1.4 compiles an INSERT ... ON CONFLICT
+# anew every time. The same text on PostgreSQL and SQLite.
+_PROVE = text(
+    """
+    INSERT INTO conversation_proofs
+        (conversation_id, channel, reference, email, client, proven_at, last_seen_at)
+    VALUES (:conversation_id, :channel, :reference, :email, :client, :now, :now)
+    ON CONFLICT (conversation_id, reference) DO UPDATE SET
+        channel = excluded.channel,
+        email = excluded.email,
+        client = excluded.client,
+        proven_at = excluded.proven_at,
+        last_seen_at = excluded.last_seen_at
+    """
+).bindparams(
+    bindparam("conversation_id", type_=String()),
+    bindparam("channel", type_=String()),
+    bindparam("reference", type_=String()),
+    bindparam("email", type_=String()),
+    bindparam("client", type_=String()),
+    bindparam("now", type_=UTCDateTime()),
+)
 
 
 @dataclass(frozen=True)
@@ -67,28 +90,19 @@ class Proofs:
         """Record, in the caller's transaction, that this conversation proved these."""
         now = self.clock()
         await remember_conversation(session, email, channel, conversation_id, now)
-        for reference in references:
-            statement = dialect_insert(session.bind)(ConversationProof).values(
-                conversation_id=conversation_id,
-                channel=channel,
-                reference=reference,
-                email=email,
-                client=client,
-                proven_at=now,
-                last_seen_at=now,
-            )
-            await session.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["conversation_id", "reference"],
-                    set_={
-                        "channel": statement.excluded.channel,
-                        "email": statement.excluded.email,
-                        "client": statement.excluded.client,
-                        "proven_at": now,
-                        "last_seen_at": now,
-                    },
-                )
-            )
+        proven = [
+            {
+                "conversation_id": conversation_id,
+                "channel": channel,
+                "reference": reference,
+                "email": email,
+                "client": client,
+                "now": now,
+            }
+            for reference in references
+        ]
+        if proven:
+            await session.execute(_PROVE, proven)
 
     async def current(self, conversation_id: str, channel: str, client: str) -> Proven:
         """What this conversation has proven and still holds; marks it as active now."""

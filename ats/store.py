@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.sql import Executable, Select
+from sqlalchemy.sql.dml import Insert
 
 from ats.applications import (
     APPLICATION_BY_REFERENCE,
@@ -102,6 +103,12 @@ class ATSStore(EscalationStore):
         async with self._autocommit.connect() as connection:
             result = await connection.execute(statement)
             return int(result.rowcount)
+
+    async def insert(self, statement: Insert, values: dict[str, Any]) -> int:
+        """Insert one row on its own (atomic by itself, as `write()`); returns its id."""
+        async with self._autocommit.connect() as connection:
+            result = await connection.execute(statement, values)
+            return int(result.inserted_primary_key[0])
 
     async def status_history(self, reference: str) -> list[StatusEventRecord]:
         async with self.session() as session:

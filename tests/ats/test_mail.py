@@ -96,6 +96,25 @@ async def test_a_mail_being_sent_now_is_not_taken_by_another_servers_flush(
     assert stored.sent_at is not None and stored.attempts == 1 and stored.claimed_until is None
 
 
+async def test_mails_queued_alone_or_together_are_each_sent_once_and_marked(
+    store, db_settings, smtp_server
+):
+    inbox, port = smtp_server
+    settings = dataclasses.replace(db_settings, smtp_host="127.0.0.1", smtp_port=port)
+    mailer = Mailer(store, settings)
+    others = [dataclasses.replace(MAIL, to=f"applicant{n}@example.com") for n in range(3)]
+    await mailer.send([MAIL])  # one mail: its own statement
+    await mailer.send(others[:2])  # several: one transaction
+    await mailer.send(others[2:])
+    assert sorted(to for _, [to] in inbox.envelopes) == sorted([MAIL.to] + [m.to for m in others])
+    async with store.session() as session:
+        stored = (await session.scalars(select(OutgoingMail))).all()
+    assert len(stored) == 4
+    # each row marked sent, its code dropped: the ids handed back were the rows' own
+    assert all(m.sent_at and m.body == "" and m.claimed_until is None for m in stored)
+    assert await mailer.deliver_pending() == 0
+
+
 def test_logs_show_no_full_address():
     assert mask_email("sanne.devries@example.nl") == "s***@example.nl"
     assert mask_email("nonsense") == "***"

@@ -7,7 +7,14 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from ats.models import RateCounter, VerificationChallenge
+from ats.models import (
+    ApplicantConversation,
+    Candidate,
+    ConversationProof,
+    RateCounter,
+    VerificationChallenge,
+)
+from ats.privacy.conversations import remember_conversation
 from ats.verification import CodeRequest, Outcome, Verifier
 from tests.ats.helpers import UTC, add, row
 
@@ -150,6 +157,42 @@ async def test_a_proof_lapses_after_the_idle_time_and_lasts_while_used(verifier)
         assert (await verifier.proven("chat-1", "rest", "client-1")).references
     verifier.clock.now = START + timedelta(minutes=60 + 31)
     assert (await verifier.proven("chat-1", "rest", "client-1")).references == ()
+
+
+async def test_proving_again_renews_the_proof_and_the_conversation_is_the_applicants(
+    verifier, store
+):
+    first = await ask(verifier, "chat-1", SANNE)
+    assert (await check(verifier, "chat-1", first.code)).outcome is Outcome.VERIFIED
+    verifier.clock.now = START + timedelta(minutes=5)
+    again = await ask(verifier, "chat-1", SANNE, client="client-2")
+    assert (await check(verifier, "chat-1", again.code, "client-2")).outcome is Outcome.VERIFIED
+    # one proof per application, now the client's that proved last, proven anew
+    assert (await verifier.proven("chat-1", "rest", "client-1")).references == ()
+    assert len((await verifier.proven("chat-1", "rest", "client-2")).references) == 2
+    async with store.session() as session:
+        proofs = (await session.execute(select(ConversationProof))).scalars().all()
+        assert sorted(p.reference for p in proofs) == ["AP-4HD8-2MWR", "AP-7K3M-9XQ2"]
+        assert {(p.client, p.proven_at, p.last_seen_at, p.email) for p in proofs} == {
+            ("client-2", START + timedelta(minutes=5), START + timedelta(minutes=5), SANNE)
+        }
+        # recorded once as the applicant's, for an erasure to find
+        owned = (
+            await session.execute(
+                select(ApplicantConversation.conversation_id, Candidate.email).join(Candidate)
+            )
+        ).all()
+        assert owned == [("chat-1", SANNE)]
+        assert (await session.execute(select(ApplicantConversation))).scalars().one().channel == (
+            "rest"
+        )
+
+
+async def test_no_conversation_is_recorded_for_an_address_that_is_no_applicants(store):
+    async with store.session() as session, session.begin():
+        await remember_conversation(session, "nobody@example.com", "rest", "chat-9", START)
+    async with store.session() as session:
+        assert (await session.execute(select(ApplicantConversation))).all() == []
 
 
 async def test_five_wrong_codes_lock_the_conversation(verifier):
