@@ -5,8 +5,8 @@ worker threads, so that a slow database could not stall the event loop. Under lo
 a Rasa server more than the statements themselves: three hand-overs to the thread pool per
 message, threads contending with the event loop for the GIL, and SQLAlchemy's execution around
 each statement. asyncpg waits without blocking the loop just the same, prepares each statement
-once per connection, and appends a message's events in one round trip (its executemany is one
-implicit transaction). The statements are Rasa's SQLTrackerStore's, on Rasa's own table.
+once per connection, and appends a message's events in one statement. The reads are Rasa's
+SQLTrackerStore's, on Rasa's own table; the rows written are the ones it would write.
 """
 
 from __future__ import annotations
@@ -39,9 +39,16 @@ SESSION_COUNT = f"SELECT count(*) FROM events WHERE {_OF_SENDER} AND {_IN_SESSIO
 LATEST_OF_TYPE = (
     f"SELECT data FROM events WHERE {_OF_SENDER} AND type_name = $2 ORDER BY id DESC LIMIT 1"
 )
+# A message's events in one statement: each a row of the arrays, inserted (and so numbered by
+# the id sequence) in the arrays' order. One execution where executemany ran the INSERT once
+# per event (eight for a usual message), each a Bind and Execute of its own for PostgreSQL.
 INSERT = (
     "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data) "
-    "VALUES ($1, $2, $3, $4, $5, $6)"
+    "SELECT sender_id, type_name, timestamp, intent_name, action_name, data "
+    "FROM unnest($1::varchar[], $2::varchar[], $3::float8[], $4::varchar[], $5::varchar[], "
+    "$6::text[]) WITH ORDINALITY "
+    "AS e(sender_id, type_name, timestamp, intent_name, action_name, data, position) "
+    "ORDER BY position"
 )
 
 # what asyncpg raises on a connection the server or the network dropped
@@ -132,9 +139,10 @@ class PostgresEvents:
         return int(count)
 
     async def append(self, rows: Sequence[EventRow]) -> None:
-        """Stores the rows, all or none."""
+        """Stores the rows in their order, all or none (one statement)."""
         if rows:
-            await self._once_more_if_dropped(lambda pool: pool.executemany(INSERT, rows))
+            columns = [list(column) for column in zip(*rows, strict=True)]
+            await self._once_more_if_dropped(lambda pool: pool.execute(INSERT, *columns))
 
     async def close(self) -> None:
         """Closes the pool; connections still busy after CLOSE_SECONDS (a statement stuck on

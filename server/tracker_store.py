@@ -5,7 +5,7 @@ Profiled under load on the production topology (py-spy, 20 concurrent conversati
 SQLAlchemy's ORM: each message loaded the conversation twice (once for the reply, once more to
 work out which events to publish to the broker), counted its events through an ORM query and
 inserted events one ORM object at a time. This store reads the `data` column alone, counts
-only when it did not load the conversation itself, inserts new events in one executemany, and
+only when it did not load the conversation itself, inserts new events in one statement, and
 publishes to the broker exactly the events it stored, after they are committed. Its statements
 run with asyncpg on the event loop (server/pg_events.py): a slow or unreachable database holds
 up only the conversations waiting on it.

@@ -237,6 +237,25 @@ async def test_a_tracker_saved_again_stores_only_what_is_new(
     assert len(rows(rasas, by_lean)) == sum(len(message) for message in MESSAGES) + 3
 
 
+async def test_many_events_saved_at_once_are_stored_in_their_order(stores: Stores) -> None:
+    """One statement inserts a message's events: the ids they get follow the tracker's order,
+    whatever their timestamps (the same second, or a clock that went back)."""
+    rasas, lean = stores
+    by_rasa, by_lean = (f"test-lean-{uuid.uuid4().hex}" for _ in range(2))
+    events: list[Event] = []
+    for n in range(120):
+        at = START + 10 - (n % 7) * 0.5  # not in time order
+        events += [user(f"message {n}", "greet", at), *answer("utter_greet", f"reply {n}", at)]
+    for store, sender_id in ((rasas, by_rasa), (lean, by_lean)):
+        tracker = DialogueStateTracker(sender_id, DOMAIN.slots)
+        for event in events:
+            tracker.update(event, DOMAIN)
+        await store.save(tracker)
+    assert rows(rasas, by_lean) == rows(rasas, by_rasa)
+    full = await lean.retrieve_full_tracker(by_lean)
+    assert full is not None and list(full.events) == events
+
+
 async def test_connections_the_database_dropped_are_replaced_and_nothing_is_lost(
     postgres_url: str, saved: tuple[str, str]
 ) -> None:
