@@ -25,7 +25,8 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 
-from server.tracker_store import LeanSQLTrackerStore, latest_input_channel
+from server.held_conversations import holding_channel
+from server.tracker_store import LeanSQLTrackerStore
 
 PROJECT = Path(__file__).resolve().parent.parent
 DATABASE = "helpdesk_bench_trackers"
@@ -55,8 +56,9 @@ def message_events(n: int, at: float) -> list:
 
 async def converse(store: SQLTrackerStore, domain: Domain, sender: str, messages: int) -> None:
     for n in range(messages):
-        await latest_input_channel(store, sender)  # the REST channel's check
         tracker = await store.retrieve(sender)
+        if tracker is not None:
+            await holding_channel(store, tracker)  # the REST channel's check, under the lock
         events = message_events(n, time.time())
         if tracker is None:
             tracker = DialogueStateTracker(sender, domain.slots)
