@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, text, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ats.keys import derived_key, secret_key
@@ -34,6 +34,18 @@ COMMENT_WITHIN = timedelta(hours=1)  # the comment follows the score
 MAX_COMMENT = 1000
 KINDS = ("status", "handover")
 CHUNK = 500
+
+
+# Whether the applicant was asked lately, run for every answer that may ask: built once (see
+# ats/limits.py).
+_ASKED_SINCE = (
+    select(CandidateFeedback.id)
+    .where(
+        CandidateFeedback.applicant_key == bindparam("key"),
+        CandidateFeedback.asked_at > bindparam("since"),
+    )
+    .limit(1)
+)
 
 
 @dataclass(frozen=True)
@@ -67,14 +79,7 @@ async def ask(
     key = applicant_key(settings, asking.who)
     async with store.session() as session, session.begin():
         await _one_asking_at_a_time(session, key, store.engine.dialect.name == "postgresql")
-        recent = await session.scalar(
-            select(CandidateFeedback.id)
-            .where(
-                CandidateFeedback.applicant_key == key,
-                CandidateFeedback.asked_at > now - ASK_EVERY,
-            )
-            .limit(1)
-        )
+        recent = await session.scalar(_ASKED_SINCE, {"key": key, "since": now - ASK_EVERY})
         if recent is not None:
             return None
         row = CandidateFeedback(

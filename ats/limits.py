@@ -48,6 +48,27 @@ _TAKE = text(
 )
 
 
+# The statements run for every code asked and checked, built once (SQLAlchemy works out the
+# cache key of each statement object it is given: for one built anew, about as much CPU as
+# running it).
+_REFUSED = select(RateCounter.window_started_at, RateCounter.blocked_until).where(
+    RateCounter.subject == bindparam("subject")
+)
+_COUNTS = select(RateCounter.subject, RateCounter.count).where(
+    RateCounter.subject.in_(bindparam("subjects", expanding=True))
+)
+_GIVE_BACK = (
+    update(RateCounter)
+    .where(RateCounter.subject.in_(bindparam("subjects", expanding=True)), RateCounter.count > 0)
+    .values(count=RateCounter.count - 1)
+    .execution_options(synchronize_session=False)
+)
+_BLOCKED_UNTIL = select(RateCounter.blocked_until).where(
+    RateCounter.subject == bindparam("subject")
+)
+_RESET = delete(RateCounter).where(RateCounter.subject == bindparam("subject"))
+
+
 @dataclass(frozen=True)
 class Taken:
     """Whether the event was within the limit, and when a refused subject is free again."""
@@ -63,33 +84,20 @@ async def take(
     parameters = {"subject": subject, "now": now, "window_start": now - window, "limit": limit}
     if (await session.execute(_TAKE, parameters)).rowcount == 1:
         return Taken(True)
-    started, blocked = (
-        await session.execute(
-            select(RateCounter.window_started_at, RateCounter.blocked_until).where(
-                RateCounter.subject == subject
-            )
-        )
-    ).one()
+    started, blocked = (await session.execute(_REFUSED, {"subject": subject})).one()
     return Taken(False, blocked if blocked and blocked > now else started + window)
 
 
 async def counts(session: AsyncSession, subjects: Collection[str]) -> dict[str, int]:
     """The current counts of these subjects (in the caller's transaction)."""
-    rows = await session.execute(
-        select(RateCounter.subject, RateCounter.count).where(RateCounter.subject.in_(subjects))
-    )
+    rows = await session.execute(_COUNTS, {"subjects": list(subjects)})
     return dict(rows.all())
 
 
 async def give_back(session: AsyncSession, subjects: Collection[str]) -> None:
     """Undo one `take()` of this transaction for each subject: the event did not count."""
     if subjects:
-        await session.execute(
-            update(RateCounter)
-            .where(RateCounter.subject.in_(subjects), RateCounter.count > 0)
-            .values(count=RateCounter.count - 1)
-            .execution_options(synchronize_session=False)
-        )
+        await session.execute(_GIVE_BACK, {"subjects": list(subjects)})
 
 
 async def block(session: AsyncSession, subject: str, until: datetime) -> None:
@@ -104,11 +112,9 @@ async def block(session: AsyncSession, subject: str, until: datetime) -> None:
 
 
 async def blocked_until(session: AsyncSession, subject: str, now: datetime) -> datetime | None:
-    until = await session.scalar(
-        select(RateCounter.blocked_until).where(RateCounter.subject == subject)
-    )
+    until = await session.scalar(_BLOCKED_UNTIL, {"subject": subject})
     return until if until and until > now else None
 
 
 async def reset(session: AsyncSession, subject: str) -> None:
-    await session.execute(delete(RateCounter).where(RateCounter.subject == subject))
+    await session.execute(_RESET, {"subject": subject})

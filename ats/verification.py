@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ats import limits
@@ -327,14 +327,18 @@ class Verifier:
             await self.proofs.end(session, conversation_id)
 
 
+# Run for every code asked: built once (see ats/limits.py).
+_VOID_PENDING = (
+    update(VerificationChallenge)
+    .where(
+        VerificationChallenge.conversation_id == bindparam("of_conversation"),
+        VerificationChallenge.used_at.is_(None),
+    )
+    .values(used_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
+
+
 async def _void_pending(session: AsyncSession, conversation_id: str, now: datetime) -> None:
     """The conversation's codes not used yet stop working."""
-    await session.execute(
-        update(VerificationChallenge)
-        .where(
-            VerificationChallenge.conversation_id == conversation_id,
-            VerificationChallenge.used_at.is_(None),
-        )
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    await session.execute(_VOID_PENDING, {"of_conversation": conversation_id, "now": now})

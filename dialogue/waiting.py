@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ats.models import Escalation, EscalationState, Recruiter
 from ats.records import RecruiterRecord
@@ -29,23 +29,32 @@ class Waiting:
     respond_by: datetime
 
 
+# Asked for most answers, so built once (SQLAlchemy works out the cache key of every statement
+# object it is given: for one built anew, about as much CPU as running it).
+_WAITED_ON = (
+    select(Recruiter.name, Recruiter.email, Escalation.respond_by)
+    .join(Recruiter, Escalation.recruiter_id == Recruiter.id)
+    .where(
+        Escalation.conversation_id == bindparam("conversation_id"),
+        Escalation.state == EscalationState.OPEN.value,
+    )
+    .order_by(Escalation.respond_by)
+    .limit(1)
+)
+_WAITED_ON_IN_CHANNEL = _WAITED_ON.where(Escalation.channel == bindparam("channel"))
+
+
 async def waiting_for(turn: Turn) -> Waiting | None:
     """The open escalation this conversation raised that is due first, if any."""
     if not turn.conversation_id:
         return None
-    query = (
-        select(Recruiter.name, Recruiter.email, Escalation.respond_by)
-        .join(Recruiter, Escalation.recruiter_id == Recruiter.id)
-        .where(
-            Escalation.conversation_id == turn.conversation_id,
-            Escalation.state == EscalationState.OPEN.value,
-        )
-        .order_by(Escalation.respond_by)
-        .limit(1)
-    )
     if turn.channel:  # a conversation id is only unique within its channel
-        query = query.where(Escalation.channel == turn.channel)
-    rows = await turn.services.store.read(query)
+        rows = await turn.services.store.read(
+            _WAITED_ON_IN_CHANNEL,
+            {"conversation_id": turn.conversation_id, "channel": turn.channel},
+        )
+    else:
+        rows = await turn.services.store.read(_WAITED_ON, {"conversation_id": turn.conversation_id})
     if not rows:
         return None
     row = rows[0]
