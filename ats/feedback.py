@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ats.keys import derived_key, secret_key
@@ -46,6 +46,7 @@ _ASKED_SINCE = (
     )
     .limit(1)
 )
+_ASK = insert(CandidateFeedback)
 
 
 @dataclass(frozen=True)
@@ -82,19 +83,20 @@ async def ask(
         recent = await session.scalar(_ASKED_SINCE, {"key": key, "since": now - ASK_EVERY})
         if recent is not None:
             return None
-        row = CandidateFeedback(
-            asked_at=now,
-            kind=asking.kind,
-            channel=asking.channel,
-            language=asking.language,
-            conversation_id=asking.conversation_id,
-            applicant_key=key,
-            escalation_id=asking.escalation_id,
-            recruiter_id=asking.recruiter_id,
+        asked = await session.execute(
+            _ASK,
+            {
+                "asked_at": now,
+                "kind": asking.kind,
+                "channel": asking.channel,
+                "language": asking.language,
+                "conversation_id": asking.conversation_id,
+                "applicant_key": key,
+                "escalation_id": asking.escalation_id,
+                "recruiter_id": asking.recruiter_id,
+            },
         )
-        session.add(row)
-        await session.flush()
-        return int(row.id)
+        return int(asked.inserted_primary_key[0])
 
 
 async def _one_asking_at_a_time(session: AsyncSession, key: str, postgres: bool) -> None:
