@@ -43,6 +43,19 @@ logger = logging.getLogger(__name__)
 HOUR = timedelta(hours=1)
 LINK_BYTES = 24
 
+# Run for every code asked: built once (see ats/limits.py), and the challenge written by a
+# statement of its own rather than through the session's unit of work.
+_NEW_CHALLENGE = insert(VerificationChallenge)
+_VOID_PENDING = (
+    update(VerificationChallenge)
+    .where(
+        VerificationChallenge.conversation_id == bindparam("of_conversation"),
+        VerificationChallenge.used_at.is_(None),
+    )
+    .values(used_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
+
 
 class Outcome(str, enum.Enum):
     VERIFIED = "verified"
@@ -326,20 +339,6 @@ class Verifier:
         async with self.store.session() as session, session.begin():
             await _void_pending(session, conversation_id, self.clock())
             await self.proofs.end(session, conversation_id)
-
-
-# Run for every code asked: built once (see ats/limits.py), and the challenge written by a
-# statement of its own rather than through the session's unit of work.
-_NEW_CHALLENGE = insert(VerificationChallenge)
-_VOID_PENDING = (
-    update(VerificationChallenge)
-    .where(
-        VerificationChallenge.conversation_id == bindparam("of_conversation"),
-        VerificationChallenge.used_at.is_(None),
-    )
-    .values(used_at=bindparam("now"))
-    .execution_options(synchronize_session=False)
-)
 
 
 async def _void_pending(session: AsyncSession, conversation_id: str, now: datetime) -> None:
