@@ -147,3 +147,14 @@ def postgres_connections(postgres_url: str, application_name: str) -> int:
             return connection.execute(query, {"name": application_name}).scalar_one()
     finally:
         observer.dispose()
+
+
+async def postgres_connections_become(postgres_url: str, application_name: str, count: int) -> int:
+    """postgres_connections(), once it is `count` or after five seconds: a closed or
+    terminated connection's backend leaves pg_stat_activity only when its process has exited,
+    a moment after the client is done with it."""
+    for _ in range(100):
+        if (now := postgres_connections(postgres_url, application_name)) == count:
+            return now
+        await asyncio.sleep(0.05)
+    return postgres_connections(postgres_url, application_name)

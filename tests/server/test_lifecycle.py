@@ -27,6 +27,7 @@ from server.tracker_store import LeanSQLTrackerStore
 from tests.server.conftest import (
     REDIS_PORT,
     postgres_connections,
+    postgres_connections_become,
     redis_clients,
     redis_clients_become,
     tracker_store_options,
@@ -87,7 +88,7 @@ async def test_stopping_closes_everything_the_help_desk_keeps_open(
 
     assert rasas == [app]  # Rasa's own, as before
     assert await redis_clients_become(redis_db, redis_before) == redis_before
-    assert postgres_connections(postgres_url, application) == 0
+    assert await postgres_connections_become(postgres_url, application, 0) == 0
     assert kept.closed
     assert replay.cancelled()
     assert finished == ["mail"]

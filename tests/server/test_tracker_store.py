@@ -31,7 +31,11 @@ from server.tracker_store import (
     LeanSQLTrackerStore,
     latest_input_channel,
 )
-from tests.server.conftest import postgres_connections, tracker_store_options
+from tests.server.conftest import (
+    postgres_connections,
+    postgres_connections_become,
+    tracker_store_options,
+)
 from tests.servers import PROJECT
 
 DOMAIN = Domain.load(str(PROJECT / "domain.yml"))
@@ -216,7 +220,7 @@ async def test_closing_the_store_closes_its_connections(
     # kept for the next message: asyncpg's, and the one Rasa's engine created the table on
     assert postgres_connections(postgres_url, name) == 2
     await lean.close()
-    assert postgres_connections(postgres_url, name) == 0
+    assert await postgres_connections_become(postgres_url, name, 0) == 0
 
 
 async def test_a_tracker_saved_again_stores_only_what_is_new(
@@ -274,7 +278,7 @@ async def test_connections_the_database_dropped_are_replaced_and_nothing_is_lost
                 ),
                 {"name": name},
             )
-        assert postgres_connections(postgres_url, name) == 0
+        assert await postgres_connections_become(postgres_url, name, 0) == 0
         assert await latest_input_channel(lean, saved[1]) == "socketio"
         tracker.update(user("en nu?", "check_status", START + 4020), DOMAIN)
         await lean.save(tracker)
