@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.sql import Executable, Select
 from sqlalchemy.sql.dml import Insert
@@ -18,6 +17,7 @@ from ats.applications import (
     overdue_query,
 )
 from ats.db import create_engine, dialect_insert, session_factory
+from ats.direct_reads import DirectReads
 from ats.escalation_store import EscalationStore
 from ats.models import (
     Application,
@@ -33,6 +33,9 @@ from ats.reference import InvalidReference, parse_reference
 from ats.settings import Settings
 from ats.store_basics import ApplicationNotFound, RecruiterNotFound, normalise_email, utcnow
 
+# connections of a process's pool for the reads of every message, beside SQLAlchemy's pool
+DIRECT_READ_CONNECTIONS = 10
+
 
 class ATSStore(EscalationStore):
     """Async access to the ATS database. Create one per process and `close()` it at the end."""
@@ -43,12 +46,20 @@ class ATSStore(EscalationStore):
         # Lookups and single-statement writes: one statement is one consistent, atomic unit,
         # and autocommit spares it BEGIN and ROLLBACK or COMMIT.
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        # the reads of every message, on asyncpg itself (see ats/direct_reads.py)
+        self._direct = (
+            DirectReads(engine.url, engine.dialect, DIRECT_READ_CONNECTIONS)
+            if engine.dialect.name == "postgresql" and engine.dialect.driver == "asyncpg"
+            else None
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ATSStore:
         return cls(create_engine(settings.ats_database_url))
 
     async def close(self) -> None:
+        if self._direct is not None:
+            await self._direct.close()
         await self.engine.dispose()
 
     def session(self) -> AsyncSession:
@@ -70,8 +81,12 @@ class ATSStore(EscalationStore):
         rows = await self.read(APPLICATIONS_BY_EMAIL, {"email": normalise_email(email)})
         return [ApplicationRecord.from_row(row) for row in rows]
 
-    async def read(self, statement: Select, parameters: dict[str, Any] | None = None) -> list[Row]:
-        """Run a read-only query, once more on a fresh connection if the first one failed.
+    async def read(self, statement: Select, parameters: dict[str, Any] | None = None) -> list[Any]:
+        """Run a read-only query, once more on a fresh connection if the first one failed; the
+        rows are SQLAlchemy's, or named tuples equal to them (ats/direct_reads.py).
+
+        Give only statements built once (module constants) with their values as parameters:
+        on PostgreSQL each is compiled once and kept.
 
         One statement sees one snapshot by itself: run in autocommit, it costs one round trip
         where a session's costs three (BEGIN, the query, ROLLBACK).
@@ -79,11 +94,14 @@ class ATSStore(EscalationStore):
         A database restart leaves dead connections in the pool. Reads are safe to repeat, so
         the connection that failed is discarded and the query tried once more.
         """
+        if self._direct is not None:
+            direct = await self._direct.fetch(statement, parameters or {})
+            if direct is not None:
+                return direct
         for attempt in (1, 2):
             async with self._autocommit.connect() as connection:
                 try:
-                    rows: list[Row] = (await connection.execute(statement, parameters or {})).all()
-                    return rows
+                    return list((await connection.execute(statement, parameters or {})).all())
                 # asyncpg raises some broken-connection errors unwrapped (InternalClientError),
                 # so any failure of this idempotent read earns the one retry.
                 except Exception:

@@ -11,19 +11,11 @@ SQLTrackerStore's, on Rasa's own table; the rows written are the ones it would w
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
-from urllib.parse import urlencode
+from collections.abc import Sequence
 
-import asyncpg
 import sqlalchemy as sa
 
-logger = logging.getLogger(__name__)
-T = TypeVar("T")
-
-CLOSE_SECONDS = 10.0
+from ats.asyncpg_pool import LazyPool
 
 # an event as a row of Rasa's table: sender_id, type_name, timestamp, intent_name,
 # action_name, data
@@ -51,72 +43,17 @@ INSERT = (
     "ORDER BY position"
 )
 
-# what asyncpg raises on a connection the server or the network dropped
-DROPPED = (
-    asyncpg.exceptions.AdminShutdownError,
-    asyncpg.exceptions.ConnectionDoesNotExistError,
-    asyncpg.exceptions.ConnectionFailureError,
-    asyncpg.exceptions.InterfaceError,
-    ConnectionError,
-)
-
-
-async def _end_any_transaction(connection: asyncpg.Connection) -> None:
-    """What a connection returned to the pool needs: these statements change nothing in the
-    session, so asyncpg's default reset (four statements, one more round trip) is left out."""
-    if connection.is_in_transaction():
-        await connection.execute("ROLLBACK")
-
 
 class PostgresEvents:
     """The statements of the lean SQL tracker store, on a pool opened at first use (in the
     running event loop) and closed by `close()`."""
 
     def __init__(self, url: sa.engine.URL, max_connections: int) -> None:
-        query = {
-            key: value if isinstance(value, str) else value[-1] for key, value in url.query.items()
-        }
-        # libpq's connect_timeout is not a setting asyncpg knows in a URL: it takes `timeout`
-        timeout = query.pop("connect_timeout", None)
-        self._connect: dict[str, Any] = {
-            # the rest of the URL's options (sslmode, application_name, ...) as asyncpg reads
-            # them from a URL; the parts as they are, since SQLAlchemy 1.4 leaves a password's
-            # %, ? and # unescaped in a URL it renders
-            "dsn": "postgresql://" + (f"?{urlencode(query)}" if query else ""),
-            "host": url.host,
-            "port": url.port,
-            "user": url.username,
-            "password": url.password,
-            "database": url.database,
-            "min_size": 0,
-            "max_size": max(1, max_connections),
-            "reset": _end_any_transaction,
-        }
-        if timeout:
-            self._connect["timeout"] = float(timeout)
-        self._pool: asyncpg.Pool | None = None
-        self._opening = asyncio.Lock()
-
-    async def _connections(self) -> asyncpg.Pool:
-        if self._pool is None:
-            async with self._opening:
-                if self._pool is None:
-                    self._pool = await asyncpg.create_pool(**self._connect)
-        return self._pool
-
-    async def _once_more_if_dropped(self, work: Callable[[asyncpg.Pool], Awaitable[T]]) -> T:
-        """Runs `work`, and once more when the database had dropped the pooled connection it
-        drew (a restart, a failover): cheaper than checking every connection first."""
-        pool = await self._connections()
-        try:
-            return await work(pool)
-        except DROPPED:
-            logger.info("the tracker store's connection had been dropped; trying once more")
-            return await work(pool)
+        self._pool = LazyPool(url, max_connections, "the tracker store")
 
     async def latest_of_type(self, sender_id: str, type_name: str) -> str | None:
         """The `data` of the conversation's latest event of `type_name`."""
-        return await self._once_more_if_dropped(
+        return await self._pool.once_more_if_dropped(
             lambda pool: pool.fetchval(LATEST_OF_TYPE, sender_id, type_name)
         )
 
@@ -124,16 +61,18 @@ class PostgresEvents:
         """The `data` of the conversation's events in order: those of its latest session
         (`session_type` names the event that starts one), or all with None."""
         if session_type is None:
-            rows = await self._once_more_if_dropped(lambda pool: pool.fetch(ALL_EVENTS, sender_id))
+            rows = await self._pool.once_more_if_dropped(
+                lambda pool: pool.fetch(ALL_EVENTS, sender_id)
+            )
         else:
-            rows = await self._once_more_if_dropped(
+            rows = await self._pool.once_more_if_dropped(
                 lambda pool: pool.fetch(SESSION_EVENTS, sender_id, session_type)
             )
         return [row[0] for row in rows]
 
     async def count(self, sender_id: str, session_type: str) -> int:
         """How many events the conversation's latest session has stored."""
-        count = await self._once_more_if_dropped(
+        count = await self._pool.once_more_if_dropped(
             lambda pool: pool.fetchval(SESSION_COUNT, sender_id, session_type)
         )
         return int(count)
@@ -142,15 +81,8 @@ class PostgresEvents:
         """Stores the rows in their order, all or none (one statement)."""
         if rows:
             columns = [list(column) for column in zip(*rows, strict=True)]
-            await self._once_more_if_dropped(lambda pool: pool.execute(INSERT, *columns))
+            await self._pool.once_more_if_dropped(lambda pool: pool.execute(INSERT, *columns))
 
     async def close(self) -> None:
-        """Closes the pool; connections still busy after CLOSE_SECONDS (a statement stuck on
-        a database that stopped answering) are cut, so that the server can stop."""
-        if self._pool is not None:
-            pool, self._pool = self._pool, None
-            try:
-                await asyncio.wait_for(pool.close(), CLOSE_SECONDS)
-            except asyncio.TimeoutError:
-                logger.warning("the tracker store's connections did not close in time; cut")
-                pool.terminate()
+        """Closes the pool (see LazyPool.close)."""
+        await self._pool.close()

@@ -25,7 +25,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from server import pg_events
+from ats import asyncpg_pool
 from server.tracker_store import (
     LeanInMemoryTrackerStore,
     LeanSQLTrackerStore,
@@ -310,7 +310,7 @@ async def test_closing_does_not_wait_for_ever_on_a_statement_that_hangs(
 ) -> None:
     """A server stopping while the database holds a statement (here: a lock another session
     keeps on the table) still stops: the busy connection is cut."""
-    monkeypatch.setattr(pg_events, "CLOSE_SECONDS", 0.5)
+    monkeypatch.setattr(asyncpg_pool, "CLOSE_SECONDS", 0.5)
     lean = LeanSQLTrackerStore(**options(postgres_url))
     blocker = sa.create_engine(postgres_url).connect()
     try:
