@@ -75,7 +75,8 @@ class LazyPool:
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
 
-    async def _connections(self) -> asyncpg.Pool:
+    async def connections(self) -> asyncpg.Pool:
+        """The pool, opened now if it is not open yet."""
         if self._pool is None:
             async with self._opening:
                 if self._pool is None:
@@ -86,7 +87,7 @@ class LazyPool:
         """Runs `work`, and once more when the database had dropped the pooled connection it
         drew (a restart, a failover): cheaper than checking every connection first. Only for
         work that may be repeated."""
-        pool = await self._connections()
+        pool = await self.connections()
         try:
             return await work(pool)
         except DROPPED:

@@ -16,10 +16,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
 from sqlalchemy import Integer, String, bindparam, delete, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select, Update
 
+from ats.direct_statements import Statements
 from ats.models import RateCounter, UTCDateTime
 
 # Written out rather than built with the dialects' insert(): SQLAlchemy 1.4 never caches an
@@ -54,19 +57,39 @@ _TAKE = text(
 _REFUSED = select(RateCounter.window_started_at, RateCounter.blocked_until).where(
     RateCounter.subject == bindparam("subject")
 )
-_COUNTS = select(RateCounter.subject, RateCounter.count).where(
-    RateCounter.subject.in_(bindparam("subjects", expanding=True))
-)
-_GIVE_BACK = (
+_BLOCK = (
     update(RateCounter)
-    .where(RateCounter.subject.in_(bindparam("subjects", expanding=True)), RateCounter.count > 0)
-    .values(count=RateCounter.count - 1)
+    .where(RateCounter.subject == bindparam("of_subject"))
+    .values(blocked_until=bindparam("until"), count=0, window_started_at=bindparam("until"))
     .execution_options(synchronize_session=False)
 )
 _BLOCKED_UNTIL = select(RateCounter.blocked_until).where(
     RateCounter.subject == bindparam("subject")
 )
 _RESET = delete(RateCounter).where(RateCounter.subject == bindparam("subject"))
+
+
+# A few subjects at a time (two to six): one statement per number of them, each built once,
+# rather than an IN list that SQLAlchemy expands (and compiles) for every call.
+def _subjects(subjects: Collection[str]) -> dict[str, Any]:
+    return {f"subject_{n}": name for n, name in enumerate(subjects)}
+
+
+@cache
+def _counts_of(how_many: int) -> Select:
+    named = [bindparam(f"subject_{n}") for n in range(how_many)]
+    return select(RateCounter.subject, RateCounter.count).where(RateCounter.subject.in_(named))
+
+
+@cache
+def _give_back_of(how_many: int) -> Update:
+    named = [bindparam(f"subject_{n}") for n in range(how_many)]
+    return (
+        update(RateCounter)
+        .where(RateCounter.subject.in_(named), RateCounter.count > 0)
+        .values(count=RateCounter.count - 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 @dataclass(frozen=True)
@@ -78,7 +101,7 @@ class Taken:
 
 
 async def take(
-    session: AsyncSession, subject: str, *, limit: int, window: timedelta, now: datetime
+    session: Statements, subject: str, *, limit: int, window: timedelta, now: datetime
 ) -> Taken:
     """Count one event for `subject` if it is under `limit` in the current window."""
     parameters = {"subject": subject, "now": now, "window_start": now - window, "limit": limit}
@@ -88,33 +111,30 @@ async def take(
     return Taken(False, blocked if blocked and blocked > now else started + window)
 
 
-async def counts(session: AsyncSession, subjects: Collection[str]) -> dict[str, int]:
+async def counts(session: Statements, subjects: Collection[str]) -> dict[str, int]:
     """The current counts of these subjects (in the caller's transaction)."""
-    rows = await session.execute(_COUNTS, {"subjects": list(subjects)})
-    return dict(rows.all())
+    if not subjects:
+        return {}
+    rows = await session.execute(_counts_of(len(subjects)), _subjects(subjects))
+    return {name: count for name, count in rows.all()}
 
 
-async def give_back(session: AsyncSession, subjects: Collection[str]) -> None:
+async def give_back(session: Statements, subjects: Collection[str]) -> None:
     """Undo one `take()` of this transaction for each subject: the event did not count."""
     if subjects:
-        await session.execute(_GIVE_BACK, {"subjects": list(subjects)})
+        await session.execute(_give_back_of(len(subjects)), _subjects(subjects))
 
 
-async def block(session: AsyncSession, subject: str, until: datetime) -> None:
+async def block(session: Statements, subject: str, until: datetime) -> None:
     """Refuse every `take()` for this subject until then (a conversation locked after wrong
     codes); the count starts again afterwards."""
-    await session.execute(
-        update(RateCounter)
-        .where(RateCounter.subject == subject)
-        .values(blocked_until=until, count=0, window_started_at=until)
-        .execution_options(synchronize_session=False)
-    )
+    await session.execute(_BLOCK, {"of_subject": subject, "until": until})
 
 
-async def blocked_until(session: AsyncSession, subject: str, now: datetime) -> datetime | None:
+async def blocked_until(session: Statements, subject: str, now: datetime) -> datetime | None:
     until = await session.scalar(_BLOCKED_UNTIL, {"subject": subject})
     return until if until and until > now else None
 
 
-async def reset(session: AsyncSession, subject: str) -> None:
+async def reset(session: Statements, subject: str) -> None:
     await session.execute(_RESET, {"subject": subject})

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import String, bindparam, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ats.direct_statements import Statements
 from ats.models import ConversationProof, UTCDateTime
 from ats.privacy.conversations import remember_conversation
 from ats.store import ATSStore
@@ -80,7 +81,7 @@ class Proofs:
 
     async def add(
         self,
-        session: AsyncSession,
+        session: Statements,
         conversation_id: str,
         channel: str,
         references: Iterable[str],

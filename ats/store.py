@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +19,7 @@ from ats.applications import (
     overdue_query,
 )
 from ats.db import create_engine, dialect_insert, session_factory
-from ats.direct_reads import DirectReads
+from ats.direct_statements import DirectPostgres, Statements
 from ats.escalation_store import EscalationStore
 from ats.models import (
     Application,
@@ -33,8 +35,8 @@ from ats.reference import InvalidReference, parse_reference
 from ats.settings import Settings
 from ats.store_basics import ApplicationNotFound, RecruiterNotFound, normalise_email, utcnow
 
-# connections of a process's pool for the reads of every message, beside SQLAlchemy's pool
-DIRECT_READ_CONNECTIONS = 10
+# connections of a process's pool for the statements of every message, beside SQLAlchemy's
+DIRECT_CONNECTIONS = 10
 
 
 class ATSStore(EscalationStore):
@@ -46,9 +48,9 @@ class ATSStore(EscalationStore):
         # Lookups and single-statement writes: one statement is one consistent, atomic unit,
         # and autocommit spares it BEGIN and ROLLBACK or COMMIT.
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
-        # the reads of every message, on asyncpg itself (see ats/direct_reads.py)
+        # the statements of every message, on asyncpg itself (see ats/direct_statements.py)
         self._direct = (
-            DirectReads(engine.url, engine.dialect, DIRECT_READ_CONNECTIONS)
+            DirectPostgres(engine.url, engine.dialect, DIRECT_CONNECTIONS)
             if engine.dialect.name == "postgresql" and engine.dialect.driver == "asyncpg"
             else None
         )
@@ -64,6 +66,18 @@ class ATSStore(EscalationStore):
 
     def session(self) -> AsyncSession:
         return self._sessions()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Statements]:
+        """A transaction for prebuilt Core statements only (no ORM objects): committed when
+        the block ends, rolled back when it raises. On PostgreSQL its statements run on
+        asyncpg itself, elsewhere in a SQLAlchemy session."""
+        if self._direct is not None:
+            async with self._direct.transaction() as direct:
+                yield direct
+        else:
+            async with self.session() as session, session.begin():
+                yield session
 
     # -- lookups ---------------------------------------------------------------------------
 
@@ -83,7 +97,7 @@ class ATSStore(EscalationStore):
 
     async def read(self, statement: Select, parameters: dict[str, Any] | None = None) -> list[Any]:
         """Run a read-only query, once more on a fresh connection if the first one failed; the
-        rows are SQLAlchemy's, or named tuples equal to them (ats/direct_reads.py).
+        rows are SQLAlchemy's, or named tuples equal to them (ats/direct_statements.py).
 
         Give only statements built once (module constants) with their values as parameters:
         on PostgreSQL each is compiled once and kept.

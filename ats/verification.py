@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from ats import limits
+from ats.direct_statements import Statements
 from ats.keys import secret_key
 from ats.models import VerificationChallenge
 from ats.proofs import Proofs, Proven
@@ -53,6 +53,43 @@ _VOID_PENDING = (
         VerificationChallenge.used_at.is_(None),
     )
     .values(used_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
+# Run for every code checked: the conversation's newest code not used yet, locked until the
+# check is done, and what the check changes in it (Core statements: a transaction on asyncpg
+# itself has no unit of work).
+_PENDING = (
+    select(
+        VerificationChallenge.id,
+        VerificationChallenge.code_hash,
+        VerificationChallenge.references,
+        VerificationChallenge.expires_at,
+        VerificationChallenge.email,
+        VerificationChallenge.channel,
+        VerificationChallenge.confirmed_at,
+    )
+    .where(
+        VerificationChallenge.conversation_id == bindparam("of_conversation"),
+        VerificationChallenge.used_at.is_(None),
+    )
+    .order_by(VerificationChallenge.id.desc())
+    .limit(1)
+    .with_for_update()
+)
+_USED = (
+    update(VerificationChallenge)
+    .where(VerificationChallenge.id == bindparam("challenge"))
+    .values(used_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
+# a wrong code: counted, and the code used up when it locked the conversation (else None)
+_WRONG = (
+    update(VerificationChallenge)
+    .where(VerificationChallenge.id == bindparam("challenge"))
+    .values(
+        failed_attempts=VerificationChallenge.failed_attempts + 1,
+        used_at=bindparam("used_up_at"),
+    )
     .execution_options(synchronize_session=False)
 )
 
@@ -146,7 +183,7 @@ class Verifier:
         wanted = normalise_email(email)
         # a reference with someone else's email: as if nothing matched
         matched = tuple(app for app in candidates if app.candidate.email == wanted)
-        async with self.store.session() as session, session.begin():
+        async with self.store.transaction() as session:
             # counted whatever matched, so that the count tells nothing
             asked = await limits.take(
                 session,
@@ -189,7 +226,7 @@ class Verifier:
         return CodeRequest(code, applications, link, wanted)
 
     async def _may_mail(
-        self, session: AsyncSession, address: str, client: str, now: datetime
+        self, session: Statements, address: str, client: str, now: datetime
     ) -> bool:
         """Whether another code may go to this address now: per client asking, per address
         and in total per hour, so that the help desk cannot be made to flood an inbox."""
@@ -218,7 +255,7 @@ class Verifier:
             conversation: settings.max_failed_attempts,
             by_client: settings.wrong_codes_per_client,
         }
-        async with self.store.session() as session, session.begin():
+        async with self.store.transaction() as session:
             taken: list[str] = []
             # Rows are always taken in the same order (conversation and client, then the
             # applications and the total, each sorted), so that parallel checks never deadlock.
@@ -230,21 +267,14 @@ class Verifier:
                     await limits.give_back(session, taken)
                     return CodeCheck(Outcome.LOCKED, locked_until=counted.until)
                 taken.append(name)
-            challenge = await session.scalar(
-                select(VerificationChallenge)
-                .where(
-                    VerificationChallenge.conversation_id == conversation_id,
-                    VerificationChallenge.used_at.is_(None),
-                )
-                .order_by(VerificationChallenge.id.desc())
-                .limit(1)
-                .with_for_update()
-            )
+            challenge = (
+                await session.execute(_PENDING, {"of_conversation": conversation_id})
+            ).first()
             if challenge is None or now > challenge.expires_at:
                 await limits.give_back(session, taken)  # nothing to guess at: not a guess
                 if challenge is None:
                     return CodeCheck(Outcome.NO_CODE_PENDING)
-                challenge.used_at = now
+                await session.execute(_USED, {"challenge": challenge.id, "now": now})
                 return CodeCheck(Outcome.EXPIRED)
             references = tuple(challenge.references.split())
             shared = sorted([subject("guess:application", r) for r in references] + ["guess:total"])
@@ -268,7 +298,7 @@ class Verifier:
                 await limits.give_back(session, taken)  # a right code is no failure
                 if spent and challenge.confirmed_at is None:
                     return CodeCheck(Outcome.CONFIRM_BY_LINK)
-                challenge.used_at = now
+                await session.execute(_USED, {"challenge": challenge.id, "now": now})
                 await self.proofs.add(
                     session,
                     conversation_id,
@@ -278,14 +308,14 @@ class Verifier:
                     client,
                 )
                 return CodeCheck(Outcome.VERIFIED, references, challenge.email)
-            challenge.failed_attempts += 1
             failures = await limits.counts(session, limit_of)
             for name, limit in limit_of.items():
                 if failures[name] >= limit:
                     until = now + window
                     await limits.block(session, name, until)
-                    challenge.used_at = now
+                    await session.execute(_WRONG, {"challenge": challenge.id, "used_up_at": now})
                     return CodeCheck(Outcome.LOCKED, locked_until=until)
+            await session.execute(_WRONG, {"challenge": challenge.id, "used_up_at": None})
             left = max(0, settings.max_failed_attempts - failures[conversation])
             return CodeCheck(Outcome.WRONG_CODE, attempts_left=left)
 
@@ -341,6 +371,6 @@ class Verifier:
             await self.proofs.end(session, conversation_id)
 
 
-async def _void_pending(session: AsyncSession, conversation_id: str, now: datetime) -> None:
+async def _void_pending(session: Statements, conversation_id: str, now: datetime) -> None:
     """The conversation's codes not used yet stop working."""
     await session.execute(_VOID_PENDING, {"of_conversation": conversation_id, "now": now})

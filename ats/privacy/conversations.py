@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import String, bindparam, text
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from ats.direct_statements import Statements
 from ats.models import UTCDateTime
 from ats.store_basics import normalise_email
 
@@ -32,7 +32,7 @@ _REMEMBER = text(
 
 
 async def remember_conversation(
-    session: AsyncSession, email: str, channel: str, conversation_id: str, at: datetime
+    session: Statements, email: str, channel: str, conversation_id: str, at: datetime
 ) -> None:
     """In the caller's transaction: this conversation is the applicant's with this address
     (nothing is recorded for an address that is no applicant's)."""

@@ -195,7 +195,7 @@ async def test_no_conversation_is_recorded_for_an_address_that_is_no_applicants(
         assert (await session.execute(select(ApplicantConversation))).all() == []
 
 
-async def test_five_wrong_codes_lock_the_conversation(verifier):
+async def test_five_wrong_codes_lock_the_conversation(verifier, store):
     request = await ask(verifier, "chat-1", SANNE, "AP-7K3M-9XQ2")
     results = [await check(verifier, "chat-1", wrong(request.code)) for _ in range(5)]
     assert [r.outcome for r in results] == [Outcome.WRONG_CODE] * 4 + [Outcome.LOCKED]
@@ -205,9 +205,14 @@ async def test_five_wrong_codes_lock_the_conversation(verifier):
     assert (await check(verifier, "chat-1", request.code)).outcome is Outcome.LOCKED
     assert await verifier.locked_until("chat-1") == START + timedelta(minutes=15)
     assert (await ask(verifier, "chat-1", SANNE)).locked_until == START + timedelta(minutes=15)
-    # after 15 minutes all is open again
+    # each wrong code was counted on the code itself, which the lock used up
+    async with store.session() as session:
+        code = (await session.scalars(select(VerificationChallenge))).one()
+        assert (code.failed_attempts, code.used_at) == (5, START)
+    # after 15 minutes all is open again, but not for the code guessed at
     verifier.clock.now = START + timedelta(minutes=15, seconds=1)
     assert await verifier.locked_until("chat-1") is None
+    assert (await check(verifier, "chat-1", request.code)).outcome is Outcome.NO_CODE_PENDING
     again = await ask(verifier, "chat-1", SANNE, "AP-7K3M-9XQ2")
     assert (await check(verifier, "chat-1", again.code)).outcome is Outcome.VERIFIED
 

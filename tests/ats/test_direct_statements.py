@@ -1,6 +1,7 @@
-"""The reads of every message on asyncpg itself: the same rows as SQLAlchemy's, on PostgreSQL
-(the only database they run on; needs ATS_TEST_POSTGRES_URL's server, as the other
-PostgreSQL tests)."""
+"""The statements of every message on asyncpg itself: the same rows as SQLAlchemy's, on
+PostgreSQL (the only database they run on; needs ATS_TEST_POSTGRES_URL's server, as the other
+PostgreSQL tests). What the transactions do with them is tested with the code that runs them
+(tests/ats/test_verification.py, test_limits.py), on both databases."""
 
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,7 +12,7 @@ from sqlalchemy import String, bindparam, func, select, type_coerce
 from sqlalchemy.types import TypeDecorator
 
 from ats.applications import APPLICATION_BY_REFERENCE, APPLICATIONS_BY_EMAIL
-from ats.direct_reads import KEPT_STATEMENTS, DirectReads
+from ats.direct_statements import KEPT_STATEMENTS, DirectPostgres
 from ats.models import (
     Application,
     Candidate,
@@ -87,7 +88,7 @@ def database_url() -> str:
 
 @pytest.fixture
 async def direct(store: ATSStore) -> Any:
-    reads = DirectReads(store.engine.url, store.engine.dialect, 3)
+    reads = DirectPostgres(store.engine.url, store.engine.dialect, 3)
     yield reads
     await reads.close()
 
