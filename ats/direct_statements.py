@@ -23,7 +23,7 @@ from collections import namedtuple
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import asyncpg
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_dbapi, _pg_types
@@ -200,19 +200,36 @@ class DirectPostgres:
         ]
         return Done(rows, len(rows))
 
-    async def fetch(self, statement: Executable, parameters: Parameters) -> list[Any] | None:
-        """A read's rows on a pooled connection (once more on another if the database had
-        dropped it), or None when the read is SQLAlchemy's to run."""
+    async def fetch(
+        self, statement: Executable, parameters: Parameters, *, repeat: bool = True
+    ) -> list[Any] | None:
+        """The rows a statement gives, on a pooled connection in autocommit, or None when it
+        is SQLAlchemy's to run. A read (`repeat`) is tried once more on another connection if
+        the database had dropped the first."""
+        done = await self._alone(statement, parameters, repeat)
+        return None if done is None else done.rows
+
+    async def change(self, statement: Executable, parameters: Parameters) -> int | None:
+        """The rows a statement changed, run once on a pooled connection in autocommit, or
+        None when it is SQLAlchemy's to run."""
+        done = await self._alone(statement, parameters, repeat=False)
+        return None if done is None else done.rowcount
+
+    async def _alone(
+        self, statement: Executable, parameters: Parameters, repeat: bool
+    ) -> Done | None:
         kept = self._compile(statement, parameters)
         if kept is None or kept.compiled is None:
             return None
         arguments = kept.compiled.arguments(parameters)
 
-        async def run(pool: asyncpg.Pool) -> list[Any]:
+        async def run(pool: asyncpg.Pool) -> Done:
             async with pool.acquire() as connection:
-                return (await self._run(connection, kept, arguments)).rows
+                return await self._run(connection, kept, arguments)
 
-        return await self._pool.once_more_if_dropped(run)
+        if repeat:
+            return await self._pool.once_more_if_dropped(run)
+        return await run(await self._pool.connections())
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[DirectTransaction]:
@@ -265,4 +282,9 @@ class DirectTransaction:
 
 # what the ATS's transactions run their statements on: asyncpg itself on PostgreSQL, a
 # SQLAlchemy session elsewhere (`ATSStore.transaction()`)
-Statements = AsyncSession | DirectTransaction
+Statements: TypeAlias = AsyncSession | DirectTransaction
+
+
+def on_postgresql(session: Statements) -> bool:
+    """Whether the transaction runs on PostgreSQL (where the SQL may differ from SQLite's)."""
+    return not isinstance(session, AsyncSession) or session.bind.dialect.name == "postgresql"

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ats.direct_statements import Statements, on_postgresql
 from ats.keys import derived_key, secret_key
 from ats.masking import mask_personal
 from ats.models import CandidateFeedback
@@ -47,6 +48,10 @@ _ASKED_SINCE = (
     .limit(1)
 )
 _ASK = insert(CandidateFeedback)
+# PostgreSQL gives the new question's id back in the same statement (SQLAlchemy 1.4 has no
+# RETURNING on SQLite, where the driver's last row id serves)
+_ASK_RETURNING_ID = _ASK.returning(CandidateFeedback.id)
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:number)")
 
 
 @dataclass(frozen=True)
@@ -78,37 +83,37 @@ async def ask(
         raise ValueError(f"unknown kind of feedback: {asking.kind}")
     now = now or utcnow()
     key = applicant_key(settings, asking.who)
-    async with store.session() as session, session.begin():
-        await _one_asking_at_a_time(session, key, store.engine.dialect.name == "postgresql")
+    question = {
+        "asked_at": now,
+        "kind": asking.kind,
+        "channel": asking.channel,
+        "language": asking.language,
+        "conversation_id": asking.conversation_id,
+        "applicant_key": key,
+        "escalation_id": asking.escalation_id,
+        "recruiter_id": asking.recruiter_id,
+    }
+    async with store.transaction() as session:
+        await _one_asking_at_a_time(session, key)
         recent = await session.scalar(_ASKED_SINCE, {"key": key, "since": now - ASK_EVERY})
         if recent is not None:
             return None
-        asked = await session.execute(
-            _ASK,
-            {
-                "asked_at": now,
-                "kind": asking.kind,
-                "channel": asking.channel,
-                "language": asking.language,
-                "conversation_id": asking.conversation_id,
-                "applicant_key": key,
-                "escalation_id": asking.escalation_id,
-                "recruiter_id": asking.recruiter_id,
-            },
-        )
-        return int(asked.inserted_primary_key[0])
+        if isinstance(session, AsyncSession) and not on_postgresql(session):
+            asked = await session.execute(_ASK, question)
+            return int(asked.inserted_primary_key[0])
+        return int((await session.execute(_ASK_RETURNING_ID, question)).scalar())
 
 
-async def _one_asking_at_a_time(session: AsyncSession, key: str, postgres: bool) -> None:
+async def _one_asking_at_a_time(session: Statements, key: str) -> None:
     """Orders the askings of one applicant across servers, as the transaction's first
     statement: two conversations of theirs closing at the same moment would otherwise both find
     no question this week and both ask. PostgreSQL: a transaction lock on the key's number;
     SQLite: a write first, so the second asking waits for the first one's commit and then sees
     its question."""
-    if postgres:
+    if on_postgresql(session):
         digest = hashlib.sha256(f"feedback:{key}".encode()).digest()
         number = int.from_bytes(digest[:8], "big", signed=True)  # a bigint, as the lock takes
-        await session.execute(text("SELECT pg_advisory_xact_lock(:number)"), {"number": number})
+        await session.execute(_ADVISORY_LOCK, {"number": number})
     else:
         await session.execute(
             update(CandidateFeedback)

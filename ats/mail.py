@@ -22,7 +22,7 @@ from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 
 import aiosmtplib
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from ats.inbound_mail import reply_address
 from ats.models import OutgoingMail
@@ -41,6 +41,23 @@ RETRY_DELAYS = (1.0, 5.0, 30.0)
 FORGET_RECIPIENT = frozenset({"erasure_confirmation"})
 # mails whose subject holds a secret (the one-time code), dropped with the body once sent
 FORGET_SUBJECT = frozenset({"verification_code"})
+
+# A mail sent: marked, and what it said dropped (see `Mailer._sent`); built once for each of
+# what may be forgotten, its id and time given with each execution.
+_SENT = (
+    update(OutgoingMail)
+    .where(OutgoingMail.id == bindparam("mail"))
+    .values(
+        sent_at=bindparam("at"),
+        last_error=None,
+        claimed_until=None,
+        body="",
+        attachments=None,
+        sender_name=None,
+    )
+)
+_SENT_FORGETTING_SUBJECT = _SENT.values(subject="")
+_SENT_FORGETTING_RECIPIENT = _SENT.values(subject="", to_address="")
 
 
 def sender(settings: Settings, name: str | None) -> str:
@@ -178,19 +195,13 @@ class Mailer:
         """Mark it sent and drop what it said: the applicant has it now, and a code, a name or
         an export kept here would outlive its use. The recipient of an erasure's confirmation
         is forgotten too: they asked to be."""
-        values: dict[str, object] = {
-            "sent_at": utcnow(),
-            "last_error": None,
-            "claimed_until": None,
-            "body": "",
-            "attachments": None,
-            "sender_name": None,
-        }
         if row.purpose in FORGET_RECIPIENT:
-            values.update(to_address="", subject="")
+            sent = _SENT_FORGETTING_RECIPIENT
         elif row.purpose in FORGET_SUBJECT:
-            values.update(subject="")
-        await self.store.write(update(OutgoingMail).where(OutgoingMail.id == row.id).values(values))
+            sent = _SENT_FORGETTING_SUBJECT
+        else:
+            sent = _SENT
+        await self.store.write(sent, {"mail": row.id, "at": utcnow()})
 
     def _message(self, row: OutgoingMail) -> EmailMessage:
         message = EmailMessage()

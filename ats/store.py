@@ -54,6 +54,8 @@ class ATSStore(EscalationStore):
             if engine.dialect.name == "postgresql" and engine.dialect.driver == "asyncpg"
             else None
         )
+        # each INSERT given to insert(), with its id returned (PostgreSQL)
+        self._returning_id: dict[int, tuple[Insert, Insert]] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ATSStore:
@@ -125,19 +127,32 @@ class ATSStore(EscalationStore):
                         await connection.invalidate()
         raise AssertionError("unreachable")
 
-    async def write(self, statement: Executable) -> int:
+    async def write(self, statement: Executable, parameters: dict[str, Any] | None = None) -> int:
         """Run one statement that changes rows, on its own; returns the rows it changed.
 
         One statement is atomic by itself: run in autocommit, it costs one round trip where a
         transaction around it costs three (BEGIN, the statement, COMMIT). Never repeated: the
-        caller decides whether a failure may be tried again.
+        caller decides whether a failure may be tried again. A statement built once and given
+        its values as `parameters` runs on asyncpg itself on PostgreSQL.
         """
+        if self._direct is not None and parameters is not None:
+            changed = await self._direct.change(statement, parameters)
+            if changed is not None:
+                return changed
         async with self._autocommit.connect() as connection:
-            result = await connection.execute(statement)
+            result = await connection.execute(statement, parameters)
             return int(result.rowcount)
 
     async def insert(self, statement: Insert, values: dict[str, Any]) -> int:
         """Insert one row on its own (atomic by itself, as `write()`); returns its id."""
+        if self._direct is not None:
+            returning = self._returning_id.get(id(statement))
+            if returning is None or returning[0] is not statement:
+                returning = (statement, statement.returning(*statement.table.primary_key))
+                self._returning_id[id(statement)] = returning
+            rows = await self._direct.fetch(returning[1], values, repeat=False)
+            if rows is not None:
+                return int(rows[0][0])
         async with self._autocommit.connect() as connection:
             result = await connection.execute(statement, values)
             return int(result.inserted_primary_key[0])

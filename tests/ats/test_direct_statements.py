@@ -19,9 +19,11 @@ from ats.models import (
     ConversationProof,
     Escalation,
     EscalationReason,
+    OutgoingMail,
     Recruiter,
     Vacancy,
 )
+from ats.outbox import QUEUE_ONE
 from ats.proofs import PROOFS_OF_CONVERSATION
 from ats.records import EscalationRequest
 from ats.store import ATSStore
@@ -220,3 +222,38 @@ async def test_statements_built_anew_are_left_to_sqlalchemy_past_a_few(
         assert (rows is not None) == (n < KEPT_STATEMENTS)
         assert [(r.code, r.n) for r in await store.read(statement, {})] == [("B", n), ("DATA-1", n)]
         kept.append(statement)
+
+
+async def test_a_row_inserted_or_changed_alone_gives_its_id_or_count(store, db_settings) -> None:
+    """The store's own INSERT and UPDATE of one statement, as the mailer uses them."""
+    await seeded(store, db_settings)
+    escalations = await by_sqlalchemy(store, select(Escalation.id).order_by(Escalation.id), {})
+    new = {
+        "to_address": "sanne@example.nl",
+        "subject": "Je code",
+        "body": "123456",
+        "purpose": "verification_code",
+        "attachments": None,
+        "sender_name": None,
+        "escalation_id": escalations[0].id,
+        "created_at": NOW,
+        "sent_at": None,
+        "attempts": 1,
+        "last_error": None,
+        "claimed_until": None,
+    }
+    first = await store.insert(QUEUE_ONE, new)
+    second = await store.insert(QUEUE_ONE, new | {"escalation_id": None})
+    stored = await by_sqlalchemy(
+        store, select(OutgoingMail.id, OutgoingMail.escalation_id).order_by(OutgoingMail.id), {}
+    )
+    assert [tuple(r) for r in stored] == [(first, escalations[0].id), (second, None)]
+    sent = (
+        sa.update(OutgoingMail)
+        .where(OutgoingMail.id == bindparam("mail"))
+        .values(sent_at=bindparam("at"))
+    )
+    assert await store.write(sent, {"mail": second, "at": NOW}) == 1
+    assert await store.write(sent, {"mail": second + 1000, "at": NOW}) == 0
+    marked = await by_sqlalchemy(store, select(OutgoingMail.id, OutgoingMail.sent_at), {})
+    assert {tuple(r) for r in marked} == {(first, None), (second, NOW)}

@@ -106,12 +106,19 @@ async def test_mails_queued_alone_or_together_are_each_sent_once_and_marked(
     await mailer.send([MAIL])  # one mail: its own statement
     await mailer.send(others[:2])  # several: one transaction
     await mailer.send(others[2:])
-    assert sorted(to for _, [to] in inbox.envelopes) == sorted([MAIL.to] + [m.to for m in others])
+    notice = dataclasses.replace(MAIL, purpose="escalation", subject="Sanne needs you")
+    await mailer.send([notice])
+    assert sorted(to for _, [to] in inbox.envelopes) == sorted(
+        [MAIL.to, notice.to] + [m.to for m in others]
+    )
     async with store.session() as session:
-        stored = (await session.scalars(select(OutgoingMail))).all()
-    assert len(stored) == 4
+        stored = (await session.scalars(select(OutgoingMail).order_by(OutgoingMail.id))).all()
+    assert len(stored) == 5
     # each row marked sent, its code dropped: the ids handed back were the rows' own
     assert all(m.sent_at and m.body == "" and m.claimed_until is None for m in stored)
+    # a code's subject (it holds the code) is dropped too, another mail's kept
+    assert [m.subject for m in stored] == [""] * 4 + ["Sanne needs you"]
+    assert all(m.to_address for m in stored)
     assert await mailer.deliver_pending() == 0
 
 
