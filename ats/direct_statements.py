@@ -11,6 +11,9 @@ PostgreSQL exactly as SQLAlchemy's asyncpg dialect sends it (the same SQL, the s
 casts), its parameters go through the same bind processors and its rows through the same result
 processors, so a row read here equals the one SQLAlchemy gives, by name and by position.
 
+A text() that returns rows names its columns (`text(...).columns(...)`); one that does not is
+run as a command, its rows not read.
+
 A read this cannot run as SQLAlchemy would (an IN list that expands, a column SQLAlchemy's
 asyncpg connection decodes itself such as JSON) is left to SQLAlchemy: `DirectPostgres.fetch()`
 returns None for it. In a transaction there is no such way out (its statements share one
@@ -40,6 +43,9 @@ from ats.asyncpg_pool import LazyPool
 
 Processor = Callable[[Any], Any]
 Parameters = dict[str, Any]
+
+# how long a statement waits for a free connection of the pool, as SQLAlchemy's pool_timeout
+ACQUIRE_SECONDS = 30.0
 
 # statements kept compiled: those of every message are a handful of module constants; past this
 # many, a caller is building statements anew and SQLAlchemy's own cache serves them better
@@ -224,7 +230,7 @@ class DirectPostgres:
         arguments = kept.compiled.arguments(parameters)
 
         async def run(pool: asyncpg.Pool) -> Done:
-            async with pool.acquire() as connection:
+            async with pool.acquire(timeout=ACQUIRE_SECONDS) as connection:
                 return await self._run(connection, kept, arguments)
 
         if repeat:
@@ -233,10 +239,13 @@ class DirectPostgres:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[DirectTransaction]:
-        """One transaction (READ COMMITTED, as SQLAlchemy's) on one pooled connection:
-        committed when the block ends, rolled back when it raises."""
+        """One transaction (READ COMMITTED, as SQLAlchemy's, whatever the database's default)
+        on one pooled connection: committed when the block ends, rolled back when it raises."""
         pool = await self._pool.connections()
-        async with pool.acquire() as connection, connection.transaction():
+        async with (
+            pool.acquire(timeout=ACQUIRE_SECONDS) as connection,
+            connection.transaction(isolation="read_committed"),
+        ):
             yield DirectTransaction(self, connection)
 
     async def close(self) -> None:

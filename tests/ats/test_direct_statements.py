@@ -257,3 +257,34 @@ async def test_a_row_inserted_or_changed_alone_gives_its_id_or_count(store, db_s
     assert await store.write(sent, {"mail": second + 1000, "at": NOW}) == 0
     marked = await by_sqlalchemy(store, select(OutgoingMail.id, OutgoingMail.sent_at), {})
     assert {tuple(r) for r in marked} == {(first, None), (second, NOW)}
+
+
+async def test_a_transaction_is_read_committed_whatever_the_database_default(store) -> None:
+    """As SQLAlchemy's sessions: the limits' upserts and the code's row lock are written for
+    READ COMMITTED, and a database set to SERIALIZABLE would fail them under load instead."""
+    database = store.engine.url.database
+    observer = sa.create_engine(
+        str(store.engine.url.set(drivername="postgresql")), isolation_level="AUTOCOMMIT"
+    )
+    try:
+        with observer.connect() as connection:
+            connection.execute(
+                sa.text(
+                    f'ALTER DATABASE "{database}" SET default_transaction_isolation = serializable'
+                )
+            )
+        other = ATSStore(store.engine)
+        try:
+            async with other.transaction() as transaction:
+                level = await transaction.scalar(
+                    sa.text("SHOW transaction_isolation").columns(transaction_isolation=sa.String)
+                )
+            assert level == "read committed"
+        finally:
+            await other._direct.close()
+    finally:
+        with observer.connect() as connection:
+            connection.execute(
+                sa.text(f'ALTER DATABASE "{database}" RESET default_transaction_isolation')
+            )
+        observer.dispose()
