@@ -73,7 +73,8 @@ class ATSStore(EscalationStore):
     async def transaction(self) -> AsyncIterator[Statements]:
         """A transaction for prebuilt Core statements only (no ORM objects): committed when
         the block ends, rolled back when it raises. On PostgreSQL its statements run on
-        asyncpg itself, elsewhere in a SQLAlchemy session."""
+        asyncpg itself, elsewhere in a SQLAlchemy session. Read what it needs before it
+        begins: a store read inside it would wait for a second connection of the same pool."""
         if self._direct is not None:
             async with self._direct.transaction() as direct:
                 yield direct
