@@ -217,6 +217,19 @@ RASA_SERVER = (
         "from its start for every policy and every prediction",
     ),
     Patch(
+        "rasa.core.processor:MessageProcessor._run_action",
+        "(self, action, tracker, output_channel, nlg, prediction)",
+        "server.action_runs:copying_only_what_may_be_discarded",
+        "the conversation copied before an action only when the policy's events might have to "
+        "be discarded or the action is a loop, not replayed into a copy before every action",
+    ),
+    Patch(
+        "rasa.core.processor:MessageProcessor._log_action_on_tracker",
+        "(self, tracker, action, events, prediction)",
+        "server.action_runs:deep_copies_only_when_logged",
+        "an action's events deep-copied for the debug log only when debug records are written",
+    ),
+    Patch(
         "rasa.utils.endpoints:EndpointConfig.session",
         "(self)",
         "server.rasa_speedups:keeping_sessions",
